@@ -1,0 +1,164 @@
+"""The grounded extractive answerer: no LLM, every sentence taken from a retrieved passage
+and cited.
+
+It scores each sentence of the retrieved passages against the question (embedding
+similarity, shared content words, and the passage's own relevance), keeps the best few,
+drops near-duplicates, puts them back in reading order and groups them by what kind of source
+they come from, so the reply reads "The report says…" or "Coaching guidance…" honestly.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from coach import prompts
+from coach.text import content_words, sentences, strip_markdown
+from coach.types import Citation, Passage
+
+_META_SENTENCE = re.compile(
+    r"^(?:this (?:is a|note is a) digest|coaching guidance:?$|see also|sources?:)", re.I
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    passage: int  # index into the passages list
+    position: int  # sentence position within the passage
+    lexical: float
+    score: float = 0.0
+
+
+class SentenceCache:
+    """A bounded LRU of sentence embeddings, so popular passages are embedded once."""
+
+    def __init__(self, embedder: Any, size: int = 20000):
+        self.embedder = embedder
+        self.size = size
+        self._data: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._data]
+        if missing:
+            fresh = self.embedder.encode(missing)
+            with self._lock:
+                for text, vec in zip(missing, fresh, strict=True):
+                    self._data[text] = np.asarray(vec, dtype=np.float32)
+                while len(self._data) > self.size:
+                    self._data.popitem(last=False)
+        with self._lock:
+            for t in texts:
+                self._data.move_to_end(t)
+            return np.stack([self._data[t] for t in texts])
+
+
+def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
+    qwords = content_words(question)
+    asks_for_questions = "question" in question.lower()
+    out: list[Candidate] = []
+    for pi, passage in enumerate(passages):
+        for si, sent in enumerate(sentences(passage.text)):
+            clean = strip_markdown(sent).strip()
+            words = content_words(clean)
+            if len(clean.split()) < 5 or _META_SENTENCE.match(clean) or clean[0].islower():
+                continue
+            if clean.endswith("?") and not asks_for_questions:
+                continue
+            lexical = len(words & qwords) / len(qwords) if qwords else 0.0
+            out.append(Candidate(clean, pi, si, lexical))
+    return out
+
+
+def _similar(a: str, b: str) -> float:
+    wa, wb = content_words(a), content_words(b)
+    return len(wa & wb) / max(1, len(wa | wb))
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, embedder: Any, max_sentences: int = 4, max_chars: int = 900,
+                 prefilter: int = 14):
+        self.cache = SentenceCache(embedder)
+        self.max_sentences = max_sentences
+        self.max_chars = max_chars
+        self.prefilter = prefilter
+
+    def select(self, question: str, qvec: np.ndarray, passages: Sequence[Passage]
+               ) -> list[Candidate]:
+        pool = candidates(question, passages)
+        if not pool:
+            return []
+        # Cheap first cut: shared words and passage relevance; only the best are embedded.
+        pool.sort(key=lambda c: -(c.lexical + 0.5 * (passages[c.passage].dense_score or 0)
+                                  - 0.02 * c.position))
+        pool = pool[: self.prefilter]
+        sims = self.cache.vectors([c.text for c in pool]) @ qvec
+        scored = []
+        for cand, sim in zip(pool, sims, strict=True):
+            psim = passages[cand.passage].dense_score or 0.0
+            score = 0.55 * float(sim) + 0.3 * cand.lexical + 0.15 * psim
+            scored.append(Candidate(cand.text, cand.passage, cand.position, cand.lexical, score))
+        scored.sort(key=lambda c: -c.score)
+        best = scored[0].score
+        chosen: list[Candidate] = []
+        chars = 0
+        for cand in scored:
+            if len(chosen) >= self.max_sentences or chars > self.max_chars:
+                break
+            if cand.score < 0.62 * best:
+                break
+            if any(_similar(cand.text, c.text) > 0.6 for c in chosen):
+                continue
+            chosen.append(cand)
+            chars += len(cand.text)
+        return chosen
+
+    def answer(self, question: str, qvec: np.ndarray, passages: Sequence[Passage]
+               ) -> tuple[str, list[Citation]]:
+        chosen = self.select(question, qvec, passages)
+        if not chosen:
+            return "", []
+        return compose(chosen, passages)
+
+
+def _heading(p: Passage, labels: dict[str, str]) -> str:
+    template = labels.get(p.kind, labels["default"])
+    return prompts.render(template, title=p.title, publisher=p.publisher, year=p.year)
+
+
+def compose(chosen: Sequence[Candidate], passages: Sequence[Passage]
+            ) -> tuple[str, list[Citation]]:
+    """Order sentences by passage (best first) then position; group by source kind; cite."""
+    passage_rank: dict[int, float] = {}
+    for c in chosen:
+        passage_rank[c.passage] = max(passage_rank.get(c.passage, -1.0), c.score)
+    ordered = sorted(chosen, key=lambda c: (-passage_rank[c.passage], c.passage, c.position))
+    labels = prompts.read_yaml("answer-labels.yaml")
+    numbers: dict[int, int] = {}
+    groups: dict[str, list[str]] = {}
+    for c in ordered:
+        n = numbers.setdefault(c.passage, len(numbers) + 1)
+        text = c.text.rstrip(";:,")
+        if text[-1] not in ".!?":
+            text += "."
+        groups.setdefault(_heading(passages[c.passage], labels), []).append(f"{text} [{n}]")
+    blocks = [head + "\n" + " ".join(lines) for head, lines in groups.items()]
+    citations = [
+        Citation(number=n, source=passages[i].source, title=passages[i].title,
+                 section=passages[i].section or passages[i].heading, page=passages[i].page,
+                 text=passages[i].text, score=round(passages[i].score, 4), kind=passages[i].kind,
+                 publisher=passages[i].publisher, year=passages[i].year, url=passages[i].url,
+                 heading=passages[i].heading)
+        for i, n in sorted(numbers.items(), key=lambda x: x[1])
+    ]
+    return "\n\n".join(blocks), citations

@@ -1,0 +1,116 @@
+"""Command line: `coach ingest | ask | settings`. Thin: parse, call one Coach method, render."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+from coach.errors import CoachError
+
+EXAMPLE_QUESTION = "What are the six steps of the improvement journey?"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coach",
+        description="Improvement Coach: answers about quality improvement, with cited sources.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="index guidance documents (default: the knowledge folder)")
+    p.add_argument("paths", nargs="*", type=Path, help="files or folders to index")
+    p.add_argument("--rebuild", action="store_true",
+                   help="drop the index and rebuild it (needed after changing the embedder)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--if-needed", action="store_true",
+                   help="only print when something changed")
+
+    p = sub.add_parser("ask", help="ask one question")
+    p.add_argument("question", nargs="?", default=None, help="the question (quote it)")
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.add_argument("--step", type=int, choices=range(1, 7), metavar="1-6",
+                   help="focus retrieval on one step of the journey")
+
+    sub.add_parser("settings", help="list every setting with its current value")
+    return parser
+
+
+def _render_answer(answer) -> str:  # type: ignore[no-untyped-def]
+    out = [answer.text, ""]
+    if answer.citations:
+        out.append("Sources:")
+        for c in answer.citations:
+            where = ", ".join(x for x in (c.section or c.heading,
+                                          f"p. {c.page}" if c.page else "") if x)
+            out.append(f"  [{c.number}] {c.title}" + (f" — {where}" if where else "")
+                       + f"  ({c.source}, relevance {c.score:.2f})")
+            out.append(textwrap.indent(textwrap.fill(c.text[:400] + ("…" if len(c.text) > 400
+                                                                       else ""), 96), "      "))
+    return "\n".join(out).rstrip()
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from coach import build_coach, load_settings
+    from coach.ingest.pipeline import check_not_empty
+
+    settings = load_settings()
+    coach = build_coach(settings)
+    paths = args.paths or [settings.knowledge_dir]
+    report = coach.ingest(paths, rebuild=args.rebuild, show_bar=sys.stderr.isatty())
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    elif report.changed or report.skipped or not args.if_needed:
+        print(report.summary())
+    check_not_empty(report, paths)
+    return 0
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from coach import build_coach, load_settings
+
+    question = args.question
+    if question is None:
+        if sys.stdin.isatty():
+            raise CoachError('Give a question: coach ask "How do we assess readiness?"')
+        question = sys.stdin.read()
+    coach = build_coach(load_settings())
+    answer = coach.ask(question, step=args.step)
+    print(json.dumps(answer.to_dict(), indent=2) if args.json else _render_answer(answer))
+    return 0
+
+
+def _cmd_settings(_: argparse.Namespace) -> int:
+    from coach import load_settings
+
+    settings = load_settings()
+    for name, field in type(settings).model_fields.items():
+        print(f"COACH_{name.upper():<22} {getattr(settings, name)!s:<34} {field.description}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    handler = {"ingest": _cmd_ingest, "ask": _cmd_ask, "settings": _cmd_settings}[args.command]
+    try:
+        return handler(args)
+    except CoachError as exc:
+        print(f"coach: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
+    except KeyboardInterrupt:
+        print("coach: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Settings: one object, loaded once at the edge (CLI, UI launcher) and passed down.
+
+Every field has a description; the README's configuration table is checked against this class
+by a test, so a new setting cannot go undocumented. Environment variables use the prefix
+``COACH_`` (for example ``COACH_HOME``); a ``.env`` file in the working directory is read too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_EMBEDDER = "bundled:all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="COACH_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    home: Path = Field(
+        Path(".coach"),
+        description="Data directory. Every file the product writes (index, logs) lives under it.",
+    )
+    knowledge_dir: Path = Field(
+        Path("knowledge"),
+        description="Folder of guidance documents that `coach ingest` indexes by default.",
+    )
+    embedding_model: str = Field(
+        BUNDLED_EMBEDDER,
+        description=(
+            "Sentence-transformers model: the bundled all-MiniLM-L6-v2 by default, or a local "
+            "model folder. Changing it requires `coach ingest --rebuild`."
+        ),
+    )
+    embedding_device: str = Field("cpu", description="Torch device for the embedder.")
+    chroma_url: str | None = Field(
+        None,
+        description=(
+            "URL of a Chroma server (e.g. http://127.0.0.1:8000). Empty: an embedded Chroma "
+            "store under COACH_HOME."
+        ),
+    )
+    collection: str = Field("guidance", description="Chroma collection name.")
+    chunk_size: int = Field(1000, ge=200, le=8000, description="Largest chunk, in characters.")
+    chunk_overlap: int = Field(
+        150, ge=0, le=2000, description="Characters shared by neighbouring chunks of one section."
+    )
+    top_k: int = Field(5, ge=1, le=50, description="Passages retrieved for an answer.")
+    fetch_k: int = Field(
+        30, ge=1, le=500, description="Candidates each retriever returns before fusion."
+    )
+    retrieval_mode: Literal["hybrid", "dense", "lexical"] = Field(
+        "hybrid", description="hybrid (dense + BM25, fused), dense only, or BM25 only."
+    )
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    mmr_lambda: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="MMR trade-off: 1 = pure relevance, lower = more diverse passages.",
+    )
+    min_relevance: float = Field(
+        0.35,
+        ge=-1,
+        le=1,
+        description=(
+            "Refuse when the best passage's cosine similarity to the question is below this."
+        ),
+    )
+    answer_sentences: int = Field(
+        4, ge=1, le=12, description="Most sentences the extractive answerer puts in a reply."
+    )
+    max_question_chars: int = Field(
+        2000, ge=10, description="Longest question accepted, in characters."
+    )
+    llm: Literal["extractive"] = Field(
+        "extractive", description="Answerer. `extractive` needs no model and works offline."
+    )
+    log_level: str = Field("WARNING", description="Python logging level for the package.")
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError("COACH_CHUNK_OVERLAP must be smaller than COACH_CHUNK_SIZE")
+        return self
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def lexical_path(self) -> Path:
+        return self.home / "lexical-index.json"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment (and .env), with keyword overrides on top."""
+    from pydantic import ValidationError
+
+    from coach.errors import ConfigError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"COACH_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"Invalid setting — {problems}") from exc

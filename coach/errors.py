@@ -1,0 +1,33 @@
+"""A small exception hierarchy whose messages are written for the person at the keyboard."""
+
+from __future__ import annotations
+
+
+class CoachError(Exception):
+    """Base class: the message says what went wrong and what to do about it."""
+
+    exit_code = 2
+
+
+class BadInputError(CoachError):
+    """The user's input (a question, a path, a file) cannot be used as given."""
+
+
+class LoaderError(CoachError):
+    """A document could not be read; the rest of an ingest run carries on."""
+
+
+class UnsupportedFileError(LoaderError):
+    """The file type is not one we read."""
+
+
+class EmbeddingMismatchError(CoachError):
+    """The index was built with a different embedding model than the one configured."""
+
+
+class IndexEmptyError(CoachError):
+    """Nothing has been indexed yet."""
+
+
+class ConfigError(CoachError):
+    """A setting has a value that cannot work."""

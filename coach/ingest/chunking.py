@@ -1,0 +1,133 @@
+"""Structure-aware chunking (pure): split on headings first, then by size with overlap.
+
+Every chunk carries its provenance: source, title, heading path, page and step tag, plus the
+document's front matter. Chunk ids are content hashes, so the same text in the same place
+always gets the same id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import PurePath
+from typing import Any
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from coach.types import Chunk, SourceDoc
+
+HEADING = re.compile(r"^(#{1,4})[ \t]+(.+?)[ \t]*#*[ \t]*$")
+PROVENANCE_KEYS = ("title", "publisher", "year", "url", "section", "step", "kind", "authors")
+
+
+def normalise_meta(doc: SourceDoc) -> dict[str, Any]:
+    """Front matter made safe for a vector store: scalars only, known types, defaults filled."""
+    meta = dict(doc.meta)
+    out: dict[str, Any] = {}
+    title = str(meta.get("title") or "").strip() or _first_h1(doc.text) or _stem_title(doc.source)
+    out["title"] = title
+    out["publisher"] = str(meta.get("publisher") or "").strip()
+    out["year"] = _as_int(meta.get("year"))
+    out["url"] = str(meta.get("url") or "").strip()
+    out["section"] = str(meta.get("section") or "").strip()
+    out["step"] = _as_int(meta.get("step"))
+    out["kind"] = str(meta.get("kind") or "document").strip()
+    authors = meta.get("authors")
+    if isinstance(authors, list):
+        authors = ", ".join(str(a) for a in authors)
+    out["authors"] = str(authors or "").strip()
+    return out
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _first_h1(text: str) -> str:
+    for line in text.splitlines():
+        match = HEADING.match(line.strip())
+        if match and len(match.group(1)) == 1:
+            return match.group(2).strip()
+    return ""
+
+
+def _stem_title(source: str) -> str:
+    return PurePath(source).stem.replace("-", " ").replace("_", " ").strip().capitalize()
+
+
+def sections(text: str, title: str) -> list[tuple[str, str]]:
+    """Split Markdown-ish text into (heading path, body) pairs, in document order."""
+    stack: list[tuple[int, str]] = []
+    out: list[tuple[str, str]] = []
+    lines: list[str] = []
+
+    def flush() -> None:
+        body = "\n".join(lines).strip()
+        if body:
+            path = " > ".join(h for lvl, h in stack if not (lvl == 1 and h == title))
+            out.append((path, body))
+        lines.clear()
+
+    for line in text.splitlines():
+        match = HEADING.match(line.strip()) if line.lstrip().startswith("#") else None
+        if match:
+            flush()
+            level = len(match.group(1))
+            stack = [(lvl, h) for lvl, h in stack if lvl < level]
+            stack.append((level, match.group(2).strip()))
+        else:
+            lines.append(line)
+    flush()
+    return out
+
+
+def make_splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(
+        chunk_size=size,
+        chunk_overlap=overlap,
+        separators=["\n\n", "\n", ". ", "? ", "! ", "; ", " ", ""],
+        keep_separator="end",
+    )
+
+
+def chunk_id(source: str, heading: str, page: int | None, text: str) -> str:
+    key = f"{source}\x1f{heading}\x1f{page or ''}\x1f{text}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:24]
+
+
+def chunk_document(doc: SourceDoc, size: int = 1200, overlap: int = 150) -> list[Chunk]:
+    """Chunk one document. Identical chunks within a document are kept once."""
+    meta = normalise_meta(doc)
+    splitter = make_splitter(size, overlap)
+    if doc.pages:
+        parts = [(page, "", body) for page, body in doc.pages]
+    else:
+        parts = [(None, heading, body) for heading, body in sections(doc.text, meta["title"])]
+    chunks: list[Chunk] = []
+    seen: set[str] = set()
+    for page, heading, body in parts:
+        for piece in splitter.split_text(body):
+            text = piece.strip()
+            if not text:
+                continue
+            cid = chunk_id(doc.source, heading, page, text)
+            if cid in seen:
+                continue
+            seen.add(cid)
+            chunks.append(
+                Chunk(
+                    id=cid,
+                    text=text,
+                    source=doc.source,
+                    title=meta["title"],
+                    heading=heading,
+                    page=page,
+                    step=meta["step"],
+                    kind=meta["kind"],
+                    meta=meta,
+                )
+            )
+    return chunks

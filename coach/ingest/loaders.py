@@ -1,0 +1,188 @@
+"""One loader per file format. Each returns a SourceDoc or raises LoaderError with a clear message.
+
+Markdown and plain text may start with YAML front matter (title, publisher, year, url, section,
+step, kind, ...). HTML and DOCX headings are turned into Markdown headings so that the chunker
+can split on structure. PDF keeps page numbers for citations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from coach.errors import LoaderError, UnsupportedFileError
+from coach.types import SourceDoc
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?", re.DOTALL)
+
+
+def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
+    """Return (front matter dict, body). Text without front matter gives ({}, text)."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        raise LoaderError(f"{name}: the YAML front matter is not valid{where}; fix it and re-run.")
+    if not isinstance(meta, dict):
+        raise LoaderError(f"{name}: the front matter must be a YAML mapping (key: value lines).")
+    return meta, text[match.end():]
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoaderError(
+            f"{path.name}: not UTF-8 text (bad byte at position {exc.start}); "
+            "save it as UTF-8 and ingest it again."
+        ) from exc
+
+
+def load_markdown(path: Path) -> SourceDoc:
+    meta, body = split_front_matter(_read_text(path), path.name)
+    return SourceDoc(source=path.name, text=body, meta=meta)
+
+
+def load_text(path: Path) -> SourceDoc:
+    meta, body = split_front_matter(_read_text(path), path.name)
+    return SourceDoc(source=path.name, text=body, meta=meta)
+
+
+def load_pdf(path: Path) -> SourceDoc:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            raise LoaderError(f"{path.name}: the PDF is password-protected; save an unlocked copy.")
+        pages = []
+        for number, page in enumerate(reader.pages, start=1):
+            text = (page.extract_text() or "").strip()
+            if text:
+                pages.append((number, text))
+        info = reader.metadata
+        title = (info.title if info and info.title else "") or ""
+    except LoaderError:
+        raise
+    except (PdfReadError, OSError, ValueError, KeyError, TypeError) as exc:
+        raise LoaderError(
+            f"{path.name}: cannot read this PDF ({type(exc).__name__}); it may be damaged — "
+            "re-export or re-download it."
+        ) from exc
+    if not pages:
+        raise LoaderError(
+            f"{path.name}: the PDF has no extractable text (a scan?); add a text version instead."
+        )
+    meta: dict[str, Any] = {"title": title} if title.strip() else {}
+    return SourceDoc(
+        source=path.name,
+        text="\n\n".join(t for _, t in pages),
+        meta=meta,
+        pages=tuple(pages),
+    )
+
+
+def load_html(path: Path) -> SourceDoc:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_read_text(path), "html.parser")
+    for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "form"]):
+        tag.decompose()
+    meta: dict[str, Any] = {}
+    if soup.title and soup.title.get_text(strip=True):
+        meta["title"] = soup.title.get_text(strip=True)
+    lines: list[str] = []
+    body = soup.body or soup
+    for el in body.find_all(["h1", "h2", "h3", "h4", "p", "li", "td", "pre", "blockquote"]):
+        text = " ".join(el.get_text(" ", strip=True).split())
+        if not text:
+            continue
+        if el.name in ("h1", "h2", "h3", "h4"):
+            lines.append("#" * int(el.name[1]) + " " + text)
+        elif el.name == "li":
+            lines.append("- " + text)
+        else:
+            lines.append(text)
+    if not lines:
+        raise LoaderError(f"{path.name}: the HTML page has no readable text.")
+    return SourceDoc(source=path.name, text="\n\n".join(lines), meta=meta)
+
+
+def load_docx(path: Path) -> SourceDoc:
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise LoaderError(
+            f"{path.name}: cannot open this Word file; it may be damaged or an old .doc — "
+            "save it again as .docx."
+        ) from exc
+    lines: list[str] = []
+    for para in document.paragraphs:
+        text = para.text.strip()
+        if not text:
+            continue
+        style = (para.style.name or "") if para.style is not None else ""
+        level = re.match(r"Heading (\d)", style)
+        if style == "Title":
+            lines.append("# " + text)
+        elif level:
+            lines.append("#" * min(int(level.group(1)) + 1, 4) + " " + text)
+        elif style.startswith("List"):
+            lines.append("- " + text)
+        else:
+            lines.append(text)
+    meta: dict[str, Any] = {}
+    props = document.core_properties
+    if props.title:
+        meta["title"] = props.title
+    if props.author:
+        meta["authors"] = props.author
+    if not lines:
+        raise LoaderError(f"{path.name}: the Word file has no text.")
+    return SourceDoc(source=path.name, text="\n\n".join(lines), meta=meta)
+
+
+LOADERS: dict[str, Callable[[Path], SourceDoc]] = {
+    ".md": load_markdown,
+    ".markdown": load_markdown,
+    ".txt": load_text,
+    ".pdf": load_pdf,
+    ".html": load_html,
+    ".htm": load_html,
+    ".docx": load_docx,
+}
+
+SUPPORTED = tuple(sorted(LOADERS))
+
+
+def is_supported(path: Path) -> bool:
+    return path.suffix.lower() in LOADERS
+
+
+def load(path: Path) -> SourceDoc:
+    """Load one file with the loader for its extension."""
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise UnsupportedFileError(
+            f"{path.name}: '{path.suffix or 'no extension'}' files are not read; "
+            f"supported types are {', '.join(SUPPORTED)}."
+        )
+    try:
+        return loader(path)
+    except OSError as exc:
+        raise LoaderError(f"{path.name}: cannot read the file ({exc.strerror}).") from exc

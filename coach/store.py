@@ -1,0 +1,187 @@
+"""The guidance index: one Chroma collection plus the provenance it carries.
+
+Vectors are computed by our embedder and passed to Chroma explicitly; the collection records
+the embedding model name and dimension, and opening it with another model raises
+EmbeddingMismatchError instead of silently mixing vectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from coach.errors import EmbeddingMismatchError
+from coach.types import Chunk, Passage
+
+SCHEMA_VERSION = 1
+
+
+def chunk_metadata(chunk: Chunk, file_hash: str) -> dict[str, Any]:
+    """Flat, None-free metadata for one chunk (Chroma accepts str/int/float/bool only)."""
+    meta = chunk.meta
+    return {
+        "source": chunk.source,
+        "file_hash": file_hash,
+        "title": chunk.title,
+        "heading": chunk.heading,
+        "page": chunk.page or 0,
+        "step": chunk.step or 0,
+        "kind": chunk.kind,
+        "publisher": meta.get("publisher") or "",
+        "year": meta.get("year") or 0,
+        "url": meta.get("url") or "",
+        "section": meta.get("section") or "",
+        "authors": meta.get("authors") or "",
+    }
+
+
+def passage_from(pid: str, text: str, meta: dict[str, Any], score: float,
+                 dense: float | None = None) -> Passage:
+    return Passage(
+        id=pid,
+        text=text,
+        source=str(meta.get("source", "")),
+        title=str(meta.get("title", "")),
+        heading=str(meta.get("heading", "")),
+        page=int(meta.get("page") or 0) or None,
+        step=int(meta.get("step") or 0) or None,
+        kind=str(meta.get("kind", "")),
+        publisher=str(meta.get("publisher", "")),
+        year=int(meta.get("year") or 0) or None,
+        url=str(meta.get("url") or "") or None,
+        section=str(meta.get("section", "")),
+        score=float(score),
+        dense_score=dense,
+    )
+
+
+class GuidanceIndex:
+    """Thin wrapper over a Chroma collection; the client and embedder are injected."""
+
+    def __init__(self, client: Any, name: str, model_name: str, dimension: int):
+        self._client = client
+        self.name = name
+        self.model_name = model_name
+        self.dimension = dimension
+        self._collection: Any = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _expected_meta(self) -> dict[str, Any]:
+        return {
+            "embedding_model": self.model_name,
+            "embedding_dim": self.dimension,
+            "schema_version": SCHEMA_VERSION,
+        }
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            col = self._client.get_or_create_collection(
+                self.name,
+                metadata=self._expected_meta(),
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+            self._check(col.metadata or {})
+            self._collection = col
+        return self._collection
+
+    def _check(self, meta: dict[str, Any]) -> None:
+        model, dim = meta.get("embedding_model"), meta.get("embedding_dim")
+        if model != self.model_name or dim != self.dimension:
+            raise EmbeddingMismatchError(
+                f"The index '{self.name}' was built with the embedding model {model} "
+                f"(dimension {dim}), but the configured model is {self.model_name} "
+                f"(dimension {self.dimension}). Re-index with `coach ingest --rebuild`, or set "
+                "COACH_EMBEDDING_MODEL back to the model the index was built with."
+            )
+
+    def reset(self) -> None:
+        """Drop and recreate the collection (only on an explicit --rebuild)."""
+        try:
+            self._client.delete_collection(self.name)
+        except Exception:  # noqa: BLE001 - absent collection is fine
+            pass
+        self._collection = None
+        _ = self.collection
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    # -- writes ----------------------------------------------------------------------------
+    def add(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str],
+            metas: Sequence[dict[str, Any]]) -> None:
+        if ids:
+            self.collection.upsert(
+                ids=list(ids), embeddings=vectors, documents=list(texts), metadatas=list(metas)
+            )
+
+    def update_meta(self, ids: Sequence[str], metas: Sequence[dict[str, Any]]) -> None:
+        if ids:
+            self.collection.update(ids=list(ids), metadatas=list(metas))
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        for start in range(0, len(ids), 5000):
+            self.collection.delete(ids=ids[start:start + 5000])
+
+    # -- reads -----------------------------------------------------------------------------
+    def sources(self) -> dict[str, dict[str, Any]]:
+        """source -> {"file_hash", "ids": [...], "meta": first chunk's metadata}."""
+        out: dict[str, dict[str, Any]] = {}
+        for pid, meta in self._iter_meta():
+            entry = out.setdefault(
+                str(meta.get("source")), {"file_hash": meta.get("file_hash"), "ids": [],
+                                          "meta": meta}
+            )
+            entry["ids"].append(pid)
+        return out
+
+    def _iter_meta(self, batch: int = 5000) -> Iterable[tuple[str, dict[str, Any]]]:
+        total = self.count()
+        for offset in range(0, total, batch):
+            got = self.collection.get(include=["metadatas"], limit=batch, offset=offset)
+            yield from zip(got["ids"], got["metadatas"], strict=True)
+
+    def all_chunks(self, batch: int = 5000) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        """Every (id, text, metadata) in the collection, in batches."""
+        total = self.count()
+        for offset in range(0, total, batch):
+            got = self.collection.get(
+                include=["documents", "metadatas"], limit=batch, offset=offset
+            )
+            yield from zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+
+    def get(self, ids: Sequence[str]) -> list[tuple[str, str, dict[str, Any], np.ndarray]]:
+        if not ids:
+            return []
+        got = self.collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        rows = {
+            pid: (pid, doc, meta, np.asarray(vec, dtype=np.float32))
+            for pid, doc, meta, vec in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+            )
+        }
+        return [rows[i] for i in ids if i in rows]
+
+    def query(self, vector: Sequence[float], n: int, where: dict[str, Any] | None = None
+              ) -> list[tuple[str, str, dict[str, Any], float, np.ndarray]]:
+        """Nearest chunks as (id, text, metadata, cosine similarity, embedding)."""
+        total = self.count()
+        if total == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=np.asarray([vector], dtype=np.float32),
+            n_results=min(n, total),
+            where=where or None,
+            include=["documents", "metadatas", "distances", "embeddings"],
+        )
+        return [
+            (pid, doc, meta, 1.0 - float(dist), np.asarray(vec, dtype=np.float32))
+            for pid, doc, meta, dist, vec in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0],
+                res["distances"][0], res["embeddings"][0], strict=True,
+            )
+        ]

@@ -1,0 +1,114 @@
+"""Small, pure text helpers shared by retrieval, answering and the ingest pipeline."""
+
+from __future__ import annotations
+
+import re
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves tell explain describe please know want need us get got one much many may might
+    must shall let lets i'm im it's whats what's does do say says said""".split()
+)
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def stem(word: str) -> str:
+    """A deliberately light suffix stripper: assessing/assessment/assess -> assess."""
+    for suffix, keep in (("ational", 5), ("ations", 4), ("ation", 4), ("ments", 4), ("ment", 4),
+                         ("ness", 4), ("ings", 4), ("ing", 4), ("ies", 3), ("ied", 3),
+                         ("ers", 4), ("ed", 4), ("es", 4), ("er", 4), ("s", 3)):
+        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
+            if suffix in ("ies", "ied"):
+                return word[: -len(suffix)] + "y"
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            return word[: -len(suffix)]
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens with stopwords removed and light stemming."""
+    out = []
+    for raw in _TOKEN.findall(text.lower()):
+        word = raw.split("'")[0]
+        if word and word not in STOPWORDS:
+            out.append(stem(word))
+    return out
+
+
+def content_words(text: str) -> set[str]:
+    return {t for t in tokens(text) if len(t) > 1}
+
+
+_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def _units(text: str) -> list[str]:
+    """Paragraphs and list items as text units; items under a line ending in ':' join it."""
+    units: list[str] = []
+    current: list[str] = []
+    joining = False
+
+    def flush() -> None:
+        nonlocal joining
+        if current:
+            units.append(" ".join(current))
+        current.clear()
+        joining = False
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or line.startswith("|"):
+            flush()
+            continue
+        item = _ITEM.match(line)
+        if item:
+            body = line[item.end():].strip()
+            if joining:
+                current.append(body)
+                continue
+            flush()
+            current.append(body)
+            continue
+        if current and not joining and _ITEM.match(raw) is None and units_continues(current):
+            current.append(line)
+        else:
+            flush()
+            current.append(line)
+        if line.endswith(":"):
+            joining = True
+    flush()
+    return units
+
+
+def units_continues(current: list[str]) -> bool:
+    """A wrapped line continues the paragraph unless the last one ended a sentence block."""
+    return not current[-1].endswith(":")
+
+
+def sentences(text: str) -> list[str]:
+    """Split a passage into sentences. A list introduced by a colon stays with its lead-in
+    sentence ("The four categories are: a; b; c"), other list items stand alone."""
+    out: list[str] = []
+    for unit in _units(text):
+        for sent in _SENT_SPLIT.split(unit):
+            sent = sent.strip()
+            if sent:
+                out.append(sent)
+    return out
+
+
+def strip_markdown(text: str) -> str:
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"`([^`]+)`", r"\1", text)
+    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)
+    return text

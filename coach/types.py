@@ -1,0 +1,109 @@
+"""Frozen value types passed between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    """A loaded document: text plus provenance, before chunking.
+
+    ``pages`` holds (page number, text) pairs for paginated formats (PDF); ``text`` is then
+    the pages joined.
+    """
+
+    source: str
+    text: str
+    meta: dict[str, Any]
+    pages: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    text: str
+    source: str
+    title: str
+    heading: str
+    page: int | None
+    step: int | None
+    kind: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def embedding_text(self) -> str:
+        """What gets embedded: the passage with its title and heading path as context."""
+        head = " > ".join(p for p in (self.title, self.heading) if p)
+        return f"{head}\n{self.text}" if head else self.text
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its scores."""
+
+    id: str
+    text: str
+    source: str
+    title: str
+    heading: str
+    page: int | None
+    step: int | None
+    kind: str
+    publisher: str
+    year: int | None
+    url: str | None
+    section: str
+    score: float
+    dense_score: float | None = None
+
+    def label(self) -> str:
+        """A human citation label: title, section/heading, page."""
+        bits = [self.title]
+        if self.heading and self.heading != self.title:
+            bits.append(self.heading)
+        if self.page:
+            bits.append(f"p. {self.page}")
+        return " — ".join(bits)
+
+    @property
+    def is_report(self) -> bool:
+        return self.kind in ("report", "report-digest")
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int
+    source: str
+    title: str
+    section: str
+    page: int | None
+    text: str
+    score: float
+    kind: str = ""
+    publisher: str = ""
+    year: int | None = None
+    url: str | None = None
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    refused: bool
+    timings_ms: dict[str, float]
+    query: str = ""
+    notice: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "citations": [asdict(c) for c in self.citations],
+            "passages": [asdict(p) for p in self.passages],
+            "refused": self.refused,
+            "timings_ms": dict(self.timings_ms),
+            "query": self.query,
+            "notice": self.notice,
+        }
