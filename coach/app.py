@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,10 +12,10 @@ from typing import Any
 from coach import prompts
 from coach.answering.condense import Turn, condense
 from coach.answering.extractive import ExtractiveAnswerer
-from coach.answering.gate import decide
+from coach.answering.gate import decide, expects_figure
 from coach.config import Settings
 from coach.errors import BadInputError, IndexEmptyError
-from coach.ingest.pipeline import Ingestor, IngestReport, Progress
+from coach.ingest.pipeline import Ingestor, IngestReport, Progress, scan
 from coach.retrieval.retriever import RetrievalConfig, Retriever
 from coach.store import GuidanceIndex
 from coach.types import Answer
@@ -46,6 +47,7 @@ class Coach:
         """Index files or folders (default: the knowledge folder), incrementally."""
         targets = [Path(p) for p in paths] if paths else [self.settings.knowledge_dir]
         if rebuild:
+            scan(targets)  # a bad path must fail before the index is dropped, not after
             self.index.reset()
         ingestor = Ingestor(
             self.index, self.embedder, root=self.settings.knowledge_dir,
@@ -85,13 +87,16 @@ class Coach:
         timings["retrieve"] = (time.perf_counter() - t0) * 1000
         decision = decide(
             question if query == question else query, found.passages,
-            min_similarity=self.settings.min_relevance,
+            min_relevance=self.settings.min_relevance, idf=self.retriever.idf,
+            correct=self.retriever.correct,
         )
         text, citations = "", []
         if not decision.refuse:
             t0 = time.perf_counter()
             text, citations = self.answerer.answer(query, found.query_vector, found.passages)
             timings["answer"] = (time.perf_counter() - t0) * 1000
+            if expects_figure(question) and not re.search(r"\d", _without_markers(text)):
+                text, citations = "", []  # asked for a figure the guidance does not give
         refused = decision.refuse or not text
         if refused:
             name = "refuse-clinical" if decision.reason == "clinical" else "refuse"
@@ -104,6 +109,12 @@ class Coach:
             refused=refused, timings_ms={k: round(v, 2) for k, v in timings.items()},
             query=query,
         )
+
+
+def _without_markers(text: str) -> str:
+    """Answer text without citation markers and group headings (which carry years)."""
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("**"))
+    return re.sub(r"\[\d+\]", "", body)
 
 
 def build_coach(settings: Settings, *, embedder: Any = None, client: Any = None) -> Coach:

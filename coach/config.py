@@ -60,17 +60,18 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     mmr_lambda: float = Field(
-        0.8,
+        0.9,
         ge=0,
         le=1,
         description="MMR trade-off: 1 = pure relevance, lower = more diverse passages.",
     )
     min_relevance: float = Field(
-        0.35,
+        0.5,
         ge=-1,
-        le=1,
+        le=2,
         description=(
-            "Refuse when the best passage's cosine similarity to the question is below this."
+            "Refusal gate: refuse when the best passage's cosine similarity plus 0.35 x the "
+            "share of the question's words found in the top passages is below this."
         ),
     )
     answer_sentences: int = Field(
@@ -115,6 +116,9 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(
             f"COACH_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            if err["loc"]
+            # a check across fields (e.g. overlap vs size) names its variables in the message
+            else err["msg"].removeprefix("Value error, ")
             for err in exc.errors()
         )
         raise ConfigError(f"Invalid setting — {problems}") from exc

@@ -87,7 +87,7 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, embedder: Any, max_sentences: int = 4, max_chars: int = 900,
-                 prefilter: int = 14):
+                 prefilter: int = 8):
         self.cache = SentenceCache(embedder)
         self.max_sentences = max_sentences
         self.max_chars = max_chars

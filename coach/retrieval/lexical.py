@@ -26,16 +26,33 @@ class BM25Index:
             df.update(tf.keys())
         n = len(self._ids)
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self._vocab: list[str] | None = None
+        self._rarest = math.log(1 + (n - 0.5) / 1.5) if n else 1.0
+
+    def correct(self, term: str) -> str:
+        """The corpus word a misspelt term most likely means ("cycel" -> "cycl"), else term."""
+        if term in self._idf or len(term) < 4 or term.isdigit():
+            return term
+        if self._vocab is None:
+            self._vocab = sorted(self._idf)
+        import difflib
+
+        close = difflib.get_close_matches(term, self._vocab, n=1, cutoff=0.8)
+        return close[0] if close else term
+
+    def correct_query(self, query: str) -> list[str]:
+        return [self.correct(t) for t in tokens(query)]
 
     def __len__(self) -> int:
         return len(self._ids)
 
     def idf(self, term: str) -> float:
-        return self._idf.get(term, 0.0)
+        """IDF of a tokenised term; a term the corpus never uses weighs as its rarest term."""
+        return self._idf.get(term, self._rarest)
 
     def search(self, query: str, n: int, allowed: set[str] | None = None
                ) -> list[tuple[str, float]]:
-        terms = tokens(query)
+        terms = self.correct_query(query)
         if not terms or not self._ids:
             return []
         scores: list[tuple[str, float]] = []

@@ -28,7 +28,7 @@ class RetrievalConfig:
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     rrf_k: int = 60
-    mmr_lambda: float = 0.8
+    mmr_lambda: float = 0.9
 
 
 @dataclass
@@ -92,6 +92,14 @@ class Retriever:
             }
             self._bm25 = bm25
             return bm25
+
+    def idf(self, term: str) -> float:
+        """BM25 inverse document frequency of a tokenised term (unseen terms weigh most)."""
+        return self._lexical().idf(term)
+
+    def correct(self, term: str) -> str:
+        """Map a misspelt tokenised term to the corpus word it most likely means."""
+        return self._lexical().correct(term)
 
     # -- search ----------------------------------------------------------------------------
     def retrieve(self, query: str, *, k: int | None = None, step: int | None = None,

@@ -1,0 +1,46 @@
+# Improvement Coach — the two commands a newcomer needs:
+#   make run    create .venv, install, index knowledge/ if needed, start the app
+#   make test   install the dev extras into the same .venv and run lint + the whole test suite
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+# torch is pinned here (not in the library's dependencies): 2.13.0 CPU installs without a
+# multi-GB download on the reference machine.
+CONSTRAINTS := -c constraints.txt
+
+.PHONY: run test install install-dev lint ingest bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) install --quiet $(CONSTRAINTS) -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) install --quiet $(CONSTRAINTS) -e '.[dev]'
+	@touch $(VENV)/.installed-app $@
+
+install: $(VENV)/.installed-app
+install-dev: $(VENV)/.installed-dev
+
+ingest: install
+	$(BIN)/coach ingest --if-needed
+
+run: ingest
+	$(BIN)/coach ask "What are the six steps of the improvement journey?"
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: install-dev
+	$(BIN)/python benchmarks/bench_foundation.py
+
+clean:
+	rm -rf .coach .pytest_cache .ruff_cache

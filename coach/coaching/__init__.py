@@ -1,0 +1,1 @@
+"""Coaching: the journey definition (journey.yaml) and, later, the coaching state machine."""

@@ -1,0 +1,172 @@
+"""Load and validate knowledge/journey.yaml, the machine-readable improvement journey.
+
+Validation is strict (unknown keys are errors) and every error names the line of the YAML
+file at fault, so a hand edit that breaks the journey fails loudly and precisely.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from coach.errors import CoachError
+
+EnablerId = Literal[
+    "leadership-governance", "infrastructure-resources", "skills-workforce", "culture-environment"
+]
+Text = Annotated[str, Field(min_length=3)]
+
+
+class JourneyError(CoachError):
+    """journey.yaml is missing, not YAML, or does not match the schema."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Enabler(_Strict):
+    id: EnablerId
+    title: Text
+    description: Text
+
+
+class ChecklistItem(_Strict):
+    id: Text
+    text: Text
+
+
+class Step(_Strict):
+    id: Text
+    number: int = Field(ge=1, le=6)
+    title: Text
+    purpose: Text
+    guide: Text
+    enablers: list[EnablerId] = Field(min_length=1)
+    checklist: list[ChecklistItem] = Field(min_length=1)
+    questions: list[Text] = Field(min_length=1)
+    evidence: list[Text] = Field(min_length=1)
+    documents: list[Text] = Field(default_factory=list)
+
+
+class Band(_Strict):
+    name: Text
+    up_to: float = Field(ge=0, le=3)
+    description: Text
+
+
+class AssessmentItem(_Strict):
+    id: Text
+    enabler: EnablerId
+    statement: Text
+    step: Text
+    recommendation: Text
+    documents: list[Text] = Field(min_length=1)
+
+
+class Assessment(_Strict):
+    title: Text
+    scale: dict[int, Text]
+    bands: list[Band] = Field(min_length=1)
+    low_score: int = Field(ge=0, le=3)
+    items: list[AssessmentItem] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Assessment:
+        if sorted(self.scale) != [0, 1, 2, 3]:
+            raise ValueError("scale must define exactly the scores 0, 1, 2 and 3")
+        bounds = [b.up_to for b in self.bands]
+        if bounds != sorted(bounds) or bounds[-1] != 3:
+            raise ValueError("bands must ascend by up_to and the last must reach 3")
+        return self
+
+
+class Journey(_Strict):
+    version: Literal[1]
+    title: Text
+    source: Text
+    note: Text
+    enablers: list[Enabler] = Field(min_length=4, max_length=4)
+    steps: list[Step] = Field(min_length=6, max_length=6)
+    assessment: Assessment
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Journey:
+        if [s.number for s in self.steps] != [1, 2, 3, 4, 5, 6]:
+            raise ValueError("steps must be numbered 1 to 6 in order")
+        step_ids = [s.id for s in self.steps]
+        ids = step_ids + [c.id for s in self.steps for c in s.checklist] + [
+            i.id for i in self.assessment.items
+        ]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"ids must be unique; repeated: {', '.join(dupes)}")
+        for item in self.assessment.items:
+            if item.step not in step_ids:
+                raise ValueError(f"assessment item {item.id} names unknown step {item.step!r}")
+        covered = {i.enabler for i in self.assessment.items}
+        if len(covered) != 4:
+            raise ValueError("the assessment needs items for all four enablers")
+        return self
+
+    def step(self, step_id: str) -> Step:
+        for s in self.steps:
+            if s.id == step_id:
+                return s
+        raise KeyError(step_id)
+
+    def documents(self) -> set[str]:
+        docs = {s.guide for s in self.steps}
+        for s in self.steps:
+            docs.update(s.documents)
+        for i in self.assessment.items:
+            docs.update(i.documents)
+        return docs
+
+
+def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """1-based line of the YAML node at a pydantic error location (nearest existing parent)."""
+    node, line = root, (root.start_mark.line + 1 if root is not None else None)
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if str(k.value) == str(key)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            nxt = node.value[key] if key < len(node.value) else None
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node, line = nxt, nxt.start_mark.line + 1
+    return line
+
+
+def parse_journey(text: str, name: str = "journey.yaml") -> Journey:
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise JourneyError(f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})")
+    try:
+        return Journey.model_validate(data)
+    except ValidationError as exc:
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        first = errors[0]
+        loc = tuple(first["loc"])
+        line = _line_of(root, loc)
+        path = ".".join(str(p) for p in loc) or "(top level)"
+        where = f" line {line}" if line else ""
+        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+        raise JourneyError(f"{name}{where}: {path}: {first['msg']}{more}") from exc
+
+
+def load_journey(path: Path) -> Journey:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise JourneyError(f"{path}: cannot read the journey file ({exc.strerror}).") from exc
+    return parse_journey(text, path.name)

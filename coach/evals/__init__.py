@@ -1,0 +1,1 @@
+"""Answer-quality evaluation: suite and case files, metrics, runner."""

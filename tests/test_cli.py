@@ -1,0 +1,161 @@
+"""The command line, run in-process with `coach.cli.main`.
+
+main() builds its own Coach (and embedder) from the environment, so these tests are grouped to
+keep the number of calls that embed anything small.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from coach.cli import main
+
+PDSA = """# PDSA cycles
+
+## The four stages of a PDSA cycle
+
+A Plan-Do-Study-Act (PDSA) cycle tests one change idea on a small scale before it is rolled out.
+The four stages of a PDSA cycle are plan, do, study and act.
+"""
+
+RUN_CHARTS = """# Run charts
+
+## Reading a run chart
+
+A run chart plots a measure over time with the median drawn as a centre line.
+"""
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, make_settings, embedder):
+    """COACH_HOME and COACH_KNOWLEDGE_DIR pointing into tmp_path; cwd there too (no .env).
+
+    Asks for ``embedder`` only so that the heavy imports happen once, in the session fixture.
+    """
+    settings = make_settings()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COACH_HOME", str(settings.home))
+    monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(settings.knowledge_dir))
+    return settings
+
+
+@pytest.fixture
+def kb(env, write_md):
+    write_md(env.knowledge_dir / "pdsa.md", PDSA, title="PDSA cycles", kind="method")
+    write_md(env.knowledge_dir / "run-charts.md", RUN_CHARTS, title="Run charts", kind="method")
+    return env.knowledge_dir
+
+
+def one_line_error(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("coach: "), err
+    return lines[0]
+
+
+def test_ingest_reports_then_does_nothing_then_skips_an_unsupported_path(kb, tmp_path, capsys,
+                                                                         write_md):
+    assert main(["ingest"]) == 0
+    out = capsys.readouterr().out
+    assert "Indexed: 2 added, 0 updated, 0 removed, 0 unchanged; 0 skipped" in out
+    assert "in the index" in out
+
+    assert main(["ingest"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Nothing changed: 2 file(s) already up to date")
+
+    stray = tmp_path / "deck.pptx"
+    stray.write_bytes(b"not a slide deck")
+    extra = write_md(kb / "extra.md", "# Aims\n\nA good aim says how much and by when.",
+                     title="Aims")
+    assert main(["ingest", str(stray), str(extra)]) == 0
+    out = capsys.readouterr().out
+    assert "1 added" in out
+    assert "skipped deck.pptx: '.pptx' files are not read" in out
+
+
+def test_ask_json_prints_the_answer_as_json(kb, make_coach, capsys):
+    make_coach().ingest()  # the same COACH_HOME the CLI reads
+
+    assert main(["ask", "--json", "What are the four stages of a PDSA cycle?"]) == 0
+
+    data = json.loads(capsys.readouterr().out)
+    assert {"answer", "citations", "passages", "refused", "timings_ms"} <= set(data)
+    assert data["refused"] is False
+    assert data["citations"][0]["source"] == "pdsa.md"
+    assert "[1]" in data["answer"]
+
+
+def test_ask_plain_prints_the_answer_and_its_sources(kb, make_coach, capsys):
+    make_coach().ingest()
+
+    assert main(["ask", "How do we read a run chart?"]) == 0
+
+    out = capsys.readouterr().out
+    assert "[1]" in out
+    assert "Sources:" in out
+    assert "run-charts.md" in out
+
+
+def test_blank_question_fails_with_one_line(env, capsys):
+    code = main(["ask", "   "])
+
+    captured = capsys.readouterr()
+    assert code != 0
+    assert "empty" in one_line_error(captured.err)
+    assert captured.out == ""
+
+
+def test_ingest_missing_path_fails_with_one_line(env, capsys):
+    code = main(["ingest", "/no/such/path"])
+
+    captured = capsys.readouterr()
+    assert code != 0
+    assert "/no/such/path" in one_line_error(captured.err)
+
+
+def test_ingest_empty_knowledge_folder_fails_with_advice(env, capsys):
+    env.knowledge_dir.mkdir(parents=True)
+
+    code = main(["ingest"])
+
+    captured = capsys.readouterr()
+    assert code != 0
+    line = one_line_error(captured.err)
+    assert "No guidance documents were indexed" in line
+    assert str(env.knowledge_dir) in line
+
+
+def test_invalid_setting_fails_naming_the_variable(env, monkeypatch, capsys):
+    monkeypatch.setenv("COACH_CHUNK_SIZE", "abc")
+
+    code = main(["ingest"])
+
+    captured = capsys.readouterr()
+    assert code != 0
+    line = one_line_error(captured.err)
+    assert "COACH_CHUNK_SIZE" in line and "integer" in line
+    assert captured.out == ""
+    assert not env.home.exists()  # nothing was built
+
+
+def test_overlap_not_below_size_names_both_settings(env, monkeypatch, capsys):
+    monkeypatch.setenv("COACH_CHUNK_SIZE", "300")
+    monkeypatch.setenv("COACH_CHUNK_OVERLAP", "300")
+
+    code = main(["settings"])
+
+    line = one_line_error(capsys.readouterr().err)
+    assert code != 0
+    assert line == ("coach: Invalid setting — COACH_CHUNK_OVERLAP must be smaller than "
+                    "COACH_CHUNK_SIZE")
+
+
+def test_settings_lists_every_setting_with_its_value(env, capsys):
+    assert main(["settings"]) == 0
+
+    out = capsys.readouterr().out
+    assert "COACH_HOME" in out and str(env.home) in out
+    assert "COACH_CHUNK_SIZE" in out

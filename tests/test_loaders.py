@@ -1,0 +1,243 @@
+"""Loaders: one per format, each on a real file written by the test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from coach.errors import LoaderError, UnsupportedFileError
+from coach.ingest.loaders import load
+
+FRONT = {
+    "title": "PDSA cycles in practice",
+    "publisher": "The Health Foundation",
+    "year": 2019,
+    "url": "https://example.org/pdsa",
+    "section": "Testing changes",
+    "step": 4,
+    "kind": "method",
+}
+
+
+def test_markdown_front_matter_becomes_meta_and_is_removed_from_the_text(tmp_path, write_md):
+    path = write_md(tmp_path / "pdsa.md", "# PDSA\n\nTest one change at a time.", **FRONT)
+
+    doc = load(path)
+
+    assert doc.source == "pdsa.md"
+    assert doc.meta == FRONT
+    assert doc.text.strip() == "# PDSA\n\nTest one change at a time."
+    assert "publisher" not in doc.text
+    assert doc.pages == ()
+
+
+def test_markdown_front_matter_after_a_utf8_bom_is_read(tmp_path):
+    path = tmp_path / "bom.md"
+    path.write_bytes(b"\xef\xbb\xbf---\ntitle: With a BOM\n---\nBody text.\n")
+
+    doc = load(path)
+
+    assert doc.meta == {"title": "With a BOM"}
+    assert doc.text.strip() == "Body text."
+
+
+def test_markdown_with_broken_front_matter_names_the_file_and_line(tmp_path):
+    path = tmp_path / "broken.md"
+    # Line 4 of the file is the bad one ("kind: method: bad").
+    path.write_text("---\ntitle: Fine\nyear: 2019\nkind: method: bad\n---\n\nBody.\n")
+
+    with pytest.raises(LoaderError) as err:
+        load(path)
+
+    message = str(err.value)
+    assert "broken.md" in message
+    assert "front matter" in message
+    assert "line 4" in message
+
+
+def test_markdown_front_matter_that_is_not_a_mapping_is_refused(tmp_path):
+    path = tmp_path / "list.md"
+    path.write_text("---\n- just\n- a list\n---\n\nBody.\n")
+
+    with pytest.raises(LoaderError, match="mapping"):
+        load(path)
+
+
+def test_plain_text_is_read_as_is(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("Run charts show data over time.\n\nThe median is the centre line.\n")
+
+    doc = load(path)
+
+    assert doc.source == "notes.txt"
+    assert doc.meta == {}
+    assert doc.text == "Run charts show data over time.\n\nThe median is the centre line.\n"
+
+
+def test_non_utf8_text_gives_an_actionable_error(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Caf\u00e9 culture and quality improvement.".encode("latin-1"))
+
+    with pytest.raises(LoaderError) as err:
+        load(path)
+
+    message = str(err.value)
+    assert "latin1.txt" in message
+    assert "not UTF-8" in message
+    assert "save it as UTF-8" in message
+    assert "position 3" in message  # the é is the fourth byte
+
+
+def test_pdf_keeps_pages_with_their_numbers(tmp_path, write_pdf):
+    path = write_pdf(
+        tmp_path / "guide.pdf",
+        ["Page one is about run charts and the median line.",
+         "Page two is about PDSA cycles and test ramps."],
+        title="A two page guide",
+    )
+
+    doc = load(path)
+
+    assert doc.source == "guide.pdf"
+    assert [number for number, _ in doc.pages] == [1, 2]
+    assert "run charts" in doc.pages[0][1]
+    assert "PDSA cycles" in doc.pages[1][1]
+    assert "run charts" not in doc.pages[1][1]
+    assert doc.meta == {"title": "A two page guide"}
+    assert doc.text == doc.pages[0][1] + "\n\n" + doc.pages[1][1]
+
+
+def test_pdf_page_numbers_skip_blank_pages(tmp_path, write_pdf):
+    path = write_pdf(tmp_path / "gap.pdf", ["First page text.", "", "Third page text."])
+
+    doc = load(path)
+
+    assert [number for number, _ in doc.pages] == [1, 3]
+
+
+def test_password_protected_pdf_is_refused(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_encryption(owner_password="owner", user_password="user")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, "Locked text.")
+    path = tmp_path / "locked.pdf"
+    pdf.output(str(path))
+
+    with pytest.raises(LoaderError, match="password-protected"):
+        load(path)
+
+
+def test_corrupt_pdf_raises_loader_error(tmp_path):
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(os.urandom(2048))
+
+    with pytest.raises(LoaderError) as err:
+        load(path)
+
+    assert "broken.pdf" in str(err.value)
+    assert not isinstance(err.value, UnsupportedFileError)
+
+
+def test_html_headings_become_markdown_and_scripts_are_dropped(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<html><head><title>Measuring improvement</title>"
+        "<script>var tracker = 'SECRET_SCRIPT_TEXT';</script>"
+        "<style>.x { color: red }</style></head>"
+        "<body><nav>Home | About</nav>"
+        "<h1>Measuring improvement</h1><p>Measures tell you whether a change helps.</p>"
+        "<h2>Run charts</h2><p>A run chart plots data over time.</p>"
+        "<ul><li>Outcome measures</li><li>Process measures</li></ul>"
+        "<script>console.log('MORE_SCRIPT_TEXT')</script>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+
+    doc = load(path)
+
+    lines = doc.text.split("\n\n")
+    assert lines == [
+        "# Measuring improvement",
+        "Measures tell you whether a change helps.",
+        "## Run charts",
+        "A run chart plots data over time.",
+        "- Outcome measures",
+        "- Process measures",
+    ]
+    assert "SCRIPT_TEXT" not in doc.text
+    assert "color" not in doc.text
+    assert doc.meta == {"title": "Measuring improvement"}
+
+
+def test_html_without_readable_text_is_refused(tmp_path):
+    path = tmp_path / "empty.html"
+    path.write_text("<html><body><script>only('code')</script></body></html>")
+
+    with pytest.raises(LoaderError, match="no readable text"):
+        load(path)
+
+
+def test_docx_heading_styles_become_markdown_headings(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Driver diagrams"
+    document.core_properties.author = "QI Team"
+    document.add_heading("Driver diagrams", 0)  # "Title" style
+    document.add_paragraph("A driver diagram links an aim to the changes that drive it.")
+    document.add_heading("Primary drivers", 1)
+    document.add_paragraph("Primary drivers are the main factors behind the aim.")
+    document.add_heading("Secondary drivers", 2)
+    document.add_paragraph("Change ideas", style="List Bullet")
+    path = tmp_path / "drivers.docx"
+    document.save(str(path))
+
+    doc = load(path)
+
+    assert doc.text.split("\n\n") == [
+        "# Driver diagrams",
+        "A driver diagram links an aim to the changes that drive it.",
+        "## Primary drivers",
+        "Primary drivers are the main factors behind the aim.",
+        "### Secondary drivers",
+        "- Change ideas",
+    ]
+    assert doc.meta == {"title": "Driver diagrams", "authors": "QI Team"}
+
+
+def test_corrupt_docx_raises_loader_error(tmp_path):
+    path = tmp_path / "broken.docx"
+    path.write_bytes(os.urandom(1024))
+
+    with pytest.raises(LoaderError, match="broken.docx"):
+        load(path)
+
+
+@pytest.mark.parametrize("name", ["slides.pptx", "data.xlsx", "README"])
+def test_unsupported_extension_is_refused_with_the_supported_list(tmp_path, name):
+    path = tmp_path / name
+    path.write_text("whatever")
+
+    with pytest.raises(UnsupportedFileError) as err:
+        load(path)
+
+    message = str(err.value)
+    assert name in message
+    assert ".md" in message and ".pdf" in message and ".docx" in message
+
+
+def test_missing_file_raises_loader_error(tmp_path):
+    with pytest.raises(LoaderError, match="gone.md"):
+        load(tmp_path / "gone.md")
+
+
+def test_loaders_accept_upper_case_extensions(tmp_path: Path):
+    path = tmp_path / "SHOUT.TXT"
+    path.write_text("Upper-case extensions are fine.")
+
+    assert load(path).text == "Upper-case extensions are fine."
