@@ -7,6 +7,7 @@ EmbeddingMismatchError instead of silently mixing vectors.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -100,10 +101,8 @@ class GuidanceIndex:
 
     def reset(self) -> None:
         """Drop and recreate the collection (only on an explicit --rebuild)."""
-        try:
+        with contextlib.suppress(Exception):  # an absent collection is fine
             self._client.delete_collection(self.name)
-        except Exception:  # noqa: BLE001 - absent collection is fine
-            pass
         self._collection = None
         _ = self.collection
 

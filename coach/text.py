@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
+_STOPWORD_TEXT = """
+    a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
     further had has have having he her here hers herself him himself his how i if in into is it
     its itself just me more most my myself no nor not now of off on once only or other our ours
@@ -13,8 +13,8 @@ STOPWORDS = frozenset(
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself
     yourselves tell explain describe please know want need us get got one much many may might
-    must shall let lets i'm im it's whats what's does do say says said""".split()
-)
+    must shall let lets i'm im it's whats what's does do say says said"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())  # noqa: SIM905
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 

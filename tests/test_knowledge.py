@@ -70,7 +70,7 @@ def _shingles(text: str, n: int = 10) -> set[str]:
     return {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared (the fact sheets) is not beside the repo")
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared (fact sheets) is not beside the repo")
 def test_no_document_copies_outside_text():
     """No 10-word run of our documents' text appears in the fact sheets or the seed text
     (the seed document itself, included as it stands with attribution, aside)."""

@@ -150,7 +150,9 @@ def parse_journey(text: str, name: str = "journey.yaml") -> Journey:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        raise JourneyError(f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})")
+        raise JourneyError(
+            f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from exc
     try:
         return Journey.model_validate(data)
     except ValidationError as exc:

@@ -30,7 +30,9 @@ def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
-        raise LoaderError(f"{name}: the YAML front matter is not valid{where}; fix it and re-run.")
+        raise LoaderError(
+            f"{name}: the YAML front matter is not valid{where}; fix it and re-run."
+        ) from exc
     if not isinstance(meta, dict):
         raise LoaderError(f"{name}: the front matter must be a YAML mapping (key: value lines).")
     return meta, text[match.end():]

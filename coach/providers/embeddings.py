@@ -91,9 +91,8 @@ class SentenceTransformerEmbeddings(Embeddings):
         if known:
             return known
         model = self._load()
-        getter = getattr(model, "get_embedding_dimension", None) or getattr(
-            model, "get_sentence_embedding_dimension"
-        )
+        getter = getattr(model, "get_embedding_dimension", None)
+        getter = getter or model.get_sentence_embedding_dimension
         return int(getter())
 
     def encode(self, texts: list[str]) -> Any:
