@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from coach.errors import CoachError
+from coach.yamlio import error_line
 
 EnablerId = Literal[
     "leadership-governance", "infrastructure-resources", "skills-workforce", "culture-environment"
@@ -148,10 +149,8 @@ def parse_journey(text: str, name: str = "journey.yaml") -> Journey:
         data = yaml.safe_load(text)
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
         raise JourneyError(
-            f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
+            f"{name}{error_line(exc)}: not valid YAML ({getattr(exc, 'problem', exc)})"
         ) from exc
     try:
         return Journey.model_validate(data)

@@ -16,6 +16,7 @@ import yaml
 
 from coach.errors import LoaderError, UnsupportedFileError
 from coach.types import SourceDoc
+from coach.yamlio import error_line
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?", re.DOTALL)
 
@@ -28,8 +29,7 @@ def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
     try:
         meta = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark is not None else ""
+        where = error_line(exc, offset=2).replace(" line", " at line")  # after the '---' line
         raise LoaderError(
             f"{name}: the YAML front matter is not valid{where}; fix it and re-run."
         ) from exc
