@@ -136,6 +136,8 @@ class GuidanceIndex:
                                           "meta": meta}
             )
             entry["ids"].append(pid)
+            if entry["file_hash"] != meta.get("file_hash"):
+                entry["file_hash"] = None  # mixed versions (an interrupted ingest): redo it
         return out
 
     def _iter_meta(self, batch: int = 5000) -> Iterable[tuple[str, dict[str, Any]]]:

@@ -347,3 +347,15 @@ def test_missing_data_directory_is_created(make_coach, make_settings, tmp_path, 
     assert settings.chroma_path.is_dir() and home in settings.chroma_path.parents
     assert settings.lexical_path.is_file()
     assert report.added == ["pdsa.md"]
+
+
+def test_interrupted_replacement_is_redone_on_the_next_run(coach, kb):
+    """A file whose chunks carry two versions' hashes (an ingest stopped half-way) is not
+    taken as unchanged: the next run re-processes it."""
+    coach.ingest()
+    source, ids = max(ids_by_source(coach.index).items(), key=lambda kv: len(kv[1]))
+    assert len(ids) > 1
+    coach.index.update_meta([ids[-1]], [{"file_hash": "from-an-older-version"}])
+    report = coach.ingest()
+    assert source in report.updated
+    assert coach.index.sources()[source]["file_hash"] is not None
