@@ -57,19 +57,6 @@ class Passage:
     score: float
     dense_score: float | None = None
 
-    def label(self) -> str:
-        """A human citation label: title, section/heading, page."""
-        bits = [self.title]
-        if self.heading and self.heading != self.title:
-            bits.append(self.heading)
-        if self.page:
-            bits.append(f"p. {self.page}")
-        return " — ".join(bits)
-
-    @property
-    def is_report(self) -> bool:
-        return self.kind in ("report", "report-digest")
-
 
 @dataclass(frozen=True)
 class Citation:

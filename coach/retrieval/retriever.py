@@ -15,7 +15,7 @@ import numpy as np
 from coach.retrieval.fusion import mmr, rrf
 from coach.retrieval.lexical import BM25Index
 from coach.store import GuidanceIndex, passage_from
-from coach.types import Chunk, Passage
+from coach.types import Passage
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,3 @@ def _where(step: int | None, kinds: tuple[str, ...] | None) -> dict[str, Any] | 
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def chunk_lexical_text(chunk: Chunk) -> str:
-    return lexical_text(chunk.title, chunk.heading, chunk.text)
