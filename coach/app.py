@@ -85,10 +85,11 @@ class Coach:
         t0 = time.perf_counter()
         found = self.retriever.retrieve(query, step=step)
         timings["retrieve"] = (time.perf_counter() - t0) * 1000
+        lexical = self.retriever.lexical()  # fetched once: each lookup checks the index size
         decision = decide(
             question if query == question else query, found.passages,
-            min_relevance=self.settings.min_relevance, idf=self.retriever.idf,
-            correct=self.retriever.correct,
+            min_relevance=self.settings.min_relevance, idf=lexical.idf,
+            correct=lexical.correct,
         )
         text, citations = "", []
         if not decision.refuse:

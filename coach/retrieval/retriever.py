@@ -93,13 +93,9 @@ class Retriever:
             self._bm25 = bm25
             return bm25
 
-    def idf(self, term: str) -> float:
-        """BM25 inverse document frequency of a tokenised term (unseen terms weigh most)."""
-        return self._lexical().idf(term)
-
-    def correct(self, term: str) -> str:
-        """Map a misspelt tokenised term to the corpus word it most likely means."""
-        return self._lexical().correct(term)
+    def lexical(self) -> BM25Index:
+        """The current BM25 index (its ``idf`` and ``correct`` serve the refusal gate)."""
+        return self._lexical()
 
     # -- search ----------------------------------------------------------------------------
     def retrieve(self, query: str, *, k: int | None = None, step: int | None = None,
