@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +110,22 @@ class Coach:
             refused=refused, timings_ms={k: round(v, 2) for k, v in timings.items()},
             query=query,
         )
+
+
+    def stream(self, question: str, history: Sequence[Turn] | None = None, *,
+               step: int | None = None) -> Iterator[str | Answer]:
+        """Yield the answer text as it grows (cumulative strings), then the final Answer.
+
+        The extractive answerer has no tokens to stream, so it yields its text sentence by
+        sentence; LLM answerers yield as the model produces tokens. The last item is always the
+        verified ``Answer`` (whose text may differ from the streamed draft).
+        """
+        answer = self.ask(question, history, step=step)
+        shown = ""
+        for line in answer.text.splitlines(keepends=True):
+            shown += line
+            yield shown
+        yield answer
 
 
 def _without_markers(text: str) -> str:

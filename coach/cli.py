@@ -1,8 +1,13 @@
-"""Command line: `coach ingest | ask | settings`. Thin: parse, call one Coach method, render."""
+"""Command line: `coach ingest | ask | settings | ...`. Thin: parse, call one Coach method, render.
+
+Larger command groups (serve, journey, eval) live beside their feature in a module exposing
+``register(subparsers) -> dict[name, handler]``; they are listed in ``COMMAND_MODULES``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -14,8 +19,11 @@ from coach.errors import CoachError
 
 EXAMPLE_QUESTION = "What are the six steps of the improvement journey?"
 
+# modules that add their own sub-commands: each has register(subparsers) -> {name: handler}
+COMMAND_MODULES: tuple[str, ...] = ()
 
-def _parser() -> argparse.ArgumentParser:
+
+def _parser() -> tuple[argparse.ArgumentParser, dict]:
     parser = argparse.ArgumentParser(
         prog="coach",
         description="Improvement Coach: answers about quality improvement, with cited sources.",
@@ -37,7 +45,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="focus retrieval on one step of the journey")
 
     sub.add_parser("settings", help="list every setting with its current value")
-    return parser
+    handlers = {"ingest": _cmd_ingest, "ask": _cmd_ask, "settings": _cmd_settings}
+    for name in COMMAND_MODULES:
+        handlers.update(importlib.import_module(name).register(sub))
+    return parser, handlers
 
 
 def _render_answer(answer) -> str:  # type: ignore[no-untyped-def]
@@ -98,8 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = _parser().parse_args(argv)
-    handler = {"ingest": _cmd_ingest, "ask": _cmd_ask, "settings": _cmd_settings}[args.command]
+    parser, handlers = _parser()
+    args = parser.parse_args(argv)
+    handler = handlers[args.command]
     try:
         return handler(args)
     except CoachError as exc:

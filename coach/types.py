@@ -83,6 +83,8 @@ class Answer:
     timings_ms: dict[str, float]
     query: str = ""
     notice: str = ""
+    # sentences of ``text`` the citation check could not support (the UI marks them)
+    unsupported: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,4 +95,5 @@ class Answer:
             "timings_ms": dict(self.timings_ms),
             "query": self.query,
             "notice": self.notice,
+            "unsupported": list(self.unsupported),
         }

@@ -1,0 +1,27 @@
+"""What every tab of the web UI receives: the one Coach, the Settings, and who is asking.
+
+Each tab lives in its own module with ``build(ctx: UIContext) -> None``, called inside a
+``gr.Tab`` by ``coach.ui.app.build_ui``. Handlers take a ``gr.Request`` argument (Gradio fills
+it in) and call ``ctx.user_of(request)`` to key per-user state (feedback, coaching progress).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from coach.app import Coach
+from coach.config import Settings
+
+LOCAL_USER = "local"
+
+
+@dataclass(frozen=True)
+class UIContext:
+    coach: Coach
+    settings: Settings
+
+    def user_of(self, request: Any) -> str:
+        """The signed-in user name, or ``local`` when sign-in is off (a single-user install)."""
+        name = getattr(request, "username", None) if request is not None else None
+        return str(name) if name else LOCAL_USER
