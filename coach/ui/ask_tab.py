@@ -1,0 +1,210 @@
+"""The Ask tab: a streaming chat with cited answers, source cards and answer feedback.
+
+Handlers are plain functions of (ctx, inputs..., user) so tests call them with a real Coach;
+``build`` wires them to Gradio components. Conversation state lives in a per-session
+``gr.State`` dict (``new_session``), stamped with the user it belongs to.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
+
+import gradio as gr
+
+from coach.errors import CoachError, IndexEmptyError
+from coach.types import Answer
+from coach.ui import render
+from coach.ui.context import UIContext
+from coach.ui.feedback import FeedbackStore, feedback_store
+
+log = logging.getLogger(__name__)
+
+STARTERS = [
+    "What are the six steps of the improvement journey?",
+    "How do we assess our readiness for an organisation-wide approach?",
+    "What is a PDSA cycle?",
+    "How can the board support improvement?",
+    "How do we sustain improvement once a project ends?",
+]
+HELPFUL, UNHELPFUL = "Helpful", "Not helpful"
+PLACEHOLDER = (
+    "**Ask about quality improvement in the NHS.** Answers come only from the guidance in the "
+    "Library, with every sentence cited — open a source card to check it."
+)
+
+Outputs = tuple[list[dict[str, str]], dict[str, Any], str, str]
+
+
+def new_session(user: str | None = None) -> dict[str, Any]:
+    return {"user": user, "turns": [], "rated": {}, "target": None}
+
+
+def session_for(session: dict[str, Any] | None, user: str) -> dict[str, Any]:
+    """The caller's session; a missing one, or one stamped with another user, starts fresh."""
+    if not session or session.get("user") != user:
+        return new_session(user)
+    return session
+
+
+def turn_from(question: str, answer: Answer) -> dict[str, Any]:
+    return {
+        "question": question, "text": answer.text, "refused": answer.refused,
+        "notice": answer.notice, "unsupported": list(answer.unsupported),
+        "citations": [asdict(c) for c in answer.citations],
+    }
+
+
+def messages(session: dict[str, Any], pending: tuple[str, str] | None = None
+             ) -> list[dict[str, str]]:
+    """Chat messages for the Chatbot: always user, assistant, user, assistant..."""
+    out: list[dict[str, str]] = []
+    for turn in session["turns"]:
+        out.append({"role": "user", "content": render.escape_question(turn["question"])})
+        out.append({"role": "assistant", "content": render.answer_html(turn)})
+    if pending is not None:
+        question, draft = pending
+        out.append({"role": "user", "content": render.escape_question(question)})
+        out.append({"role": "assistant",
+                    "content": render.answer_body(draft) if draft else "*Searching the guidance…*"})
+    return out
+
+
+def respond(ctx: UIContext, question: str, session: dict[str, Any] | None, user: str
+            ) -> Iterator[Outputs]:
+    """Stream one answer: yields (chat messages, session, status, question box) as it grows."""
+    session = session_for(session, user)
+    try:
+        clean = ctx.coach.validate_question(question)
+    except CoachError as exc:
+        yield messages(session), session, render.error_html(str(exc)), question or ""
+        return
+    history = [(t["question"], t["text"]) for t in session["turns"]]
+    yield messages(session, (clean, "")), session, "", ""
+    try:
+        for item in ctx.coach.stream(clean, history):
+            if isinstance(item, Answer):
+                session = {**session, "turns": [*session["turns"], turn_from(clean, item)]}
+            else:
+                yield messages(session, (clean, item)), session, "", ""
+    except IndexEmptyError:
+        msg = "No guidance is indexed yet: open the Library tab and press “Re-index”."
+        yield messages(session), session, render.error_html(msg), question
+        return
+    except CoachError as exc:
+        yield messages(session), session, render.error_html(str(exc)), question
+        return
+    except Exception:  # keep the app usable; the details go to the log, not the screen
+        log.exception("answering failed")
+        msg = "Something went wrong while answering; please try again."
+        yield messages(session), session, render.error_html(msg), question
+        return
+    yield messages(session), session, "", ""
+
+
+def _turn_index(index: Any) -> int | None:
+    """Chatbot message index -> turn index (messages alternate user, assistant)."""
+    if isinstance(index, (list, tuple)):
+        index = index[0] if index else None
+    return int(index) // 2 if isinstance(index, int) else None
+
+
+def rate(ctx: UIContext, store: FeedbackStore, session: dict[str, Any] | None,
+         message_index: Any, liked: Any, user: str) -> tuple[dict[str, Any], str, str | None]:
+    """A thumbs up/down on an answer: stored at once; a comment may follow."""
+    session = session_for(session, user)
+    turn = _turn_index(message_index)
+    if turn is None or not 0 <= turn < len(session["turns"]) or liked not in (True, False):
+        return session, "", None
+    rating = "up" if liked else "down"
+    rated = dict(session["rated"])
+    if str(turn) in rated:
+        store.update(rated[str(turn)], user, rating=rating)
+    else:
+        rated[str(turn)] = store.record(user, session["turns"][turn], rating)
+    session = {**session, "rated": rated, "target": turn}
+    note = (f"Thanks — your rating of answer {turn + 1} is saved. "
+            "Add a comment below if you like.")
+    return session, note, HELPFUL if liked else UNHELPFUL
+
+
+def send_feedback(ctx: UIContext, store: FeedbackStore, session: dict[str, Any] | None,
+                  choice: str | None, comment: str, user: str
+                  ) -> tuple[dict[str, Any], str, str]:
+    """Save a rating and/or comment for the answer last rated (or the latest answer)."""
+    session = session_for(session, user)
+    if not session["turns"]:
+        return session, render.error_html("Ask a question first: feedback is about an answer."), \
+            comment
+    turn = session["target"] if session["target"] is not None else len(session["turns"]) - 1
+    rating = {HELPFUL: "up", UNHELPFUL: "down"}.get(choice or "")
+    comment = (comment or "").strip()
+    row = session["rated"].get(str(turn))
+    if row is None and rating is None:
+        return session, render.error_html("Choose Helpful or Not helpful first."), comment
+    if row is None:
+        row = store.record(user, session["turns"][turn], rating or "up", comment)
+    else:
+        store.update(row, user, rating=rating, comment=comment or None)
+    session = {**session, "rated": {**session["rated"], str(turn): row}, "target": turn}
+    return session, f"Thanks — feedback on answer {turn + 1} saved.", ""
+
+
+def build(ctx: UIContext) -> None:
+    """The Ask tab's components and events (called inside ``gr.Tab``)."""
+    store = feedback_store(ctx.settings)
+    session = gr.State(new_session())
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=480):
+            chat = gr.Chatbot(
+                label="Conversation", elem_id="chat", height=560, placeholder=PLACEHOLDER,
+                feedback_options=("Like", "Dislike"), buttons=["copy"], layout="panel",
+                latex_delimiters=[],
+            )
+            with gr.Row():
+                question = gr.Textbox(
+                    label="Your question", placeholder="Type a question and press Enter",
+                    elem_id="question", lines=1, max_lines=6, scale=5, autofocus=True,
+                    max_length=ctx.settings.max_question_chars + 500,
+                )
+                send = gr.Button("Ask", variant="primary", scale=1, min_width=90,
+                                 elem_id="ask-button")
+            status = gr.HTML("", elem_id="ask-status", label="Messages", padding=False)
+            gr.Examples(STARTERS, inputs=[question], label="Starter questions")
+        with gr.Column(scale=1, min_width=240):
+            new = gr.Button("New conversation", elem_id="new-conversation")
+            with gr.Group(elem_id="feedback-panel"):
+                gr.Markdown("#### Rate an answer\nUse the thumbs under an answer, or rate the "
+                            "latest answer here. Personal data is removed before saving.")
+                choice = gr.Radio([HELPFUL, UNHELPFUL], label="Was the answer helpful?",
+                                  elem_id="feedback-choice")
+                comment = gr.Textbox(label="Comment (optional)", lines=3, max_lines=8,
+                                     elem_id="feedback-comment", max_length=4000)
+                submit = gr.Button("Send feedback", size="sm")
+                note = gr.Markdown("", elem_id="feedback-note", label="Feedback status")
+
+    def on_ask(text: str, state: dict, request: gr.Request):  # type: ignore[no-untyped-def]
+        yield from respond(ctx, text, state, ctx.user_of(request))
+
+    def on_like(state: dict, data: gr.LikeData, request: gr.Request):  # type: ignore[no-untyped-def]
+        return rate(ctx, store, state, data.index, data.liked, ctx.user_of(request))
+
+    def on_feedback(state: dict, picked: str | None, text: str,  # type: ignore[no-untyped-def]
+                    request: gr.Request):
+        return send_feedback(ctx, store, state, picked, text, ctx.user_of(request))
+
+    def on_new(request: gr.Request):  # type: ignore[no-untyped-def]
+        return [], new_session(ctx.user_of(request)), "", "", None, ""
+
+    outputs = [chat, session, status, question]
+    question.submit(on_ask, [question, session], outputs, api_name="ask")
+    send.click(on_ask, [question, session], outputs, api_name=False)
+    chat.like(on_like, [session], [session, note, choice], api_name=False)
+    submit.click(on_feedback, [session, choice, comment], [session, note, comment],
+                 api_name="feedback")
+    new.click(on_new, None, [chat, session, status, question, choice, note],
+              api_name="new_conversation")
+    # the chat window's own bin icon must forget the conversation too, not just hide it
+    chat.clear(on_new, None, [chat, session, status, question, choice, note], api_name=False)

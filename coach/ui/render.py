@@ -1,0 +1,220 @@
+"""Pure rendering for the web UI: answers, source cards and highlighted passages as HTML.
+
+Everything that comes from a document or a person is escaped here; the chat window renders
+Markdown with inline HTML, so an answer is escaped text plus a few tags we write ourselves.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+_MARKER_GROUP = re.compile(r"(?:\s*\[\d+\])+")
+_MARKER = re.compile(r"\[(\d+)\]")
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+_MD_SPECIAL = re.compile(r"([\\`*_~$|])")
+
+KIND_LABELS = {
+    "report": "The report",
+    "report-digest": "Report digest",
+    "coach-guide": "Coaching guidance",
+    "method": "Coaching guidance",
+    "background": "Background",
+}
+
+NOT_COVERED = "The guidance does not cover this"
+
+
+def escape_text(text: str, *, markdown: bool = True) -> str:
+    """HTML-escape ``text``; also neutralise Markdown emphasis, code and maths characters."""
+    out = html.escape(text, quote=True)
+    return _MD_SPECIAL.sub(r"\\\1", out) if markdown else out
+
+
+def escape_question(question: str) -> str:
+    return escape_text(question).replace("\n", "<br>")
+
+
+# -- which answer sentences cite which source ------------------------------------------------
+def claims_by_citation(text: str) -> dict[int, list[str]]:
+    """Citation number -> the answer sentences that carry its marker.
+
+    The claim of a marker group is the text since the previous marker group (or line start),
+    so "A. [1] B [2]." gives {1: ["A."], 2: ["B"]}. Group heading lines (``**...**``) are skipped.
+    """
+    out: dict[int, list[str]] = {}
+    for line in text.splitlines():
+        if line.lstrip().startswith("**"):
+            continue
+        start = 0
+        for group in _MARKER_GROUP.finditer(line):
+            claim = line[start:group.start()].strip(" .;:")
+            start = group.end()
+            if not claim:
+                continue
+            for number in _MARKER.findall(group.group(0)):
+                out.setdefault(int(number), []).append(claim)
+    return out
+
+
+# -- highlighting --------------------------------------------------------------------------
+def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def _marked_words(words: Sequence[str], claims: Iterable[str], run: int = 4) -> set[int]:
+    """Indices of passage words in a run of ``run`` or more words that a claim also has."""
+    grams: set[tuple[str, ...]] = set()
+    for claim in claims:
+        grams |= _ngrams([w.lower() for w in _WORD.findall(claim)], run)
+    marked: set[int] = set()
+    lowered = [w.lower() for w in words]
+    for i in range(len(lowered) - run + 1):
+        if tuple(lowered[i:i + run]) in grams:
+            marked.update(range(i, i + run))
+    return marked
+
+
+def highlight(passage: str, claims: Iterable[str]) -> str:
+    """The passage as escaped HTML, with the words the answer took from it in ``<mark>``.
+
+    Runs of four or more words shared with a claim are marked, so an extractive answer marks
+    whole sentences and a paraphrase marks the phrases it kept. Line breaks become ``<br>``.
+    """
+    matches = list(_WORD.finditer(passage))
+    marked = _marked_words([m.group(0) for m in matches], list(claims))
+    pieces: list[str] = []
+    pos, open_mark = 0, False
+    for i, m in enumerate(matches):
+        gap = passage[pos:m.start()]
+        if open_mark and i not in marked:
+            pieces.append("</mark>")
+            open_mark = False
+        pieces.append(_escape_gap(gap))
+        if i in marked and not open_mark:
+            pieces.append("<mark>")
+            open_mark = True
+        pieces.append(html.escape(m.group(0)))
+        pos = m.end()
+    if open_mark:
+        pieces.append("</mark>")
+    pieces.append(_escape_gap(passage[pos:]))
+    return "".join(pieces)
+
+
+def _escape_gap(text: str) -> str:
+    out = html.escape(text)
+    return re.sub(r"\n\s*\n", "<br><br>", out).replace("\n", "<br>")
+
+
+# -- answer body ---------------------------------------------------------------------------
+def _flag_unsupported(text: str, unsupported: Sequence[str]) -> list[tuple[str, bool]]:
+    """Split ``text`` into (piece, is_unsupported) keeping order."""
+    spans: list[tuple[int, int]] = []
+    for sentence in unsupported:
+        sentence = sentence.strip()
+        at = text.find(sentence) if sentence else -1
+        if at >= 0 and not any(s < at + len(sentence) and at < e for s, e in spans):
+            spans.append((at, at + len(sentence)))
+    pieces, pos = [], 0
+    for start, end in sorted(spans):
+        pieces += [(text[pos:start], False), (text[start:end], True)]
+        pos = end
+    pieces.append((text[pos:], False))
+    return [(p, flag) for p, flag in pieces if p]
+
+
+def _body_line(line: str) -> str:
+    if line.lstrip().startswith("**"):  # a group heading we wrote (prompts/answer-labels.yaml)
+        return html.escape(line, quote=False)
+    return escape_text(line)
+
+
+def _with_markers(escaped: str) -> str:
+    return _MARKER.sub(r'<span class="cite">[\1]</span>', escaped)
+
+
+def answer_body(text: str, unsupported: Sequence[str] = ()) -> str:
+    """Answer text as Markdown-safe HTML, with unsupported sentences visibly flagged."""
+    out: list[str] = []
+    for piece, flagged in _flag_unsupported(text, unsupported):
+        escaped = "\n".join(_body_line(line) for line in piece.split("\n"))
+        if flagged:
+            escaped = ('<span class="unsupported" title="No source passage supports this '
+                       f'sentence">⚠️ {escaped}</span>')
+        out.append(_with_markers(escaped))
+    return "".join(out)
+
+
+def unsupported_warning(unsupported: Sequence[str]) -> str:
+    if not unsupported:
+        return ""
+    n = len(unsupported)
+    what = "sentence" if n == 1 else f"{n} sentences"
+    return (f'<div class="warning" role="alert">⚠️ <strong>Check before relying on it:</strong> '
+            f"the marked {what} could not be matched to a source passage.</div>")
+
+
+# -- source cards --------------------------------------------------------------------------
+def _where(c: dict[str, Any]) -> str:
+    parts = [c.get("section") or c.get("heading") or "", f"p. {c['page']}" if c.get("page")
+             else ""]
+    return " · ".join(html.escape(p) for p in parts if p)
+
+
+def source_card(c: dict[str, Any], claims: Sequence[str]) -> str:
+    """One citation as a collapsed card; opening it shows the passage with support marked."""
+    kind = KIND_LABELS.get(str(c.get("kind") or ""), "")
+    where = _where(c)
+    summary = (
+        f'<span class="cite">[{int(c["number"])}]</span> '
+        f'<strong>{html.escape(str(c.get("title") or c.get("source") or "Untitled"))}</strong>'
+        + (f' <span class="where">· {where}</span>' if where else "")
+        + f' <span class="relevance">relevance {float(c.get("score") or 0):.2f}</span>'
+        + (f' <span class="kind">{html.escape(kind)}</span>' if kind else "")
+    )
+    origin = ", ".join(html.escape(str(x)) for x in (c.get("publisher"), c.get("year")) if x)
+    url = str(c.get("url") or "")
+    link = (f' · <a href="{html.escape(url)}" target="_blank" rel="noopener">public source</a>'
+            if url.startswith(("https://", "http://")) else "")
+    file = html.escape(str(c.get("source") or ""))
+    return (
+        f'<details class="source-card"><summary>{summary}</summary>'
+        f'<div class="passage">{highlight(str(c.get("text") or ""), claims)}</div>'
+        f'<div class="origin">{origin}{link} · <code>{file}</code></div></details>'
+    )
+
+
+def sources_block(text: str, citations: Sequence[dict[str, Any]]) -> str:
+    if not citations:
+        return ""
+    claims = claims_by_citation(text)
+    cards = "".join(source_card(c, claims.get(int(c["number"]), ())) for c in citations)
+    return (f'<div class="sources"><div class="sources-head">Sources — open a card to see '
+            f"the passage; highlighted words support the answer</div>{cards}</div>")
+
+
+def answer_html(turn: dict[str, Any]) -> str:
+    """The whole assistant message for one finished turn."""
+    blocks: list[str] = []
+    if turn.get("notice"):
+        blocks.append(f'<div class="notice" role="note">ℹ️ {escape_text(turn["notice"])}</div>')
+    if turn.get("refused"):
+        blocks.append(f'<div class="refused" role="note"><strong>{NOT_COVERED}.</strong></div>')
+        # the reply is one of our own prompts (Markdown): escape HTML only
+        blocks.append(escape_text(turn.get("text", ""), markdown=False))
+        return "\n\n".join(blocks)
+    unsupported = tuple(turn.get("unsupported") or ())
+    blocks.append(answer_body(turn.get("text", ""), unsupported))
+    if unsupported:
+        blocks.append(unsupported_warning(unsupported))
+    sources = sources_block(turn.get("text", ""), turn.get("citations") or ())
+    if sources:
+        blocks.append(sources)
+    return "\n\n".join(blocks)
+
+
+def error_html(message: str) -> str:
+    return f'<div class="error" role="alert">{escape_text(message)}</div>' if message else ""

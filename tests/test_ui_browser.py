@@ -1,0 +1,88 @@
+"""A real-browser smoke test: Debian's chromium, driven by Playwright, against the real app.
+
+`make test` installs chromium when it is missing and the user is root (as in CI); elsewhere
+the test is skipped with the reason. Playwright's own browser downloads are never used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import settings_under
+from ui_helpers import free_port, running_app, write_kb
+
+from coach.app import build_coach
+from coach.ui.feedback import feedback_store
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (`apt-get install -y chromium`; "
+                    "`make test` does this when run as root)")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="playwright is not installed (pip install -e '.[dev]')")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def app(embedder, tmp_path_factory):
+    root = tmp_path_factory.mktemp("ui-browser")
+    settings = settings_under(root, port=free_port())
+    write_kb(settings.knowledge_dir)
+    coach = build_coach(settings, embedder=embedder)
+    coach.ingest()
+    with running_app(coach, settings) as url:
+        yield url, settings
+
+
+def test_ask_open_a_source_card_rate_and_screenshot(browser, app, tmp_path):
+    url, settings = app
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(url)
+    page.get_by_role("heading", name="Improvement Coach").wait_for()
+    box = page.get_by_label("Your question")
+    box.fill("What is a PDSA cycle?")
+    box.press("Enter")
+    card = page.locator("#chat details.source-card").first
+    card.wait_for(timeout=60_000)
+    assert page.locator("#chat .cite").count() >= 2  # markers in the text and on the cards
+    assert not card.evaluate("el => el.open")
+    card.locator("summary").click()
+    assert card.evaluate("el => el.open")
+    mark = card.locator("mark").first
+    mark.wait_for(state="visible")
+    assert "PDSA" in mark.inner_text()
+    assert "relevance" in card.locator("summary").inner_text()
+    shot = tmp_path / "ask-tab.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+    assert shot.stat().st_size > 10_000
+
+    page.locator("#chat button[aria-label='Like']").last.click()
+    page.get_by_text("your rating of answer 1 is saved").wait_for(timeout=20_000)
+    rows = feedback_store(settings).rows()
+    assert rows and rows[-1]["rating"] == "up" and rows[-1]["question"] == "What is a PDSA cycle?"
+    page.close()
+
+
+def test_the_library_tab_lists_the_documents(browser, app):
+    url, _ = app
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(url)
+    page.get_by_role("tab", name="Library").click()
+    page.get_by_text("3 documents,").wait_for(timeout=20_000)
+    table = page.locator("#library-table")
+    for text in ("Board leadership for improvement", "Report digest", "The Health Foundation"):
+        assert text in table.inner_text()
+    page.close()

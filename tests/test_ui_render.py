@@ -1,0 +1,82 @@
+"""Pure rendering of answers and source cards: escaping, highlighting, warnings, refusals."""
+
+from __future__ import annotations
+
+from coach.ui import render
+
+CITATION = {
+    "number": 1, "source": "methods/pdsa.md", "title": "PDSA <cycles>", "section": "PDSA",
+    "page": 4, "score": 0.5678, "kind": "method", "publisher": "Improvement Coach",
+    "year": 2026, "url": "https://example.org/pdsa?a=1&b=2", "heading": "",
+    "text": "Intro line.\n\nA PDSA cycle tests a change on a small scale first. "
+            "<script>alert('x')</script> Other text.",
+}
+
+
+def test_claims_are_the_sentences_before_each_marker_group():
+    text = ("**Coaching guidance** (drawing on sources):\n"
+            "First claim here. [1] Second claim [2][3]. Third, no marker.\nFourth one. [1]")
+    assert render.claims_by_citation(text) == {
+        1: ["First claim here", "Fourth one"], 2: ["Second claim"], 3: ["Second claim"],
+    }
+
+
+def test_highlight_marks_runs_of_four_shared_words_and_escapes_the_rest():
+    out = render.highlight("Plan the test. Then <b>study</b> the results with the team.",
+                           ["We study the results with care"])
+    assert out == ("Plan the test. Then &lt;b&gt;study&lt;/b&gt; the results with the team.")
+    out = render.highlight("Plan the test. Then study the results with the team.",
+                           ["We study the results with care"])
+    assert out == "Plan the test. Then <mark>study the results with</mark> the team."
+
+
+def test_highlight_keeps_paragraph_breaks():
+    assert render.highlight("One.\n\nTwo.", []) == "One.<br><br>Two."
+
+
+def test_source_card_shows_title_section_page_relevance_and_the_marked_passage():
+    card = render.source_card(CITATION, ["A PDSA cycle tests a change on a small scale first"])
+    assert card.startswith('<details class="source-card"><summary>')
+    assert "<strong>PDSA &lt;cycles&gt;</strong>" in card
+    assert "PDSA · p. 4" in card and "relevance 0.57" in card and "Coaching guidance" in card
+    assert "<mark>A PDSA cycle tests a change on a small scale first</mark>" in card
+    assert "<script>" not in card and "&lt;script&gt;" in card
+    assert 'href="https://example.org/pdsa?a=1&amp;b=2"' in card
+    assert "\n" not in card  # one HTML block: a blank line would end it in Markdown
+
+
+def test_only_web_links_become_links():
+    card = render.source_card({**CITATION, "url": "javascript:alert(1)"}, [])
+    assert "<a " not in card and "javascript:" not in card
+
+
+def test_unsupported_sentences_are_flagged_with_a_visible_warning():
+    turn = {"text": "Supported sentence. [1] An invented claim about budgets.",
+            "unsupported": ["An invented claim about budgets."], "citations": [CITATION],
+            "refused": False}
+    out = render.answer_html(turn)
+    assert ('<span class="unsupported" title="No source passage supports this sentence">⚠️ '
+            "An invented claim about budgets.</span>") in out
+    assert 'role="alert"' in out and "could not be matched to a source passage" in out
+    quiet = render.answer_html({**turn, "unsupported": []})
+    assert "unsupported" not in quiet and 'role="alert"' not in quiet
+
+
+def test_a_refusal_says_the_guidance_does_not_cover_it():
+    out = render.answer_html({"text": "I can help with:\n- PDSA", "refused": True,
+                              "citations": []})
+    assert "<strong>The guidance does not cover this.</strong>" in out
+    assert "- PDSA" in out and "source-card" not in out
+
+
+def test_answer_text_is_escaped_but_our_headings_keep_their_markdown():
+    body = render.answer_body("**The report says** (*Title*):\nUse <img src=x> and a*b*c. [2]")
+    assert body.startswith("**The report says** (*Title*):\n")
+    assert "&lt;img src=x&gt;" in body and "a\\*b\\*c" in body
+    assert body.endswith('<span class="cite">[2]</span>')
+
+
+def test_a_notice_is_shown_above_the_answer():
+    out = render.answer_html({"text": "A. [1]", "notice": "Personal data was removed.",
+                              "citations": [], "refused": False})
+    assert out.startswith('<div class="notice" role="note">ℹ️ Personal data was removed.')

@@ -1,0 +1,151 @@
+"""The real app launched on 127.0.0.1, driven through gradio_client (as Gradio's own tests do).
+
+One app without sign-in and one with it, each shared by the tests of this module.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from conftest import settings_under
+from ui_helpers import chat_text, free_port, running_app, write_kb
+
+from coach.app import build_coach
+from coach.ui import auth
+
+pytestmark = pytest.mark.slow
+
+QUESTIONS = ["What is a PDSA cycle?", "What is a run chart?", "How do boards lead improvement?"]
+
+
+@pytest.fixture(scope="module")
+def coach_and_root(embedder, tmp_path_factory):
+    root = tmp_path_factory.mktemp("ui-server")
+    settings = settings_under(root)
+    write_kb(settings.knowledge_dir)
+    coach = build_coach(settings, embedder=embedder)
+    coach.ingest()
+    return coach, root
+
+
+@pytest.fixture(scope="module")
+def url(coach_and_root):
+    coach, root = coach_and_root
+    with running_app(coach, settings_under(root, port=free_port())) as address:
+        yield address
+
+
+@pytest.fixture(scope="module")
+def signed_in(coach_and_root):
+    coach, root = coach_and_root
+    users = root / "users"
+    auth.add_user(users, "alice", "alice-password")
+    settings = settings_under(root, port=free_port(), auth_file=users,
+                              home=root / "home-auth")
+    with running_app(coach, settings) as address:
+        yield address, settings
+
+
+def client(address, **kwargs):
+    from gradio_client import Client
+
+    return Client(address, verbose=False, **kwargs)
+
+
+def ask(c, question):
+    chat, status, box = c.predict(question, api_name="/ask")
+    return chat_text(chat), status
+
+
+def test_the_page_has_the_title_and_both_tabs(url):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.status == 200
+    config = client(url).config
+    assert config["title"] == "Improvement Coach"
+    labels = {c["props"].get("label") for c in config["components"]}
+    assert {"Ask", "Library", "Your question", "Conversation", "Indexed documents"} <= labels
+
+
+def test_ask_returns_a_cited_answer_with_source_cards(url):
+    messages, status = ask(client(url), "What is a PDSA cycle?")
+    assert status == "" and len(messages) == 2
+    assert messages[0] == "What is a PDSA cycle?"
+    assert '<span class="cite">[1]</span>' in messages[1]
+    assert '<details class="source-card">' in messages[1] and "PDSA cycles" in messages[1]
+
+
+def test_an_empty_question_gets_a_message_and_the_app_keeps_working(url):
+    c = client(url)
+    messages, status = ask(c, "")
+    assert messages == [] and "the message was empty" in status
+    messages, status = ask(c, "What is a run chart?")
+    assert len(messages) == 2 and "source-card" in messages[1]
+
+
+def test_two_clients_in_parallel_keep_their_own_histories(url):
+    a, b = client(url), client(url)
+    with ThreadPoolExecutor(2) as pool:
+        first = list(pool.map(ask, [a, b], ["What is a PDSA cycle?", "What is a run chart?"]))
+        second = list(pool.map(ask, [a, b], ["How are the cycles linked?",
+                                             "What does a shift on it mean?"]))
+    (a_chat, _), (b_chat, _) = second
+    assert [m for m in a_chat[::2]] == ["What is a PDSA cycle?", "How are the cycles linked?"]
+    assert [m for m in b_chat[::2]] == ["What is a run chart?", "What does a shift on it mean?"]
+    assert len(first[0][0]) == 2 and len(first[1][0]) == 2
+    # each follow-up was answered from its own conversation
+    assert "ramp" in a_chat[3].lower() and "median" in b_chat[3].lower()
+    c = client(url)
+    c.predict(api_name="/new_conversation")
+    assert len(ask(c, "What is a PDSA cycle?")[0]) == 2
+
+
+def test_ten_people_asking_at_once_all_get_answers(url):
+    clients = [client(url) for _ in range(10)]
+    questions = [QUESTIONS[i % len(QUESTIONS)] for i in range(10)]
+    with ThreadPoolExecutor(10) as pool:
+        results = list(pool.map(ask, clients, questions))
+    assert len(results) == 10
+    for (messages, status), question in zip(results, questions, strict=True):
+        assert status == "" and messages[0] == question
+        assert "source-card" in messages[1]
+
+
+def test_an_unsupported_upload_is_rejected_through_the_app(url, tmp_path, coach_and_root):
+    from gradio_client import handle_file
+
+    coach, _ = coach_and_root
+    before = coach.index.count()
+    bad = tmp_path / "broken.docx"
+    bad.write_bytes(b"not a zip file at all")
+    message, *_ = client(url).predict([handle_file(str(bad))], api_name="/upload")
+    assert "**Rejected** (1)" in message and "`broken.docx`" in message
+    assert coach.index.count() == before
+
+
+def test_sign_in_is_required_when_a_users_file_is_set(signed_in):
+    address, _ = signed_in
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(address + "config", timeout=10)
+    assert err.value.code == 401
+    with pytest.raises(Exception, match="(?i)login|credentials|auth"):
+        client(address, auth=("alice", "wrong-password"))
+
+
+def test_feedback_is_keyed_to_the_signed_in_user(signed_in):
+    address, settings = signed_in
+    c = client(address, auth=("alice", "alice-password"))
+    messages, _ = ask(c, "What is a PDSA cycle? Mail me at a.person@nhs.net")
+    assert "source-card" in messages[1]
+    note, _ = c.predict("Helpful", "Clear, thanks", api_name="/feedback")
+    assert "saved" in note
+    with sqlite3.connect(settings.home / "feedback.sqlite3") as conn:
+        rows = conn.execute("SELECT user, rating, comment, question, sources FROM feedback"
+                            ).fetchall()
+    assert len(rows) == 1
+    user, rating, comment, question, sources = rows[0]
+    assert (user, rating, comment) == ("alice", "up", "Clear, thanks")
+    assert "a.person@nhs.net" not in question and "methods/pdsa.md" in sources
