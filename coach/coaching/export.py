@@ -1,0 +1,204 @@
+"""Action plan export: Markdown and Word (python-docx) from one list of blocks.
+
+``blocks(plan)`` is pure: it turns a ``Plan`` into headings, paragraphs, lists, tables and the
+chart image; ``to_markdown`` and ``to_docx`` only render those blocks.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coach.coaching import assessment, machine
+from coach.coaching.chart import render_chart
+from coach.coaching.session import Plan
+
+FORMATS = ("md", "docx")
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str                 # h1 h2 h3 p ul checks table img
+    text: str = ""
+    items: tuple[Any, ...] = ()
+    header: tuple[str, ...] = ()
+    data: bytes = b""
+
+
+def _assessment_blocks(plan: Plan) -> list[Block]:
+    out = [Block("h2", "Readiness self-assessment")]
+    latest = plan.latest
+    if latest is None:
+        return out + [Block("p", "No self-assessment taken yet.")]
+    first = plan.history[0]
+    delta = assessment.change(first, latest) if len(plan.history) > 1 else {}
+    out += [
+        Block("p", f"Taken {latest.taken_at[:10]}. Overall {latest.overall:.2f} of 3: "
+                   f"{latest.band}. {latest.band_description}"),
+        Block("img", "Readiness by enabler", data=render_chart(list(plan.history))),
+        Block("table", header=("Enabler", "Mean (0-3)", "Band", "Change since first"),
+              items=tuple((c.title, f"{c.mean:.2f}", c.band,
+                           f"{delta[c.title]:+.2f}" if delta else "-")
+                          for c in latest.categories)),
+        Block("p", "Weakest area: " + ", ".join(latest.weakest_categories) + "."),
+    ]
+    if len(plan.history) > 1:
+        out.append(Block("table", header=("Taken", "Overall", "Band"),
+                         items=tuple((r.taken_at[:16].replace("T", " "), f"{r.overall:.2f}",
+                                      r.band) for r in plan.history)))
+    out.append(Block("h3", "Recommendations (coaching guidance)"))
+    if not latest.recommendations:
+        out.append(Block("p", "Every item scores 3: keep reassessing at intervals."))
+    for rec in latest.recommendations:
+        marks = "".join(f"[{c.number}]" for c in rec.citations)
+        out.append(Block("p", f"{rec.statement} (scored {rec.score}; {rec.enabler}; step "
+                              f"{rec.step_number}: {rec.step_title}). {rec.text} {marks}".strip()))
+    return out
+
+
+def _step_blocks(plan: Plan) -> list[Block]:
+    out = [Block("h2", "The steps")]
+    for step in plan.journey.steps:
+        sp = plan.progress.step(step.id)
+        state = machine.status(plan.progress, step.id)
+        out.append(Block("h3", f"Step {step.number}: {step.title} ({state})"))
+        out.append(Block("checks", items=tuple((c.id in sp.ticked, c.text)
+                                               for c in step.checklist)))
+        if sp.notes:
+            out += [Block("p", "Notes:"), Block("ul", items=sp.notes)]
+        if sp.actions:
+            out.append(Block("table", header=("Action", "Owner", "Due"),
+                             items=tuple((a.what, a.owner, a.due.isoformat())
+                                         for a in sp.actions)))
+    return out
+
+
+def _plan_blocks(plan: Plan) -> list[Block]:
+    rows = sorted((a.due.isoformat(), a.what, a.owner, f"{s.number}. {s.title}")
+                   for s in plan.journey.steps for a in plan.progress.step(s.id).actions)
+    out = [Block("h2", "Action plan")]
+    if not rows:
+        return out + [Block("p", "No actions recorded yet.")]
+    return out + [Block("table", header=("Due", "Action", "Owner", "Step"), items=tuple(rows))]
+
+
+def _source_blocks(plan: Plan) -> list[Block]:
+    cites = [c for r in (plan.latest.recommendations if plan.latest else ())
+             for c in r.citations]
+    lines = []
+    for c in cites:
+        where = ", ".join(x for x in (c.section or c.heading, f"p. {c.page}" if c.page else "")
+                          if x)
+        extra = "; ".join(str(x) for x in (c.publisher, c.year, c.url) if x)
+        lines.append(f"[{c.number}] {c.title}" + (f", {where}" if where else "")
+                     + f" ({c.source}{'; ' + extra if extra else ''}): \"{_short(c.text)}\"")
+    guides = [f"Step {s.number} guide: {s.guide}" for s in plan.journey.steps]
+    return [Block("h2", "Sources"), Block("ul", items=tuple(lines + guides))]
+
+
+def _short(text: str, limit: int = 240) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "..."
+
+
+def blocks(plan: Plan) -> list[Block]:
+    out = [
+        Block("h1", "Improvement action plan"),
+        Block("p", f"For {plan.user}, generated {plan.generated_at[:16].replace('T', ' ')} UTC. "
+                   f"Journey: {plan.journey.title} ({plan.journey.source}). Step and enabler "
+                   "names come from the report; checklists and recommendations are Improvement "
+                   "Coach coaching guidance."),
+    ]
+    if plan.warnings:
+        out += [Block("h2", "Notices"), Block("ul", items=plan.warnings)]
+    out += _assessment_blocks(plan) + _step_blocks(plan) + _plan_blocks(plan)
+    if plan.progress.kept:
+        kept = tuple(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in plan.progress.kept)
+        out += [Block("h2", "Saved entries that no longer match journey.yaml"),
+                Block("ul", items=kept)]
+    return out + _source_blocks(plan)
+
+
+# -- renderers -----------------------------------------------------------------------------
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(items: list[Block], chart_name: str = "chart.png") -> str:
+    lines: list[str] = []
+    for b in items:
+        if b.kind in ("h1", "h2", "h3"):
+            lines += ["#" * int(b.kind[1]) + " " + b.text, ""]
+        elif b.kind == "p":
+            lines += [b.text, ""]
+        elif b.kind == "ul":
+            lines += [f"- {i}" for i in b.items] + [""]
+        elif b.kind == "checks":
+            lines += [f"- [{'x' if done else ' '}] {text}" for done, text in b.items] + [""]
+        elif b.kind == "table":
+            lines.append("| " + " | ".join(b.header) + " |")
+            lines.append("|" + "---|" * len(b.header))
+            lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in b.items]
+            lines.append("")
+        elif b.kind == "img":
+            lines += [f"![{b.text}]({chart_name})", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_docx(items: list[Block]) -> bytes:
+    from docx import Document
+    from docx.shared import Inches
+
+    doc = Document()
+    for b in items:
+        if b.kind in ("h1", "h2", "h3"):
+            doc.add_heading(b.text, level=int(b.kind[1]) - 1)
+        elif b.kind == "p":
+            doc.add_paragraph(b.text)
+        elif b.kind == "ul":
+            for i in b.items:
+                doc.add_paragraph(str(i), style="List Bullet")
+        elif b.kind == "checks":
+            for done, text in b.items:
+                doc.add_paragraph(f"{'☑' if done else '☐'} {text}")
+        elif b.kind == "table":
+            table = doc.add_table(rows=1, cols=len(b.header))
+            table.style = "Table Grid"
+            for cell, text in zip(table.rows[0].cells, b.header, strict=True):
+                cell.text = text
+            for row in b.items:
+                for cell, text in zip(table.add_row().cells, row, strict=True):
+                    cell.text = str(text)
+        elif b.kind == "img":
+            doc.add_picture(io.BytesIO(b.data), width=Inches(6))
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def write(plan: Plan, out_dir: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Write the plan as ``action-plan-<user>-<date>.md`` (+ chart PNG) and/or ``.docx``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", plan.user).strip("-") or "user"
+    stem = f"action-plan-{slug}-{plan.generated_at[:10]}"
+    items = blocks(plan)
+    written = []
+    if "md" in formats:
+        for b in items:
+            if b.kind == "img":
+                chart = out_dir / f"{stem}-chart.png"
+                chart.write_bytes(b.data)
+                written.append(chart)
+        md = out_dir / f"{stem}.md"
+        md.write_text(to_markdown(items, f"{stem}-chart.png"), encoding="utf-8")
+        written.insert(0, md)
+    if "docx" in formats:
+        docx_path = out_dir / f"{stem}.docx"
+        docx_path.write_bytes(to_docx(items))
+        written.append(docx_path)
+    return written

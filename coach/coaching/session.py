@@ -1,0 +1,115 @@
+"""One user's coaching session: load progress, apply one machine function, save.
+
+The CLI and the Coach tab both hold a ``JourneySession`` and call it; neither branches on the
+journey itself. The Coach (retrieval and answers) is optional: ticking, notes and actions work
+without it; cited recommendations, step explanations and the step chat need it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coach.coaching import assessment, machine
+from coach.coaching.journey import Journey, Step, load_journey
+from coach.coaching.machine import Progress
+from coach.coaching.store import DB_NAME, ProgressStore, check_user, now
+
+log = logging.getLogger(__name__)
+
+JOURNEY_FILE = "journey.yaml"
+
+
+def journey_path(settings: Any) -> Path:
+    return Path(settings.knowledge_dir) / JOURNEY_FILE
+
+
+def store_path(settings: Any) -> Path:
+    return Path(settings.home) / DB_NAME
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything an action plan export needs, gathered at one moment."""
+
+    user: str
+    journey: Journey
+    progress: Progress
+    history: tuple[assessment.Result, ...]
+    latest: assessment.Result | None   # the last result, with cited recommendations
+    generated_at: str
+    warnings: tuple[str, ...] = ()
+
+
+class JourneySession:
+    def __init__(self, journey: Journey, store: ProgressStore, user: str, coach: Any = None):
+        self.journey = journey
+        self.store = store
+        self.user = check_user(user)
+        self.coach = coach
+
+    @classmethod
+    def open(cls, settings: Any, user: str, coach: Any = None) -> JourneySession:
+        journey = load_journey(journey_path(settings))
+        return cls(journey, ProgressStore(store_path(settings)), user, coach)
+
+    # -- progress --------------------------------------------------------------------------
+    def progress(self) -> Progress:
+        return self.store.load(self.user, self.journey)
+
+    def apply(self, fn: Callable[..., Progress], *args: Any, **kwargs: Any) -> Progress:
+        """Run one machine function on the saved progress and save the result."""
+        before = self.progress()
+        after = fn(self.journey, before, *args, **kwargs)
+        self.store.save(self.user, after)
+        log.info("journey %s: %s -> %s", self.user, fn.__name__, after.stage)
+        return after  # carries the warnings found when loading
+
+    def reset(self) -> bool:
+        machine.reset(self.progress())
+        return self.store.reset(self.user)
+
+    def current_step(self, progress: Progress | None = None) -> Step:
+        progress = progress or self.progress()
+        if progress.current:
+            return machine.find_step(self.journey, progress.current)
+        return machine.suggested_step(self.journey, progress)
+
+    # -- assessment ------------------------------------------------------------------------
+    def assess(self, scores: dict[str, Any]) -> assessment.Result:
+        """Validate, store and score an assessment; recommendations carry citations."""
+        clean = assessment.validate(self.journey, scores)
+        taken = self.store.add_assessment(self.user, clean)
+        progress = self.progress()
+        self.store.save(self.user, machine.assessed(progress))
+        return self._cite(assessment.score(self.journey, clean, taken))
+
+    def history(self) -> tuple[list[assessment.Result], list[str]]:
+        return self.store.assessments(self.user, self.journey)
+
+    def latest(self) -> assessment.Result | None:
+        results, _ = self.history()
+        return self._cite(results[-1]) if results else None
+
+    def _cite(self, result: assessment.Result) -> assessment.Result:
+        return assessment.cite(self.coach, result) if self.coach is not None else result
+
+    # -- answers ---------------------------------------------------------------------------
+    def explain(self, step: Step) -> Any:
+        """A cited explanation of what the step is for, from retrieval focused on the step."""
+        question = f"What is {step.title.lower()} for, and how does a team do it well?"
+        return self.coach.ask(question, [], step=step.number)
+
+    def ask(self, step: Step, question: str, history: Sequence[tuple[str, str]] = ()) -> Any:
+        return self.coach.ask(question, list(history), step=step.number)
+
+    # -- export ----------------------------------------------------------------------------
+    def plan(self) -> Plan:
+        progress = self.progress()
+        results, warnings = self.history()
+        latest = self._cite(results[-1]) if results else None
+        return Plan(self.user, self.journey, progress, tuple(results), latest, now(),
+                    tuple(progress.warnings) + tuple(warnings))

@@ -1,0 +1,277 @@
+"""Per-user coaching progress and assessment history in SQLite under the data directory.
+
+Schema version is SQLite's ``user_version``. Progress is one JSON record per user, decoded
+against the current journey.yaml: whatever no longer fits (a renamed or removed step, an unknown
+checklist item, a hand-edited field that makes no sense) is kept aside in the record with a
+warning, never dropped. A record that is not JSON at all is copied to the archive table before
+anything replaces it. Reset archives the old record too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from coach.coaching import assessment
+from coach.coaching.journey import Journey
+from coach.coaching.machine import Action, Progress, Stage, StepProgress, suggested_step
+from coach.errors import BadInputError, CoachError
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+RECORD_VERSION = 1
+DB_NAME = "coaching.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS progress (
+    user TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS assessments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, taken_at TEXT NOT NULL,
+    scores TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS assessments_user ON assessments (user, id);
+CREATE TABLE IF NOT EXISTS archive (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, archived_at TEXT NOT NULL,
+    reason TEXT NOT NULL, data TEXT NOT NULL);
+"""
+
+
+class ProgressStoreError(CoachError):
+    """The progress database cannot be opened or was written by a newer version."""
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def check_user(user: str) -> str:
+    user = str(user or "").strip()
+    if not user or len(user) > 100:
+        raise BadInputError("A user name must be 1 to 100 characters, for example --user alex.")
+    return user
+
+
+class ProgressStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._ready = False
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=10)
+        if not self._ready:
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise ProgressStoreError(
+                        f"{self.path} was written by a newer Improvement Coach (schema "
+                        f"{version}, this one reads {SCHEMA_VERSION}); upgrade to use it.")
+                with conn:
+                    conn.executescript(_SCHEMA)
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            except sqlite3.DatabaseError as exc:
+                conn.close()
+                raise ProgressStoreError(
+                    f"{self.path} is not a readable progress database ({exc}). Move it aside "
+                    "to start a new one; nothing in it has been changed.") from exc
+            except ProgressStoreError:
+                conn.close()
+                raise
+            self._ready = True
+        return conn
+
+    # -- progress --------------------------------------------------------------------------
+    def load(self, user: str, journey: Journey) -> Progress:
+        user = check_user(user)
+        with closing(self._connect()) as conn:
+            row = conn.execute("SELECT data FROM progress WHERE user = ?", (user,)).fetchone()
+            if row is None:
+                return Progress()
+            try:
+                data = json.loads(row[0])
+                if not isinstance(data, dict):
+                    raise ValueError("the record is not a JSON object")
+            except ValueError as exc:
+                with conn:
+                    self._archive(conn, user, "unreadable progress record", row[0])
+                return Progress(warnings=(
+                    f"Your saved progress could not be read ({exc}). A copy was kept in the "
+                    f"archive table of {self.path.name}; you start again from here.",))
+        if int(data.get("v", 1) or 1) > RECORD_VERSION:
+            raise ProgressStoreError(
+                f"The saved progress for {user!r} was written by a newer Improvement Coach; "
+                "upgrade to use it.")
+        return decode(data, journey)
+
+    def save(self, user: str, progress: Progress) -> None:
+        user = check_user(user)
+        data = json.dumps(encode(progress), ensure_ascii=False, sort_keys=True)
+        with closing(self._connect()) as conn, conn:
+            conn.execute(
+                "INSERT INTO progress (user, data, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(user) DO UPDATE SET data = excluded.data, "
+                "updated_at = excluded.updated_at", (user, data, now()))
+
+    def reset(self, user: str) -> bool:
+        """Clear a user's journey (assessment history stays). The old record is archived."""
+        user = check_user(user)
+        with closing(self._connect()) as conn, conn:
+            row = conn.execute("SELECT data FROM progress WHERE user = ?", (user,)).fetchone()
+            if row is None:
+                return False
+            self._archive(conn, user, "reset", row[0])
+            conn.execute("DELETE FROM progress WHERE user = ?", (user,))
+        return True
+
+    def _archive(self, conn: sqlite3.Connection, user: str, reason: str, data: str) -> None:
+        conn.execute("INSERT INTO archive (user, archived_at, reason, data) VALUES (?, ?, ?, ?)",
+                     (user, now(), reason, data))
+        log.warning("archived the progress record of %s (%s)", user, reason)
+
+    def archived(self, user: str) -> list[tuple[str, str, str]]:
+        with closing(self._connect()) as conn:
+            return conn.execute("SELECT archived_at, reason, data FROM archive WHERE user = ? "
+                                "ORDER BY id", (check_user(user),)).fetchall()
+
+    def raw(self, user: str) -> str | None:
+        with closing(self._connect()) as conn:
+            row = conn.execute("SELECT data FROM progress WHERE user = ?",
+                               (check_user(user),)).fetchone()
+        return row[0] if row else None
+
+    def write_raw(self, user: str, data: str) -> None:
+        """Store a record exactly as given (for repair tools and tests of hand edits)."""
+        with closing(self._connect()) as conn, conn:
+            conn.execute("INSERT OR REPLACE INTO progress (user, data, updated_at) "
+                         "VALUES (?, ?, ?)", (check_user(user), data, now()))
+
+    # -- assessments -----------------------------------------------------------------------
+    def add_assessment(self, user: str, scores: dict[str, int]) -> str:
+        taken = now()
+        with closing(self._connect()) as conn, conn:
+            conn.execute("INSERT INTO assessments (user, taken_at, scores) VALUES (?, ?, ?)",
+                         (check_user(user), taken, json.dumps(scores, sort_keys=True)))
+        return taken
+
+    def assessments(self, user: str, journey: Journey
+                    ) -> tuple[list[assessment.Result], list[str]]:
+        """Every assessment the user took, oldest first, scored against the current journey.
+
+        One that no longer matches journey.yaml (items renamed or removed) is left in the
+        database and reported instead of shown.
+        """
+        with closing(self._connect()) as conn:
+            rows = conn.execute("SELECT taken_at, scores FROM assessments WHERE user = ? "
+                                "ORDER BY id", (check_user(user),)).fetchall()
+        results, warnings = [], []
+        for taken_at, raw in rows:
+            try:
+                results.append(assessment.score(journey, json.loads(raw), taken_at))
+            except (ValueError, TypeError, AttributeError, BadInputError) as exc:
+                warnings.append(f"The assessment taken {taken_at} no longer matches "
+                                f"journey.yaml and is not shown (it is kept): {exc}")
+        return results, warnings
+
+
+# -- records -------------------------------------------------------------------------------
+def encode(progress: Progress) -> dict[str, Any]:
+    steps = {
+        sid: {"ticked": sorted(sp.ticked), "notes": list(sp.notes), "completed": sp.completed,
+              "visited": sp.visited,
+              "actions": [{"what": a.what, "owner": a.owner, "due": a.due.isoformat()}
+                          for a in sp.actions]}
+        for sid, sp in progress.steps
+    }
+    return {"v": RECORD_VERSION, "stage": progress.stage.value, "current": progress.current,
+            "steps": steps, "kept": dict(progress.kept)}
+
+
+def decode(data: dict[str, Any], journey: Journey) -> Progress:
+    """A Progress from a saved record; what does not fit the journey goes to ``kept``."""
+    kept: dict[str, Any] = dict(data.get("kept") or {}) if isinstance(data.get("kept"),
+                                                                        dict) else {}
+    warnings: list[str] = []
+    raw_steps = data.get("steps", {})
+    if not isinstance(raw_steps, dict):
+        kept["steps"], raw_steps = raw_steps, {}
+        warnings.append("The saved steps were not in the expected form; they were kept aside.")
+    # a step kept aside earlier comes back when journey.yaml has it again
+    for key in [k for k in kept if k.startswith("step:") and k[5:] in _ids(journey)]:
+        raw_steps.setdefault(key[5:], kept.pop(key))
+    steps: dict[str, StepProgress] = {}
+    for sid, raw in raw_steps.items():
+        if sid not in _ids(journey):
+            kept[f"step:{sid}"] = raw
+            continue
+        steps[sid] = _decode_step(journey, sid, raw, kept, warnings)
+    for key in kept:
+        if key.startswith("step:"):
+            warnings.append(
+                f"Saved progress for step {key[5:]!r} does not match any step in journey.yaml "
+                "(renamed or removed?). It is kept aside: give the step that id again to see "
+                "it, or reset the journey to clear it.")
+    progress = Progress(steps=tuple(steps.items()), kept=tuple(kept.items()))
+    return _place(journey, data, progress, warnings)
+
+
+def _ids(journey: Journey) -> set[str]:
+    return {s.id for s in journey.steps}
+
+
+def _decode_step(journey: Journey, sid: str, raw: Any, kept: dict[str, Any],
+                 warnings: list[str]) -> StepProgress:
+    title = journey.step(sid).title
+    if not isinstance(raw, dict):
+        kept[f"unreadable:{sid}"] = raw
+        warnings.append(f"The saved entry for {title!r} was unreadable; it was kept aside.")
+        return StepProgress()
+    items = {c.id for c in journey.step(sid).checklist}
+    ticked = raw.get("ticked") if isinstance(raw.get("ticked"), list) else []
+    earlier = kept.pop(f"ticked:{sid}", [])  # items kept aside last time may fit again
+    ticked = ticked + (earlier if isinstance(earlier, list) else [])
+    unknown = [t for t in ticked if t not in items]
+    if unknown:
+        kept[f"ticked:{sid}"] = unknown
+        warnings.append(f"{title}: ticked item(s) {', '.join(map(str, unknown))} are not in "
+                        "its checklist in journey.yaml any more; kept aside.")
+    notes = [n for n in raw.get("notes") or [] if isinstance(n, str)]
+    actions = []
+    for n, a in enumerate(raw.get("actions") or []):
+        try:
+            actions.append(Action(str(a["what"]), str(a["owner"]),
+                                  dt.date.fromisoformat(a["due"])))
+        except (KeyError, TypeError, ValueError):
+            kept[f"action:{sid}:{n}"] = a
+            warnings.append(f"{title}: action {n + 1} was unreadable (what, owner and a "
+                            "YYYY-MM-DD due date are needed); kept aside.")
+    completed = raw.get("completed") if raw.get("completed") in ("done",
+                                                                  "already in place") else ""
+    return StepProgress(frozenset(t for t in ticked if t in items), tuple(notes),
+                        tuple(actions), completed, bool(raw.get("visited")))
+
+
+def _place(journey: Journey, data: dict[str, Any], progress: Progress,
+           warnings: list[str]) -> Progress:
+    """Stage and current step from the record, repaired when they make no sense."""
+    try:
+        stage = Stage(data.get("stage", "new"))
+    except ValueError:
+        stage = Stage.ON_STEP if progress.steps else Stage.NEW
+        warnings.append(f"The saved stage {data.get('stage')!r} is unknown; it was reset to "
+                        f"{stage.value!r}.")
+    current = data.get("current")
+    if current is not None and current not in _ids(journey):
+        warnings.append(f"The saved current step {current!r} is not in journey.yaml; "
+                        f"showing {suggested_step(journey, progress).title!r} instead.")
+        current = None
+    if stage in (Stage.ON_STEP, Stage.FINISHED) and current is None:
+        current = suggested_step(journey, progress).id
+    if stage == Stage.FINISHED and not all(progress.step(s.id).completed for s in journey.steps):
+        stage = Stage.ON_STEP
+    return Progress(stage=stage, current=current, steps=progress.steps, kept=progress.kept,
+                    warnings=tuple(warnings))

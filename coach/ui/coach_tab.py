@@ -1,0 +1,183 @@
+"""The Coach tab: readiness self-assessment, the six steps, and the action plan.
+
+Layout and wiring only: each event opens the caller's ``JourneySession`` and calls one handler
+from ``coach_views``. Nothing here branches on the journey; journey.yaml drives it all.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+
+from coach.coaching import machine
+from coach.coaching.session import JourneySession
+from coach.errors import CoachError
+from coach.ui import render
+from coach.ui.coach_views import (
+    add_action,
+    add_note,
+    ask,
+    assess,
+    attempt,
+    export_plan,
+    move,
+    reset,
+    resume,
+    set_ticks,
+    where_are_we,
+)
+from coach.ui.context import UIContext
+
+
+def _session(ctx: UIContext, request: Any) -> JourneySession:
+    return JourneySession.open(ctx.settings, ctx.user_of(request), ctx.coach)
+
+
+# -- layout and wiring ---------------------------------------------------------------------
+def _assessment_form(journey: Any) -> list[Any]:
+    scale = [(f"{k} {v}", k) for k, v in journey.assessment.scale.items()]
+    radios = []
+    for enabler in journey.enablers:
+        gr.Markdown(f"#### {enabler.title}")
+        for item in [i for i in journey.assessment.items if i.enabler == enabler.id]:
+            radios.append(gr.Radio(choices=scale, label=item.statement, elem_id=item.id))
+    return radios
+
+
+def build(ctx: UIContext) -> None:
+    from coach.coaching.journey import load_journey
+    from coach.coaching.session import journey_path
+
+    try:
+        journey = load_journey(journey_path(ctx.settings))
+    except CoachError as exc:
+        gr.HTML(render.error_html(f"Coaching mode is unavailable: {exc}"))
+        return
+    ui = SimpleNamespace(labels=[(f"{s.number}. {s.title}", s.id) for s in journey.steps])
+    _top(ui)
+    _where_and_assessment(ui, journey)
+    _step_section(ui)
+    _connect(ctx, ui)
+
+
+def _top(ui: SimpleNamespace) -> None:
+    gr.Markdown("Work through *The improvement journey* step by step. Your progress is saved "
+                "and comes back when you return. Checklists and recommendations are coaching "
+                "guidance; cited passages show where they come from.")
+    ui.notice = gr.HTML()
+    with gr.Row():
+        ui.resume_btn = gr.Button("Start / resume my journey", variant="primary")
+        ui.export_btn = gr.Button("Download action plan")
+        ui.reset_btn = gr.Button("Reset my journey", variant="stop")
+    with gr.Row(visible=False) as ui.confirm_row:
+        gr.Markdown("This clears your steps, ticks, notes and actions. Your assessment "
+                    "history stays. Are you sure?")
+        ui.confirm_btn = gr.Button("Yes, clear my journey", variant="stop")
+        ui.cancel_btn = gr.Button("Cancel")
+    ui.files = gr.File(label="Action plan (Markdown, chart, Word)", file_count="multiple",
+                       interactive=False)
+    ui.overview = gr.HTML()
+
+
+def _where_and_assessment(ui: SimpleNamespace, journey: Any) -> None:
+    with gr.Accordion("Where are we? Tell the coach what is already in place", open=False):
+        ui.in_place = gr.CheckboxGroup(choices=ui.labels, label="Steps already in place")
+        ui.said = gr.Textbox(label="Or say it in your own words",
+                             placeholder="e.g. We already have board support")
+        ui.where_btn = gr.Button("Suggest my step")
+    with gr.Accordion(journey.assessment.title, open=False):
+        scale = [(f"{k} {v}", k) for k, v in journey.assessment.scale.items()]
+        ui.radios = []
+        for enabler in journey.enablers:
+            gr.Markdown(f"#### {enabler.title}")
+            for item in [i for i in journey.assessment.items if i.enabler == enabler.id]:
+                ui.radios.append(gr.Radio(choices=scale, label=item.statement))
+        ui.assess_btn = gr.Button("Score my assessment", variant="primary")
+        with gr.Row():
+            ui.chart = gr.Image(type="filepath", label="Readiness by enabler",
+                                interactive=False)
+            ui.result = gr.Markdown()
+
+
+def _step_section(ui: SimpleNamespace) -> None:
+    gr.Markdown("### Your current step")
+    with gr.Row():
+        ui.step_dd = gr.Dropdown(choices=ui.labels, label="Go to any step", scale=3)
+        ui.prev_btn = gr.Button("← Previous step")
+        ui.next_btn = gr.Button("Next step →")
+        ui.complete_btn = gr.Button("Mark step done")
+    ui.step_md = gr.Markdown()
+    ui.explain = gr.HTML(label="What the guidance says")
+    ui.checklist = gr.CheckboxGroup(label="Checklist (ticks are saved as you go)")
+    ui.log_md = gr.Markdown()
+    with gr.Row():
+        ui.note = gr.Textbox(label="Add a note", scale=4)
+        ui.note_btn = gr.Button("Add note")
+    with gr.Row():
+        ui.what = gr.Textbox(label="Action: what", scale=3)
+        ui.owner = gr.Textbox(label="Owner")
+        ui.due = gr.Textbox(label="Due date", placeholder="YYYY-MM-DD")
+        ui.action_btn = gr.Button("Add action")
+    ui.chat = gr.Chatbot(label="Ask about this step", height=320)
+    ui.pairs = gr.State([])
+    with gr.Row():
+        ui.question = gr.Textbox(label="Your question about this step", scale=4)
+        ui.ask_btn = gr.Button("Ask")
+
+
+def _handler(ctx: UIContext, fn: Callable[..., tuple[Any, ...]], n_in: int, n_out: int
+             ) -> Callable[..., tuple[Any, ...]]:
+    """A Gradio handler taking ``n_in`` inputs and the request (Gradio reads the signature)."""
+    def handler(*args: Any) -> tuple[Any, ...]:
+        *values, request = args
+        return attempt(n_out, lambda: fn(_session(ctx, request), *values))
+
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    params = [inspect.Parameter(f"value{i}", kind) for i in range(n_in)]
+    handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*params, inspect.Parameter("request", kind, annotation=gr.Request)])
+    handler.__annotations__ = {"request": gr.Request}
+    return handler
+
+
+def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
+    view = [ui.notice, ui.overview, ui.step_dd, ui.step_md, ui.explain, ui.checklist, ui.log_md]
+
+    def on(trigger: Any, name: str, fn: Callable[..., tuple[Any, ...]], inputs: list[Any],
+           outputs: list[Any]) -> Any:
+        return trigger(_handler(ctx, fn, len(inputs), len(outputs)), inputs=inputs,
+                       outputs=outputs, api_name=name)
+
+    resume_out = [*view, ui.chart, ui.result, *ui.radios]
+    on(ui.resume_btn.click, "coach_resume", resume, [], resume_out)
+    on(lambda fn, **kw: gr.on(None, fn, **kw), "coach_load", resume, [], resume_out)  # on load
+    on(ui.where_btn.click, "coach_where", where_are_we, [ui.in_place, ui.said], view)
+    on(ui.assess_btn.click, "coach_assess", assess, ui.radios, [ui.notice, ui.chart, ui.result])
+    for trigger, name, fn in ((ui.step_dd.input, "coach_goto", machine.goto),
+                              (ui.next_btn.click, "coach_next", machine.next_step),
+                              (ui.prev_btn.click, "coach_previous", machine.previous_step)):
+        inputs = [ui.step_dd] if fn is machine.goto else []
+        on(trigger, name, lambda s, *a, f=fn: move(s, f, *a), inputs, view).then(
+            lambda: ([], []), outputs=[ui.chat, ui.pairs], api_visibility="private")
+    on(ui.complete_btn.click, "coach_complete",
+       lambda s, step_id: move(s, machine.complete, step=step_id), [ui.step_dd], view)
+    on(ui.checklist.input, "coach_tick", set_ticks, [ui.step_dd, ui.checklist],
+       [ui.notice, ui.overview])
+    on(ui.note_btn.click, "coach_note", add_note, [ui.step_dd, ui.note],
+       [ui.notice, ui.log_md, ui.note])
+    on(ui.action_btn.click, "coach_action", add_action,
+       [ui.step_dd, ui.what, ui.owner, ui.due], [ui.notice, ui.log_md, ui.what, ui.owner, ui.due])
+    ask_io = ([ui.step_dd, ui.question, ui.chat, ui.pairs],
+              [ui.notice, ui.chat, ui.pairs, ui.question])
+    on(ui.ask_btn.click, "coach_ask", ask, *ask_io)
+    on(ui.question.submit, "coach_ask_submit", ask, *ask_io)
+    on(ui.export_btn.click, "coach_export", export_plan, [], [ui.notice, ui.files])
+    ui.reset_btn.click(lambda: gr.update(visible=True), outputs=ui.confirm_row,
+                       api_visibility="private")
+    ui.cancel_btn.click(lambda: gr.update(visible=False), outputs=ui.confirm_row,
+                        api_visibility="private")
+    on(ui.confirm_btn.click, "coach_reset", reset, [], [*view, ui.confirm_row])

@@ -1,0 +1,198 @@
+"""What the Coach tab shows, and its handlers: plain functions of a ``JourneySession``.
+
+Each handler returns the values of its outputs; ``coach_tab`` lays out the components and
+wires them up. A ``CoachError`` becomes a message in the first output (see ``attempt``).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from coach.coaching import export, machine, where
+from coach.coaching.chart import render_chart
+from coach.coaching.render import render_progress, render_result
+from coach.coaching.session import JourneySession
+from coach.errors import CoachError, IndexEmptyError
+from coach.ui import render
+
+log = logging.getLogger(__name__)
+
+
+def _pre(text: str) -> str:
+    return f"<pre style='white-space:pre-wrap'>{html.escape(text)}</pre>"
+
+
+def _notice(progress: machine.Progress | None, extra: str = "") -> str:
+    notes = list(progress.warnings) if progress is not None else []
+    out = "".join(f'<div class="warning" role="note">{html.escape(w)}</div>' for w in notes)
+    return out + (f'<div class="notice" role="status">{html.escape(extra)}</div>'
+                  if extra else "")
+
+
+def _turn(answer: Any) -> dict[str, Any]:
+    return {"text": answer.text, "refused": answer.refused, "notice": answer.notice,
+            "unsupported": list(answer.unsupported),
+            "citations": [asdict(c) for c in answer.citations]}
+
+
+def _step_md(session: JourneySession, progress: machine.Progress, step: Any) -> str:
+    lines = [f"### Step {step.number} of {len(session.journey.steps)}: {step.title} "
+             f"({machine.status(progress, step.id)})", "", step.purpose, "",
+             "**Questions to reflect on**", *[f"- {q}" for q in step.questions], "",
+             "**Signs the step is done**", *[f"- {e}" for e in step.evidence]]
+    gaps = machine.gaps_before(session.journey, progress, step.id)
+    if gaps:
+        lines += ["", "*Earlier steps not yet recorded: " + ", ".join(
+            f"{g.number}. {g.title}" for g in gaps) + ".*"]
+    return "\n".join(lines)
+
+
+def _log_md(progress: machine.Progress, step: Any) -> str:
+    sp = progress.step(step.id)
+    lines = ["**Notes**", *([f"- {html.escape(n)}" for n in sp.notes] or ["- none yet"]), "",
+             "**Actions**"]
+    lines += [f"- {html.escape(a.what)} — owner {html.escape(a.owner)}, due "
+              f"{a.due.isoformat()}" for a in sp.actions] or ["- none yet"]
+    return "\n".join(lines)
+
+
+def _explain(session: JourneySession, step: Any) -> str:
+    try:
+        return render.answer_html(_turn(session.explain(step)))
+    except IndexEmptyError:
+        return render.error_html("No guidance is indexed yet, so there is no cited "
+                                 "explanation: open the Library tab and press Re-index.")
+
+
+def step_view(session: JourneySession, progress: machine.Progress, message: str = "",
+              explain: bool = True) -> tuple[Any, ...]:
+    """(notice, overview, step dropdown, step text, explanation, checklist, notes/actions)."""
+    step = session.current_step(progress)
+    checklist = gr.CheckboxGroup(choices=[(c.text, c.id) for c in step.checklist],
+                                 value=sorted(progress.step(step.id).ticked))
+    return (_notice(progress, message), _pre(render_progress(session.journey, progress)),
+            step.id,
+            _step_md(session, progress, step),
+            _explain(session, step) if explain else gr.update(), checklist,
+            _log_md(progress, step))
+
+
+def result_view(session: JourneySession) -> tuple[Any, str]:
+    results, warnings = session.history()
+    if not results:
+        return None, "No self-assessment taken yet: score the statements above."
+    latest = session.latest()
+    path = Path(tempfile.mkdtemp(prefix="coach-chart-")) / "readiness.png"
+    path.write_bytes(render_chart(results))
+    text = render_result(latest, results[0] if len(results) > 1 else None)
+    history = "\n".join(f"- {r.taken_at[:16].replace('T', ' ')}: overall {r.overall:.2f} "
+                        f"({r.band})" for r in results)
+    notes = "".join(f"\n\n> {w}" for w in warnings)
+    return str(path), f"{_pre(text)}\n\n**Assessments so far**\n{history}{notes}"
+
+
+def attempt(n_out: int, fn: Callable[..., tuple[Any, ...]], *args: Any) -> tuple[Any, ...]:
+    """Run a handler; a CoachError becomes a message in the first output, the rest unchanged."""
+    try:
+        return fn(*args)
+    except CoachError as exc:
+        message = render.error_html(str(exc))
+    except Exception:  # keep the app usable; the details go to the log
+        log.exception("coach tab handler failed")
+        message = render.error_html("Something went wrong; please try again.")
+    return (message,) + (gr.update(),) * (n_out - 1)
+
+
+# -- handlers (plain functions of the session, wired up in build) ---------------------------
+def resume(session: JourneySession) -> tuple[Any, ...]:
+    progress = session.progress()
+    if progress.stage == machine.Stage.NEW:
+        step = machine.suggested_step(session.journey, progress)
+        message = (f"Welcome. Take the self-assessment, tell us what is already in place, or "
+                   f"start with step {step.number}: {step.title}.")
+    else:
+        message = "Welcome back: your journey is resumed where you left it."
+        progress = session.apply(machine.start)
+    chart, result = result_view(session)
+    return (*step_view(session, progress, message), chart, result, *_score_values(session))
+
+
+def _score_values(session: JourneySession) -> list[Any]:
+    results, _ = session.history()
+    last = results[-1].scores if results else {}
+    return [last.get(i.id) for i in session.journey.assessment.items]
+
+
+def where_are_we(session: JourneySession, in_place: list[str], said: str) -> tuple[Any, ...]:
+    refs: list[str | int] = list(in_place or [])
+    if said and said.strip():
+        found = where.steps_mentioned(session.journey, said)
+        if not found and not refs:
+            raise CoachError("I could not tell which step that describes: tick the steps "
+                             "already in place instead.")
+        refs += [s.id for s in found if s.id not in refs]
+    progress = session.apply(machine.mark_in_place, refs)
+    names = ", ".join(machine.find_step(session.journey, r).title for r in refs)
+    here = session.current_step(progress)
+    return step_view(session, progress, f"Noted as already in place: {names}. Suggested "
+                                         f"step: {here.number}. {here.title}.")
+
+
+def assess(session: JourneySession, *scores: Any) -> tuple[Any, ...]:
+    items = session.journey.assessment.items
+    session.assess({i.id: s for i, s in zip(items, scores, strict=True)})
+    chart, text = result_view(session)
+    return _notice(None, "Assessment saved."), chart, text
+
+
+def move(session: JourneySession, fn: Callable[..., machine.Progress], *args: Any,
+         **kwargs: Any) -> tuple[Any, ...]:
+    return step_view(session, session.apply(fn, *args, **kwargs))
+
+
+def set_ticks(session: JourneySession, step_id: str, ticked: list[str]) -> tuple[Any, ...]:
+    progress = session.apply(machine.set_ticks, list(ticked or []), step=step_id)
+    return (_notice(progress, "Saved."), _pre(render_progress(session.journey, progress)))
+
+
+def add_note(session: JourneySession, step_id: str, text: str) -> tuple[Any, ...]:
+    progress = session.apply(machine.add_note, text, step=step_id)
+    step = machine.find_step(session.journey, step_id)
+    return _notice(progress, "Note added."), _log_md(progress, step), ""
+
+
+def add_action(session: JourneySession, step_id: str, what: str, owner: str, due: str
+               ) -> tuple[Any, ...]:
+    progress = session.apply(machine.add_action, what, owner, due, step=step_id)
+    step = machine.find_step(session.journey, step_id)
+    return _notice(progress, "Action added."), _log_md(progress, step), "", "", ""
+
+
+def ask(session: JourneySession, step_id: str, question: str, chat: list[Any],
+        pairs: list[list[str]]) -> tuple[Any, ...]:
+    """One turn of the step chat; retrieval is focused on the step."""
+    step = machine.find_step(session.journey, step_id)
+    answer = session.ask(step, question, [tuple(p) for p in pairs or []])
+    chat = [*(chat or []), {"role": "user", "content": render.escape_question(question)},
+            {"role": "assistant", "content": render.answer_html(_turn(answer))}]
+    return "", chat, [*(pairs or []), [question, answer.text]], ""
+
+
+def export_plan(session: JourneySession) -> tuple[Any, ...]:
+    paths = export.write(session.plan(), tempfile.mkdtemp(prefix="coach-plan-"))
+    return _notice(None, "Your action plan is ready to download."), [str(p) for p in paths]
+
+
+def reset(session: JourneySession) -> tuple[Any, ...]:
+    session.reset()
+    view = step_view(session, session.progress(), "Your journey was cleared (a copy is "
+                     "archived; assessment history is kept).", explain=False)
+    return (*view, gr.update(visible=False))

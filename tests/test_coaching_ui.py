@@ -1,0 +1,122 @@
+"""The Coach tab of the real app, launched on 127.0.0.1 and driven through gradio_client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from coaching_helpers import indexed_home, journey
+from docx import Document
+from gradio_client import Client
+from ui_helpers import chat_text, free_port, running_app
+
+from coach.app import build_coach
+
+pytestmark = pytest.mark.slow
+
+SCORES = [3, 2, 1, 0, 2, 3, 3, 3, 3, 3, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3]
+# outputs of the step view: notice, overview, step, step text, explanation, checklist, log
+NOTICE, OVERVIEW, STEP, STEP_MD, EXPLAIN, CHECKLIST, LOG = range(7)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, embedder):
+    settings = indexed_home(tmp_path_factory, embedder, "ui")
+    settings = settings.model_copy(update={"port": free_port()})
+    return build_coach(settings, embedder=embedder), settings
+
+
+def value(output):
+    """A component update arrives as a dict; the value is inside."""
+    return output["value"] if isinstance(output, dict) and "__type__" in output else output
+
+
+def launched(app):
+    coach, settings = app
+    return running_app(coach, settings)
+
+
+def test_start_score_tick_note_action_ask_then_resume_after_restart_and_export(app, tmp_path):
+    with launched(app) as url:
+        client = Client(url, verbose=False)
+        view = client.predict(api_name="/coach_resume")
+        assert "Welcome" in view[NOTICE] and view[STEP] == "assessing-readiness"
+
+        notice, chart, result = client.predict(*SCORES, api_name="/coach_assess")
+        assert "Assessment saved" in notice
+        assert Path(chart).read_bytes().startswith(b"\x89PNG")
+        assert "overall 1.85 of 3, Developing" in result and "[1]" in result
+
+        view = client.predict([], "We already have board support", api_name="/coach_where")
+        assert view[STEP] == "buy-in-and-vision"
+        assert "Noted as already in place: Securing board support" in view[NOTICE]
+
+        view = client.predict("assessing-readiness", api_name="/coach_goto")
+        assert view[STEP_MD].startswith("### Step 1 of 6: Assessing readiness")
+        assert "[1]" in view[EXPLAIN] and "source-card" in view[EXPLAIN]
+
+        notice, overview = client.predict(
+            "assessing-readiness", ["readiness-tool-chosen", "readiness-triggers-recorded"],
+            api_name="/coach_tick")
+        assert "Saved" in notice and "1. Assessing readiness: in progress (2/6 ticked)" in overview
+
+        notice, log, box = client.predict("assessing-readiness", "Survey closes in May",
+                                          api_name="/coach_note")
+        assert "Survey closes in May" in log and box == ""
+        bad = client.predict("assessing-readiness", "Choose a tool", "QI lead", "15/10/2026",
+                             api_name="/coach_action")
+        assert "YYYY-MM-DD" in bad[0] and "error" in bad[0]
+        notice, log, *_ = client.predict("assessing-readiness", "Choose a tool", "QI lead",
+                                         "2026-10-15", api_name="/coach_action")
+        assert "Choose a tool — owner QI lead, due 2026-10-15" in log
+
+        _, chat, _ = client.predict("assessing-readiness", "Which readiness tools can we use?",
+                                    [], api_name="/coach_ask")
+        question, answer = chat_text(chat)
+        assert "readiness tools" in question and "[1]" in answer
+
+    with launched(app) as url:  # a restart: everything comes back
+        client = Client(url, verbose=False)
+        view = client.predict(api_name="/coach_resume")
+        assert "Welcome back" in view[NOTICE]
+        assert view[STEP] == "assessing-readiness"
+        assert sorted(value(view[CHECKLIST])) == ["readiness-tool-chosen",
+                                                  "readiness-triggers-recorded"]
+        assert "Survey closes in May" in view[LOG]
+        assert list(view[9:]) == SCORES  # the last assessment fills the form again
+
+        notice, files = client.predict(api_name="/coach_export")
+        assert "ready to download" in notice
+        docx = next(f for f in files if f.endswith(".docx"))
+        doc = Document(docx)
+        body = "\n".join(p.text for p in doc.paragraphs)
+        assert "☑ Chosen a readiness tool" in body and "Survey closes in May" in body
+        cells = [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
+        assert ["Choose a tool", "QI lead", "2026-10-15"] in cells
+        assert any(f.endswith(".md") for f in files) and any(f.endswith(".png") for f in files)
+
+
+def test_bad_input_in_the_tab_gives_a_message_not_a_crash(app):
+    with launched(app) as url:
+        client = Client(url, verbose=False)
+        client.predict(api_name="/coach_resume")
+        unanswered = [*SCORES[:-1], None]
+        notice, *_ = client.predict(*unanswered, api_name="/coach_assess")
+        assert "culture-measured has no score" in notice
+        notice, *_ = client.predict([], "nothing relevant", api_name="/coach_where")
+        assert "could not tell which step" in notice
+        notice, *_ = client.predict("sustaining", "", api_name="/coach_note")
+        assert "note is empty" in notice
+        notice, *_ = client.predict("assessing-readiness", "   ", [], api_name="/coach_ask")
+        assert "empty" in notice
+
+
+def test_reset_clears_the_journey(app):
+    with launched(app) as url:
+        client = Client(url, verbose=False)
+        client.predict(api_name="/coach_resume")
+        client.predict("board-support", api_name="/coach_goto")
+        view = client.predict(api_name="/coach_reset")
+        assert "cleared" in view[NOTICE]
+        assert "stage: new" in view[OVERVIEW]
+        assert view[STEP] == journey().steps[0].id
