@@ -80,3 +80,10 @@ def test_a_notice_is_shown_above_the_answer():
     out = render.answer_html({"text": "A. [1]", "notice": "Personal data was removed.",
                               "citations": [], "refused": False})
     assert out.startswith('<div class="notice" role="note">ℹ️ Personal data was removed.')
+
+
+def test_the_card_names_the_passage_heading_when_it_adds_something():
+    linked = {**CITATION, "heading": "PDSA <cycles> > Linking cycles", "page": None}
+    assert "· PDSA · Linking cycles</span>" in render.source_card(linked, [])
+    same = {**CITATION, "heading": "PDSA", "page": None}
+    assert '<span class="where">· PDSA</span>' in render.source_card(same, [])

@@ -5,10 +5,15 @@ One app without sign-in and one with it, each shared by the tests of this module
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from conftest import settings_under
@@ -149,3 +154,36 @@ def test_feedback_is_keyed_to_the_signed_in_user(signed_in):
     user, rating, comment, question, sources = rows[0]
     assert (user, rating, comment) == ("alice", "up", "Clear, thanks")
     assert "a.person@nhs.net" not in question and "methods/pdsa.md" in sources
+
+
+def test_coach_serve_indexes_an_empty_library_and_answers(tmp_path):
+    """`coach serve` (what `make run` starts) as a real process on a free port."""
+    write_kb(tmp_path / "kb")
+    port = free_port()
+    env = {**os.environ, "COACH_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1",
+           "COACH_KNOWLEDGE_DIR": str(tmp_path / "kb")}
+    coach_exe = Path(sys.executable).with_name("coach")
+    log = tmp_path / "serve.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen([str(coach_exe), "serve", "--port", str(port)], env=env,
+                                   stdout=sink, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+    address = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(600):  # up to 120 s: the embedder loads, then the library is indexed
+            if process.poll() is not None:
+                pytest.fail(f"coach serve exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(address, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"coach serve did not answer:\n{log.read_text()}")
+        messages, _ = ask(client(address), "What is a run chart?")
+        assert "source-card" in messages[1]
+        assert "indexing the knowledge folder first" in log.read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -25,9 +25,9 @@ TAGLINE = (
 )
 
 # (tab label, module with build(ctx)). The coaching and evaluation tabs add their own lines
+# here (e.g. ("Coach", "coach.ui.coach_tab"), ("Evaluate", "coach.ui.evaluate_tab")).
 TABS: list[tuple[str, str]] = [
     ("Ask", "coach.ui.ask_tab"),
-    ("Coach", "coach.ui.coach_tab"),
     # -- other feature tabs go here --
     ("Library", "coach.ui.library_tab"),
 ]

@@ -171,7 +171,8 @@ def build(ctx: UIContext) -> None:
                 )
                 send = gr.Button("Ask", variant="primary", scale=1, min_width=90,
                                  elem_id="ask-button")
-            status = gr.HTML("", elem_id="ask-status", label="Messages", padding=False)
+            status = gr.HTML("", elem_id="ask-status", label="Messages", padding=False,
+                             container=False)
             gr.Examples(STARTERS, inputs=[question], label="Starter questions")
         with gr.Column(scale=1, min_width=240):
             new = gr.Button("New conversation", elem_id="new-conversation")

@@ -159,9 +159,13 @@ def unsupported_warning(unsupported: Sequence[str]) -> str:
 
 # -- source cards --------------------------------------------------------------------------
 def _where(c: dict[str, Any]) -> str:
-    parts = [c.get("section") or c.get("heading") or "", f"p. {c['page']}" if c.get("page")
-             else ""]
-    return " · ".join(html.escape(p) for p in parts if p)
+    """Section, the passage's own heading (when it adds something) and page."""
+    section = str(c.get("section") or "")
+    heading = str(c.get("heading") or "").split(" > ")[-1].strip()
+    if heading in (section, str(c.get("title") or "")):
+        heading = ""
+    page = f"p. {c['page']}" if c.get("page") else ""
+    return " · ".join(html.escape(p) for p in (section, heading, page) if p)
 
 
 def source_card(c: dict[str, Any], claims: Sequence[str]) -> str:
