@@ -106,38 +106,11 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(
         50, ge=1, le=2000, description="Largest file the web app's Library tab accepts, in MB."
     )
-    host: str = Field(
-        "127.0.0.1",
-        description=(
-            "Address `coach serve` listens on. The default is this machine only; 0.0.0.0 "
-            "exposes the app to the network (set COACH_AUTH_FILE too)."
-        ),
-    )
-    port: int = Field(7860, ge=1, le=65535, description="Port `coach serve` listens on.")
-    auth_file: Path | None = Field(
-        None,
-        description=(
-            "File of users with hashed passwords (create entries with `coach users add NAME`). "
-            "When set, the web app requires sign-in and keys feedback to the user."
-        ),
-    )
-    concurrency_limit: int = Field(
-        10, ge=1, le=200,
-        description="Questions the web app answers at the same time; more wait in the queue.",
-    )
-    max_upload_mb: int = Field(
-        50, ge=1, le=2000, description="Largest file the web app's Library tab accepts, in MB."
-    )
 
     @field_validator("chroma_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
-
-    @field_validator("auth_file", mode="before")
-    @classmethod
-    def _blank_path_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("auth_file", mode="before")
     @classmethod

@@ -28,6 +28,7 @@ TAGLINE = (
 # here (e.g. ("Coach", "coach.ui.coach_tab"), ("Evaluate", "coach.ui.evaluate_tab")).
 TABS: list[tuple[str, str]] = [
     ("Ask", "coach.ui.ask_tab"),
+    ("Coach", "coach.ui.coach_tab"),
     # -- other feature tabs go here --
     ("Library", "coach.ui.library_tab"),
 ]
