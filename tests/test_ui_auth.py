@@ -97,3 +97,13 @@ def test_web_settings_have_safe_defaults_and_checks(tmp_path, monkeypatch):
     monkeypatch.setenv("COACH_PORT", "99999")
     with pytest.raises(ConfigError, match="COACH_PORT"):
         load_settings()
+
+
+def test_serve_with_a_missing_users_file_stops_with_a_clear_message(tmp_path, monkeypatch,
+                                                                    capsys):
+    monkeypatch.setenv("COACH_AUTH_FILE", str(tmp_path / "nope"))
+    monkeypatch.setenv("COACH_HOME", str(tmp_path / "home"))
+    assert cli.main(["serve", "--port", "9"]) == 2
+    err = capsys.readouterr().err
+    assert "no such file" in err and "coach users add NAME" in err
+    assert not (tmp_path / "home").exists()  # stopped before anything was built

@@ -83,6 +83,15 @@ def test_ask_returns_a_cited_answer_with_source_cards(url):
     assert '<details class="source-card">' in messages[1] and "PDSA cycles" in messages[1]
 
 
+def test_the_answer_streams_to_the_client(url):
+    job = client(url).submit("What is a run chart?", api_name="/ask")
+    final = job.result(timeout=60)
+    updates = [chat_text(out[0]) for out in job.outputs()]
+    assert len(updates) >= 3  # the question at once, the growing text, the final answer
+    assert updates[0][0] == "What is a run chart?" and "Searching" in updates[0][1]
+    assert "source-card" not in updates[1][1] and "source-card" in chat_text(final[0])[1]
+
+
 def test_an_empty_question_gets_a_message_and_the_app_keeps_working(url):
     c = client(url)
     messages, status = ask(c, "")

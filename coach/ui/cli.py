@@ -29,6 +29,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = load_settings(**overrides)
+    if settings.auth_file:
+        from coach.ui.auth import load_users
+
+        load_users(settings.auth_file)  # a bad users file fails now, not after the model loads
     coach = build_coach(settings)
     if coach.index.count() == 0:
         print("coach: the guidance index is empty; indexing the knowledge folder first…",
