@@ -87,6 +87,7 @@ def test_start_score_tick_note_action_ask_then_resume_after_restart_and_export(a
 
         notice, files = client.predict(api_name="/coach_export")
         assert "ready to download" in notice
+        files = value(files)  # the file list is shown with the files
         docx = next(f for f in files if f.endswith(".docx"))
         doc = Document(docx)
         body = "\n".join(p.text for p in doc.paragraphs)

@@ -91,7 +91,7 @@ def _source_blocks(plan: Plan) -> list[Block]:
              for c in r.citations]
     lines = []
     for c in cites:
-        where = ", ".join(x for x in (c.section or c.heading, f"p. {c.page}" if c.page else "")
+        where = ", ".join(x for x in (*_place(c), f"p. {c.page}" if c.page else "")
                           if x)
         extra = "; ".join(str(x) for x in (c.publisher, c.year, c.url) if x)
         lines.append(f"[{c.number}] {c.title}" + (f", {where}" if where else "")
@@ -202,3 +202,8 @@ def write(plan: Plan, out_dir: Path, formats: tuple[str, ...] = FORMATS) -> list
         docx_path.write_bytes(to_docx(items))
         written.append(docx_path)
     return written
+
+
+def _place(c: Any) -> tuple[str, ...]:
+    """Section and heading of a citation, without repeating one that is the same."""
+    return tuple(dict.fromkeys(x for x in (c.section, c.heading) if x))

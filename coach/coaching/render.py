@@ -23,7 +23,7 @@ def _bar(mean: float) -> str:
 def citation_lines(citations: Any) -> list[str]:
     out = []
     for c in citations:
-        where = ", ".join(x for x in (c.section or c.heading, f"p. {c.page}" if c.page else "")
+        where = ", ".join(x for x in (*_place(c), f"p. {c.page}" if c.page else "")
                           if x)
         out.append(f"  [{c.number}] {c.title}" + (f", {where}" if where else "")
                    + f" ({c.source})")
@@ -98,3 +98,8 @@ def render_progress(journey: Journey, progress: machine.Progress) -> str:
 def markdown(text: str) -> str:
     """Terminal text as web Markdown: keep line breaks, escape list-looking numbers."""
     return re.sub(r"\n", "  \n", text)
+
+
+def _place(c: Any) -> tuple[str, ...]:
+    """Section and heading of a citation, without repeating one that is the same."""
+    return tuple(dict.fromkeys(x for x in (c.section, c.heading) if x))

@@ -85,16 +85,17 @@ class JourneySession:
         taken = self.store.add_assessment(self.user, clean)
         progress = self.progress()
         self.store.save(self.user, machine.assessed(progress))
-        return self._cite(assessment.score(self.journey, clean, taken))
+        return self.cite(assessment.score(self.journey, clean, taken))
 
     def history(self) -> tuple[list[assessment.Result], list[str]]:
         return self.store.assessments(self.user, self.journey)
 
     def latest(self) -> assessment.Result | None:
         results, _ = self.history()
-        return self._cite(results[-1]) if results else None
+        return self.cite(results[-1]) if results else None
 
-    def _cite(self, result: assessment.Result) -> assessment.Result:
+    def cite(self, result: assessment.Result) -> assessment.Result:
+        """The result with cited passages on its recommendations (unchanged without a Coach)."""
         return assessment.cite(self.coach, result) if self.coach is not None else result
 
     # -- answers ---------------------------------------------------------------------------
@@ -110,6 +111,6 @@ class JourneySession:
     def plan(self) -> Plan:
         progress = self.progress()
         results, warnings = self.history()
-        latest = self._cite(results[-1]) if results else None
+        latest = self.cite(results[-1]) if results else None
         return Plan(self.user, self.journey, progress, tuple(results), latest, now(),
                     tuple(progress.warnings) + tuple(warnings))

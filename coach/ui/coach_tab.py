@@ -79,7 +79,7 @@ def _top(ui: SimpleNamespace) -> None:
         ui.confirm_btn = gr.Button("Yes, clear my journey", variant="stop")
         ui.cancel_btn = gr.Button("Cancel")
     ui.files = gr.File(label="Action plan (Markdown, chart, Word)", file_count="multiple",
-                       interactive=False)
+                       interactive=False, visible=False)
     ui.overview = gr.HTML()
 
 
@@ -111,7 +111,7 @@ def _step_section(ui: SimpleNamespace) -> None:
         ui.next_btn = gr.Button("Next step →")
         ui.complete_btn = gr.Button("Mark step done")
     ui.step_md = gr.Markdown()
-    ui.explain = gr.HTML(label="What the guidance says")
+    ui.explain = gr.Markdown(label="What the guidance says")
     ui.checklist = gr.CheckboxGroup(label="Checklist (ticks are saved as you go)")
     ui.log_md = gr.Markdown()
     with gr.Row():
@@ -154,7 +154,8 @@ def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
 
     resume_out = [*view, ui.chart, ui.result, *ui.radios]
     on(ui.resume_btn.click, "coach_resume", resume, [], resume_out)
-    on(lambda fn, **kw: gr.on(None, fn, **kw), "coach_load", resume, [], resume_out)  # on load
+    on(lambda fn, **kw: gr.on(None, fn, show_progress="minimal", **kw), "coach_load", resume,
+       [], resume_out)  # runs when the page loads
     on(ui.where_btn.click, "coach_where", where_are_we, [ui.in_place, ui.said], view)
     on(ui.assess_btn.click, "coach_assess", assess, ui.radios, [ui.notice, ui.chart, ui.result])
     for trigger, name, fn in ((ui.step_dd.input, "coach_goto", machine.goto),

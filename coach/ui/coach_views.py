@@ -85,18 +85,20 @@ def step_view(session: JourneySession, progress: machine.Progress, message: str 
             _log_md(progress, step))
 
 
-def result_view(session: JourneySession) -> tuple[Any, str]:
-    results, warnings = session.history()
+def result_view(session: JourneySession,
+                history: tuple[list[Any], list[str]] | None = None) -> tuple[Any, str]:
+    """(chart PNG path, Markdown) for the latest assessment, with the change since the first."""
+    results, warnings = history or session.history()
     if not results:
         return None, "No self-assessment taken yet: score the statements above."
-    latest = session.latest()
+    latest = session.cite(results[-1])
     path = Path(tempfile.mkdtemp(prefix="coach-chart-")) / "readiness.png"
     path.write_bytes(render_chart(results))
     text = render_result(latest, results[0] if len(results) > 1 else None)
-    history = "\n".join(f"- {r.taken_at[:16].replace('T', ' ')}: overall {r.overall:.2f} "
-                        f"({r.band})" for r in results)
+    history_md = "\n".join(f"- {r.taken_at[:16].replace('T', ' ')}: overall {r.overall:.2f} "
+                           f"({r.band})" for r in results)
     notes = "".join(f"\n\n> {w}" for w in warnings)
-    return str(path), f"{_pre(text)}\n\n**Assessments so far**\n{history}{notes}"
+    return str(path), f"{_pre(text)}\n\n**Assessments so far**\n{history_md}{notes}"
 
 
 def attempt(n_out: int, fn: Callable[..., tuple[Any, ...]], *args: Any) -> tuple[Any, ...]:
@@ -121,14 +123,11 @@ def resume(session: JourneySession) -> tuple[Any, ...]:
     else:
         message = "Welcome back: your journey is resumed where you left it."
         progress = session.apply(machine.start)
-    chart, result = result_view(session)
-    return (*step_view(session, progress, message), chart, result, *_score_values(session))
-
-
-def _score_values(session: JourneySession) -> list[Any]:
-    results, _ = session.history()
-    last = results[-1].scores if results else {}
-    return [last.get(i.id) for i in session.journey.assessment.items]
+    history = session.history()
+    chart, result = result_view(session, history)
+    last = history[0][-1].scores if history[0] else {}
+    scores = [last.get(i.id) for i in session.journey.assessment.items]
+    return (*step_view(session, progress, message), chart, result, *scores)
 
 
 def where_are_we(session: JourneySession, in_place: list[str], said: str) -> tuple[Any, ...]:
@@ -188,7 +187,8 @@ def ask(session: JourneySession, step_id: str, question: str, chat: list[Any],
 
 def export_plan(session: JourneySession) -> tuple[Any, ...]:
     paths = export.write(session.plan(), tempfile.mkdtemp(prefix="coach-plan-"))
-    return _notice(None, "Your action plan is ready to download."), [str(p) for p in paths]
+    return (_notice(None, "Your action plan is ready to download below."),
+            gr.update(value=[str(p) for p in paths], visible=True))
 
 
 def reset(session: JourneySession) -> tuple[Any, ...]:
