@@ -121,3 +121,36 @@ def test_reset_clears_the_journey(app):
         assert "cleared" in view[NOTICE]
         assert "stage: new" in view[OVERVIEW]
         assert view[STEP] == journey().steps[0].id
+
+
+def test_two_signed_in_users_never_see_each_others_journey(app, tmp_path):
+    from coach.ui import auth
+    from coach.ui.app import build_ui, launch
+
+    coach, settings = app
+    users = tmp_path / "users"
+    auth.add_user(users, "alice", "alice-password")
+    auth.add_user(users, "bob", "bob-password")
+    signed = settings.model_copy(update={"port": free_port(), "auth_file": users,
+                                         "home": tmp_path / "home"})
+    demo = build_ui(coach, signed)
+    _, url, _ = launch(demo, signed, prevent_thread_lock=True, quiet=True)
+    try:
+        alice = Client(url, verbose=False, auth=("alice", "alice-password"))
+        alice.predict(api_name="/coach_resume")
+        alice.predict("board-support", api_name="/coach_goto")
+        alice.predict("board-support", ["executive-lead-agreed"], api_name="/coach_tick")
+        alice.predict("board-support", "Private note of Alice", api_name="/coach_note")
+
+        bob = Client(url, verbose=False, auth=("bob", "bob-password"))
+        view = bob.predict(api_name="/coach_resume")
+        assert view[STEP] == "assessing-readiness" and "stage: new" in view[OVERVIEW]
+        assert "Alice" not in view[LOG] and value(view[CHECKLIST]) == []
+
+        view = Client(url, verbose=False, auth=("alice", "alice-password")).predict(
+            api_name="/coach_resume")
+        assert view[STEP] == "board-support"
+        assert value(view[CHECKLIST]) == ["executive-lead-agreed"]
+        assert "Private note of Alice" in view[LOG]
+    finally:
+        demo.close()
