@@ -200,3 +200,31 @@ def test_a_newer_schema_or_a_file_that_is_not_a_database_is_refused_untouched(j,
 def test_bad_user_names_are_refused(j, db, user):
     with pytest.raises(BadInputError, match="user name"):
         session(j, db, user)
+
+
+@pytest.mark.parametrize("edit", [
+    {"v": "one"}, {"stage": ["on-step"]}, {"current": ["board-support"]}, {"current": 7},
+    {"steps": []}, {"steps": {"assessing-readiness": {"ticked": "readiness-tool-chosen"}}},
+    {"steps": {"assessing-readiness": {"ticked": [{"id": 1}], "notes": "not a list"}}},
+    {"steps": {"assessing-readiness": {"notes": ["ok", 5], "actions": {"what": "x"}}}},
+    {"steps": {"assessing-readiness": {"completed": ["done"], "visited": "yes"}}},
+    {"kept": "nonsense"},
+])
+def test_odd_hand_edits_never_crash_and_odd_values_are_kept(j, db, edit):
+    s = session(j, db)
+    s.apply(m.start)
+    record = {**json.loads(s.store.raw("alex")), **edit}
+    s.store.write_raw("alex", json.dumps(record))
+    p = s.progress()
+    assert p.stage in (m.Stage.ON_STEP, m.Stage.NEW)
+    s.apply(m.goto, 1)
+    s.apply(m.add_note, "still works")
+    assert "still works" in session(j, db).progress().step("assessing-readiness").notes
+
+
+def test_loading_a_corrupted_record_again_archives_it_once(j, db):
+    s = session(j, db)
+    s.store.write_raw("alex", "not json at all")
+    for _ in range(3):
+        assert "could not be read" in s.progress().warnings[0]
+    assert len(s.store.archived("alex")) == 1

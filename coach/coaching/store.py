@@ -102,7 +102,8 @@ class ProgressStore:
                 return Progress(warnings=(
                     f"Your saved progress could not be read ({exc}). A copy was kept in the "
                     f"archive table of {self.path.name}; you start again from here.",))
-        if int(data.get("v", 1) or 1) > RECORD_VERSION:
+        version = data.get("v", RECORD_VERSION)
+        if isinstance(version, int) and version > RECORD_VERSION:
             raise ProgressStoreError(
                 f"The saved progress for {user!r} was written by a newer Improvement Coach; "
                 "upgrade to use it.")
@@ -129,6 +130,10 @@ class ProgressStore:
         return True
 
     def _archive(self, conn: sqlite3.Connection, user: str, reason: str, data: str) -> None:
+        """Copy a record to the archive (once: loading the same bad record again adds none)."""
+        if conn.execute("SELECT 1 FROM archive WHERE user = ? AND data = ? AND reason = ?",
+                        (user, data, reason)).fetchone():
+            return
         conn.execute("INSERT INTO archive (user, archived_at, reason, data) VALUES (?, ?, ?, ?)",
                      (user, now(), reason, data))
         log.warning("archived the progress record of %s (%s)", user, reason)
@@ -223,6 +228,18 @@ def _ids(journey: Journey) -> set[str]:
     return {s.id for s in journey.steps}
 
 
+def _list(raw: dict[str, Any], key: str, sid: str, kept: dict[str, Any],
+          warnings: list[str], title: str) -> list[Any]:
+    value = raw.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        kept[f"{key}:{sid}"] = value
+        warnings.append(f"{title}: the saved {key} were not a list; kept aside.")
+        return []
+    return value
+
+
 def _decode_step(journey: Journey, sid: str, raw: Any, kept: dict[str, Any],
                  warnings: list[str]) -> StepProgress:
     title = journey.step(sid).title
@@ -231,17 +248,20 @@ def _decode_step(journey: Journey, sid: str, raw: Any, kept: dict[str, Any],
         warnings.append(f"The saved entry for {title!r} was unreadable; it was kept aside.")
         return StepProgress()
     items = {c.id for c in journey.step(sid).checklist}
-    ticked = raw.get("ticked") if isinstance(raw.get("ticked"), list) else []
     earlier = kept.pop(f"ticked:{sid}", [])  # items kept aside last time may fit again
-    ticked = ticked + (earlier if isinstance(earlier, list) else [])
-    unknown = [t for t in ticked if t not in items]
+    ticked = _list(raw, "ticked", sid, kept, warnings, title) + (
+        earlier if isinstance(earlier, list) else [])
+    unknown = [t for t in ticked if not isinstance(t, str) or t not in items]
     if unknown:
         kept[f"ticked:{sid}"] = unknown
         warnings.append(f"{title}: ticked item(s) {', '.join(map(str, unknown))} are not in "
                         "its checklist in journey.yaml any more; kept aside.")
-    notes = [n for n in raw.get("notes") or [] if isinstance(n, str)]
+    notes = _list(raw, "notes", sid, kept, warnings, title)
+    if any(not isinstance(n, str) for n in notes):
+        kept[f"notes:{sid}"] = [n for n in notes if not isinstance(n, str)]
+        warnings.append(f"{title}: some saved notes were not text; kept aside.")
     actions = []
-    for n, a in enumerate(raw.get("actions") or []):
+    for n, a in enumerate(_list(raw, "actions", sid, kept, warnings, title)):
         try:
             actions.append(Action(str(a["what"]), str(a["owner"]),
                                   dt.date.fromisoformat(a["due"])))
@@ -249,10 +269,11 @@ def _decode_step(journey: Journey, sid: str, raw: Any, kept: dict[str, Any],
             kept[f"action:{sid}:{n}"] = a
             warnings.append(f"{title}: action {n + 1} was unreadable (what, owner and a "
                             "YYYY-MM-DD due date are needed); kept aside.")
-    completed = raw.get("completed") if raw.get("completed") in ("done",
-                                                                  "already in place") else ""
-    return StepProgress(frozenset(t for t in ticked if t in items), tuple(notes),
-                        tuple(actions), completed, bool(raw.get("visited")))
+    done = raw.get("completed")
+    completed = done if isinstance(done, str) and done in ("done", "already in place") else ""
+    return StepProgress(frozenset(t for t in ticked if isinstance(t, str) and t in items),
+                        tuple(n for n in notes if isinstance(n, str)), tuple(actions),
+                        completed, bool(raw.get("visited")))
 
 
 def _place(journey: Journey, data: dict[str, Any], progress: Progress,
@@ -260,12 +281,12 @@ def _place(journey: Journey, data: dict[str, Any], progress: Progress,
     """Stage and current step from the record, repaired when they make no sense."""
     try:
         stage = Stage(data.get("stage", "new"))
-    except ValueError:
+    except (ValueError, TypeError):
         stage = Stage.ON_STEP if progress.steps else Stage.NEW
         warnings.append(f"The saved stage {data.get('stage')!r} is unknown; it was reset to "
                         f"{stage.value!r}.")
     current = data.get("current")
-    if current is not None and current not in _ids(journey):
+    if current is not None and (not isinstance(current, str) or current not in _ids(journey)):
         warnings.append(f"The saved current step {current!r} is not in journey.yaml; "
                         f"showing {suggested_step(journey, progress).title!r} instead.")
         current = None
