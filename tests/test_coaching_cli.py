@@ -7,6 +7,7 @@ few; ticking, notes, actions and status need no embedder.
 from __future__ import annotations
 
 import io
+import re
 import sys
 
 import pytest
@@ -157,3 +158,18 @@ def test_a_scores_file_is_read_and_checked(env, capsys, tmp_path):
     assert "unknown item 'no-such-item'" in line and "board-priority: 7 is outside 0-3" in line
     code, _, err = run(capsys, "assess", "--file", str(tmp_path / "missing.yaml"))
     assert code == 2 and "cannot read the scores file" in error_line(err)
+
+
+def test_a_missing_or_broken_journey_file_is_named_in_one_line(env, capsys, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(tmp_path / "empty"))
+    code, _, err = run(capsys, "status")
+    assert code == 2 and "journey.yaml: cannot read the journey file" in error_line(err)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    text = (env.knowledge_dir / "journey.yaml").read_text(encoding="utf-8")
+    (broken / "journey.yaml").write_text(text.replace("number: 3\n", "number: seven\n"),
+                                         encoding="utf-8")
+    monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(broken))
+    code, _, err = run(capsys, "status")
+    assert code == 2 and re.search(r"journey\.yaml line \d+: steps\.2\.number", error_line(err))

@@ -1,1 +1,1 @@
-"""Coaching: the journey definition (journey.yaml) and, later, the coaching state machine."""
+"""Coaching mode: journey.yaml, the state machine over it, assessment, saved progress, export."""
