@@ -146,6 +146,10 @@ def test_two_signed_in_users_never_see_each_others_journey(app, tmp_path):
         view = bob.predict(api_name="/coach_resume")
         assert view[STEP] == "assessing-readiness" and "stage: new" in view[OVERVIEW]
         assert "Alice" not in view[LOG] and value(view[CHECKLIST]) == []
+        # ticking the step shown before pressing Start opens the journey
+        notice, overview = bob.predict("assessing-readiness", ["readiness-tool-chosen"],
+                                       api_name="/coach_tick")
+        assert "Saved" in notice and "stage: on-step" in overview
 
         view = Client(url, verbose=False, auth=("alice", "alice-password")).predict(
             api_name="/coach_resume")

@@ -68,6 +68,19 @@ class JourneySession:
         log.info("journey %s: %s -> %s", self.user, fn.__name__, after.stage)
         return after  # carries the warnings found when loading
 
+    def work(self, fn: Callable[..., Progress], *args: Any, **kwargs: Any) -> Progress:
+        """Like ``apply``, but opens the journey first when it has not started yet.
+
+        The web form shows a step's checklist before the lead presses Start; a tick or a note
+        there starts the journey instead of being refused.
+        """
+        before = self.progress()
+        if before.stage in (machine.Stage.NEW, machine.Stage.ASSESSED):
+            before = machine.start(self.journey, before)
+        after = fn(self.journey, before, *args, **kwargs)
+        self.store.save(self.user, after)
+        return after
+
     def reset(self) -> bool:
         machine.reset(self.progress())
         return self.store.reset(self.user)

@@ -28,6 +28,7 @@ from coach.ui.coach_views import (
     reset,
     resume,
     set_ticks,
+    step_view,
     where_are_we,
 )
 from coach.ui.context import UIContext
@@ -165,7 +166,8 @@ def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
         on(trigger, name, lambda s, *a, f=fn: move(s, f, *a), inputs, view).then(
             lambda: ([], []), outputs=[ui.chat, ui.pairs], api_visibility="private")
     on(ui.complete_btn.click, "coach_complete",
-       lambda s, step_id: move(s, machine.complete, step=step_id), [ui.step_dd], view)
+       lambda s, step_id: step_view(s, s.work(machine.complete, step=step_id)), [ui.step_dd],
+       view)
     on(ui.checklist.input, "coach_tick", set_ticks, [ui.step_dd, ui.checklist],
        [ui.notice, ui.overview])
     on(ui.note_btn.click, "coach_note", add_note, [ui.step_dd, ui.note],

@@ -158,19 +158,19 @@ def move(session: JourneySession, fn: Callable[..., machine.Progress], *args: An
 
 
 def set_ticks(session: JourneySession, step_id: str, ticked: list[str]) -> tuple[Any, ...]:
-    progress = session.apply(machine.set_ticks, list(ticked or []), step=step_id)
+    progress = session.work(machine.set_ticks, list(ticked or []), step=step_id)
     return (_notice(progress, "Saved."), _pre(render_progress(session.journey, progress)))
 
 
 def add_note(session: JourneySession, step_id: str, text: str) -> tuple[Any, ...]:
-    progress = session.apply(machine.add_note, text, step=step_id)
+    progress = session.work(machine.add_note, text, step=step_id)
     step = machine.find_step(session.journey, step_id)
     return _notice(progress, "Note added."), _log_md(progress, step), ""
 
 
 def add_action(session: JourneySession, step_id: str, what: str, owner: str, due: str
                ) -> tuple[Any, ...]:
-    progress = session.apply(machine.add_action, what, owner, due, step=step_id)
+    progress = session.work(machine.add_action, what, owner, due, step=step_id)
     step = machine.find_step(session.journey, step_id)
     return _notice(progress, "Action added."), _log_md(progress, step), "", "", ""
 
