@@ -228,3 +228,12 @@ def test_loading_a_corrupted_record_again_archives_it_once(j, db):
     for _ in range(3):
         assert "could not be read" in s.progress().warnings[0]
     assert len(s.store.archived("alex")) == 1
+
+
+def test_work_on_a_step_before_start_opens_the_journey_but_apply_refuses(j, db):
+    s = session(j, db)
+    with pytest.raises(BadInputError, match="start the journey first"):
+        s.apply(m.tick, ["1"], step=2)
+    p = s.work(m.tick, ["1"], step=2)
+    assert p.stage == m.Stage.ON_STEP
+    assert session(j, db).progress().step("board-support").ticked == {"board-readiness-session"}
