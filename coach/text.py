@@ -112,3 +112,14 @@ def strip_markdown(text: str) -> str:
     text = re.sub(r"`([^`]+)`", r"\1", text)
     text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)
     return text
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def figures(text: str, *, years: bool = True) -> set[str]:
+    """The numbers written in digits in ``text`` ("2.5", "650", "96%" -> "96"); years
+    (1900-2099) are left out when ``years`` is False."""
+    found = {n.rstrip("%").replace(",", "") for n in _NUMBER.findall(text)}
+    return found if years else {n for n in found if not _YEAR.match(n)}

@@ -168,6 +168,19 @@ def test_out_of_scope_question_is_refused_without_citations(coach):
     assert not MARKER.search(answer.text)
 
 
+@pytest.mark.parametrize("question", [
+    "How many PDSA cycles did Northumbria run on its wards?",  # a name the guidance never uses
+    "What was the budget for PDSA cycles in 2018?",  # a figure and a year it does not give
+])
+def test_close_passages_that_miss_the_point_are_refused(coach, question):
+    # the passages about PDSA cycles are close to the question, but say nothing it asks
+    assert coach.retriever.retrieve(question).passages[0].source == "pdsa.md"
+    answer = coach.ask(question)
+
+    assert answer.refused is True
+    assert answer.citations == ()
+
+
 def test_clinical_question_is_refused(coach):
     answer = coach.ask("What dose of paracetamol for a 5 year old?")
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from coach import prompts
-from coach.text import content_words, sentences, strip_markdown
+from coach.text import content_words, figures, sentences, strip_markdown
 from coach.types import Citation, Passage
 
 _META_SENTENCE = re.compile(
@@ -62,18 +62,22 @@ class SentenceCache:
 
 
 def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
-    qwords = content_words(question)
+    # numbers the question names ("a score of 2.5") count as words a sentence should share
+    qwords = content_words(question) | {f"#{n}" for n in figures(question)}
     asks_for_questions = "question" in question.lower()
     out: list[Candidate] = []
     for pi, passage in enumerate(passages):
         for si, sent in enumerate(sentences(passage.text)):
             clean = strip_markdown(sent).strip()
-            words = content_words(clean)
+            words = content_words(clean) | {f"#{n}" for n in figures(clean)}
             if len(clean.split()) < 5 or _META_SENTENCE.match(clean) or clean[0].islower():
                 continue
             if clean.endswith("?") and not asks_for_questions:
                 continue
-            lexical = len(words & qwords) / len(qwords) if qwords else 0.0
+            shared = words & qwords
+            # a number the question names ("a score of 2.5") is the strongest clue of all
+            bonus = 2 * sum(w.startswith("#") for w in shared)
+            lexical = min(1.0, (len(shared) + bonus) / len(qwords)) if qwords else 0.0
             out.append(Candidate(clean, pi, si, lexical))
     return out
 

@@ -31,13 +31,16 @@ class BM25Index:
 
     def correct(self, term: str) -> str:
         """The corpus word a misspelt term most likely means ("cycel" -> "cycl"), else term."""
-        if term in self._idf or len(term) < 4 or term.isdigit():
+        # Short words are too often abbreviations ("exec", "ICS") to guess at, and a typo
+        # rarely changes the first letter ("behalf" must not become "half").
+        if term in self._idf or len(term) < 5 or term.isdigit():
             return term
         if self._vocab is None:
             self._vocab = sorted(self._idf)
         import difflib
 
-        close = difflib.get_close_matches(term, self._vocab, n=1, cutoff=0.8)
+        same_start = [w for w in self._vocab if w[0] == term[0]]
+        close = difflib.get_close_matches(term, same_start, n=1, cutoff=0.8)
         return close[0] if close else term
 
     def correct_query(self, query: str) -> list[str]:

@@ -1,0 +1,94 @@
+"""The answer-level checks of the refusal gate (pure functions, hand-made inputs)."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.answering.gate import expects_figure, mentions, unanswered
+from coach.retrieval.lexical import BM25Index
+from coach.text import figures, tokens
+
+
+@pytest.mark.parametrize(("text", "years", "expected"), [
+    ("About 650 staff, 96% of providers, in 2016.", True, {"650", "96", "2016"}),
+    ("About 650 staff, 96% of providers, in 2016.", False, {"650", "96"}),
+    ("A score of 2.5 on a 0.5 to 5 scale; 1,200 people.", True, {"2.5", "0.5", "5", "1200"}),
+    ("No digits here.", True, set()),
+])
+def test_figures(text, years, expected):
+    assert figures(text, years=years) == expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("How many items does ORCA have?", True),
+    ("What was ELFT's budget for QI in 2018?", True),
+    ("What pay band is a QI lead?", True),
+    ("When was the report published?", True),
+    ("What is a PDSA cycle?", False),
+    ("How do we secure board support?", False),
+])
+def test_expects_figure(question, expected):
+    assert expects_figure(question) is expected
+
+
+@pytest.mark.parametrize(("text", "name", "expected"), [
+    ("Results are not sent back to NHS England.", "NHSE", True),
+    ("East London NHS Foundation Trust launched its programme.", "ELFT", True),
+    ("The Care Quality Commission rated the trust.", "CQC", True),
+    ("Start with quality improvement training.", "QI", True),
+    ("The CQC said so.", "CQCs", True),
+    ("Northern trusts led the way.", "Northumbria", False),
+    ("East London launched its programme.", "ELFT", False),
+])
+def test_mentions_names_and_spelt_out_acronyms(text, name, expected):
+    assert mentions(text, name) is expected
+
+
+def test_answer_that_gives_the_asked_count_is_kept():
+    assert unanswered("How many items does ORCA have?", "ORCA has 77 items. [1]", []) == ""
+    # a typo in the counted word, and the number written out
+    assert unanswered("how many data pionts do I need?",
+                      "A shift is six or more points on one side of the median.", []) == ""
+
+
+def test_count_of_something_else_is_not_an_answer():
+    draft = ("Give about a day of introductory training to 10-20% of staff a year. "
+             "The plan was published in 2001.")
+    assert "figure" in unanswered("How many days of annual leave do I get?", draft, [])
+
+
+def test_years_only_answer_a_question_about_dates():
+    draft = "The programme started in 2014 with the IHI."
+    assert "figure" in unanswered("How many staff were trained?", draft, [])
+    assert unanswered("When did the programme start?", draft, []) == ""
+
+
+def test_amount_must_be_named_beside_its_figure():
+    draft = "96% of providers had named an executive lead. [1]"
+    assert "figure" in unanswered("What pay band is a QI lead?", draft, [draft])
+    assert unanswered("What was the budget?", "The budget was 2 million pounds.", []) == ""
+
+
+def test_a_number_in_the_question_must_be_in_the_answer():
+    assert "2018" in unanswered("What did ELFT do in 2018?",
+                                "ELFT launched its programme in 2014. [1]", ["ELFT"])
+    assert unanswered("What does a score of 2.5 mean?",
+                      "2.5: changes have been tested, but there is no improvement yet.", []) == ""
+
+
+def test_a_name_in_the_question_must_be_cited():
+    draft = "About 650 ELFT staff were trained in two years. [1]"
+    assert "Northumbria" in unanswered(
+        "How many staff at Northumbria have been trained?", draft, [draft])
+    # the name may be in the cited passage rather than the answer sentence
+    assert unanswered("What did Northumbria measure?", "It measured staff experience. [1]",
+                      ["Northumbria Healthcare measured staff experience monthly."]) == ""
+
+
+def test_typo_correction_keeps_short_words_and_first_letters():
+    bm25 = BM25Index.build([("a", "the chief executive leads improvement on behalf of the half"),
+                            ("b", "readiness and maturity assessment")])
+    assert bm25.correct("exec") == "exec"  # an abbreviation, not "expect" or "execut"
+    [typo] = tokens("maturty")
+    assert bm25.correct(typo) == tokens("maturity")[0]  # a typo of a corpus word is corrected
+    assert bm25.correct("mhalf") == "mhalf"  # a different first letter is never guessed
