@@ -57,10 +57,11 @@ def _step_md(session: JourneySession, progress: machine.Progress, step: Any) -> 
 
 def _log_md(progress: machine.Progress, step: Any) -> str:
     sp = progress.step(step.id)
-    lines = ["**Notes**", *([f"- {html.escape(n)}" for n in sp.notes] or ["- none yet"]), "",
+    esc = render.escape_text
+    lines = ["**Notes**", *([f"- {esc(n)}" for n in sp.notes] or ["- none yet"]), "",
              "**Actions**"]
-    lines += [f"- {html.escape(a.what)} — owner {html.escape(a.owner)}, due "
-              f"{a.due.isoformat()}" for a in sp.actions] or ["- none yet"]
+    lines += [f"- {esc(a.what)} — owner {esc(a.owner)}, due {a.due.isoformat()}"
+              for a in sp.actions] or ["- none yet"]
     return "\n".join(lines)
 
 
