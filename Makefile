@@ -20,8 +20,11 @@ $(VENV)/.installed-app: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) install --quiet $(CONSTRAINTS) -e .
 	@touch $@
 
+# llama-cpp-python (the `llm` extra) compiles from source: a native build crashes with a
+# segmentation fault on the reference CPU, so build it portable. pip caches the built wheel.
+$(VENV)/.installed-dev: export CMAKE_ARGS := -DGGML_NATIVE=OFF
 $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install --quiet $(CONSTRAINTS) -e '.[dev]'
+	$(PIP) install --quiet $(CONSTRAINTS) -e '.[dev,llm]'
 	@touch $(VENV)/.installed-app $@
 
 install: $(VENV)/.installed-app

