@@ -20,7 +20,7 @@ from coach.errors import CoachError
 EXAMPLE_QUESTION = "What are the six steps of the improvement journey?"
 
 # modules that add their own sub-commands: each has register(subparsers) -> {name: handler}
-COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.ui.cli")
+COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.ui.cli", "coach.evals.cli")
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict]:

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
         Path("knowledge"),
         description="Folder of guidance documents that `coach ingest` indexes by default.",
     )
+    evals_dir: Path = Field(
+        Path("evals"),
+        description="Folder of eval suites that the web app's Evaluate tab offers.",
+    )
     embedding_model: str = Field(
         BUNDLED_EMBEDDER,
         description=(

@@ -1,32 +1,24 @@
-"""The dev suite over the shipped knowledge: the evidence is retrieved in the top 5 for at
-least 90% of answerable cases, and every out-of-scope case is refused.
+"""The dev suite over the shipped knowledge, run through the eval pytest plugin (the CI gate).
 
-This runs the real pipeline (bundled embedder, real Chroma in a temp dir, the whole
-knowledge/ folder) and prints the figures so they can be reported.
+The real pipeline (bundled embedder, real Chroma in a temp dir, the whole knowledge/ folder)
+answers every case once. Cases in evals/dev/known_failures.yaml are expected failures; any
+other failing case, or an aggregate below the suite's thresholds, fails CI. The figures are
+printed so they can be reported.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from coach.app import build_coach
-from coach.config import Settings
 from coach.evals.cases import load_suite
-from coach.evals.metrics import hit_at_k, mrr_at_k, relevance
+
+pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = ROOT / "evals" / "dev" / "suite.yaml"
-
-
-@pytest.fixture(scope="module")
-def knowledge_coach(embedder, tmp_path_factory):
-    home = tmp_path_factory.mktemp("dev-eval-home")
-    coach = build_coach(Settings(home=home, knowledge_dir=ROOT / "knowledge"), embedder=embedder)
-    report = coach.ingest()
-    assert report.chunks_total > 100
-    return coach
 
 
 @pytest.fixture(scope="module")
@@ -55,34 +47,31 @@ def test_dev_suite_evidence_exists_in_the_knowledge(suite):
     assert not missing, missing[:5]
 
 
-def test_dev_suite_retrieval_and_refusals(knowledge_coach, suite, capsys):
-    spec, cases = suite
-    k = spec.k
-    hits, rrs, misses, refused_wrongly, answered_wrongly = [], [], [], [], []
-    for case in cases:
-        answer = knowledge_coach.ask(case.question, history=case.history)
-        if not case.expect.answerable:
-            if not answer.refused:
-                answered_wrongly.append(case.id)
-            continue
-        rel = relevance([(p.source, p.text) for p in answer.passages],
-                        [(e.doc, e.quote) for e in case.expect.evidence])
-        hits.append(hit_at_k(rel, k))
-        rrs.append(mrr_at_k(rel, k))
-        if not hits[-1]:
-            misses.append(case.id)
-        if answer.refused:
-            refused_wrongly.append(case.id)
-    hit = sum(hits) / len(hits)
-    mrr = sum(rrs) / len(rrs)
-    out_of_scope = sum(not c.expect.answerable for c in cases)
+def test_dev_suite_through_the_plugin(pytester, make_coach, tmp_path, monkeypatch, capsys):
+    """`pytest --eval-suite evals/dev/suite.yaml`: one test per case, the known failures xfail,
+    no other case may fail, and the suite's aggregate thresholds must hold."""
+    make_coach()  # load torch and Chroma here once (pytester restores sys.modules after a run)
+    monkeypatch.setenv("COACH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(ROOT / "knowledge"))
+    result = pytester.runpytest("-p", "coach.evals.pytest_plugin", "--eval-suite", str(SUITE),
+                                "--eval-out", str(tmp_path / "out"), "-q")
+    out = result.stdout.str()
+    summary = out[out.find("eval suite suite.yaml"):]
     with capsys.disabled():
-        print(f"\ndev suite: {len(hits)} answerable, hit@{k}={hit:.3f}, MRR@{k}={mrr:.3f}, "
-              f"answerable refused={len(refused_wrongly)}; out-of-scope refused "
-              f"{out_of_scope - len(answered_wrongly)}/{out_of_scope}; misses={misses}")
-    assert hit >= spec.thresholds["hit_at_k"], misses
-    recall = (out_of_scope - len(answered_wrongly)) / out_of_scope
-    assert recall >= spec.thresholds["abstention_recall"], f"answered: {answered_wrongly}"
-    clinical = {c.id for c in cases if "clinical" in c.tags and not c.expect.answerable}
-    assert not clinical & set(answered_wrongly), "a clinical question was answered"
-    assert len(refused_wrongly) <= 0.1 * len(hits), f"answerable refused: {refused_wrongly}"
+        print("\n" + summary)
+    outcomes = result.parseoutcomes()
+    assert not outcomes.get("failed") and not outcomes.get("errors"), (
+        "dev suite cases failed that are not in evals/dev/known_failures.yaml; if the change "
+        "is intended, run `coach eval run evals/dev/suite.yaml --update-known-failures`\n"
+        + out[-6000:])
+    _, cases = load_suite(SUITE)
+    ran = sum(outcomes.get(k, 0) for k in ("passed", "xfailed", "xpassed"))
+    assert ran == len(cases) + 1  # every case, and the thresholds
+    run = json.loads((tmp_path / "out" / "dev" / "run.json").read_text())
+    assert run["ok"] and run["new_failures"] == []
+    by_id = {c["id"]: c for c in run["cases"]}
+    clinical = [c.id for c in cases if "clinical" in c.tags and not c.expect.answerable]
+    answered = [i for i in clinical if not by_id[i]["refused"]]
+    assert clinical and not answered, f"clinical questions answered: {answered}"
+    wrongly_refused = [c["id"] for c in run["cases"] if c["answerable"] and c["refused"]]
+    assert len(wrongly_refused) <= 0.1 * run["counts"]["answerable"], wrongly_refused

@@ -1,17 +1,27 @@
-"""Eval suites: a YAML suite file plus a JSONL cases file, validated strictly."""
+"""Eval suites: a YAML suite file plus a JSONL cases file, validated strictly.
+
+Every error names the file and the line at fault (exit code 3 on the command line), so a hand
+edit that breaks a suite is found at once. A suite may list known failures (a YAML file of
+``case id: reason``) that the pytest plugin marks as expected failures.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach.errors import CoachError
+from coach.evals.metrics import AGGREGATES, METRIC_GROUPS, expand_metrics
+from coach.yamlio import error_line
 
 
 class SuiteError(CoachError):
+    """A suite, its cases file or its known-failures file is missing or malformed."""
+
     exit_code = 3
 
 
@@ -43,36 +53,151 @@ class Case(_Strict):
 class Suite(_Strict):
     name: str
     description: str = ""
-    schema_version: int = 1
+    schema_version: int = Field(1, ge=1, le=1)
     cases: str
     k: int = Field(5, ge=1, le=50)
     metrics: list[str] = Field(default_factory=list)
     thresholds: dict[str, float] = Field(default_factory=dict)
+    known_failures: str | None = None
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, value: list[str]) -> list[str]:
+        unknown = [m for m in value if m not in METRIC_GROUPS and m not in AGGREGATES]
+        if unknown:
+            raise ValueError(f"unknown metric(s) {', '.join(unknown)}; use any of "
+                             f"{', '.join([*METRIC_GROUPS, *AGGREGATES])}")
+        return value
+
+    @field_validator("thresholds")
+    @classmethod
+    def _known_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = [m for m in value if m not in AGGREGATES]
+        if unknown:
+            raise ValueError(f"no metric called {', '.join(unknown)}; thresholds can name "
+                             f"{', '.join(AGGREGATES)}")
+        bad = [m for m, v in value.items() if not 0 <= v <= 1]
+        if bad:
+            raise ValueError(f"thresholds must lie between 0 and 1: {', '.join(bad)}")
+        return value
+
+    def selected_metrics(self) -> list[str]:
+        """Aggregate metrics this suite reports: its metric set plus every thresholded one."""
+        chosen = expand_metrics(self.metrics)
+        return chosen + [m for m in self.thresholds if m not in chosen]
 
 
-def load_suite(path: Path) -> tuple[Suite, list[Case]]:
+def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the YAML node at a pydantic error location (nearest existing parent)."""
+    node, line = root, (root.start_mark.line + 1 if root is not None else None)
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if str(k.value) == str(key)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            nxt = node.value[key] if key < len(node.value) else None
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node, line = nxt, nxt.start_mark.line + 1
+    return line
+
+
+def _explain(exc: ValidationError) -> tuple[tuple[Any, ...], str]:
+    first = exc.errors()[0]
+    loc = tuple(first["loc"])
+    path = ".".join(str(p) for p in loc) or "(top level)"
+    more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+    return loc, f"{path}: {first['msg'].removeprefix('Value error, ')}{more}"
+
+
+def parse_suite(text: str, name: str = "suite.yaml") -> Suite:
     try:
-        suite = Suite.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise SuiteError(f"{path}: not a valid suite file ({exc})") from exc
-    cases_path = path.parent / suite.cases
+        data = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise SuiteError(f"{name}{error_line(exc)}: not valid YAML "
+                         f"({getattr(exc, 'problem', exc)})") from exc
+    if not isinstance(data, dict):
+        raise SuiteError(f"{name} line 1: a suite is a mapping with name, cases, k, thresholds")
+    try:
+        return Suite.model_validate(data)
+    except ValidationError as exc:
+        loc, message = _explain(exc)
+        line = _line_of(root, loc)
+        raise SuiteError(f"{name}{f' line {line}' if line else ''}: {message}") from exc
+
+
+def parse_cases(lines: list[str], name: str = "cases.jsonl") -> list[Case]:
     cases: list[Case] = []
     seen: set[str] = set()
-    try:
-        lines = cases_path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise SuiteError(f"{cases_path}: cannot read the cases file ({exc.strerror})") from exc
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             case = Case.model_validate(json.loads(line))
-        except (ValueError, ValidationError) as exc:
-            raise SuiteError(f"{cases_path.name} line {number}: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise SuiteError(f"{name} line {number}: not valid JSON ({exc.msg})") from exc
+        except ValidationError as exc:
+            raise SuiteError(f"{name} line {number}: {_explain(exc)[1]}") from exc
         if case.id in seen:
-            raise SuiteError(f"{cases_path.name} line {number}: duplicate case id {case.id!r}")
+            raise SuiteError(f"{name} line {number}: duplicate case id {case.id!r}")
         if case.expect.answerable and not case.expect.evidence:
-            raise SuiteError(f"{cases_path.name} line {number}: answerable case without evidence")
+            raise SuiteError(f"{name} line {number}: answerable case without evidence")
         seen.add(case.id)
         cases.append(case)
-    return suite, cases
+    if not cases:
+        raise SuiteError(f"{name}: the cases file holds no cases")
+    return cases
+
+
+def load_suite(path: Path) -> tuple[Suite, list[Case]]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SuiteError(f"{path}: cannot read the suite file ({exc})") from exc
+    suite = parse_suite(text, str(path))
+    cases_path = path.parent / suite.cases
+    try:
+        lines = cases_path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SuiteError(f"{cases_path}: cannot read the cases file ({exc})") from exc
+    return suite, parse_cases(lines, str(cases_path))
+
+
+def known_failures_path(suite_path: Path, suite: Suite) -> Path | None:
+    return Path(suite_path).parent / suite.known_failures if suite.known_failures else None
+
+
+def load_known_failures(suite_path: Path, suite: Suite, cases: list[Case]) -> dict[str, str]:
+    """``{case id: reason}`` from the suite's known-failures file (empty when it has none)."""
+    path = known_failures_path(suite_path, suite)
+    if path is None or not path.exists():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise SuiteError(f"{path}{error_line(exc)}: not valid YAML") from exc
+    if not isinstance(data, dict):
+        raise SuiteError(f"{path} line 1: expected a mapping of case id to reason")
+    ids = {c.id for c in cases}
+    root = yaml.compose(text)
+    for key, reason in data.items():
+        if str(key) not in ids or not isinstance(reason, str):
+            line = _line_of(root, (key,))
+            problem = "is not a case of this suite" if str(key) not in ids else "needs a reason"
+            raise SuiteError(f"{path} line {line}: {key!r} {problem}")
+    return {str(k): v for k, v in data.items()}
+
+
+def write_known_failures(path: Path, failures: dict[str, str], suite_name: str) -> None:
+    """Write the known-failures file (sorted by id), with a header saying how to refresh it."""
+    header = (f"# Known failures of the {suite_name!r} suite: case id -> why it fails today.\n"
+              "# The pytest plugin marks these xfail so CI gates new failures only.\n"
+              "# Refresh with: coach eval run SUITE --update-known-failures\n")
+    # a JSON string is a valid YAML double-quoted scalar, and reads better than YAML's quoting
+    body = "".join(f"{cid}: {json.dumps(reason, ensure_ascii=False)}\n"
+                   for cid, reason in sorted(failures.items())) or "{}\n"
+    path.write_text(header + body, encoding="utf-8")

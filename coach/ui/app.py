@@ -29,6 +29,7 @@ TAGLINE = (
 TABS: list[tuple[str, str]] = [
     ("Ask", "coach.ui.ask_tab"),
     ("Coach", "coach.ui.coach_tab"),
+    ("Evaluate", "coach.ui.evaluate_tab"),
     # -- other feature tabs go here --
     ("Library", "coach.ui.library_tab"),
 ]

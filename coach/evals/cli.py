@@ -1,0 +1,151 @@
+"""`coach eval run SUITE` and `coach eval compare RUN_A RUN_B`.
+
+Exit codes: 0 ok, 1 a threshold is not met, 2 a regression the bootstrap interval confirms,
+3 a bad suite file (the message names the line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from coach.errors import CoachError
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> dict[str, Any]:
+    p = subparsers.add_parser("eval", help="run answer-quality eval suites and compare runs")
+    sub = p.add_subparsers(dest="eval_command", required=True)
+    r = sub.add_parser("run", help="run every case of a suite through the coach")
+    r.add_argument("suite", type=Path, help="suite file, e.g. evals/dev/suite.yaml")
+    r.add_argument("--answerer", default=None,
+                   help="answerer to evaluate (a COACH_LLM value); default: the configured one")
+    r.add_argument("--out", type=Path, default=None,
+                   help="folder for run.json and report.html (default: COACH_HOME/evals/...)")
+    r.add_argument("--top-k", type=int, default=None,
+                   help="passages retrieved per question (overrides COACH_TOP_K for this run)")
+    r.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override any setting for this run, e.g. --set retrieval_mode=dense")
+    r.add_argument("--label", default="", help="a name for this run, shown in reports")
+    r.add_argument("--judge", default=None, metavar="LLM",
+                   help="also grade each answer with this language model (ollama, openai or "
+                        "llamacpp, configured by the COACH_LLM_* settings); advisory, cached")
+    r.add_argument("--no-ingest", action="store_true",
+                   help="do not bring the index up to date with the knowledge folder first")
+    r.add_argument("--update-known-failures", action="store_true",
+                   help="write the ids of the cases failing now to the suite's known-failures "
+                        "file (the pytest plugin marks those xfail)")
+    c = sub.add_parser("compare", help="compare two runs; exit 2 on a confirmed regression")
+    c.add_argument("run_a", type=Path, help="the baseline run (folder or run.json)")
+    c.add_argument("run_b", type=Path, help="the new run (folder or run.json)")
+    c.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    c.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    return {"eval": _dispatch}
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    return {"run": cmd_run, "compare": cmd_compare}[args.eval_command](args)
+
+
+def overrides(args: argparse.Namespace) -> dict[str, Any]:
+    from coach.config import Settings
+
+    values: dict[str, Any] = {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        name = name.strip().lower().removeprefix("coach_")
+        if not sep or not name:
+            raise CoachError(f"--set {item!r}: write it as NAME=VALUE, e.g. --set top_k=3")
+        if name not in Settings.model_fields:
+            raise CoachError(f"--set {item!r}: there is no setting called {name!r} "
+                             "(`coach settings` lists them)")
+        values[name] = value
+    if args.answerer:
+        values["llm"] = args.answerer
+    if args.top_k is not None:
+        values["top_k"] = args.top_k
+    return values
+
+
+def default_out(home: Path, suite_name: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return home / "evals" / f"{suite_name}-{stamp}"
+
+
+def _progress(done: int, total: int, case_id: str) -> None:
+    if sys.stderr.isatty():
+        print(f"\r{done}/{total} {case_id:<30}", end="" if done < total else "\n",
+              file=sys.stderr, flush=True)
+
+
+def summary_text(run: dict[str, Any]) -> str:
+    took = f" in {run['duration_s']:.0f} s" if run.get("duration_s") else ""
+    lines = [f"suite {run['suite']['name']}: {run['counts']['passed']}/{run['counts']['cases']} "
+             f"cases passed{took}"]
+    limits = {t["metric"]: t for t in run["thresholds"]}
+    for name, value in run["aggregate"].items():
+        shown = "n/a" if value is None else f"{value:.3f}"
+        t = limits.get(name)
+        gate = "" if t is None else f"  (min {t['min']}: {'ok' if t['ok'] else 'BELOW'})"
+        lines.append(f"  {name:<22} {shown}{gate}")
+    for stage, stats in run.get("latency", {}).items():
+        lines.append(f"  latency {stage:<14} p50 {stats['p50']:.0f} ms, p95 {stats['p95']:.0f} ms")
+    if run["new_failures"]:
+        lines.append("new failures: " + ", ".join(run["new_failures"]))
+    if run["fixed"]:
+        lines.append("known failures now passing: " + ", ".join(run["fixed"]))
+    lines.append("thresholds: " + ("all met" if run["ok"] else "NOT met"))
+    return "\n".join(lines)
+
+
+def _judge(settings: Any, name: str) -> Any:
+    """The LLM judge: the chat model COACH_LLM=name would build, with these settings."""
+    from coach.evals.judge import LLMJudge
+    from coach.providers.chat import make_chat_model
+
+    if name == "extractive":
+        raise CoachError("--judge needs a language model: ollama, openai or llamacpp")
+    model = make_chat_model(settings.model_copy(update={"llm": name}))
+    return LLMJudge(model, cache_dir=settings.home / "judge-cache")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from coach import build_coach, load_settings
+    from coach.evals.cases import known_failures_path, load_suite, write_known_failures
+    from coach.evals.runner import run_suite, write_run
+
+    suite, _ = load_suite(args.suite)  # a bad suite fails (exit 3) before any model loads
+    settings = load_settings(**overrides(args))
+    coach = build_coach(settings)
+    if not args.no_ingest:
+        coach.ingest()
+    run = run_suite(coach, args.suite, progress=_progress, label=args.label,
+                    judge=_judge(settings, args.judge) if args.judge else None)
+    json_path, html_path = write_run(run, args.out or default_out(settings.home, suite.name))
+    print(summary_text(run))
+    print(f"wrote {json_path} and {html_path}")
+    if args.update_known_failures:
+        path = known_failures_path(args.suite, suite)
+        if path is None:
+            raise CoachError(f"{args.suite}: add a line `known_failures: known_failures.yaml` "
+                             "to the suite to name the file to write")
+        reasons = {c["id"]: c.get("known_failure") or "; ".join(c["failures"])
+                   for c in run["cases"] if not c["passed"]}
+        write_known_failures(path, reasons, suite.name)
+        print(f"wrote {len(reasons)} known failure(s) to {path}")
+    return 0 if run["ok"] else 1
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from coach.evals.compare import compare_runs, render_text
+    from coach.evals.runner import load_run
+
+    result = compare_runs(load_run(args.run_a), load_run(args.run_b), seed=args.seed)
+    print(json.dumps(result, indent=1) if args.json else render_text(result))
+    return 2 if result["regression"] else 0

@@ -1,0 +1,167 @@
+"""Run a suite through the real Coach and write the run: JSON (config, hashes, per-case scores
+and evidence) and a self-contained HTML report.
+
+One engine behind both front doors: ``coach eval run`` (coach/evals/cli.py) and the pytest
+plugin (coach/evals/pytest_plugin.py) call ``run_case`` / ``summarise`` from here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coach.errors import CoachError
+from coach.evals import metrics as m
+from coach.evals.cases import Case, Suite, load_known_failures, load_suite
+from coach.evals.scoring import aggregate, check_thresholds, error_record, score_case
+
+log = logging.getLogger(__name__)
+RUN_FORMAT = "coach-eval-run/1"
+_SECRET = ("key", "token", "password", "secret")
+
+Progress = Callable[[int, int, str], None]  # (done, total, case id)
+
+
+class EmbeddingSimilarity:
+    """Cosine similarity of (claim, window) pairs with the coach's own embedder, cached."""
+
+    def __init__(self, embedder: Any):
+        self.embedder = embedder
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        missing = list(dict.fromkeys(t for p in pairs for t in p if t not in self._cache))
+        if missing:
+            for text, vec in zip(missing, self.embedder.encode(missing), strict=True):
+                self._cache[text] = np.asarray(vec, dtype=np.float32)
+        return [float(self._cache[a] @ self._cache[b]) for a, b in pairs]
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def knowledge_hash(folder: Path) -> dict[str, Any]:
+    """A fingerprint of every (non-hidden) file under the knowledge folder."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in Path(folder).rglob("*") if p.is_file()
+                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    for path in files:
+        digest.update(f"{path.relative_to(folder).as_posix()}\0{sha256_file(path)}\n".encode())
+    return {"dir": str(folder), "files": len(files), "sha256": digest.hexdigest()}
+
+
+def public_config(settings: Any) -> dict[str, Any]:
+    """Settings as JSON, with anything secret-looking blanked."""
+    data = settings.model_dump(mode="json")
+    return {k: ("***" if v and any(s in k for s in _SECRET) else v) for k, v in data.items()}
+
+
+def run_case(coach: Any, case: Case, k: int, similarity: Any, judge: Any = None
+             ) -> dict[str, Any]:
+    """Ask one case through the coach and score it; a CoachError fails the case, not the run."""
+    try:
+        answer = coach.ask(case.question, history=case.history)
+    except CoachError as exc:
+        log.warning("case %s: %s", case.id, exc)
+        return error_record(case, str(exc))
+    record = score_case(case, answer, k, similarity)
+    if judge is not None and case.expect.answerable and not answer.refused:
+        record["judge"] = judge.judge(case, answer)
+    return record
+
+
+def summarise(suite: Suite, records: list[dict[str, Any]], known: dict[str, str]
+              ) -> dict[str, Any]:
+    """Aggregates, latency, thresholds and the failing / newly failing / fixed case ids."""
+    for r in records:
+        r["known_failure"] = known.get(r["id"])
+    values = aggregate(records, suite.selected_metrics())
+    thresholds = check_thresholds(values, suite.thresholds)
+    failing = [r["id"] for r in records if not r["passed"]]
+    summary: dict[str, Any] = {
+        "aggregate": values, "thresholds": thresholds,
+        "ok": all(t["ok"] for t in thresholds),
+        "counts": {"cases": len(records), "passed": len(records) - len(failing),
+                   "answerable": sum(r["answerable"] for r in records)},
+        "failing": failing,
+        "new_failures": [i for i in failing if i not in known],
+        "fixed": [i for i in known if i not in failing and any(r["id"] == i for r in records)],
+    }
+    if "latency" in suite.metrics or not suite.metrics:
+        summary["latency"] = m.latency([r["timings_ms"] for r in records])
+    judged = [r["judge"] for r in records if "judge" in r]
+    if judged:
+        summary["judge"] = _judge_summary(judged)
+    return summary
+
+
+def _judge_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = sorted({k for r in results for k in r.get("scores", {})})
+    return {"advisory": True, "cases": len(results),
+            "errors": sum(bool(r.get("error")) for r in results),
+            "means": {k: m.mean(r.get("scores", {}).get(k) for r in results) for k in keys}}
+
+
+def run_suite(coach: Any, suite_path: Path, *, progress: Progress | None = None,
+              judge: Any = None, label: str = "") -> dict[str, Any]:
+    """Run every case of a suite through ``coach``; return the run record (see RUN_FORMAT)."""
+    suite_path = Path(suite_path)
+    suite, cases = load_suite(suite_path)
+    known = load_known_failures(suite_path, suite, cases)
+    similarity = EmbeddingSimilarity(coach.embedder)
+    started, t0 = datetime.now(UTC), time.perf_counter()
+    records = []
+    for done, case in enumerate(cases, start=1):
+        records.append(run_case(coach, case, suite.k, similarity, judge))
+        if progress:
+            progress(done, len(cases), case.id)
+    run = {
+        "format": RUN_FORMAT, "label": label,
+        "started_at": started.isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - t0, 2),
+        "suite": {"name": suite.name, "path": str(suite_path), "k": suite.k,
+                  "metrics": suite.selected_metrics(), "thresholds": suite.thresholds,
+                  "sha256": sha256_file(suite_path),
+                  "cases_sha256": sha256_file(suite_path.parent / suite.cases)},
+        "knowledge": knowledge_hash(coach.settings.knowledge_dir),
+        "config": public_config(coach.settings),
+        "judge_model": getattr(judge, "describe", lambda: None)(),
+    }
+    run.update(summarise(suite, records, known))
+    run["cases"] = records
+    return run
+
+
+def write_run(run: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    """Write run.json and report.html into ``out_dir`` (created); return both paths."""
+    from coach.evals.report import render_report
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = out_dir / "run.json", out_dir / "report.html"
+    json_path.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
+    html_path.write_text(render_report(run), encoding="utf-8")
+    return json_path, html_path
+
+
+def load_run(path: Path) -> dict[str, Any]:
+    """A run written by ``write_run`` (the run.json file or its folder)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "run.json"
+    try:
+        run = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CoachError(f"{path}: not a readable eval run ({exc})") from exc
+    if not isinstance(run, dict) or run.get("format") != RUN_FORMAT:
+        raise CoachError(f"{path}: not an eval run written by `coach eval run`")
+    return run

@@ -1,0 +1,105 @@
+"""The Evaluate tab: pick a suite from the evals folder, run it through this app's Coach with a
+progress bar, read the HTML report, and see what changed since the previous run of that suite.
+
+Runs are written where `coach eval run` writes them (COACH_HOME/evals/<suite>-<time>/), so the
+command line and the web app share one history.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import gradio as gr
+
+from coach.errors import CoachError
+from coach.ui.context import UIContext
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+
+def list_suites(evals_dir: Path) -> list[str]:
+    """Suite files under the evals folder (YAML files naming a cases file), as relative paths."""
+    found = []
+    for path in sorted(Path(evals_dir).rglob("*.yaml")):
+        try:
+            head = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if any(line.startswith("cases:") for line in head.splitlines()):
+            found.append(path.relative_to(evals_dir).as_posix())
+    return found
+
+
+def previous_run(runs_dir: Path, suite_name: str, before: Path | None = None) -> Path | None:
+    """The latest earlier run folder of a suite (folder names sort by time)."""
+    runs = sorted(p for p in Path(runs_dir).glob(f"{suite_name}-*")
+                  if (p / "run.json").is_file() and p != before)
+    if before is not None:
+        runs = [p for p in runs if p.name < before.name]
+    return runs[-1] if runs else None
+
+
+def report_frame(report_html: str) -> str:
+    """The self-contained report shown in an iframe, so its styles stay its own."""
+    return (f'<iframe title="Eval report" srcdoc="{html.escape(report_html, quote=True)}" '
+            'style="width:100%;height:820px;border:1px solid #ccd;border-radius:6px"></iframe>')
+
+
+def run_and_report(ctx: UIContext, suite_rel: str | None, progress: Progress | None = None
+                   ) -> tuple[str, str, str | None, str]:
+    """Run one suite; return (summary Markdown, report iframe, report path, comparison)."""
+    from coach.evals.cases import load_suite
+    from coach.evals.cli import default_out, summary_text
+    from coach.evals.compare import compare_runs, render_text
+    from coach.evals.runner import load_run, run_suite, write_run
+
+    if not suite_rel:
+        return "Pick a suite first.", "", None, ""
+    evals_dir = Path(ctx.settings.evals_dir)
+    path = (evals_dir / suite_rel).resolve()
+    if not path.is_relative_to(evals_dir.resolve()) or not path.is_file():
+        return f"No suite called {suite_rel!r} in {evals_dir}.", "", None, ""
+    try:
+        suite, cases = load_suite(path)
+        step = (lambda d, t, i: progress(d / t, f"case {d} of {t}: {i}")) if progress else None
+        run = run_suite(ctx.coach, path, progress=step, label="web")
+    except CoachError as exc:
+        return f"**The suite could not run:** {html.escape(str(exc))}", "", None, ""
+    runs_dir = ctx.settings.home / "evals"
+    out = default_out(ctx.settings.home, suite.name)
+    _, report = write_run(run, out)
+    before = previous_run(runs_dir, suite.name, out)
+    comparison = ("No earlier run of this suite to compare with." if before is None else
+                  f"Compared with {before.name}:\n\n"
+                  + render_text(compare_runs(load_run(before), run)))
+    summary = f"```\n{summary_text(run)}\n```\nReport: `{report}`"
+    return summary, report_frame(report.read_text(encoding="utf-8")), str(report), comparison
+
+
+def build(ctx: UIContext) -> None:
+    """The Evaluate tab's components and events (called inside ``gr.Tab``)."""
+    evals_dir = Path(ctx.settings.evals_dir)
+    gr.Markdown("Run an answer-quality suite against the guidance this app serves. Scores, "
+                "evidence and failures appear in the report; each run is compared with the "
+                "previous run of the same suite.")
+    with gr.Row():
+        choices = list_suites(evals_dir) if evals_dir.is_dir() else []
+        suite = gr.Dropdown(choices, value=choices[0] if choices else None,
+                            label=f"Suite (from {evals_dir})", elem_id="eval-suite", scale=3)
+        run = gr.Button("Run suite", variant="primary", scale=1)
+    summary = gr.Markdown(elem_id="eval-summary", label="Summary")
+    compare = gr.Markdown(elem_id="eval-compare", label="Compared with the previous run")
+    download = gr.File(label="Report (HTML)", interactive=False)
+    report = gr.HTML(elem_id="eval-report", label="Report")
+
+    def on_run(picked: str | None, progress=gr.Progress()):  # noqa: B008  # type: ignore[no-untyped-def]
+        text, frame, path, diff = run_and_report(ctx, picked, lambda f, d: progress(f, desc=d))
+        return text, diff, path, frame
+
+    run.click(on_run, [suite], [summary, compare, download, report], api_name="evaluate",
+              concurrency_limit=1, concurrency_id="evaluate")

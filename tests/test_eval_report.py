@@ -1,0 +1,23 @@
+"""The report's charts (pure SVG builders); the whole report is checked in test_eval_runner."""
+
+from coach.evals.report import latency_chart, metric_bars
+
+
+def test_metric_bars_colour_by_threshold_and_mark_it():
+    svg = metric_bars({"hit_at_k": 0.9, "mrr_at_k": 0.5, "groundedness": None},
+                      {"hit_at_k": 0.85, "mrr_at_k": 0.6})
+    assert svg.count("<rect") == 6  # a track and a bar per metric
+    assert 'fill="#2e9e5b"><title>hit_at_k = 0.900' in svg  # met: green
+    assert 'fill="#d1495b"><title>mrr_at_k = 0.500' in svg  # missed: red
+    assert 'width="0.0" height="16" fill="#4c78a8"><title>groundedness = —' in svg
+    assert svg.count("<title>threshold") == 2
+    # the threshold tick sits at 0.85 of the 640-pixel track, after the 170-pixel labels
+    assert 'x1="714.0"' in svg
+
+
+def test_latency_chart_keeps_outliers_from_squashing_the_rest():
+    values = [10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 5000.0]
+    svg = latency_chart("retrieve", values)
+    assert "or more" in svg and ">p50<" in svg and ">p95<" in svg
+    assert latency_chart("retrieve", []) == ""
+    assert "or more" not in latency_chart("retrieve", [5.0, 5.0, 6.0])

@@ -1,0 +1,76 @@
+"""The Evaluate tab: its handler on the real Coach (tiny suite), and the tab served by a real
+Gradio server on 127.0.0.1 driven through gradio_client."""
+
+from __future__ import annotations
+
+import pytest
+from eval_support import write_kb, write_suite
+
+from coach.ui.context import UIContext
+from coach.ui.evaluate_tab import list_suites, previous_run, run_and_report
+
+
+@pytest.fixture
+def ctx(tmp_path, make_settings, make_coach):
+    write_kb(tmp_path)
+    write_suite(tmp_path)  # tmp_path/evals/tiny/suite.yaml
+    settings = make_settings(evals_dir=tmp_path / "evals")
+    coach = make_coach(settings)
+    coach.ingest()
+    return UIContext(coach, settings)
+
+
+def test_list_suites_finds_suite_files_only(ctx):
+    evals = ctx.settings.evals_dir
+    (evals / "tiny" / "known_failures.yaml").write_text("{}\n")
+    assert list_suites(evals) == ["tiny/suite.yaml"]
+
+
+def test_run_shows_report_and_compares_with_the_previous_run(ctx):
+    steps = []
+    summary, frame, report, diff = run_and_report(ctx, "tiny/suite.yaml",
+                                                  lambda f, d: steps.append((f, d)))
+    assert steps[-1] == (1.0, "case 4 of 4: oos-dose")
+    assert "3/4 cases passed" in summary and "new failures: board-commitment" in summary
+    assert frame.startswith("<iframe") and "srcdoc=" in frame and "zebra crossing" in frame
+    assert report.endswith("report.html")
+    assert diff == "No earlier run of this suite to compare with."
+    runs = ctx.settings.home / "evals"
+    first = previous_run(runs, "tiny")
+    # the second run is compared with the first: identical answers, nothing regressed
+    import time
+
+    time.sleep(1.1)  # run folders are named by the second
+    _, _, _, diff = run_and_report(ctx, "tiny/suite.yaml")
+    assert f"Compared with {first.name}" in diff and "no confirmed regression" in diff
+
+
+def test_bad_choices_get_a_message(ctx):
+    assert run_and_report(ctx, None)[0] == "Pick a suite first."
+    assert "No suite called" in run_and_report(ctx, "../../etc/passwd")[0]
+    suite = ctx.settings.evals_dir / "tiny" / "suite.yaml"
+    suite.write_text(suite.read_text().replace("k: 3", "k: lots"))
+    message = run_and_report(ctx, "tiny/suite.yaml")[0]
+    assert message.startswith("**The suite could not run:**") and "line 3" in message
+
+
+@pytest.mark.slow
+def test_evaluate_tab_through_a_real_server(ctx):
+    import gradio as gr
+    from gradio_client import Client
+    from ui_helpers import free_port
+
+    from coach.ui import evaluate_tab
+
+    with gr.Blocks(analytics_enabled=False) as demo:
+        evaluate_tab.build(ctx)
+    demo.queue()
+    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
+                quiet=True)
+    try:
+        summary, diff, report, frame = Client(demo.local_url, verbose=False).predict(
+            "tiny/suite.yaml", api_name="/evaluate")
+        assert "3/4 cases passed" in summary
+        assert "No earlier run" in diff and "<iframe" in frame
+    finally:
+        demo.close()
