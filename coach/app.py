@@ -15,7 +15,7 @@ from coach.answering.citations import CitationChecker, sources_from_citations
 from coach.answering.condense import Turn, condense
 from coach.answering.extractive import ExtractiveAnswerer
 from coach.answering.gate import GateDecision, decide, unanswered
-from coach.answering.generative import GenerativeAnswerer, merge_rewrite
+from coach.answering.generative import GenerativeAnswerer, merge_rewrite, strip_echoes
 from coach.config import Settings
 from coach.errors import BadInputError, IndexEmptyError
 from coach.ingest.pipeline import Ingestor, IngestReport, Progress, scan
@@ -123,6 +123,7 @@ class Coach:
             for text in self.generative.stream(turn.query, turn.passages):
                 turn.timings.setdefault("first_token", (time.perf_counter() - t0) * 1000)
                 yield text
+            text = strip_echoes(text, turn.passages)
         turn.timings["answer"] = (time.perf_counter() - t0) * 1000
         if not text.strip():
             yield self._refusal(turn)

@@ -52,7 +52,11 @@ def _parser() -> tuple[argparse.ArgumentParser, dict]:
 
 
 def _render_answer(answer) -> str:  # type: ignore[no-untyped-def]
-    out = [answer.text, ""]
+    out = ([f"Note: {answer.notice}", ""] if answer.notice else []) + [answer.text, ""]
+    if answer.unsupported:
+        out.append("Not supported by the sources (check before relying on these):")
+        out.extend(f"  - {s}" for s in answer.unsupported)
+        out.append("")
     if answer.citations:
         out.append("Sources:")
         for c in answer.citations:

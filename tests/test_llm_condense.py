@@ -90,3 +90,8 @@ def test_dev_follow_ups_retrieve_their_evidence_through_the_gguf_condense_step(s
         assert not turn.refused, case.id
     print(f"\nGGUF condense: {len(used)} of {len(follow_ups)} rewrites used: {used}")
     assert not lost, f"the model's rewrite lost evidence the deterministic rewrite found: {lost}"
+
+
+def test_a_rewrite_with_a_speaker_label_is_judged_without_it():
+    good = "User: Are the run chart rules the same on an SPC chart?"
+    assert merge_rewrite(QUESTION, good, FALLBACK, HISTORY) == good.removeprefix("User: ")

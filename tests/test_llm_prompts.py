@@ -91,3 +91,12 @@ def test_clean_rewrite_takes_the_first_line_without_labels():
     assert clean_rewrite("\n\n  Standalone question: How is ORIC scored?") == (
         "How is ORIC scored?")
     assert clean_rewrite("   ") == ""
+
+
+def test_copied_passage_headers_are_dropped_from_a_draft():
+    from coach.answering.generative import strip_echoes
+
+    draft = ("[2] the report (our digest) — The improvement journey\n"
+             "Step 2 is securing board support [2].\n"
+             "coaching guidance — PDSA cycles > Testing changes [1]")
+    assert strip_echoes(draft, PASSAGES) == "Step 2 is securing board support [2]."

@@ -82,6 +82,14 @@ _QUESTION_START = re.compile(
 )
 
 
+_SPEAKER = re.compile(r"^(?:user|coach|assistant|question)\s*:\s*", re.IGNORECASE)
+_CARRIED = "(following on from:"  # how coach.answering.condense marks the carried topic
+
+
+def _same(a: str, b: str) -> bool:
+    return content_words(a) == content_words(b)
+
+
 def _looks_like_question(text: str) -> bool:
     return text.endswith("?") or bool(_QUESTION_START.match(text))
 
@@ -92,25 +100,41 @@ def merge_rewrite(question: str, rewrite: str, fallback: str,
 
     A small model often answers the question instead of rewriting it, copies a line of the
     conversation, or repeats the question unchanged. The rewrite is kept only when it reads as
-    a question, holds at least half of the question's own content words and, when the question
-    leans on the conversation, at least half of the topic words the deterministic rewrite
-    carried over from earlier turns. So a bad rewrite cannot lose the topic: it falls back to
-    the deterministic rewrite, which always carries it.
+    a question, is not a copy of an earlier question, holds three quarters of the question's
+    own content words and, when the question leans on the conversation, at least half of the
+    topic words the deterministic rewrite carried over from earlier turns. So a bad rewrite
+    cannot lose the topic: it falls back to the deterministic rewrite, which always carries it.
     """
-    rewrite = " ".join(rewrite.split())
+    rewrite = _SPEAKER.sub("", " ".join(rewrite.split()))
     if not rewrite or len(rewrite) > max(300, 3 * len(fallback)):
         return fallback
     if not _looks_like_question(rewrite):
         return fallback
+    if any(_same(rewrite, q) for q, _ in history):
+        return fallback  # copied an earlier question
     said = content_words(rewrite)
     asked = content_words(question)
-    if asked and len(said & asked) / len(asked) < 0.5:
+    if asked and len(said & asked) / len(asked) < 0.75:
         return fallback
     if fallback != question:  # the deterministic rewrite carried a topic: keep it
-        topic = content_words(fallback) - asked
+        carried = fallback.split(_CARRIED, 1)[-1] if _CARRIED in fallback else fallback
+        topic = content_words(carried) - asked
         if topic and len(said & topic) / len(topic) < 0.5:
             return fallback
     return rewrite
+
+
+def strip_echoes(text: str, passages: Sequence[Passage]) -> str:
+    """Drop lines where the model copied a passage's header ("[2] coaching guidance — Title")
+    instead of writing an answer; small models do this."""
+    labels = prompts.read_yaml("passage-labels.yaml")
+    heads = {f"{labels.get(p.kind, labels['default'])} — {p.title}".lower() for p in passages}
+    kept = []
+    for line in text.splitlines():
+        bare = re.sub(r"\[\d+\]", "", line).strip(" *#").lower()
+        if not any(bare.startswith(h) for h in heads):
+            kept.append(line)
+    return "\n".join(kept).strip()
 
 
 class GenerativeAnswerer:
