@@ -98,3 +98,13 @@ def test_a_follow_up_asks_the_model_to_condense_first(smol):
     assert "Rewrite the last question" in counter.prompts[before]
     assert not answer.refused
     assert any(p.source.endswith("run-charts.md") for p in answer.passages[:2])
+
+
+def test_concurrent_questions_take_turns_on_the_one_model(smol):
+    from concurrent.futures import ThreadPoolExecutor
+
+    coach, _ = smol
+    questions = ["What is a PDSA cycle?", "What should the board do in step 2?"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(coach.ask, questions))
+    assert all(not a.refused and a.text.strip() for a in answers)

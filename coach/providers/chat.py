@@ -15,7 +15,8 @@ The integrations are the optional ``llm`` extra (``pip install 'improvement-coac
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -97,10 +98,32 @@ def _openai(settings: Settings, callbacks: list[BaseCallbackHandler]) -> BaseCha
         ) from exc
 
 
+def _serial_llamacpp_class() -> Any:
+    """ChatLlamaCpp whose calls take turns: one llama.cpp context is not thread-safe, and the
+    web app answers several questions at once."""
+    from pydantic import PrivateAttr
+
+    base = _require("langchain_community.chat_models", "llamacpp").ChatLlamaCpp
+
+    class SerialChatLlamaCpp(base):  # type: ignore[misc, valid-type]
+        # re-entrant: ChatLlamaCpp._generate may call _stream itself
+        _turn: Any = PrivateAttr(default_factory=threading.RLock)
+
+        def _generate(self, *args: Any, **kwargs: Any) -> Any:
+            with self._turn:
+                return super()._generate(*args, **kwargs)
+
+        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            with self._turn:
+                yield from super()._stream(*args, **kwargs)
+
+    return SerialChatLlamaCpp
+
+
 def _llamacpp(settings: Settings, callbacks: list[BaseCallbackHandler]) -> BaseChatModel:
     path = gguf_path(settings.llm_model_path)
     _require("llama_cpp", "llamacpp")
-    chat_llamacpp = _require("langchain_community.chat_models", "llamacpp").ChatLlamaCpp
+    chat_llamacpp = _serial_llamacpp_class()
     try:
         return chat_llamacpp(
             model_path=str(path), n_ctx=settings.llm_context_tokens,
