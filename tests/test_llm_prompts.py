@@ -98,5 +98,6 @@ def test_copied_passage_headers_are_dropped_from_a_draft():
 
     draft = ("[2] the report (our digest) — The improvement journey\n"
              "Step 2 is securing board support [2].\n"
-             "coaching guidance — PDSA cycles > Testing changes [1]")
+             "coaching guidance — PDSA cycles > Testing changes [1]\n"
+             "coaching guidance —.")
     assert strip_echoes(draft, PASSAGES) == "Step 2 is securing board support [2]."

@@ -131,8 +131,9 @@ def strip_echoes(text: str, passages: Sequence[Passage]) -> str:
     heads = {f"{labels.get(p.kind, labels['default'])} — {p.title}".lower() for p in passages}
     kept = []
     for line in text.splitlines():
-        bare = re.sub(r"\[\d+\]", "", line).strip(" *#").lower()
-        if not any(bare.startswith(h) for h in heads):
+        bare = re.sub(r"\[\d+\]", "", line).strip(" *#.:").lower()
+        if not any(bare.startswith(h) or (len(bare) >= 8 and h.startswith(bare))
+                   for h in heads):
             kept.append(line)
     return "\n".join(kept).strip()
 
