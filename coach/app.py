@@ -172,9 +172,9 @@ class Coach:
         timings["retrieve"] = timings.get("retrieve", 0.0) + (time.perf_counter() - t0) * 1000
         lexical = self.retriever.lexical()  # fetched once: each lookup checks the index size
         decision = decide(
-            question if query == question else query, found.passages,
-            min_relevance=self.settings.min_relevance, idf=lexical.idf,
-            correct=lexical.correct,
+            query, found.passages, min_relevance=self.settings.min_relevance,
+            idf=lexical.idf, correct=lexical.correct,
+            follow_up=question if query != question else None,
         )
         return found, decision
 

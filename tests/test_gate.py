@@ -92,3 +92,26 @@ def test_typo_correction_keeps_short_words_and_first_letters():
     [typo] = tokens("maturty")
     assert bm25.correct(typo) == tokens("maturity")[0]  # a typo of a corpus word is corrected
     assert bm25.correct("mhalf") == "mhalf"  # a different first letter is never guessed
+
+
+def _passage(text: str):
+    from coach.types import Passage
+
+    return Passage(id="p", text=text, source="s.md", title="PDSA cycles", heading="", page=None,
+                   step=None, kind="method", publisher="", year=None, url=None, section="",
+                   score=0.9, dense_score=0.9)
+
+
+def test_a_follow_up_must_be_covered_by_its_own_words():
+    from coach.answering.gate import decide
+
+    passages = [_passage("A PDSA cycle tests one change on a small scale: plan, do, study, act.")]
+    query = "what about the pay band for that role? (following on from: What is a PDSA cycle?)"
+    refused = decide(query, passages, min_relevance=0.5,
+                     follow_up="what about the pay band for that role?")
+    kept = decide("and the study stage? (following on from: What is a PDSA cycle?)", passages,
+                  min_relevance=0.5, follow_up="and the study stage?")
+    assert refused.refuse and refused.reason == "out-of-scope"
+    assert not kept.refuse
+    # without the follow-up words the carried topic alone would have let it through
+    assert not decide(query, passages, min_relevance=0.5).refuse

@@ -205,21 +205,33 @@ def relevance_score(best_similarity: float, coverage: float) -> float:
 COVERAGE_WEIGHT = 0.35
 
 
+# a follow-up's own words must be found too: "what about the pay band for that role?" after a
+# question about QI leads carries the topic, but the guidance says nothing about pay
+MIN_FOLLOW_UP_COVERAGE = 0.3
+
+
 def decide(question: str, passages: Sequence[Passage], *, min_relevance: float,
            idf: Callable[[str], float] | None = None,
-           correct: Callable[[str], str] | None = None) -> GateDecision:
+           correct: Callable[[str], str] | None = None,
+           follow_up: str | None = None) -> GateDecision:
     """Refuse clinical questions always; refuse others when the evidence is weak.
 
     Evidence is weak when the best passage's cosine similarity to the question, plus
     0.35 × the IDF-weighted share of the question's words found in the top passages, is
     under ``min_relevance``: a loosely related passage must not be passed off as an answer.
+    ``question`` is the standalone query; when it was rewritten from a follow-up, pass the
+    words the person typed as ``follow_up``: under 30% of those found is weak evidence too,
+    since the topic carried from earlier turns would otherwise vouch for any new question.
     """
     if is_clinical(question):
         return GateDecision(True, "clinical", 0.0, 0.0)
     best = max((p.dense_score or p.score for p in passages), default=0.0)
-    coverage = term_coverage(
-        question, [f"{p.title} {p.heading} {p.text}" for p in passages[:5]], idf, correct
-    )
+    texts = [f"{p.title} {p.heading} {p.text}" for p in passages[:5]]
+    coverage = term_coverage(question, texts, idf, correct)
     if relevance_score(best, coverage) < min_relevance:
         return GateDecision(True, "out-of-scope", best, coverage)
+    if follow_up and content_words(follow_up):
+        own = term_coverage(follow_up, texts, idf, correct)
+        if own < MIN_FOLLOW_UP_COVERAGE:
+            return GateDecision(True, "out-of-scope", best, own)
     return GateDecision(False, "ok", best, coverage)
