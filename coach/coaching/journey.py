@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from coach.errors import CoachError
-from coach.yamlio import error_line
+from coach.yamlio import error_line, node_line
 
 EnablerId = Literal[
     "leadership-governance", "infrastructure-resources", "skills-workforce", "culture-environment"
@@ -128,22 +128,6 @@ class Journey(_Strict):
         return docs
 
 
-def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """1-based line of the YAML node at a pydantic error location (nearest existing parent)."""
-    node, line = root, (root.start_mark.line + 1 if root is not None else None)
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if str(k.value) == str(key)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
-            nxt = node.value[key] if key < len(node.value) else None
-        else:
-            nxt = None
-        if nxt is None:
-            break
-        node, line = nxt, nxt.start_mark.line + 1
-    return line
-
-
 def parse_journey(text: str, name: str = "journey.yaml") -> Journey:
     try:
         data = yaml.safe_load(text)
@@ -158,7 +142,7 @@ def parse_journey(text: str, name: str = "journey.yaml") -> Journey:
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
         loc = tuple(first["loc"])
-        line = _line_of(root, loc)
+        line = node_line(root, loc)
         path = ".".join(str(p) for p in loc) or "(top level)"
         where = f" line {line}" if line else ""
         more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from coach.errors import CoachError
 from coach.evals.metrics import AGGREGATES, METRIC_GROUPS, expand_metrics
-from coach.yamlio import error_line
+from coach.yamlio import error_line, node_line
 
 
 class SuiteError(CoachError):
@@ -87,22 +87,6 @@ class Suite(_Strict):
         return chosen + [m for m in self.thresholds if m not in chosen]
 
 
-def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """1-based line of the YAML node at a pydantic error location (nearest existing parent)."""
-    node, line = root, (root.start_mark.line + 1 if root is not None else None)
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if str(k.value) == str(key)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
-            nxt = node.value[key] if key < len(node.value) else None
-        else:
-            nxt = None
-        if nxt is None:
-            break
-        node, line = nxt, nxt.start_mark.line + 1
-    return line
-
-
 def _explain(exc: ValidationError) -> tuple[tuple[Any, ...], str]:
     first = exc.errors()[0]
     loc = tuple(first["loc"])
@@ -124,7 +108,7 @@ def parse_suite(text: str, name: str = "suite.yaml") -> Suite:
         return Suite.model_validate(data)
     except ValidationError as exc:
         loc, message = _explain(exc)
-        line = _line_of(root, loc)
+        line = node_line(root, loc)
         raise SuiteError(f"{name}{f' line {line}' if line else ''}: {message}") from exc
 
 
@@ -186,7 +170,7 @@ def load_known_failures(suite_path: Path, suite: Suite, cases: list[Case]) -> di
     root = yaml.compose(text)
     for key, reason in data.items():
         if str(key) not in ids or not isinstance(reason, str):
-            line = _line_of(root, (key,))
+            line = node_line(root, (key,))
             problem = "is not a case of this suite" if str(key) not in ids else "needs a reason"
             raise SuiteError(f"{path} line {line}: {key!r} {problem}")
     return {str(k): v for k, v in data.items()}

@@ -116,7 +116,17 @@ class CaseFailed(Exception):
     pass
 
 
-class CaseItem(pytest.Item):
+class _EvalItem(pytest.Item):
+    """A failing case or threshold shows its own message, not a traceback."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+                     ) -> str | Any:
+        if isinstance(excinfo.value, CaseFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+
+class CaseItem(_EvalItem):
     def __init__(self, *, case: Any, **kwargs: Any):
         super().__init__(**kwargs)
         self.case = case
@@ -137,17 +147,11 @@ class CaseItem(pytest.Item):
                         f"`coach eval run {self.path} --update-known-failures`)")
             raise CaseFailed(failure_text(record, suite_file.suite.k) + hint)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
-                     ) -> str | Any:
-        if isinstance(excinfo.value, CaseFailed):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo)
-
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"eval case {self.case.id}"
 
 
-class ThresholdItem(pytest.Item):
+class ThresholdItem(_EvalItem):
     """The suite's aggregate thresholds, checked over the cases that ran this session."""
 
     def runtest(self) -> None:
@@ -165,12 +169,6 @@ class ThresholdItem(pytest.Item):
         if below:
             raise CaseFailed("suite below its thresholds: " + "; ".join(
                 f"{t['metric']} = {t['value']} < {t['min']}" for t in below))
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
-                     ) -> str | Any:
-        if isinstance(excinfo.value, CaseFailed):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, "eval suite thresholds"
