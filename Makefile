@@ -52,6 +52,7 @@ test: lint browser
 
 bench: install-dev
 	$(BIN)/python benchmarks/bench_foundation.py
+	$(BIN)/python benchmarks/bench_retrieval.py
 
 clean:
 	rm -rf .coach .pytest_cache .ruff_cache
