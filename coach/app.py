@@ -109,7 +109,8 @@ class Coach:
         if self.generative is None:
             text, citations = self.answerer.answer(turn.query, turn.found.query_vector,
                                                    turn.passages)
-            gap = unanswered(turn.question, _without_markers(text), [c.text for c in citations])
+            gap = unanswered(turn.question, _without_markers(text), [c.text for c in citations],
+                             idf=self.retriever.lexical().idf)
             if gap:  # close passages that still miss the point of the question
                 log.info("draft answer dropped: %s", gap)
                 text = ""

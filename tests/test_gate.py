@@ -115,3 +115,15 @@ def test_a_follow_up_must_be_covered_by_its_own_words():
     assert not kept.refuse
     # without the follow-up words the carried topic alone would have let it through
     assert not decide(query, passages, min_relevance=0.5).refuse
+
+
+def test_common_names_are_subject_matter_not_a_specific_subject():
+    draft = "A PDSA cycle tests one change on a small scale. [1]"
+    known = {"nhs": 1.4, "pdsa": 2.2, "northumbria": 4.1}
+
+    def idf(term):
+        return known.get(term, 5.0)
+
+    assert unanswered("What is a PDSA cycle in the NHS?", draft, [draft], idf=idf) == ""
+    assert "Northumbria" in unanswered("What PDSA cycles did Northumbria run?", draft, [draft],
+                                       idf=idf)

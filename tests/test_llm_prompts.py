@@ -42,8 +42,8 @@ ELFT began its programme in 2014.
 
 Question: What is a PDSA cycle?
 
-Answer the question in a few short sentences using only the passages above. Put the passage \
-number in square brackets after each sentence, like [1]."""
+Write the answer as two or three short sentences of your own, using only the passages above. \
+End each sentence with the number of its passage in square brackets, like [1]."""
 
 CONDENSE_PROMPT = """Rewrite the last question so that it can be understood without the \
 conversation. Keep the topic of the conversation and every name it uses. Do not answer the \

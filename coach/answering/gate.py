@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from coach.text import STOPWORDS, content_words, figures
+from coach.text import STOPWORDS, content_words, figures, tokens
 from coach.types import Passage
 
 _CLINICAL = re.compile(
@@ -138,7 +138,13 @@ def _gives_figure(question: str, answer: str) -> bool:
     )
 
 
-def unanswered(question: str, answer: str, evidence: Sequence[str]) -> str:
+# names this common in the guidance (NHS, QI, PDSA) are its subject matter, not a question's
+# specific subject: only rarer ones (a trust, an author) must be cited
+NAME_MIN_IDF = 3.0
+
+
+def unanswered(question: str, answer: str, evidence: Sequence[str],
+               idf: Callable[[str], float] | None = None) -> str:
     """Why a drafted answer does not address the question, or "" when it does (pure).
 
     A close passage can still miss the point of the question; three checks catch that
@@ -147,7 +153,7 @@ def unanswered(question: str, answer: str, evidence: Sequence[str]) -> str:
       * a question asking for a figure ("How many…", "What was the budget…") whose answer
         gives none (years only count when a date was asked for);
       * a name in the question ("Northumbria") found neither in the answer nor in the
-        passages it cites.
+        passages it cites (with ``idf``, only names rarer than NAME_MIN_IDF in the corpus).
     ``answer`` is the answer text without markers; ``evidence`` the cited passages' texts.
     """
     answer_figures = figures(answer, years=True)
@@ -158,7 +164,8 @@ def unanswered(question: str, answer: str, evidence: Sequence[str]) -> str:
         return "the question asks for a figure the guidance does not give"
     cited = " ".join(evidence) + " " + answer
     for name in _NAME.findall(question):
-        if not mentions(cited, name):
+        rare = idf is None or max((idf(t) for t in tokens(name)), default=0.0) >= NAME_MIN_IDF
+        if rare and not mentions(cited, name):
             return f"nothing cited mentions {name}"
     return ""
 
