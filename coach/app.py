@@ -110,7 +110,7 @@ class Coach:
             text, citations = self.answerer.answer(turn.query, turn.found.query_vector,
                                                    turn.passages)
             gap = unanswered(turn.question, _without_markers(text), [c.text for c in citations],
-                             idf=self.retriever.lexical().idf)
+                             share=self.retriever.lexical().share)
             if gap:  # close passages that still miss the point of the question
                 log.info("draft answer dropped: %s", gap)
                 text = ""

@@ -138,13 +138,13 @@ def _gives_figure(question: str, answer: str) -> bool:
     )
 
 
-# names this common in the guidance (NHS, QI, PDSA) are its subject matter, not a question's
-# specific subject: only rarer ones (a trust, an author) must be cited
-NAME_MIN_IDF = 3.0
+# names used by this share of the guidance's chunks or more (NHS, QI, PDSA) are its subject
+# matter, not a question's specific subject: only rarer ones (a trust, an author) must be cited
+NAME_MAX_SHARE = 0.05
 
 
 def unanswered(question: str, answer: str, evidence: Sequence[str],
-               idf: Callable[[str], float] | None = None) -> str:
+               share: Callable[[str], float] | None = None) -> str:
     """Why a drafted answer does not address the question, or "" when it does (pure).
 
     A close passage can still miss the point of the question; three checks catch that
@@ -153,7 +153,8 @@ def unanswered(question: str, answer: str, evidence: Sequence[str],
       * a question asking for a figure ("How many…", "What was the budget…") whose answer
         gives none (years only count when a date was asked for);
       * a name in the question ("Northumbria") found neither in the answer nor in the
-        passages it cites (with ``idf``, only names rarer than NAME_MIN_IDF in the corpus).
+        passages it cites (given ``share``, the share of chunks using a word, only names
+        used by fewer than NAME_MAX_SHARE of them).
     ``answer`` is the answer text without markers; ``evidence`` the cited passages' texts.
     """
     answer_figures = figures(answer, years=True)
@@ -163,8 +164,9 @@ def unanswered(question: str, answer: str, evidence: Sequence[str],
     if expects_figure(question) and not _gives_figure(question, answer):
         return "the question asks for a figure the guidance does not give"
     cited = " ".join(evidence) + " " + answer
-    for name in _NAME.findall(question):
-        rare = idf is None or max((idf(t) for t in tokens(name)), default=0.0) >= NAME_MIN_IDF
+    asked = question[: question.rfind("?") + 1] or question  # not "…? Call me on …"
+    for name in _NAME.findall(asked):
+        rare = share is None or min((share(t) for t in tokens(name)), default=0.0) < NAME_MAX_SHARE
         if rare and not mentions(cited, name):
             return f"nothing cited mentions {name}"
     return ""

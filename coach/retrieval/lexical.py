@@ -25,6 +25,7 @@ class BM25Index:
         for tf in self._tf:
             df.update(tf.keys())
         n = len(self._ids)
+        self._df = df
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self._vocab: list[str] | None = None
         self._rarest = math.log(1 + (n - 0.5) / 1.5) if n else 1.0
@@ -52,6 +53,10 @@ class BM25Index:
     def idf(self, term: str) -> float:
         """IDF of a tokenised term; a term the corpus never uses weighs as its rarest term."""
         return self._idf.get(term, self._rarest)
+
+    def share(self, term: str) -> float:
+        """The share of chunks that use a tokenised term (0.0 for a term never seen)."""
+        return self._df.get(term, 0) / len(self._ids) if self._ids else 0.0
 
     def search(self, query: str, n: int, allowed: set[str] | None = None
                ) -> list[tuple[str, float]]:
