@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from coach.config import load_settings
 from coach.errors import ConfigError
 from coach.providers.chroma import make_client
 from coach.store import GuidanceIndex
+from tests.servers import free_port, stop
 
 CHROMA = Path(sys.executable).with_name("chroma")
 STARTUP_SECONDS = 60
@@ -35,12 +35,6 @@ RUN_CHARTS = """# Run charts
 
 A run chart plots a measure over time with the median drawn as a centre line.
 """
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_heartbeat(url: str, process: subprocess.Popen, log: Path) -> None:
@@ -77,12 +71,7 @@ def chroma_url(tmp_path_factory):
         wait_for_heartbeat(url, process, log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process, timeout=15)
 
 
 @pytest.mark.slow

@@ -5,7 +5,6 @@ OpenAI-compatible server (``python -m llama_cpp.server``) serving the SmolLM2 GG
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -16,17 +15,12 @@ import pytest
 
 from coach.types import Answer
 from tests.llm_helpers import CallCounter, write_small_kb
+from tests.servers import free_port, stop
 
 pytest.importorskip("llama_cpp.server", reason="the llm extra (make test installs it)")
 pytest.importorskip("langchain_openai", reason="the llm extra (make test installs it)")
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +52,7 @@ def server_url(tmp_path_factory):
             time.sleep(0.5)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.fixture

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from conftest import markdown_doc
+from servers import free_port  # noqa: F401  (re-exported for the UI tests)
 
 GUIDE = {"publisher": "Improvement Coach (coaching guidance)", "year": 2026, "kind": "method"}
 
@@ -48,12 +48,6 @@ def write_kb(folder: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(markdown_doc(body, **meta), encoding="utf-8")
     return folder
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
