@@ -110,7 +110,7 @@ class Coach:
             text, citations = self.answerer.answer(turn.query, turn.found.query_vector,
                                                    turn.passages)
             gap = unanswered(turn.question, _without_markers(text), [c.text for c in citations],
-                             share=self.retriever.lexical().share)
+                             share=turn.found.lexical.share)
             if gap:  # close passages that still miss the point of the question
                 log.info("draft answer dropped: %s", gap)
                 text = ""
@@ -171,7 +171,9 @@ class Coach:
             found = self.retriever.retrieve(query, k=k, step=step)
             found.passages = self.reranker.rerank(query, found.passages, self.settings.top_k)
         timings["retrieve"] = timings.get("retrieve", 0.0) + (time.perf_counter() - t0) * 1000
-        lexical = self.retriever.lexical()  # fetched once: each lookup checks the index size
+        if found.lexical is None:  # dense mode searched no BM25 index; the gate needs one
+            found.lexical = self.retriever.lexical()
+        lexical = found.lexical
         decision = decide(
             query, found.passages, min_relevance=self.settings.min_relevance,
             idf=lexical.idf, correct=lexical.correct,

@@ -37,6 +37,9 @@ class Retrieval:
     query_vector: np.ndarray
     timings_ms: dict[str, float] = field(default_factory=dict)
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    # the BM25 index this retrieval searched (None in dense mode): the gate reuses it, since
+    # each fresh lookup asks the collection for its size
+    lexical: BM25Index | None = None
 
 
 def lexical_text(title: str, heading: str, text: str) -> str:
@@ -115,6 +118,7 @@ class Retriever:
 
         t0 = time.perf_counter()
         lexical: list[tuple[str, float]] = []
+        bm25 = None
         if mode != "dense":
             bm25 = self._lexical()
             allowed = None
@@ -140,7 +144,7 @@ class Retriever:
         pool = [(pid, s) for pid, s in pool if pid in rows]
         if not pool:
             timings["fuse"] = (time.perf_counter() - t0) * 1000
-            return Retrieval([], qvec, timings)
+            return Retrieval([], qvec, timings, lexical=bm25)
         top = pool[0][1]
         candidates = [(pid, s / top, rows[pid][2]) for pid, s in pool]
         chosen = mmr(candidates, k, cfg.mmr_lambda)
@@ -152,7 +156,7 @@ class Retriever:
             passages.append(passage_from(pid, text, meta, score=sim, dense=sim))
             vectors[pid] = vec
         timings["fuse"] = (time.perf_counter() - t0) * 1000
-        return Retrieval(passages, qvec, timings, vectors)
+        return Retrieval(passages, qvec, timings, vectors, lexical=bm25)
 
 
 def _where(step: int | None, kinds: tuple[str, ...] | None) -> dict[str, Any] | None:
