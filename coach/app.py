@@ -13,7 +13,7 @@ from typing import Any
 from coach import prompts
 from coach.answering.citations import CitationChecker, sources_from_citations
 from coach.answering.condense import Turn, condense
-from coach.answering.extractive import ExtractiveAnswerer
+from coach.answering.extractive import ExtractiveAnswerer, SentenceCache
 from coach.answering.gate import GateDecision, decide, unanswered
 from coach.answering.generative import GenerativeAnswerer, merge_rewrite, strip_echoes
 from coach.config import Settings
@@ -44,9 +44,12 @@ class Coach:
             ),
             settings.lexical_path,
         )
-        self.answerer = ExtractiveAnswerer(embedder, max_sentences=settings.answer_sentences)
-        # the checker shares the answerer's sentence-vector cache
-        self.checker = CitationChecker(self.answerer.cache.vectors)
+        # the answerer ranks sentences by vectors pooled at ingest (no model run while the
+        # user waits); the checker compares a draft's sentences with standalone vectors, the
+        # kind its similarity threshold was set on
+        self.answerer = ExtractiveAnswerer(embedder, max_sentences=settings.answer_sentences,
+                                           stored=index.sentence_vectors)
+        self.checker = CitationChecker(SentenceCache(embedder).vectors)
         self.llm = llm  # a LangChain BaseChatModel, or None for the extractive answerer
         self.generative = GenerativeAnswerer(llm) if llm is not None else None
         self.reranker = reranker  # a CrossEncoderReranker, or None

@@ -1,13 +1,20 @@
-"""The guidance index: one Chroma collection plus the provenance it carries.
+"""The guidance index: one Chroma collection of chunks plus the provenance it carries, and a
+companion collection of sentence vectors.
 
-Vectors are computed by our embedder and passed to Chroma explicitly; the collection records
-the embedding model name and dimension, and opening it with another model raises
+Vectors are computed by our embedder and passed to Chroma explicitly; the collections record
+the embedding model name and dimension, and opening them with another model raises
 EmbeddingMismatchError instead of silently mixing vectors.
+
+The sentence collection (``<name>-sentences``) holds one vector per sentence of the indexed
+chunks, pooled at ingest from the chunk's own forward pass and keyed by the sentence text, so
+the extractive answerer can rank sentences without running the model while a user waits. It
+is a cache: a sentence missing from it is embedded when needed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -36,6 +43,10 @@ def chunk_metadata(chunk: Chunk, file_hash: str) -> dict[str, Any]:
         "section": meta.get("section") or "",
         "authors": meta.get("authors") or "",
     }
+
+
+def sentence_id(key: str) -> str:
+    return hashlib.sha1(key.encode()).hexdigest()
 
 
 def passage_from(pid: str, text: str, meta: dict[str, Any], score: float,
@@ -67,6 +78,7 @@ class GuidanceIndex:
         self.model_name = model_name
         self.dimension = dimension
         self._collection: Any = None
+        self._sentences: Any = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def _expected_meta(self) -> dict[str, Any]:
@@ -76,18 +88,27 @@ class GuidanceIndex:
             "schema_version": SCHEMA_VERSION,
         }
 
+    def _open(self, name: str) -> Any:
+        col = self._client.get_or_create_collection(
+            name,
+            metadata=self._expected_meta(),
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+        self._check(col.metadata or {})
+        return col
+
     @property
     def collection(self) -> Any:
         if self._collection is None:
-            col = self._client.get_or_create_collection(
-                self.name,
-                metadata=self._expected_meta(),
-                configuration={"hnsw": {"space": "cosine"}},
-                embedding_function=None,
-            )
-            self._check(col.metadata or {})
-            self._collection = col
+            self._collection = self._open(self.name)
         return self._collection
+
+    @property
+    def sentence_collection(self) -> Any:
+        if self._sentences is None:
+            self._sentences = self._open(f"{self.name}-sentences")
+        return self._sentences
 
     def _check(self, meta: dict[str, Any]) -> None:
         model, dim = meta.get("embedding_model"), meta.get("embedding_dim")
@@ -101,9 +122,10 @@ class GuidanceIndex:
 
     def reset(self) -> None:
         """Drop and recreate the collection (only on an explicit --rebuild)."""
-        with contextlib.suppress(Exception):  # an absent collection is fine
-            self._client.delete_collection(self.name)
-        self._collection = None
+        for name in (self.name, f"{self.name}-sentences"):
+            with contextlib.suppress(Exception):  # an absent collection is fine
+                self._client.delete_collection(name)
+        self._collection = self._sentences = None
         _ = self.collection
 
     def count(self) -> int:
@@ -122,9 +144,23 @@ class GuidanceIndex:
             self.collection.update(ids=list(ids), metadatas=list(metas))
 
     def delete(self, ids: Iterable[str]) -> None:
+        """Delete chunks, and the sentence vectors stored for them."""
         ids = list(ids)
         for start in range(0, len(ids), 5000):
-            self.collection.delete(ids=ids[start:start + 5000])
+            batch = ids[start:start + 5000]
+            self.collection.delete(ids=batch)
+            self.sentence_collection.delete(where={"chunk": {"$in": batch}})
+
+    def add_sentences(self, rows: Sequence[tuple[str, str, np.ndarray]]) -> None:
+        """Store (sentence key, chunk id, unit vector) rows; a key seen again is replaced."""
+        unique = {sentence_id(key): (key, chunk, vec) for key, chunk, vec in rows}
+        if unique:
+            self.sentence_collection.upsert(
+                ids=list(unique),
+                embeddings=np.stack([vec for _, _, vec in unique.values()]),
+                documents=[key for key, _, _ in unique.values()],
+                metadatas=[{"chunk": chunk} for _, chunk, _ in unique.values()],
+            )
 
     # -- reads -----------------------------------------------------------------------------
     def sources(self) -> dict[str, dict[str, Any]]:
@@ -166,6 +202,15 @@ class GuidanceIndex:
             )
         }
         return [rows[i] for i in ids if i in rows]
+
+    def sentence_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors for the sentence keys that have one."""
+        if not keys:
+            return {}
+        ids = {sentence_id(k): k for k in keys}
+        got = self.sentence_collection.get(ids=list(ids), include=["embeddings"])
+        return {ids[pid]: np.asarray(vec, dtype=np.float32)
+                for pid, vec in zip(got["ids"], got["embeddings"], strict=True)}
 
     def query(self, vector: Sequence[float], n: int, where: dict[str, Any] | None = None
               ) -> list[tuple[str, str, dict[str, Any], float, np.ndarray]]:

@@ -47,7 +47,10 @@ def content_words(text: str) -> set[str]:
     return {t for t in tokens(text) if len(t) > 1}
 
 
-_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# A sentence ends at . ! or ? before a capital or digit, but not at the abbreviations "et al.",
+# "e.g." or "i.e." ("Jones et al. (2017) found" is one sentence).
+_NOT_AN_END = r"(?<!\bal\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
+_SENT_SPLIT = re.compile(r"(?<=[.!?])" + _NOT_AN_END + r"[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
@@ -123,3 +126,38 @@ def figures(text: str, *, years: bool = True) -> set[str]:
     (1900-2099) are left out when ``years`` is False."""
     found = {n.rstrip("%").replace(",", "") for n in _NUMBER.findall(text)}
     return found if years else {n for n in found if not _YEAR.match(n)}
+
+
+def sentence_key(sentence: str) -> str:
+    """The form a sentence is looked up by (vectors are stored and cached under it)."""
+    return strip_markdown(sentence).strip()
+
+
+def sentence_spans(text: str) -> list[tuple[str, int, int]]:
+    """(key, start, end) for each sentence of ``text``, the span covering it in ``text``.
+
+    ``sentences`` joins a colon-introduced list into one sentence, so a span runs from the
+    sentence's first words to its last ones; a sentence that cannot be placed is left out.
+    """
+    out: list[tuple[str, int, int]] = []
+    cursor = 0
+    for sent in sentences(text):
+        start = _place(text, sent, cursor, head=True)
+        end = _place(text, sent, start, head=False) if start >= 0 else -1
+        key = sentence_key(sent)
+        if end > start and key:
+            out.append((key, start, end))
+            cursor = start + 1
+    return out
+
+
+def _place(text: str, sent: str, cursor: int, *, head: bool) -> int:
+    """Where the sentence starts (head) or ends in ``text``, or -1. The longest piece of its
+    first or last characters that occurs is used: joined list items are not in ``text`` as
+    such, only each item is."""
+    for n in (24, 12, 6):
+        piece = sent[:n] if head else sent[-n:]
+        at = text.find(piece, max(cursor, 0))
+        if at >= 0:
+            return at if head else at + len(piece)
+    return -1

@@ -48,6 +48,17 @@ def test_supported_paraphrases_keep_their_citations(checker):
     assert [(c.number, c.source) for c in v.citations] == [(1, "doc1.md")]
 
 
+def test_abbreviations_do_not_end_a_cited_sentence(checker):
+    rubric = passage(4, "The rubric of Jones et al. (2017) rates a board High, Medium or Low. "
+                        "Use it with other tools, e.g. ORIC, at a board development session.")
+    draft = ("The rubric of Jones et al. (2017) rates a board High, Medium or Low [1]. Use it "
+             "with other tools, e.g. ORIC, at a board development session [1].")
+    v = checker.verify(draft, [rubric])
+    assert v.text == ("The rubric of Jones et al. (2017) rates a board High, Medium or Low. [1] "
+                      "Use it with other tools, e.g. ORIC, at a board development session. [1]")
+    assert v.unsupported == () and v.recited == 0
+
+
 def test_a_marker_to_no_retrieved_passage_is_removed(checker):
     v = checker.verify("The board should treat improvement as a strategic priority [3][7].",
                        PASSAGES)

@@ -28,9 +28,11 @@ _MARKER_GROUP = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 _ITEM = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)")
 # A sentence ends at . ! or ? (then any markers) when followed by space and a capital, digit,
-# quote, bold or another marker; "et al. (2014)" and "4.5" do not end one.
+# quote, bold or another marker; "4.5" and the abbreviations in "Jones et al. (2014)", "e.g. A"
+# and "i.e. B" do not end one.
 _SENTENCE = re.compile(
-    r".+?(?:[.!?](?:\s*\[\d+\])*(?=\s+[\"'*(\[]?[A-Z0-9]|\s*$)|$)", re.DOTALL
+    r".+?(?:(?<!\bal)(?<!\be\.g)(?<!\bi\.e)[.!?](?:\s*\[\d+\])*"
+    r"(?=\s+[\"'*(\[]?[A-Z0-9]|\s*$)|$)", re.DOTALL
 )
 _ABSENCE = re.compile(
     r"\b(?:not|no|nothing|cannot|can't|doesn't|don't)\b[^.]*\b(?:cover|covers|say|says|"

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from coach import prompts
-from coach.text import content_words, figures, sentences, strip_markdown
+from coach.text import content_words, figures, sentence_key, sentences
 from coach.types import Citation, Passage
 
 _META_SENTENCE = re.compile(
@@ -37,27 +37,39 @@ class Candidate:
 
 
 class SentenceCache:
-    """A bounded LRU of sentence embeddings, so popular passages are embedded once."""
+    """A bounded LRU of sentence embeddings, so popular passages are embedded once.
 
-    def __init__(self, embedder: Any, size: int = 20000):
+    ``stored`` looks sentences up in the index first (vectors pooled at ingest); only those
+    it lacks are embedded. ``counts`` says how many came from each place.
+    """
+
+    def __init__(self, embedder: Any, size: int = 20000,
+                 stored: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None):
         self.embedder = embedder
         self.size = size
+        self.stored = stored
+        self.counts = {"stored": 0, "embedded": 0}
         self._data: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._data]
+        fresh: dict[str, np.ndarray] = {}
+        if missing and self.stored is not None:
+            fresh = self.stored(missing)
+            missing = [t for t in missing if t not in fresh]
         if missing:
-            fresh = self.embedder.encode(missing)
-            with self._lock:
-                for text, vec in zip(missing, fresh, strict=True):
-                    self._data[text] = np.asarray(vec, dtype=np.float32)
-                while len(self._data) > self.size:
-                    self._data.popitem(last=False)
+            fresh.update(zip(missing, self.embedder.encode(missing), strict=True))
         with self._lock:
+            self.counts["stored"] += len(fresh) - len(missing)
+            self.counts["embedded"] += len(missing)
+            for text, vec in fresh.items():
+                self._data[text] = np.asarray(vec, dtype=np.float32)
             for t in texts:
                 self._data.move_to_end(t)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
             return np.stack([self._data[t] for t in texts])
 
 
@@ -68,7 +80,7 @@ def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
     out: list[Candidate] = []
     for pi, passage in enumerate(passages):
         for si, sent in enumerate(sentences(passage.text)):
-            clean = strip_markdown(sent).strip()
+            clean = sentence_key(sent)
             words = content_words(clean) | {f"#{n}" for n in figures(clean)}
             if len(clean.split()) < 5 or _META_SENTENCE.match(clean) or clean[0].islower():
                 continue
@@ -91,8 +103,9 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, embedder: Any, max_sentences: int = 4, max_chars: int = 900,
-                 prefilter: int = 8):
-        self.cache = SentenceCache(embedder)
+                 prefilter: int = 8,
+                 stored: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None):
+        self.cache = SentenceCache(embedder, stored=stored)
         self.max_sentences = max_sentences
         self.max_chars = max_chars
         self.prefilter = prefilter

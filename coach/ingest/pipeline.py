@@ -17,6 +17,7 @@ from coach.ingest.chunking import chunk_document
 from coach.ingest.loaders import is_supported, load
 from coach.retrieval.retriever import build_lexical
 from coach.store import GuidanceIndex, chunk_metadata
+from coach.text import sentence_spans
 from coach.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -191,11 +192,12 @@ class Ingestor:
         try:
             for start in range(0, len(to_embed), self.batch_size):
                 batch = to_embed[start:start + self.batch_size]
-                vectors = self.embedder.encode([c.embedding_text() for c in batch])
+                vectors, sentences = embed_chunks(self.embedder, batch)
                 self.index.add(
                     [c.id for c in batch], vectors, [c.text for c in batch],
                     [chunk_metadata(c, digests[c.source]) for c in batch],
                 )
+                self.index.add_sentences(sentences)
                 report.chunks_added += len(batch)
                 if bar is not None:
                     bar.update(len(batch))
@@ -229,6 +231,25 @@ class Ingestor:
                 self.index.delete(entry["ids"])
                 report.chunks_removed += len(entry["ids"])
                 report.removed.append(sid)
+
+
+def embed_chunks(embedder: Any, chunks: list[Chunk]
+                 ) -> tuple[Any, list[tuple[str, str, Any]]]:
+    """Chunk vectors, plus (sentence key, chunk id, vector) for each sentence when the
+    embedder can pool them from the same forward pass (``encode_pooled``); an embedder that
+    cannot leaves sentences to be embedded when first needed."""
+    texts = [c.embedding_text() for c in chunks]
+    pool = getattr(embedder, "encode_pooled", None)
+    if pool is None:
+        return embedder.encode(texts), []
+    offsets = [len(t) - len(c.text) for t, c in zip(texts, chunks, strict=True)]
+    spans = [sentence_spans(c.text) for c in chunks]
+    vectors, pooled = pool(texts, [[(a + off, b + off) for _, a, b in row]
+                                   for row, off in zip(spans, offsets, strict=True)])
+    rows = [(key, chunk.id, vec)
+            for chunk, row, vecs in zip(chunks, spans, pooled, strict=True)
+            for (key, _, _), vec in zip(row, vecs, strict=True) if vec is not None]
+    return vectors, rows
 
 
 def check_not_empty(report: IngestReport, paths: list[Path]) -> None:

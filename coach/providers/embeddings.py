@@ -105,6 +105,38 @@ class SentenceTransformerEmbeddings(Embeddings):
             show_progress_bar=False,
         )
 
+    def encode_pooled(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                      ) -> tuple[Any, list[list[Any]]]:
+        """Embed texts and, from the same forward pass, each (start, end) character span of
+        them: the mean of the span's token vectors, unit length (None for a span the model
+        did not see, past its input limit). One model run gives passage and sentence vectors.
+        """
+        import numpy as np
+
+        model = self._load()
+        outputs = model.encode(list(texts), batch_size=self._batch_size, output_value=None,
+                               show_progress_bar=False)
+        tokenizer, limit = model.tokenizer, model.max_seq_length
+        vectors, pooled = [], []
+        for text, text_spans, out in zip(texts, spans, outputs, strict=True):
+            vec = out["sentence_embedding"].float().cpu().numpy()
+            vectors.append(vec / (np.linalg.norm(vec) or 1.0))
+            n = int(out["attention_mask"].sum())
+            tokens = out["token_embeddings"][:n].float().cpu().numpy()
+            offsets = np.asarray(tokenizer(text, return_offsets_mapping=True, truncation=True,
+                                           max_length=limit)["offset_mapping"][:n])
+            real = offsets[:, 1] > offsets[:, 0]  # not [CLS], [SEP] or padding
+            row = []
+            for start, end in text_spans:
+                inside = real & (offsets[:, 1] > start) & (offsets[:, 0] < end)
+                if not inside.any():
+                    row.append(None)
+                    continue
+                mean = tokens[inside].mean(axis=0)
+                row.append((mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32))
+            pooled.append(row)
+        return np.asarray(vectors, dtype=np.float32), pooled
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
