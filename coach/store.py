@@ -26,12 +26,15 @@ from coach.types import Chunk, Passage
 SCHEMA_VERSION = 1
 
 
-def chunk_metadata(chunk: Chunk, file_hash: str) -> dict[str, Any]:
-    """Flat, None-free metadata for one chunk (Chroma accepts str/int/float/bool only)."""
+def chunk_metadata(chunk: Chunk, file_hash: str, file_chunks: int) -> dict[str, Any]:
+    """Flat, None-free metadata for one chunk (Chroma accepts str/int/float/bool only).
+    ``file_chunks`` is how many chunks its file has, so a file half-written by an interrupted
+    ingest is seen as incomplete and redone."""
     meta = chunk.meta
     return {
         "source": chunk.source,
         "file_hash": file_hash,
+        "file_chunks": file_chunks,
         "title": chunk.title,
         "heading": chunk.heading,
         "page": chunk.page or 0,
@@ -174,6 +177,10 @@ class GuidanceIndex:
             entry["ids"].append(pid)
             if entry["file_hash"] != meta.get("file_hash"):
                 entry["file_hash"] = None  # mixed versions (an interrupted ingest): redo it
+        for entry in out.values():
+            expected = entry["meta"].get("file_chunks")
+            if expected is not None and expected != len(entry["ids"]):
+                entry["file_hash"] = None  # only part of the file was written: redo it
         return out
 
     def _iter_meta(self, batch: int = 5000) -> Iterable[tuple[str, dict[str, Any]]]:

@@ -359,3 +359,19 @@ def test_interrupted_replacement_is_redone_on_the_next_run(coach, kb):
     report = coach.ingest()
     assert source in report.updated
     assert coach.index.sources()[source]["file_hash"] is not None
+
+
+def test_a_new_file_written_only_in_part_is_redone_on_the_next_run(coach, kb):
+    """Chunks are embedded in batches across files; an ingest stopped between two batches
+    leaves some of a new file's chunks, all with the right hash. Each chunk records how many
+    chunks its file has, so the next run sees the file as incomplete and writes it again."""
+    coach.ingest()
+    source, ids = max(ids_by_source(coach.index).items(), key=lambda kv: len(kv[1]))
+    assert len(ids) > 1
+    coach.index.collection.delete(ids=[ids[-1]])  # as if the last batch never ran
+
+    report = coach.ingest()
+
+    assert source in report.updated
+    assert sorted(ids_by_source(coach.index)[source]) == sorted(ids)
+    assert coach.ingest().changed is False

@@ -121,7 +121,7 @@ def scan(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[tuple[str,
 
 class Ingestor:
     def __init__(self, index: GuidanceIndex, embedder: Any, *, root: Path, lexical_path: Path,
-                 chunk_size: int, chunk_overlap: int, batch_size: int = 64):
+                 chunk_size: int, chunk_overlap: int, batch_size: int = 128):
         self.index = index
         self.embedder = embedder
         self.root = root
@@ -182,8 +182,11 @@ class Ingestor:
                stored: dict[str, dict[str, Any]], report: IngestReport,
                progress: Progress | None, show_bar: bool) -> None:
         existing = {pid for entry in stored.values() for pid in entry["ids"]}
-        to_embed = [c for _, _, chunks, _ in pending for c in chunks if c.id not in existing]
+        # similar lengths batched together: less padding, so a faster forward pass
+        to_embed = sorted((c for _, _, chunks, _ in pending for c in chunks
+                           if c.id not in existing), key=lambda c: len(c.embedding_text()))
         digests = {sid: digest for sid, digest, _, _ in pending}
+        counts = {sid: len(chunks) for sid, _, chunks, _ in pending}
         bar = None
         if show_bar and to_embed:
             from tqdm import tqdm
@@ -195,7 +198,7 @@ class Ingestor:
                 vectors, sentences = embed_chunks(self.embedder, batch)
                 self.index.add(
                     [c.id for c in batch], vectors, [c.text for c in batch],
-                    [chunk_metadata(c, digests[c.source]) for c in batch],
+                    [chunk_metadata(c, digests[c.source], counts[c.source]) for c in batch],
                 )
                 self.index.add_sentences(sentences)
                 report.chunks_added += len(batch)
@@ -209,7 +212,7 @@ class Ingestor:
         for sid, digest, chunks, was_stored in pending:
             reused = [c for c in chunks if c.id in existing]
             self.index.update_meta([c.id for c in reused],
-                                   [chunk_metadata(c, digest) for c in reused])
+                                   [chunk_metadata(c, digest, len(chunks)) for c in reused])
             if was_stored:
                 keep = {c.id for c in chunks}
                 stale = [pid for pid in stored[sid]["ids"] if pid not in keep]
