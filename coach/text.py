@@ -54,58 +54,99 @@ _SENT_SPLIT = re.compile(r"(?<=[.!?])" + _NOT_AN_END + r"[\"')\]]*\s+(?=[\"'(\[]
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
-def _units(text: str) -> list[str]:
-    """Paragraphs and list items as text units; items under a line ending in ':' join it."""
-    units: list[str] = []
-    current: list[str] = []
-    joining = False
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10}
+_LIST_MAX_ITEMS = 10
+_LIST_MAX_CHARS = 900
+
+
+def _blocks(text: str) -> list[tuple[str, str, int]]:
+    """Lines grouped into ("para", text, 0), ("item", text, indent) and ("break", "", 0)
+    blocks. A wrapped line continues its paragraph or item; a blank line separates; headings
+    and table rows break, and so does a line ending in ':' (it introduces what follows)."""
+    blocks: list[tuple[str, str, int]] = []
+    kind, current, indent = "", [], 0
 
     def flush() -> None:
-        nonlocal joining
+        nonlocal kind
         if current:
-            units.append(" ".join(current))
+            blocks.append((kind, " ".join(current), indent))
         current.clear()
-        joining = False
+        kind = ""
 
     for raw in text.splitlines():
         line = raw.strip()
         if not line or line.startswith("#") or line.startswith("|"):
             flush()
+            if line:
+                blocks.append(("break", "", 0))
             continue
         item = _ITEM.match(line)
         if item:
-            body = line[item.end():].strip()
-            if joining:
-                current.append(body)
-                continue
             flush()
-            current.append(body)
-            continue
-        if current and not joining and _ITEM.match(raw) is None and units_continues(current):
+            kind, indent = "item", len(raw) - len(raw.lstrip())
+            current.append(line[item.end():].strip())
+        elif current and not current[-1].endswith(":"):
             current.append(line)
         else:
             flush()
+            kind, indent = "para", 0
             current.append(line)
-        if line.endswith(":"):
-            joining = True
     flush()
-    return units
+    return blocks
 
 
-def units_continues(current: list[str]) -> bool:
-    """A wrapped line continues the paragraph unless the last one ended a sentence block."""
-    return not current[-1].endswith(":")
+def _announces(lead: str, items: int) -> bool:
+    """Does the sentence introduce exactly this list: ending in ':' or naming its size ("four
+    broad categories" before four items)?"""
+    if lead.endswith(":"):
+        return True
+    words = re.findall(r"[a-z0-9]+", lead.lower())
+    return any(_COUNT_WORDS.get(w) == items or (w.isdigit() and int(w) == items)
+               for w in words)
+
+
+def sentence_groups(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The passage's sentences in reading order, each with the list items it introduces.
+
+    A sentence introduces a list when it ends a paragraph (or is an item ending in ':') and
+    either ends in ':' or names the list's size ("The four categories are:", "X has four
+    parts." before four items), and the list is short enough to quote whole. Its items come
+    with it, and nowhere else; every other item stands alone as a sentence.
+    """
+    blocks = _blocks(text)
+    out: list[tuple[str, tuple[str, ...]]] = []
+    i = 0
+    while i < len(blocks):
+        kind, body, indent = blocks[i]
+        i += 1
+        if kind == "break":
+            continue
+        parts = [p.strip() for p in _SENT_SPLIT.split(body) if p.strip()]
+        # an item can introduce sub-items (indented deeper); a paragraph, any list after it
+        leads = kind == "para" or body.endswith(":")
+        j = i
+        while (j < len(blocks) and blocks[j][0] == "item"
+               and (kind == "para" or blocks[j][2] > indent)):
+            j += 1
+        items = tuple(b for _, b, _ in blocks[i:j])
+        if (leads and items and parts and len(items) <= _LIST_MAX_ITEMS
+                and len(" ".join(items)) <= _LIST_MAX_CHARS and _announces(parts[-1], len(items))):
+            out += [(p, ()) for p in parts[:-1]]
+            out.append((parts[-1], items))
+            i = j
+            continue
+        out += [(p, ()) for p in parts]
+    return out
 
 
 def sentences(text: str) -> list[str]:
-    """Split a passage into sentences. A list introduced by a colon stays with its lead-in
-    sentence ("The four categories are: a; b; c"), other list items stand alone."""
+    """Split a passage into sentences: paragraphs by sentence, each list item on its own."""
     out: list[str] = []
-    for unit in _units(text):
-        for sent in _SENT_SPLIT.split(unit):
-            sent = sent.strip()
-            if sent:
-                out.append(sent)
+    for sent, items in sentence_groups(text):
+        out.append(sent)
+        for item in items:
+            out += [p.strip() for p in _SENT_SPLIT.split(item) if p.strip()]
     return out
 
 

@@ -91,7 +91,9 @@ def answer_groups(answer: Answer) -> list[tuple[str, list[tuple[str, int]]]]:
     groups = []
     for block in answer.text.split("\n\n"):
         head, _, body = block.partition("\n")
-        assert head.startswith("**"), block
+        if not head.startswith("**"):  # a paragraph after a list, in the same group
+            assert groups, block
+            head, body = groups.pop()[0], block
         pairs = [(s.strip(), int(n)) for s, n in SENTENCE.findall(body)]
         assert pairs and MARKER.sub("", body).strip(), block
         groups.append((head, pairs))
@@ -298,3 +300,47 @@ def test_answer_to_dict_is_json_ready(coach):
     assert len(data["passages"]) == len(answer.passages)
     assert "total" in data["timings_ms"]
     assert json.loads(json.dumps(data)) == data
+
+
+LISTS = """# Lean basics
+
+## The eight wastes
+
+Lean names eight kinds of waste that slow a process down.
+
+- Transport: moving materials or information further than needed.
+- Inventory: more stock or queued work than needed.
+- Motion: staff walking to fetch equipment.
+- Waiting: patients or work sitting idle between steps.
+- Over-production: doing work before it is needed.
+- Over-processing: doing more than the patient requires.
+- Defects: errors and rework.
+- Skills: unused ideas of staff who are not involved.
+
+## Running a rapid improvement event
+
+A rapid improvement event brings a team together for a few days to redesign one process.
+"""
+
+
+def test_a_list_the_answer_introduces_is_quoted_whole_and_every_item_cited(make_coach,
+                                                                          write_md):
+    coach = make_coach()
+    write_md(coach.settings.knowledge_dir / "lean.md", LISTS, title="Lean basics",
+             kind="method", publisher="Improvement Coach (coaching guidance)", year=2026)
+    coach.ingest()
+
+    answer = coach.ask("What are the eight wastes in Lean?")
+
+    assert not answer.refused and not answer.unsupported
+    lines = answer.text.splitlines()
+    lead = next(i for i, line in enumerate(lines) if "eight kinds of waste" in line)
+    items = lines[lead + 1:lead + 9]
+    assert [line.split(":")[0] for line in items] == [
+        "- Transport", "- Inventory", "- Motion", "- Waiting", "- Over-production",
+        "- Over-processing", "- Defects", "- Skills"]
+    number = MARKER.findall(lines[lead])[-1]
+    source = flat(answer.citations[int(number) - 1].text)
+    for line in items:
+        assert line.endswith(f"[{number}]")
+        assert line[2:].removesuffix(f" [{number}]") in source

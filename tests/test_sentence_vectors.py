@@ -59,16 +59,16 @@ def stored_keys(coach) -> set[str]:
 
 
 # -- pure: where each sentence sits in its chunk ------------------------------------------
-def test_spans_cover_each_sentence_including_a_joined_list():
+def test_spans_cover_each_sentence_and_each_list_item():
     text = ("Intro sentence here. Second one follows!\n\nThe plan names:\n- who;\n- when.\n\n"
             "- A bullet with **bold** text.")
     spans = sentence_spans(text)
     assert [k for k, _, _ in spans] == [
-        "Intro sentence here.", "Second one follows!", "The plan names: who; when.",
+        "Intro sentence here.", "Second one follows!", "The plan names:", "who;", "when.",
         "A bullet with bold text.",
     ]
     assert [text[a:b] for _, a, b in spans] == [
-        "Intro sentence here.", "Second one follows!", "The plan names:\n- who;\n- when.",
+        "Intro sentence here.", "Second one follows!", "The plan names:", "who;", "when.",
         "A bullet with **bold** text.",
     ]
 
@@ -96,8 +96,9 @@ def test_pooled_chunk_vectors_equal_plain_ones_and_sentences_resemble_their_own(
     for (_key, chunk_id, vec), alone in zip(rows, standalone, strict=True):
         assert chunk_id == "c1"
         assert abs(float(np.linalg.norm(vec)) - 1.0) < 1e-4
-        # pooled in context, so not identical, but clearly the same sentence
-        assert float(vec @ alone) > 0.6
+        # pooled in context, so not identical (least alike for a fragment such as "when it
+        # runs;"), but clearly the same sentence
+        assert float(vec @ alone) > 0.4
     other = embedder.encode(["Annual leave is booked through the rota system."])[0]
     assert all(float(vec @ alone) > float(vec @ other) + 0.2
                for (_k, _c, vec), alone in zip(rows, standalone, strict=True))

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from coach import prompts
-from coach.text import content_words, figures, sentence_key, sentences
+from coach.text import content_words, figures, sentence_groups, sentence_key, sentences
 from coach.types import Citation, Passage
 
 _META_SENTENCE = re.compile(
@@ -34,6 +34,11 @@ class Candidate:
     position: int  # sentence position within the passage
     lexical: float
     score: float = 0.0
+    items: tuple[str, ...] = ()  # the list this sentence introduces, quoted with it
+
+    @property
+    def chars(self) -> int:
+        return len(self.text) + sum(len(i) for i in self.items)
 
 
 class SentenceCache:
@@ -73,16 +78,27 @@ class SentenceCache:
             return np.stack([self._data[t] for t in texts])
 
 
+def _flat(passage: Passage) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Each sentence of a passage with the list items it introduces (see sentence_groups);
+    the items come again afterwards as sentences of their own."""
+    for sent, items in sentence_groups(passage.text):
+        yield sent, tuple(k for k in (sentence_key(i).rstrip(";,") for i in items) if k)
+        for item in items:
+            for part in sentences(item):
+                yield part, ()
+
+
 def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
     # numbers the question names ("a score of 2.5") count as words a sentence should share
     qwords = content_words(question) | {f"#{n}" for n in figures(question)}
     asks_for_questions = "question" in question.lower()
     out: list[Candidate] = []
     for pi, passage in enumerate(passages):
-        for si, sent in enumerate(sentences(passage.text)):
+        for si, (sent, items) in enumerate(_flat(passage)):
             clean = sentence_key(sent)
             words = content_words(clean) | {f"#{n}" for n in figures(clean)}
-            if len(clean.split()) < 5 or _META_SENTENCE.match(clean) or clean[0].islower():
+            size = len(clean.split()) + sum(len(i.split()) for i in items)
+            if size < 5 or not clean or _META_SENTENCE.match(clean) or clean[0].islower():
                 continue
             if clean.endswith("?") and not asks_for_questions:
                 continue
@@ -90,8 +106,12 @@ def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
             # a number the question names ("a score of 2.5") is the strongest clue of all
             bonus = 2 * sum(w.startswith("#") for w in shared)
             lexical = min(1.0, (len(shared) + bonus) / len(qwords)) if qwords else 0.0
-            out.append(Candidate(clean, pi, si, lexical))
+            out.append(Candidate(clean, pi, si, lexical, items=items))
     return out
+
+
+def _bare(text: str) -> str:
+    return text.rstrip(";:,. ").lower()
 
 
 def _similar(a: str, b: str) -> float:
@@ -124,7 +144,7 @@ class ExtractiveAnswerer:
         for cand, sim in zip(pool, sims, strict=True):
             psim = passages[cand.passage].dense_score or 0.0
             score = 0.55 * float(sim) + 0.3 * cand.lexical + 0.15 * psim
-            scored.append(Candidate(cand.text, cand.passage, cand.position, cand.lexical, score))
+            scored.append(replace(cand, score=score))
         scored.sort(key=lambda c: -c.score)
         best = scored[0].score
         chosen: list[Candidate] = []
@@ -137,8 +157,10 @@ class ExtractiveAnswerer:
             if any(_similar(cand.text, c.text) > 0.6 for c in chosen):
                 continue
             chosen.append(cand)
-            chars += len(cand.text)
-        return chosen
+            chars += cand.chars
+        # an item quoted in a chosen sentence's list is not repeated on its own
+        listed = {_bare(i) for c in chosen for i in c.items}
+        return [c for c in chosen if c.items or _bare(c.text) not in listed]
 
     def answer(self, question: str, qvec: np.ndarray, passages: Sequence[Passage]
                ) -> tuple[str, list[Citation]]:
@@ -162,14 +184,22 @@ def compose(chosen: Sequence[Candidate], passages: Sequence[Passage]
     ordered = sorted(chosen, key=lambda c: (-passage_rank[c.passage], c.passage, c.position))
     labels = prompts.read_yaml("answer-labels.yaml")
     numbers: dict[int, int] = {}
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, str] = {}
     for c in ordered:
         n = numbers.setdefault(c.passage, len(numbers) + 1)
         text = c.text.rstrip(";:,")
-        if text[-1] not in ".!?":
+        if c.items and c.text.endswith(":"):
+            text += ":"
+        elif text[-1] not in ".!?":
             text += "."
-        groups.setdefault(_heading(passages[c.passage], labels), []).append(f"{text} [{n}]")
-    blocks = [head + "\n" + " ".join(lines) for head, lines in groups.items()]
+        piece = f"{text} [{n}]" + "".join(f"\n- {item} [{n}]" for item in c.items)
+        head = _heading(passages[c.passage], labels)
+        before = groups.get(head)
+        # a list ends its paragraph: what follows starts a new one
+        joiner = "" if before is None else "\n\n" if before.rsplit("\n", 1)[-1].startswith(
+            "- ") else " "
+        groups[head] = (before or "") + joiner + piece
+    blocks = [head + "\n" + body for head, body in groups.items()]
     citations = [
         Citation(number=n, source=passages[i].source, title=passages[i].title,
                  section=passages[i].section or passages[i].heading, page=passages[i].page,
