@@ -112,10 +112,7 @@ class Coach:
         if self.generative is None:
             text, citations = self.answerer.answer(turn.query, turn.found.query_vector,
                                                    turn.passages)
-            gap = unanswered(turn.question, _without_markers(text), [c.text for c in citations],
-                             share=turn.found.lexical.share)
-            if gap:  # close passages that still miss the point of the question
-                log.info("draft answer dropped: %s", gap)
+            if self._misses_point(turn, text, [c.text for c in citations]):
                 text = ""
             sources = sources_from_citations(citations, turn.passages)
             shown = ""
@@ -194,6 +191,14 @@ class Coach:
             query=turn.query, notice=notice, unsupported=tuple(unsupported),
         )
 
+    def _misses_point(self, turn: Prepared, text: str, evidence: list[str]) -> bool:
+        """Close passages can still miss the point of the question (see gate.unanswered)."""
+        gap = unanswered(turn.question, _without_markers(text), evidence,
+                         share=turn.found.lexical.share)
+        if gap:
+            log.info("draft answer dropped: %s", gap)
+        return bool(gap)
+
     def _refusal(self, turn: Prepared) -> Answer:
         name = "refuse-clinical" if turn.decision.reason == "clinical" else "refuse"
         return self._answer(turn, prompts.read(name), (), refused=True)
@@ -205,6 +210,10 @@ class Coach:
         if checked.removed_markers or checked.unsupported:
             log.info("citation check: %d marker(s) to no passage, %d unsupported sentence(s)",
                      len(checked.removed_markers), len(checked.unsupported))
+        if sources is None:  # a model's draft: what the guidance supports must answer
+            supported = _without_sentences(checked.text, checked.unsupported)
+            if self._misses_point(turn, supported, [c.text for c in checked.citations]):
+                return self._refusal(turn)
         notice = ""
         if checked.unsupported and not checked.citations:
             notice = ("None of this answer could be matched to the guidance: treat it as "
@@ -267,3 +276,10 @@ def build_coach(settings: Settings, *, embedder: Any = None, client: Any = None,
         reranker = CrossEncoderReranker(settings.rerank_model, settings.embedding_device)
     index = GuidanceIndex(client, settings.collection, embedder.model_name, embedder.dimension)
     return Coach(settings, embedder=embedder, index=index, llm=llm, reranker=reranker)
+
+
+def _without_sentences(text: str, sentences: Sequence[str]) -> str:
+    """``text`` with the given sentences (the citation check's unsupported ones) taken out."""
+    for sentence in sentences:
+        text = text.replace(sentence, " ")
+    return text

@@ -146,3 +146,24 @@ def test_a_dead_server_gives_an_actionable_error(make_settings, write_md, embedd
     coach.ingest()
     with pytest.raises(ModelError, match="COACH_LLM=extractive"):
         coach.ask("What is a PDSA cycle?")
+
+
+def test_a_draft_whose_supported_part_misses_the_question_is_refused(ollama_coach):
+    """The model invents the figure asked for; once the citation check sets the invented
+    sentence aside, what the guidance supports does not answer "how many", so the reply is
+    the standard refusal, not a flagged guess."""
+    coach, server = ollama_coach(lambda body: (
+        "A PDSA cycle tests a change idea on a small scale before it is spread [1]. "
+        "Each team should run 40 PDSA cycles a year [1]."))
+    answer = coach.ask("How many PDSA cycles should a team run each year?")
+    assert server.requests, "the gate let the question through to the model"
+    assert answer.refused and answer.citations == ()
+
+
+def test_a_draft_whose_supported_part_gives_the_figure_is_kept(ollama_coach):
+    coach, _server = ollama_coach(lambda body: (
+        "A shift is six or more points in a row on one side of the median [1]."))
+    answer = coach.ask("How many points in a row make a shift on a run chart?")
+    assert not answer.refused and answer.unsupported == ()
+    assert "six or more points" in answer.text
+    assert answer.citations[0].source == "run-charts.md"
