@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.answering.gate import expects_figure, mentions, unanswered
+from coach.answering.gate import expects_figure, is_clinical, mentions, unanswered
 from coach.retrieval.lexical import BM25Index
 from coach.text import figures, tokens
 
@@ -139,3 +139,23 @@ def test_bm25_share_of_chunks_using_a_term():
     assert bm25.share("board") == 2 / 3
     assert bm25.share("vision") == 1 / 3
     assert bm25.share("never") == 0.0
+
+
+@pytest.mark.parametrize("question", [
+    "What dose of paracetamol is safe?",
+    "Which antibiotic treats sepsis?",
+    "What medication should I give for a fever?",
+    "Can I prescribe this to a patient with asthma?",
+    "What are the side effects of statins?",
+])
+def test_clinical_questions_are_recognised(question):
+    assert is_clinical(question)
+
+
+@pytest.mark.parametrize("question", [
+    "How can we improve medicines reconciliation on our ward?",
+    "How should the board treat quality improvement?",
+    "Which measures show whether a change worked?",
+])
+def test_improvement_questions_that_touch_on_care_are_not_clinical(question):
+    assert not is_clinical(question)

@@ -143,3 +143,32 @@ def test_no_files_chosen_says_so(ctx):
 ])
 def test_upload_names_are_made_safe(raw, safe):
     assert library_tab.safe_name(raw) == safe
+
+
+# -- test retrieval ------------------------------------------------------------------------
+def test_retrieval_test_shows_the_passages_with_their_channel_ranks(ctx):
+    from coach.ui import retrieval_view
+
+    message, rows = retrieval_view.test_retrieval(ctx, "How do we read a run chart?")
+    assert message.startswith("**Would answer")
+    assert rows[0][0] == 1 and rows[0][1] == "Run charts"
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+    assert rows[0][5] == "1" and rows[0][6] == "1"  # first in both rankings
+    assert all(r[5] == "—" or int(r[5]) >= 1 for r in rows)
+    assert "median" in rows[0][7]
+
+
+def test_retrieval_test_says_why_a_question_would_be_refused(ctx):
+    from coach.ui import retrieval_view
+
+    message, rows = retrieval_view.test_retrieval(ctx, "What is the capital of France?")
+    assert message.startswith("**Would refuse: not covered")
+    message, rows = retrieval_view.test_retrieval(ctx, "What dose of paracetamol is safe?")
+    assert message.startswith("**Would refuse: a clinical question") and rows == []
+
+
+def test_retrieval_test_of_an_empty_question_says_what_to_do(ctx):
+    from coach.ui import retrieval_view
+
+    message, rows = retrieval_view.test_retrieval(ctx, "   ")
+    assert "Please type a question" in message and rows == []

@@ -140,6 +140,17 @@ def test_an_unsupported_upload_is_rejected_through_the_app(url, tmp_path, coach_
     assert coach.index.count() == before
 
 
+def test_retrieval_can_be_tested_through_the_app(url):
+    verdict, table = client(url).predict("What is a PDSA cycle?", api_name="/test_retrieval")
+    assert verdict.startswith("**Would answer")
+    assert table["headers"][:3] == ["#", "Document", "Section"]
+    assert table["data"][0][1] == "PDSA cycles"
+    verdict, table = client(url).predict("What dose of paracetamol is safe?",
+                                         api_name="/test_retrieval")
+    assert verdict.startswith("**Would refuse: a clinical question")
+    assert not any(any(cell not in ("", None) for cell in row) for row in table["data"])
+
+
 def test_sign_in_is_required_when_a_users_file_is_set(signed_in):
     address, _ = signed_in
     with pytest.raises(urllib.error.HTTPError) as err:

@@ -21,7 +21,7 @@ _CLINICAL = re.compile(
     | \b\d+(?:\.\d+)?\s?(?:mg|mcg|ml|mmol|units?)\b
     | \bprescri(?:be|bed|bing|ption|ptions)\b
     | \b(?:medicines?|medications?|drugs?|tablets?|antibiotics?|painkillers?)
-          \s+(?:for|to\s+treat|to\s+give|should)\b
+          \s+(?:for|to\s+treat|treats?|cures?|to\s+give|should)\b
     | \bside[ -]effects?\b | \bcontraindicat\w* | \binteract(?:s|ions?)?\s+with\b
     | \b(?:diagnos(?:e|is|ing)|symptoms?\s+of|treatment\s+(?:for|of)|cure\s+for
           |therapy\s+for|first\s+aid)\b

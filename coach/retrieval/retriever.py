@@ -40,6 +40,9 @@ class Retrieval:
     # the BM25 index this retrieval searched (None in dense mode): the gate reuses it, since
     # each fresh lookup asks the collection for its size
     lexical: BM25Index | None = None
+    # where each passage ranked in each channel before fusion ("dense", "lexical": id -> rank
+    # from 1); a channel that did not find a passage has no entry for it
+    channel_ranks: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def lexical_text(title: str, heading: str, text: str) -> str:
@@ -145,6 +148,8 @@ class Retriever:
         if not pool:
             timings["fuse"] = (time.perf_counter() - t0) * 1000
             return Retrieval([], qvec, timings, lexical=bm25)
+        ranks = {"dense": {d[0]: r for r, d in enumerate(dense, 1)},
+                 "lexical": {pid: r for r, (pid, _) in enumerate(lexical, 1)}}
         top = pool[0][1]
         candidates = [(pid, s / top, rows[pid][2]) for pid, s in pool]
         chosen = mmr(candidates, k, cfg.mmr_lambda)
@@ -156,7 +161,9 @@ class Retriever:
             passages.append(passage_from(pid, text, meta, score=sim, dense=sim))
             vectors[pid] = vec
         timings["fuse"] = (time.perf_counter() - t0) * 1000
-        return Retrieval(passages, qvec, timings, vectors, lexical=bm25)
+        return Retrieval(passages, qvec, timings, vectors, lexical=bm25,
+                         channel_ranks={c: {p.id: r[p.id] for p in passages if p.id in r}
+                                        for c, r in ranks.items()})
 
 
 def _where(step: int | None, kinds: tuple[str, ...] | None) -> dict[str, Any] | None:

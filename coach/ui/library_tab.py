@@ -1,4 +1,5 @@
-"""The Library tab: what is indexed, uploading new guidance, and re-indexing.
+"""The Library tab: what is indexed, uploading new guidance, re-indexing, and testing
+retrieval (``retrieval_view``).
 
 An upload is checked before anything is written: unsupported, empty, oversized, unreadable
 (corrupt) and duplicate files are rejected with a reason, and only files that load are copied
@@ -23,6 +24,7 @@ from coach.errors import CoachError, LoaderError
 from coach.ingest.chunking import chunk_document
 from coach.ingest.loaders import is_supported, load
 from coach.ingest.pipeline import IngestReport, file_hash, source_id
+from coach.ui import retrieval_view
 from coach.ui.context import UIContext
 from coach.ui.render import KIND_LABELS
 
@@ -211,6 +213,7 @@ def build(ctx: UIContext) -> None:
             add = gr.Button("Index uploaded files", variant="primary")
             redo = gr.Button("Re-index the knowledge folder")
     result = gr.Markdown(elem_id="library-result", label="Indexing report")
+    retrieval_view.build(ctx)
 
     def refresh():  # type: ignore[no-untyped-def]
         rows = document_rows(ctx)
