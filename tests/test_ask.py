@@ -344,3 +344,19 @@ def test_a_list_the_answer_introduces_is_quoted_whole_and_every_item_cited(make_
     for line in items:
         assert line.endswith(f"[{number}]")
         assert line[2:].removesuffix(f" [{number}]") in source
+
+
+def test_a_table_row_can_be_the_cited_answer(make_coach, write_md):
+    coach = make_coach()
+    write_md(coach.settings.knowledge_dir / "plan.md",
+             "# Falls improvement plan\n\n## Actions and owners\n\n| Action | Owner | Due |\n"
+             "|---|---|---|\n| Train ward teams in PDSA cycles | QI lead | March |\n"
+             "| Start a run chart of inpatient falls | Ward manager | April |\n",
+             title="Falls improvement plan", kind="method", publisher="Ward 7", year=2026)
+    coach.ingest()
+
+    answer = coach.ask("Who owns the run chart of inpatient falls?")
+
+    assert not answer.refused and not answer.unsupported
+    assert "Action: Start a run chart of inpatient falls; Owner: Ward manager" in answer.text
+    assert answer.citations[0].source == "plan.md"

@@ -241,3 +241,53 @@ def test_loaders_accept_upper_case_extensions(tmp_path: Path):
     path.write_text("Upper-case extensions are fine.")
 
     assert load(path).text == "Upper-case extensions are fine."
+
+
+# -- tables: one list item per row, cells named by their column ----------------------------
+ROWS = ["- Action: Train ward teams in PDSA; Owner: QI lead; Due: March",
+        "- Action: Start a run chart of falls; Owner: Ward manager; Due: April"]
+
+
+def test_a_markdown_pipe_table_becomes_one_item_per_row(tmp_path):
+    path = tmp_path / "plan.md"
+    path.write_text("# Action plan\n\nOur actions:\n\n| Action | Owner | Due |\n|---|:---:|---|\n"
+                    "| Train ward teams in PDSA | QI lead | March |\n"
+                    "| Start a run chart of falls | Ward manager | April |\n\nReview monthly.\n",
+                    encoding="utf-8")
+    text = load(path).text
+    assert [line for line in text.splitlines() if line.startswith("- ")] == ROWS
+    assert "|" not in text and "Review monthly." in text
+
+
+def test_an_html_table_becomes_one_item_per_row_without_repeating_nested_text(tmp_path):
+    path = tmp_path / "plan.html"
+    path.write_text(
+        "<html><body><h1>Action plan</h1>"
+        "<table><tr><th>Action</th><th>Owner</th><th>Due</th></tr>"
+        "<tr><td><p>Train ward teams in PDSA</p></td><td>QI lead</td><td>March</td></tr>"
+        "<tr><td>Start a run chart of falls</td><td>Ward manager</td><td>April</td></tr>"
+        "</table><ul><li><p>Review monthly.</p></li></ul></body></html>", encoding="utf-8")
+    assert load(path).text.split("\n\n") == ["# Action plan", *ROWS, "- Review monthly."]
+
+
+def test_a_word_table_is_read_in_place_one_item_per_row(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Our actions for the year.")
+    table = document.add_table(rows=3, cols=3)
+    for r, row in enumerate([["Action", "Owner", "Due"],
+                             ["Train ward teams in PDSA", "QI lead", "March"],
+                             ["Start a run chart of falls", "Ward manager", "April"]]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    table.cell(2, 1).merge(table.cell(2, 2)).text = "Ward manager"  # a merged cell
+    document.add_paragraph("Review monthly.")
+    path = tmp_path / "plan.docx"
+    document.save(str(path))
+
+    assert load(path).text.split("\n\n") == [
+        "Our actions for the year.", ROWS[0],
+        "- Action: Start a run chart of falls; Owner: Ward manager; Due: Ward manager",
+        "Review monthly.",
+    ]

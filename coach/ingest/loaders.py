@@ -3,6 +3,10 @@
 Markdown and plain text may start with YAML front matter (title, publisher, year, url, section,
 step, kind, ...). HTML and DOCX headings are turned into Markdown headings so that the chunker
 can split on structure. PDF keeps page numbers for citations.
+
+Tables (Markdown pipe tables, HTML and Word tables) become one list item per row, each cell
+named by its column heading ("- Action: run chart training; Owner: QI lead"), so a row reads
+as a sentence that can be found, quoted and cited on its own.
 """
 
 from __future__ import annotations
@@ -49,14 +53,65 @@ def _read_text(path: Path) -> str:
         ) from exc
 
 
+def table_items(rows: list[list[str]], header: bool = True) -> list[str]:
+    """Table rows as list items, each cell named by its column heading (pure).
+
+    With ``header`` the first row names the columns; empty cells and empty rows are left out,
+    and a row repeating the header (a table split across pages) is dropped."""
+    rows = [[" ".join(c.split()) for c in row] for row in rows]
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        return []
+    names = rows[0] if header and len(rows) > 1 else []
+    body = rows[1:] if names else rows
+    out = []
+    for row in body:
+        if row == names:
+            continue
+        name = [names[i] if i < len(names) else "" for i in range(len(row))]
+        cells = [f"{name[i]}: {c}" if name[i] else c for i, c in enumerate(row)
+                 if c and not (i and (c, name[i]) == (row[i - 1], name[i - 1]))]  # merged cells
+        out.append("- " + "; ".join(cells))
+    return out
+
+
+_PIPE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def pipe_tables_to_items(text: str) -> str:
+    """Markdown pipe tables (a header row, a |---| rule, then rows) as list items."""
+    if "|" not in text:
+        return text
+    lines = text.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if (i + 1 < len(lines) and _PIPE_ROW.match(lines[i]) and _PIPE_RULE.match(lines[i + 1])):
+            rows = [_cells(lines[i])]
+            i += 2
+            while i < len(lines) and _PIPE_ROW.match(lines[i]):
+                rows.append(_cells(lines[i]))
+                i += 1
+            out += ["", *table_items(rows), ""]
+            continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in _PIPE_ROW.match(line).group(1).split("|")]  # type: ignore[union-attr]
+
+
 def load_markdown(path: Path) -> SourceDoc:
     meta, body = split_front_matter(_read_text(path), path.name)
-    return SourceDoc(source=path.name, text=body, meta=meta)
+    return SourceDoc(source=path.name, text=pipe_tables_to_items(body), meta=meta)
 
 
 def load_text(path: Path) -> SourceDoc:
     meta, body = split_front_matter(_read_text(path), path.name)
-    return SourceDoc(source=path.name, text=body, meta=meta)
+    return SourceDoc(source=path.name, text=pipe_tables_to_items(body), meta=meta)
 
 
 def load_pdf(path: Path) -> SourceDoc:
@@ -105,7 +160,16 @@ def load_html(path: Path) -> SourceDoc:
         meta["title"] = soup.title.get_text(strip=True)
     lines: list[str] = []
     body = soup.body or soup
-    for el in body.find_all(["h1", "h2", "h3", "h4", "p", "li", "td", "pre", "blockquote"]):
+    blocks = ["h1", "h2", "h3", "h4", "p", "li", "table", "pre", "blockquote"]
+    for el in body.find_all(blocks):
+        if el.find_parent(blocks) is not None:  # its text is in an enclosing block already
+            continue
+        if el.name == "table":
+            rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
+                    for tr in el.find_all("tr")]
+            first = el.find("tr")
+            lines += table_items(rows, header=bool(first and first.find("th")))
+            continue
         text = " ".join(el.get_text(" ", strip=True).split())
         if not text:
             continue
@@ -125,6 +189,7 @@ def load_docx(path: Path) -> SourceDoc:
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table as DocxTable
 
     try:
         document = docx.Document(str(path))
@@ -134,7 +199,11 @@ def load_docx(path: Path) -> SourceDoc:
             "save it again as .docx."
         ) from exc
     lines: list[str] = []
-    for para in document.paragraphs:
+    for block in document.iter_inner_content():  # paragraphs and tables, in reading order
+        if isinstance(block, DocxTable):
+            lines += table_items([[cell.text for cell in row.cells] for row in block.rows])
+            continue
+        para = block
         text = para.text.strip()
         if not text:
             continue
