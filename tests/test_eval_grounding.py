@@ -21,6 +21,15 @@ def test_split_claims_drops_headings_and_keeps_markers():
     assert [c.markers for c in claims] == [(1,), (1, 2), (2,)]  # the question is not a claim
 
 
+def test_a_list_lead_in_is_not_a_claim_but_each_item_is():
+    answer = ("**Coaching guidance**:\nKotter's model has eight steps. The eight steps are: [1]\n"
+              "- Create a sense of urgency. [1]\n- Build a guiding coalition. [1]")
+    assert [(c.text, c.markers) for c in split_claims(answer)] == [
+        ("Kotter's model has eight steps.", ()), ("Create a sense of urgency.", (1,)),
+        ("Build a guiding coalition.", (1,)),
+    ]
+
+
 def test_windows_are_sentences_and_neighbouring_pairs():
     assert windows("One two three. Four five six. Seven eight.") == [
         "One two three.", "Four five six.", "Seven eight.",

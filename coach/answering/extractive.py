@@ -22,8 +22,12 @@ from coach import prompts
 from coach.text import content_words, figures, sentence_groups, sentence_key, sentences
 from coach.types import Citation, Passage
 
+# Sentences about the document rather than its subject ("This guide explains…", "The
+# Improvement Coach primer on Lean is coaching guidance, covering…") are never quoted.
 _META_SENTENCE = re.compile(
-    r"^(?:this (?:is a|note is a) digest|coaching guidance:?$|see also|sources?:)", re.I
+    r"^(?:this is a digest|coaching guidance:?$|see also|sources?:"
+    r"|this (?:primer|document|guide|note|digest|section|chapter|leaflet|booklet|briefing)\b"
+    r"|the improvement coach (?:primer|guide|note)\b)", re.I
 )
 
 
@@ -96,7 +100,8 @@ def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
     for pi, passage in enumerate(passages):
         for si, (sent, items) in enumerate(_flat(passage)):
             clean = sentence_key(sent)
-            words = content_words(clean) | {f"#{n}" for n in figures(clean)}
+            quoted = " ".join((clean, *items))  # a list is quoted with its lead-in
+            words = content_words(quoted) | {f"#{n}" for n in figures(quoted)}
             size = len(clean.split()) + sum(len(i.split()) for i in items)
             if size < 5 or not clean or _META_SENTENCE.match(clean) or clean[0].islower():
                 continue

@@ -68,14 +68,15 @@ def _is_heading(line: str) -> bool:
 
 
 def split_claims(answer: str) -> list[Claim]:
-    """The answer's sentences with their [n] markers; headings and questions are not claims."""
+    """The answer's sentences with their [n] markers; headings, questions and lead-ins to a
+    list ("The eight steps are:") are not claims."""
     body = "\n".join(line for line in answer.splitlines() if not _is_heading(line))
     body = _TRAILING.sub(r"\2\1", body)  # markers after the full stop belong to its sentence
     out: list[Claim] = []
     for sent in sentences(body):
         markers = tuple(dict.fromkeys(int(n) for n in _MARKER.findall(sent)))
         text = strip_markdown(_MARKER.sub("", sent)).strip()
-        if text.endswith("?") or len(content_words(text)) < 2:
+        if text.endswith(("?", ":")) or len(content_words(text)) < 2:  # not a lead-in
             continue
         out.append(Claim(text, markers))
     return out
