@@ -54,8 +54,6 @@ _SENT_SPLIT = re.compile(r"(?<=[.!?])" + _NOT_AN_END + r"[\"')\]]*\s+(?=[\"'(\[]
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
-_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                "nine": 9, "ten": 10}
 _LIST_MAX_ITEMS = 10
 _LIST_MAX_CHARS = 900
 
@@ -96,23 +94,13 @@ def _blocks(text: str) -> list[tuple[str, str, int]]:
     return blocks
 
 
-def _announces(lead: str, items: int) -> bool:
-    """Does the sentence introduce exactly this list: ending in ':' or naming its size ("four
-    broad categories" before four items)?"""
-    if lead.endswith(":"):
-        return True
-    words = re.findall(r"[a-z0-9]+", lead.lower())
-    return any(_COUNT_WORDS.get(w) == items or (w.isdigit() and int(w) == items)
-               for w in words)
-
-
 def sentence_groups(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """The passage's sentences in reading order, each with the list items it introduces.
 
-    A sentence introduces a list when it ends a paragraph (or is an item ending in ':') and
-    either ends in ':' or names the list's size ("The four categories are:", "X has four
-    parts." before four items), and the list is short enough to quote whole. Its items come
-    with it, and nowhere else; every other item stands alone as a sentence.
+    The last sentence of a paragraph introduces the list that follows it ("Lean names eight
+    wastes." or "The plan names:" then the items), and an item ending in ':' introduces its
+    sub-items, when the list is short enough to quote whole. Those items come with their
+    lead-in and nowhere else; every other item stands alone as a sentence.
     """
     blocks = _blocks(text)
     out: list[tuple[str, tuple[str, ...]]] = []
@@ -123,7 +111,7 @@ def sentence_groups(text: str) -> list[tuple[str, tuple[str, ...]]]:
         if kind == "break":
             continue
         parts = [p.strip() for p in _SENT_SPLIT.split(body) if p.strip()]
-        # an item can introduce sub-items (indented deeper); a paragraph, any list after it
+        # a paragraph leads the list after it; an item, only sub-items (indented deeper)
         leads = kind == "para" or body.endswith(":")
         j = i
         while (j < len(blocks) and blocks[j][0] == "item"
@@ -131,7 +119,7 @@ def sentence_groups(text: str) -> list[tuple[str, tuple[str, ...]]]:
             j += 1
         items = tuple(b for _, b, _ in blocks[i:j])
         if (leads and items and parts and len(items) <= _LIST_MAX_ITEMS
-                and len(" ".join(items)) <= _LIST_MAX_CHARS and _announces(parts[-1], len(items))):
+                and len(" ".join(items)) <= _LIST_MAX_CHARS):
             out += [(p, ()) for p in parts[:-1]]
             out.append((parts[-1], items))
             i = j

@@ -16,7 +16,7 @@ Coaching guidance: compare the components with the four elements.
 """
 
 
-def test_a_sentence_ending_in_a_colon_carries_its_list_even_after_a_blank_line():
+def test_a_lead_in_carries_its_list_even_after_a_blank_line():
     groups = sentence_groups(COMPONENTS)
     assert groups[0] == ("NHS IMPACT is a shared approach.", ())
     lead, items = groups[1]
@@ -27,24 +27,25 @@ def test_a_sentence_ending_in_a_colon_carries_its_list_even_after_a_blank_line()
     assert len(groups) == 3  # the items are not repeated as sentences of their own
 
 
-def test_a_sentence_naming_the_size_of_the_list_that_follows_carries_it():
-    text = ("The report groups the enablers into four broad categories.\n\n- Leadership and "
-            "governance.\n- Infrastructure and resources.\n- Skills and workforce.\n"
-            "- Culture and environment.")
-    assert sentence_groups(text) == [(
-        "The report groups the enablers into four broad categories.",
-        ("Leadership and governance.", "Infrastructure and resources.",
-         "Skills and workforce.", "Culture and environment."),
-    )]
-
-
-def test_a_list_of_another_size_or_with_no_lead_in_stands_alone():
-    three_named_two_given = "There are three routes.\n- Build from within.\n- Buy help in."
-    assert sentence_groups(three_named_two_given) == [
-        ("There are three routes.", ()), ("Build from within.", ()), ("Buy help in.", ()),
+def test_the_last_sentence_of_a_paragraph_carries_the_list_after_it():
+    text = ("Boards matter. Several pitfalls recur when leads seek board support.\n\n"
+            "- Delegating improvement to a committee.\n- Expecting quick returns.\n- Too many "
+            "priorities.")
+    assert sentence_groups(text) == [
+        ("Boards matter.", ()),
+        ("Several pitfalls recur when leads seek board support.",
+         ("Delegating improvement to a committee.", "Expecting quick returns.",
+          "Too many priorities.")),
     ]
+
+
+def test_a_list_with_no_lead_in_stands_alone():
     assert sentence_groups("- One item on its own.\n- Another item.") == [
         ("One item on its own.", ()), ("Another item.", ()),
+    ]
+    after_a_heading = "Intro.\n\n## Steps\n\n- First step.\n- Second step."
+    assert sentence_groups(after_a_heading) == [
+        ("Intro.", ()), ("First step.", ()), ("Second step.", ()),
     ]
 
 
