@@ -6,6 +6,7 @@ the test is skipped with the reason. Playwright's own browser downloads are neve
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from coach.ui.feedback import feedback_store
 
 pytestmark = pytest.mark.slow
 
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -40,6 +42,7 @@ def app(embedder, tmp_path_factory):
     root = tmp_path_factory.mktemp("ui-browser")
     settings = settings_under(root, port=free_port())
     write_kb(settings.knowledge_dir)
+    shutil.copy(ROOT / "knowledge" / "journey.yaml", settings.knowledge_dir)  # the Coach tab
     coach = build_coach(settings, embedder=embedder)
     coach.ingest()
     with running_app(coach, settings) as url:
@@ -86,3 +89,35 @@ def test_the_library_tab_lists_the_documents(browser, app):
     for text in ("Board leadership for improvement", "Report digest", "The Health Foundation"):
         assert text in table.inner_text()
     page.close()
+
+
+def test_the_coach_tab_keeps_a_leads_progress_across_visits(browser, app, tmp_path):
+    """Start the journey, tick a checklist item, add an action and move on a step; a new
+    visit resumes where the lead left off."""
+    url, _ = app
+    page = browser.new_page()
+    page.goto(url)
+    page.get_by_role("tab", name="Coach").click()
+    page.get_by_role("button", name="Start / resume my journey").click()
+    page.get_by_text("Step 1 of 6").first.wait_for(timeout=30_000)
+    page.locator("#coach-checklist input[type=checkbox]").first.check()
+    page.get_by_label("Action: what").fill("Run the ORIC survey with three wards")
+    page.get_by_label("Owner").fill("QI lead")
+    page.get_by_label("Due date").fill("2027-03-31")
+    page.get_by_role("button", name="Add action").click()
+    page.get_by_text("Run the ORIC survey with three wards").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Next step →").click()
+    page.get_by_text("Step 2 of 6").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "coach-tab.png"), full_page=True)
+    page.close()
+
+    again = browser.new_page()
+    again.goto(url)
+    again.get_by_role("tab", name="Coach").click()
+    again.get_by_role("button", name="Start / resume my journey").click()
+    again.get_by_text("Step 2 of 6").first.wait_for(timeout=30_000)
+    again.get_by_role("button", name="← Previous step").click()
+    again.get_by_text("Step 1 of 6").first.wait_for(timeout=30_000)
+    again.get_by_text("Run the ORIC survey with three wards").first.wait_for(timeout=30_000)
+    assert again.locator("#coach-checklist input[type=checkbox]").first.is_checked()
+    again.close()

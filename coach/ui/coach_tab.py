@@ -113,7 +113,8 @@ def _step_section(ui: SimpleNamespace) -> None:
         ui.complete_btn = gr.Button("Mark step done")
     ui.step_md = gr.Markdown()
     ui.explain = gr.Markdown(label="What the guidance says")
-    ui.checklist = gr.CheckboxGroup(label="Checklist (ticks are saved as you go)")
+    ui.checklist = gr.CheckboxGroup(label="Checklist (ticks are saved as you go)",
+                                    elem_id="coach-checklist")
     ui.log_md = gr.Markdown()
     with gr.Row():
         ui.note = gr.Textbox(label="Add a note", scale=4)
