@@ -9,6 +9,7 @@ questions at once.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -53,6 +54,7 @@ class LlamaCppChat(BaseChatModel):
     max_tokens: int = 256
     temperature: float = 0.0
     seed: int = 0
+    n_threads: int | None = None  # default: every core (llama.cpp itself would use half)
     _llm: Any = PrivateAttr(default=None)
     _turn: Any = PrivateAttr(default_factory=threading.Lock)
 
@@ -60,7 +62,7 @@ class LlamaCppChat(BaseChatModel):
         from llama_cpp import Llama
 
         self._llm = Llama(model_path=self.model_path, n_ctx=self.n_ctx, seed=self.seed,
-                          verbose=False)
+                          n_threads=self.n_threads or os.cpu_count() or 1, verbose=False)
 
     @property
     def _llm_type(self) -> str:
