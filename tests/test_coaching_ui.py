@@ -158,3 +158,26 @@ def test_two_signed_in_users_never_see_each_others_journey(app, tmp_path):
         assert "Private note of Alice" in view[LOG]
     finally:
         demo.close()
+
+
+def test_a_step_the_guidance_does_not_cover_says_how_to_add_some(tmp_path, embedder):
+    import shutil
+
+    from conftest import settings_under
+    from ui_helpers import write_kb
+
+    from coach.coaching.session import JourneySession
+    from coach.ui.coach_views import _explain
+
+    settings = settings_under(tmp_path)
+    write_kb(settings.knowledge_dir)  # PDSA, run charts, board leadership: nothing on step 6
+    shutil.copy(Path(__file__).resolve().parents[1] / "knowledge" / "journey.yaml",
+                settings.knowledge_dir)
+    coach = build_coach(settings, embedder=embedder)
+    coach.ingest()
+    session = JourneySession.open(settings, "lead", coach)
+
+    shown = _explain(session, session.journey.steps[5])
+
+    assert "nothing close enough on step 6" in shown and "step: 6" in shown
+    assert "does not cover that question" not in shown

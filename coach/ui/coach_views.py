@@ -67,7 +67,13 @@ def _log_md(progress: machine.Progress, step: Any) -> str:
 
 def _explain(session: JourneySession, step: Any) -> str:
     try:
-        return render.answer_html(_turn(session.explain(step)))
+        answer = session.explain(step)
+        if answer.refused:  # the general refusal would read as if the lead had asked
+            return render.error_html(
+                f"The indexed guidance has nothing close enough on step {step.number} to "
+                "explain it with citations. Documents about this step (front matter "
+                f"'step: {step.number}') appear here once the Library tab has indexed them.")
+        return render.answer_html(_turn(answer))
     except IndexEmptyError:
         return render.error_html("No guidance is indexed yet, so there is no cited "
                                  "explanation: open the Library tab and press Re-index.")
