@@ -12,7 +12,10 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -43,19 +46,31 @@ def score(coach, cases, k: int, mode: str) -> tuple[float, float, list[str]]:
     return sum(hits) / len(hits), sum(rrs) / len(rrs), misses
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def answerable_cases(description: str) -> tuple[Path, Any, list[Any]]:
+    """The ``--suite`` argument (default: the dev suite), its spec and its answerable cases."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--suite", type=Path, default=ROOT / "evals" / "dev" / "suite.yaml")
-    args = parser.parse_args()
-    spec, cases = load_suite(args.suite)
-    answerable = [c for c in cases if c.expect.answerable]
+    path = parser.parse_args().suite
+    spec, cases = load_suite(path)
+    return path, spec, [c for c in cases if c.expect.answerable]
+
+
+@contextmanager
+def indexed_knowledge() -> Iterator[Any]:
+    """A Coach with the shipped knowledge indexed into a temporary home."""
     with tempfile.TemporaryDirectory() as home:
         coach = build_coach(Settings(_env_file=None, home=Path(home),
                                      knowledge_dir=ROOT / "knowledge"))
         coach.ingest()
+        yield coach
+
+
+def main() -> int:
+    suite, spec, answerable = answerable_cases(__doc__.splitlines()[0])
+    with indexed_knowledge() as coach:
         results = {mode: score(coach, answerable, spec.k, mode) for mode in MODES}
     base_hit, base_mrr, _ = results["dense"]
-    print(f"dev suite {args.suite}: {len(answerable)} answerable cases, k={spec.k}")
+    print(f"dev suite {suite}: {len(answerable)} answerable cases, k={spec.k}")
     print(f"{'mode':<9} {'hit@k':>7} {'MRR@k':>7} {'hit/dense':>10} {'MRR/dense':>10}  misses")
     for mode, (hit, mrr, misses) in results.items():
         print(f"{mode:<9} {hit:7.3f} {mrr:7.3f} {hit / base_hit:10.2f} {mrr / base_mrr:10.2f}  "

@@ -19,10 +19,8 @@ Signals, all from the bundled all-MiniLM-L6-v2 and BM25:
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -33,10 +31,9 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_retrieval import answerable_cases, indexed_knowledge  # noqa: E402
+
 from coach.answering.condense import condense  # noqa: E402
-from coach.app import build_coach  # noqa: E402
-from coach.config import Settings  # noqa: E402
-from coach.evals.cases import load_suite  # noqa: E402
 from coach.evals.metrics import relevance  # noqa: E402
 from coach.retrieval.lexical import BM25Index  # noqa: E402
 from coach.retrieval.retriever import lexical_text  # noqa: E402
@@ -77,18 +74,11 @@ def token_vectors(model, texts: list[str]) -> list[np.ndarray]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--suite", type=Path, default=ROOT / "evals" / "dev" / "suite.yaml")
-    args = parser.parse_args()
     from sklearn.linear_model import LogisticRegression
 
-    spec, cases = load_suite(args.suite)
-    cases = [c for c in cases if c.expect.answerable]
+    suite, spec, cases = answerable_cases(__doc__.splitlines()[0])
     queries = [condense(c.question, c.history) for c in cases]
-    with tempfile.TemporaryDirectory() as home:
-        coach = build_coach(Settings(_env_file=None, home=Path(home),
-                                     knowledge_dir=ROOT / "knowledge"))
-        coach.ingest()
+    with indexed_knowledge() as coach:
         rows = list(coach.index.all_chunks())
         ids = [pid for pid, _, _ in rows]
         vectors = {pid: vec for pid, _, _, vec in coach.index.get(ids)}
@@ -145,7 +135,7 @@ def main() -> int:
     rel = np.array([relevance([(m["source"], t) for t, m in zip(texts, metas, strict=True)],
                               [(e.doc, e.quote) for e in c.expect.evidence]) for c in cases])
     k = spec.k
-    print(f"dev suite {args.suite}: {len(cases)} answerable cases, {n} chunks, k={k} "
+    print(f"dev suite {suite}: {len(cases)} answerable cases, {n} chunks, k={k} "
           "(ranking every chunk, no MMR)")
     print(f"{'ranking':<34}{'hit@k':>7}{'MRR@k':>7}")
     for name, matrix in signals.items():
