@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from coach.answering.condense import Turn, condense
 from coach.answering.extractive import ExtractiveAnswerer, SentenceCache
 from coach.answering.gate import GateDecision, decide, unanswered
 from coach.answering.generative import GenerativeAnswerer, merge_rewrite, strip_echoes
+from coach.answering.ranking import load_weights
 from coach.config import Settings
 from coach.errors import BadInputError, IndexEmptyError
 from coach.ingest.pipeline import Ingestor, IngestReport, Progress, scan
@@ -47,12 +49,16 @@ class Coach:
         # the answerer ranks sentences by vectors pooled at ingest (no model run while the
         # user waits); the checker compares a draft's sentences with standalone vectors, the
         # kind its similarity threshold was set on
-        self.answerer = ExtractiveAnswerer(embedder, max_sentences=settings.answer_sentences,
-                                           stored=index.sentence_vectors)
+        weights = load_weights()
+        if settings.answer_sentences is not None:
+            weights = replace(weights, max_sentences=settings.answer_sentences)
+        self.answerer = ExtractiveAnswerer(embedder, weights, stored=index.sentence_vectors)
         self.checker = CitationChecker(SentenceCache(embedder).vectors)
         self.llm = llm  # a LangChain BaseChatModel, or None for the extractive answerer
         self.generative = GenerativeAnswerer(llm) if llm is not None else None
         self.reranker = reranker  # a CrossEncoderReranker, or None
+        self._journey_chat: Any = None  # coach.coaching.chat.JourneyChat, built when first used
+        self._journey_lock = threading.Lock()
 
     # -- ingest ----------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path] | None = None, *, rebuild: bool = False,
@@ -85,17 +91,20 @@ class Coach:
         return question
 
     def ask(self, question: str, history: Sequence[Turn] | None = None, *,
-            step: int | None = None) -> Answer:
+            step: int | None = None, user: str | None = None, journey: bool = True) -> Answer:
         """Answer a question with checked citations, or refuse when the guidance does not
-        cover it (or it asks for clinical advice)."""
+        cover it (or it asks for clinical advice). Journey requests ("what next?", "coach me
+        through step 2") get journey replies for ``user`` (default ``local``) unless
+        ``journey=False``; see coach/coaching/chat.py."""
         answer = None
-        for item in self.stream(question, history, step=step):
+        for item in self.stream(question, history, step=step, user=user, journey=journey):
             answer = item
         assert isinstance(answer, Answer)
         return answer
 
     def stream(self, question: str, history: Sequence[Turn] | None = None, *,
-               step: int | None = None) -> Iterator[str | Answer]:
+               step: int | None = None, user: str | None = None,
+               journey: bool = True) -> Iterator[str | Answer]:
         """Yield the answer text as it grows (cumulative strings), then the final Answer.
 
         Personal data is redacted from the question (and history) first; the relevance and
@@ -104,6 +113,12 @@ class Coach:
         The last item is always the verified ``Answer`` (whose text may differ from the
         streamed draft: unsupported citations are removed or moved).
         """
+        # -- journey chat (coach/coaching/chat.py): None for an ordinary question --
+        reply = self.journey_reply(question, history, user) if journey and step is None \
+            else None
+        if reply is not None:
+            yield reply
+            return
         turn = self.prepare(question, history, step)
         if turn.refused:
             yield self._refusal(turn)
@@ -130,6 +145,18 @@ class Coach:
             yield self._refusal(turn)
             return
         yield self._verified(turn, text, sources)
+
+    def journey_reply(self, question: str, history: Sequence[Turn] | None = None,
+                      user: str | None = None) -> Answer | None:
+        """A journey reply from coaching mode, or None (an ordinary question, or no
+        journey.yaml in the knowledge folder, or COACH_CHAT_JOURNEY off)."""
+        from coach.coaching.chat import JourneyChat
+
+        with self._journey_lock:
+            if self._journey_chat is None:
+                self._journey_chat = JourneyChat.maybe(self) or False
+        chat = self._journey_chat
+        return chat.reply(question, history or (), user) if chat else None
 
     # -- the steps of a turn ---------------------------------------------------------------
     def prepare(self, question: str, history: Sequence[Turn] | None = None,

@@ -16,8 +16,7 @@ import textwrap
 from pathlib import Path
 
 from coach.errors import CoachError
-
-EXAMPLE_QUESTION = "What are the six steps of the improvement journey?"
+from coach.types import Answer
 
 # modules that add their own sub-commands: each has register(subparsers) -> {name: handler}
 COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.ui.cli", "coach.evals.cli")
@@ -51,7 +50,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict]:
     return parser, handlers
 
 
-def _render_answer(answer) -> str:  # type: ignore[no-untyped-def]
+def _render_answer(answer: Answer) -> str:
     out = ([f"Note: {answer.notice}", ""] if answer.notice else []) + [answer.text, ""]
     if answer.unsupported:
         out.append("Not supported by the sources (check before relying on these):")
@@ -66,6 +65,9 @@ def _render_answer(answer) -> str:  # type: ignore[no-untyped-def]
                        + f"  ({c.source}, relevance {c.score:.2f})")
             out.append(textwrap.indent(textwrap.fill(c.text[:400] + ("…" if len(c.text) > 400
                                                                        else ""), 96), "      "))
+            if c.coverage:
+                out.append(textwrap.indent(textwrap.fill(f"Coverage: {c.coverage}", 96),
+                                           "      "))
     return "\n".join(out).rstrip()
 
 

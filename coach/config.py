@@ -81,8 +81,11 @@ class Settings(BaseSettings):
             "share of the question's words found in the top passages is below this."
         ),
     )
-    answer_sentences: int = Field(
-        4, ge=1, le=12, description="Most sentences the extractive answerer puts in a reply."
+    answer_sentences: int | None = Field(
+        None, ge=1, le=12,
+        description=("Most sentences the extractive answerer puts in a reply (a list "
+                     "question's list may add more). Unset: the cap learnt with its sentence "
+                     "scorer (coach/answering/sentence_weights.json)."),
     )
     max_question_chars: int = Field(
         2000, ge=10, description="Longest question accepted, in characters."
@@ -145,6 +148,21 @@ class Settings(BaseSettings):
     )
     rerank_candidates: int = Field(
         20, ge=1, le=200, description="Passages retrieved for the cross-encoder to re-rank."
+    )
+    chat_journey: bool = Field(
+        True,
+        description=(
+            "Journey-aware chat: requests such as 'what next?' or 'coach me through step 2' get "
+            "replies from journey.yaml and the user's saved progress, and a guided step "
+            "dialogue. Off: every message is answered as an ordinary question."
+        ),
+    )
+    intent_threshold: float = Field(
+        0.6, ge=0, le=1,
+        description=(
+            "Similarity to the nearest journey-request exemplar (prompts/intents.yaml) below "
+            "which a chat message is answered as an ordinary question."
+        ),
     )
     log_level: str = Field("WARNING", description="Python logging level for the package.")
     host: str = Field(

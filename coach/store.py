@@ -45,6 +45,7 @@ def chunk_metadata(chunk: Chunk, file_hash: str, file_chunks: int) -> dict[str, 
         "url": meta.get("url") or "",
         "section": meta.get("section") or "",
         "authors": meta.get("authors") or "",
+        "coverage": meta.get("coverage") or "",
     }
 
 
@@ -69,6 +70,7 @@ def passage_from(pid: str, text: str, meta: dict[str, Any], score: float,
         section=str(meta.get("section", "")),
         score=float(score),
         dense_score=dense,
+        coverage=str(meta.get("coverage") or ""),
     )
 
 

@@ -56,6 +56,18 @@ class Passage:
     section: str
     score: float
     dense_score: float | None = None
+    # the document's caveat on what it covers (front matter ``coverage:``), shown beside a
+    # citation of it; never quoted as content
+    coverage: str = ""
+
+    def citation(self, number: int) -> Citation:
+        """This passage as citation ``number`` (the one place a Citation is built)."""
+        return Citation(
+            number=number, source=self.source, title=self.title,
+            section=self.section or self.heading, page=self.page, text=self.text,
+            score=round(self.score, 4), kind=self.kind, publisher=self.publisher,
+            year=self.year, url=self.url, heading=self.heading, coverage=self.coverage,
+        )
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,7 @@ class Citation:
     year: int | None = None
     url: str | None = None
     heading: str = ""
+    coverage: str = ""  # the cited document's caveat on what it covers (see Passage)
 
 
 @dataclass(frozen=True)

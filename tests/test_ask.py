@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from coach import prompts
 from coach.errors import BadInputError, IndexEmptyError
 from coach.types import Answer
 
@@ -89,7 +90,13 @@ def coach(make_coach, write_md):
 def answer_groups(answer: Answer) -> list[tuple[str, list[tuple[str, int]]]]:
     """Split an answer into (bold group heading, [(sentence, citation number)]) blocks."""
     groups = []
-    for block in answer.text.split("\n\n"):
+    more = prompts.read_yaml("answer-labels.yaml")["more"]
+    blocks = answer.text.split("\n\n")
+    # the lead (the sentence that answers most directly) may be followed by more context
+    assert blocks.count(more) <= 1 and blocks[0] != more
+    for block in blocks:
+        if block == more:
+            continue
         head, _, body = block.partition("\n")
         if not head.startswith("**"):  # a paragraph after a list, in the same group
             assert groups, block

@@ -59,15 +59,6 @@ class _Sentence:
     unsupported: bool = False
 
 
-def citation_for(number: int, passage: Passage) -> Citation:
-    return Citation(
-        number=number, source=passage.source, title=passage.title,
-        section=passage.section or passage.heading, page=passage.page, text=passage.text,
-        score=round(passage.score, 4), kind=passage.kind, publisher=passage.publisher,
-        year=passage.year, url=passage.url, heading=passage.heading,
-    )
-
-
 def sources_from_citations(citations: Sequence[Citation], passages: Sequence[Passage]
                            ) -> dict[int, int]:
     """Marker number -> passage index, for an answerer that numbered its own citations."""
@@ -201,7 +192,7 @@ class CitationChecker:
                 if sent.unsupported:
                     unsupported.append(sent.body)
             out.append(" ".join(parts))
-        citations = tuple(citation_for(n, passages[i]) for i, n in numbers.items())
+        citations = tuple(passages[i].citation(n) for i, n in numbers.items())
         return Verification(
             text="\n".join(out).strip(), citations=citations, unsupported=tuple(unsupported),
             removed_markers=tuple(removed), recited=recited,

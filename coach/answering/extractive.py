@@ -13,12 +13,14 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from coach import prompts
+from coach.answering.ranking import CHEAP_FEATURES, Weights, cheap_features, load_weights
+from coach.answering.shape import Shape, question_shape
 from coach.text import content_words, figures, sentence_groups, sentence_key, sentences
 from coach.types import Citation, Passage
 
@@ -39,6 +41,7 @@ class Candidate:
     lexical: float
     score: float = 0.0
     items: tuple[str, ...] = ()  # the list this sentence introduces, quoted with it
+    feats: dict[str, float] = field(default_factory=dict)  # see ranking.FEATURES
 
     @property
     def chars(self) -> int:
@@ -93,11 +96,15 @@ def _flat(passage: Passage) -> Iterator[tuple[str, tuple[str, ...]]]:
 
 
 def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
+    """Every quotable sentence of the passages, with the features known without its vector."""
     # numbers the question names ("a score of 2.5") count as words a sentence should share
     qwords = content_words(question) | {f"#{n}" for n in figures(question)}
+    plain = content_words(question)
+    shape = question_shape(question)
     asks_for_questions = "question" in question.lower()
     out: list[Candidate] = []
     for pi, passage in enumerate(passages):
+        heading = f"{passage.title} {passage.heading}"
         for si, (sent, items) in enumerate(_flat(passage)):
             clean = sentence_key(sent)
             quoted = " ".join((clean, *items))  # a list is quoted with its lead-in
@@ -111,7 +118,10 @@ def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
             # a number the question names ("a score of 2.5") is the strongest clue of all
             bonus = 2 * sum(w.startswith("#") for w in shared)
             lexical = min(1.0, (len(shared) + bonus) / len(qwords)) if qwords else 0.0
-            out.append(Candidate(clean, pi, si, lexical, items=items))
+            feats = cheap_features(plain, shape, sentence=clean, items=items, lexical=lexical,
+                                   position=si, passage_rank=pi,
+                                   passage_sim=passage.dense_score or 0.0, heading=heading)
+            out.append(Candidate(clean, pi, si, lexical, items=items, feats=feats))
     return out
 
 
@@ -125,47 +135,36 @@ def _similar(a: str, b: str) -> float:
 
 
 class ExtractiveAnswerer:
+    """Quote the best-scoring sentences (see ranking.py for the learnt scorer)."""
+
     name = "extractive"
 
-    def __init__(self, embedder: Any, max_sentences: int = 4, max_chars: int = 900,
-                 prefilter: int = 8,
+    def __init__(self, embedder: Any, weights: Weights | None = None,
                  stored: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None):
         self.cache = SentenceCache(embedder, stored=stored)
-        self.max_sentences = max_sentences
-        self.max_chars = max_chars
-        self.prefilter = prefilter
+        self.weights = weights or load_weights()
 
-    def select(self, question: str, qvec: np.ndarray, passages: Sequence[Passage]
+    def scored(self, question: str, qvec: np.ndarray, passages: Sequence[Passage]
                ) -> list[Candidate]:
+        """Candidates with their full score, best first (only the best few are embedded)."""
+        w = self.weights
         pool = candidates(question, passages)
         if not pool:
             return []
-        # Cheap first cut: shared words and passage relevance; only the best are embedded.
-        pool.sort(key=lambda c: -(c.lexical + 0.5 * (passages[c.passage].dense_score or 0)
-                                  - 0.02 * c.position))
-        pool = pool[: self.prefilter]
+        pool.sort(key=lambda c: -w.score(c.feats, CHEAP_FEATURES))
+        pool = pool[: w.prefilter]
         sims = self.cache.vectors([c.text for c in pool]) @ qvec
-        scored = []
+        out = []
         for cand, sim in zip(pool, sims, strict=True):
-            psim = passages[cand.passage].dense_score or 0.0
-            score = 0.55 * float(sim) + 0.3 * cand.lexical + 0.15 * psim
-            scored.append(replace(cand, score=score))
-        scored.sort(key=lambda c: -c.score)
-        best = scored[0].score
-        chosen: list[Candidate] = []
-        chars = 0
-        for cand in scored:
-            if len(chosen) >= self.max_sentences or chars > self.max_chars:
-                break
-            if cand.score < 0.62 * best:
-                break
-            if any(_similar(cand.text, c.text) > 0.6 for c in chosen):
-                continue
-            chosen.append(cand)
-            chars += cand.chars
-        # an item quoted in a chosen sentence's list is not repeated on its own
-        listed = {_bare(i) for c in chosen for i in c.items}
-        return [c for c in chosen if c.items or _bare(c.text) not in listed]
+            feats = {**cand.feats, "sim": float(sim)}
+            out.append(replace(cand, feats=feats, score=w.score(feats)))
+        out.sort(key=lambda c: -c.score)
+        return out
+
+    def select(self, question: str, qvec: np.ndarray, passages: Sequence[Passage]
+               ) -> list[Candidate]:
+        return choose(self.scored(question, qvec, passages), self.weights,
+                      question_shape(question))
 
     def answer(self, question: str, qvec: np.ndarray, passages: Sequence[Passage]
                ) -> tuple[str, list[Citation]]:
@@ -175,6 +174,27 @@ class ExtractiveAnswerer:
         return compose(chosen, passages)
 
 
+def choose(scored: Sequence[Candidate], w: Weights, shape: Shape) -> list[Candidate]:
+    """The best candidate, then others within ``w.margin`` of it, up to the caps; a list
+    question may take more sentences so that its list is whole. Near-duplicates and items
+    already quoted in a chosen list are left out."""
+    if not scored:
+        return []
+    best = scored[0].score
+    cap = w.list_max_sentences if shape.kind == "list" else w.max_sentences
+    chosen: list[Candidate] = []
+    chars = 0
+    for cand in scored:
+        if len(chosen) >= cap or chars > w.max_chars or cand.score < best - w.margin:
+            break
+        if any(_similar(cand.text, c.text) > 0.6 for c in chosen):
+            continue
+        chosen.append(cand)
+        chars += cand.chars
+    listed = {_bare(i) for c in chosen for i in c.items}
+    return [c for c in chosen if c.items or _bare(c.text) not in listed]
+
+
 def _heading(p: Passage, labels: dict[str, str]) -> str:
     template = labels.get(p.kind, labels["default"])
     return prompts.render(template, title=p.title, publisher=p.publisher, year=p.year)
@@ -182,35 +202,41 @@ def _heading(p: Passage, labels: dict[str, str]) -> str:
 
 def compose(chosen: Sequence[Candidate], passages: Sequence[Passage]
             ) -> tuple[str, list[Citation]]:
-    """Order sentences by passage (best first) then position; group by source kind; cite."""
-    passage_rank: dict[int, float] = {}
-    for c in chosen:
-        passage_rank[c.passage] = max(passage_rank.get(c.passage, -1.0), c.score)
-    ordered = sorted(chosen, key=lambda c: (-passage_rank[c.passage], c.passage, c.position))
+    """The best sentence first, under the label of its kind of source; the rest follow under
+    "More from the guidance", ordered by passage (best first) then position and grouped by
+    kind of source. Every sentence is cited."""
+    if not chosen:
+        return "", []
     labels = prompts.read_yaml("answer-labels.yaml")
     numbers: dict[int, int] = {}
-    groups: dict[str, str] = {}
-    for c in ordered:
-        n = numbers.setdefault(c.passage, len(numbers) + 1)
-        text = c.text.rstrip(";:,")
-        if c.items and c.text.endswith(":"):
-            text += ":"
-        elif text[-1] not in ".!?":
-            text += "."
-        piece = f"{text} [{n}]" + "".join(f"\n- {item} [{n}]" for item in c.items)
-        head = _heading(passages[c.passage], labels)
-        before = groups.get(head)
-        # a list ends its paragraph: what follows starts a new one
-        joiner = "" if before is None else "\n\n" if before.rsplit("\n", 1)[-1].startswith(
-            "- ") else " "
-        groups[head] = (before or "") + joiner + piece
-    blocks = [head + "\n" + body for head, body in groups.items()]
-    citations = [
-        Citation(number=n, source=passages[i].source, title=passages[i].title,
-                 section=passages[i].section or passages[i].heading, page=passages[i].page,
-                 text=passages[i].text, score=round(passages[i].score, 4), kind=passages[i].kind,
-                 publisher=passages[i].publisher, year=passages[i].year, url=passages[i].url,
-                 heading=passages[i].heading)
-        for i, n in sorted(numbers.items(), key=lambda x: x[1])
-    ]
+    lead, rest = chosen[0], chosen[1:]
+    blocks = [_heading(passages[lead.passage], labels) + "\n" + _piece(lead, numbers)]
+    if rest:
+        passage_rank: dict[int, float] = {}
+        for c in rest:
+            passage_rank[c.passage] = max(passage_rank.get(c.passage, -1e9), c.score)
+        ordered = sorted(rest, key=lambda c: (-passage_rank[c.passage], c.passage, c.position))
+        groups: dict[str, str] = {}
+        for c in ordered:
+            piece = _piece(c, numbers)
+            head = _heading(passages[c.passage], labels)
+            before = groups.get(head)
+            # a list ends its paragraph: what follows starts a new one
+            joiner = "" if before is None else "\n\n" if before.rsplit("\n", 1)[-1].startswith(
+                "- ") else " "
+            groups[head] = (before or "") + joiner + piece
+        blocks.append(labels["more"])
+        blocks.extend(head + "\n" + body for head, body in groups.items())
+    citations = [passages[i].citation(n) for i, n in sorted(numbers.items(), key=lambda x: x[1])]
     return "\n\n".join(blocks), citations
+
+
+def _piece(c: Candidate, numbers: dict[int, int]) -> str:
+    """One sentence (and the list it introduces) with its citation marker."""
+    n = numbers.setdefault(c.passage, len(numbers) + 1)
+    text = c.text.rstrip(";:,")
+    if c.items and c.text.endswith(":"):
+        text += ":"
+    elif text[-1] not in ".!?":
+        text += "."
+    return f"{text} [{n}]" + "".join(f"\n- {item} [{n}]" for item in c.items)

@@ -152,15 +152,6 @@ def change(before: Result, after: Result) -> dict[str, float]:
 
 
 # -- citations -----------------------------------------------------------------------------
-def _citation(number: int, passage: Any) -> Citation:
-    return Citation(
-        number=number, source=passage.source, title=passage.title, section=passage.section,
-        page=passage.page, text=passage.text, score=round(float(passage.score), 3),
-        kind=passage.kind, publisher=passage.publisher, year=passage.year, url=passage.url,
-        heading=passage.heading,
-    )
-
-
 def cite(coach: Any, result: Result) -> Result:
     """Attach passages from the knowledge base to each recommendation.
 
@@ -177,6 +168,6 @@ def cite(coach: Any, result: Result) -> Result:
         cites = []
         for passage in chosen:
             number += 1
-            cites.append(_citation(number, passage))
+            cites.append(passage.citation(number))
         recs.append(replace(rec, citations=tuple(cites)))
     return replace(result, recommendations=tuple(recs))

@@ -17,7 +17,6 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from coach.types import Chunk, SourceDoc
 
 HEADING = re.compile(r"^(#{1,4})[ \t]+(.+?)[ \t]*#*[ \t]*$")
-PROVENANCE_KEYS = ("title", "publisher", "year", "url", "section", "step", "kind", "authors")
 
 
 def normalise_meta(doc: SourceDoc) -> dict[str, Any]:
@@ -36,6 +35,7 @@ def normalise_meta(doc: SourceDoc) -> dict[str, Any]:
     if isinstance(authors, list):
         authors = ", ".join(str(a) for a in authors)
     out["authors"] = str(authors or "").strip()
+    out["coverage"] = " ".join(str(meta.get("coverage") or "").split())
     return out
 
 

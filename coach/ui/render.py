@@ -184,9 +184,12 @@ def source_card(c: dict[str, Any], claims: Sequence[str]) -> str:
     link = (f' · <a href="{html.escape(url)}" target="_blank" rel="noopener">public source</a>'
             if url.startswith(("https://", "http://")) else "")
     file = html.escape(str(c.get("source") or ""))
+    coverage = str(c.get("coverage") or "")
+    caveat = (f'<div class="coverage" role="note"><strong>Coverage:</strong> '
+              f"{escape_text(coverage, markdown=False)}</div>" if coverage else "")
     return (
         f'<details class="source-card"><summary>{summary}</summary>'
-        f'<div class="passage">{highlight(str(c.get("text") or ""), claims)}</div>'
+        f'<div class="passage">{highlight(str(c.get("text") or ""), claims)}</div>{caveat}'
         f'<div class="origin">{origin}{link} · <code>{file}</code></div></details>'
     )
 
