@@ -7,6 +7,8 @@ Fixtures
     embedder        the real bundled embedder, shared by the whole session
     make_settings   factory: Settings rooted in tmp_path (home/ and kb/), keyword overrides
     make_coach      factory: a Coach built from those settings with the shared embedder
+    shipped_coach   a Coach over the shipped knowledge/ folder, indexed once per session
+                    (read-only: tests that ingest or save progress build their own)
     write_md        helper: write a small Markdown document with YAML front matter
     write_pdf       helper: write a real PDF (fpdf2) with one string per page
 """
@@ -83,6 +85,18 @@ def make_coach(make_settings: Callable[..., Settings],
         return build_coach(settings, embedder=embedder)
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def shipped_coach(embedder: SentenceTransformerEmbeddings,
+                  tmp_path_factory: pytest.TempPathFactory) -> Coach:
+    """The shipped knowledge indexed once into a session temp home, for read-only questions."""
+    home = tmp_path_factory.mktemp("shipped-home")
+    coach = build_coach(Settings(_env_file=None, home=home,  # type: ignore[call-arg]
+                                 knowledge_dir=Path(__file__).resolve().parents[1] / "knowledge"),
+                        embedder=embedder)
+    coach.ingest()
+    return coach
 
 
 # -- documents -----------------------------------------------------------------------------

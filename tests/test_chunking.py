@@ -190,3 +190,20 @@ def test_same_text_on_two_pages_is_two_chunks():
 
     assert [c.page for c in chunks] == [1, 2]
     assert chunks[0].id != chunks[1].id
+
+
+def test_later_chunks_of_a_section_repeat_its_opening_sentence():
+    items = "\n".join(f"- Trigger number {i} can start a programme by doing something specific "
+                      f"to the organisation and its staff, as described in detail here." for i in
+                      range(12))
+    body = ("# Doc\n\n## What can trigger a programme?\n\nFive triggers can start a programme: "
+            "a, b, c, d and e. More detail follows.\n\n" + items + "\n\n## Glossary\n\n" + items)
+    chunks = chunk_document(SourceDoc("d.md", body, META), size=500, overlap=0)
+    trig = [c for c in chunks if "What can trigger" in c.heading]
+    assert len(trig) >= 3
+    lead = "Five triggers can start a programme: a, b, c, d and e."
+    assert all(c.text.startswith(lead) and len(c.text) <= 500 for c in trig)
+    assert sum(c.text.count(lead) for c in trig) == len(trig)  # once per chunk, no more
+    # a section that opens with a list has no lead sentence to carry
+    gloss = [c for c in chunks if c.heading.endswith("Glossary")]
+    assert len(gloss) >= 2 and all(c.text.startswith("- Trigger") for c in gloss)

@@ -10,8 +10,6 @@ import pytest
 
 from coach.answering.citations import CitationChecker, is_factual
 from coach.answering.extractive import SentenceCache
-from coach.app import build_coach
-from coach.config import Settings
 from coach.types import Passage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,12 +150,8 @@ def test_a_verbatim_quote_passes_without_the_embedder():
 
 # -- the extractive answerer on the real knowledge base ------------------------------------
 @pytest.fixture(scope="module")
-def knowledge_coach(embedder, tmp_path_factory):
-    home = tmp_path_factory.mktemp("citations-kb")
-    coach = build_coach(Settings(_env_file=None, home=home, knowledge_dir=ROOT / "knowledge"),
-                        embedder=embedder)
-    coach.ingest()
-    return coach
+def knowledge_coach(shipped_coach):
+    return shipped_coach
 
 
 @pytest.mark.parametrize("question", [

@@ -9,6 +9,7 @@ printed so they can be reported.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,38 @@ def test_dev_suite_through_the_plugin(pytester, make_coach, tmp_path, monkeypatc
     assert clinical and not answered, f"clinical questions answered: {answered}"
     wrongly_refused = [c["id"] for c in run["cases"] if c["answerable"] and c["refused"]]
     assert len(wrongly_refused) <= 0.1 * run["counts"]["answerable"], wrongly_refused
+    answered = [c for c in run["cases"] if not c["refused"]]
+    about = [(c["id"], s) for c in answered for s in c["answer"].splitlines()
+             if ABOUT_THE_GUIDANCE.search(s)]
+    assert not about, f"reply sentences about the knowledge base, not its subject: {about[:3]}"
+    mislabelled = [(c["id"], s) for c in answered for s in report_says(c["answer"])
+                   if NOT_THE_REPORT.search(s)]
+    assert not mislabelled, f"coaching guidance under 'The report says': {mislabelled[:3]}"
+
+
+# a sentence about our documents rather than their subject
+ABOUT_THE_GUIDANCE = re.compile(
+    r"\b(?:our sources|this knowledge base|(?:this|the) digest|not covered by|known only from"
+    r"|the detail our sources|this (?:primer|note|guide) (?:explains|covers|is))\b", re.I)
+# a sentence that is our coaching guidance or from another source, not the report
+NOT_THE_REPORT = re.compile(r"\bcoaching guidance\b|\bunconfirmed\b|\bnot from the report\b"
+                            r"|\bImprovement Coach\b", re.I)
+
+
+def report_says(answer: str) -> list[str]:
+    """The lines of a reply that sit under a "The report says" heading."""
+    out, under = [], False
+    for line in answer.splitlines():
+        if line.startswith("**"):
+            under = line.startswith("**The report says**")
+        elif under and line.strip():
+            out.append(line)
+    return out
+
+
+def test_report_says_finds_the_lines_under_the_report_heading():
+    reply = ("**The report says** (x):\nA. [1]\n- b [1]\n\n**More from the guidance**:\n\n"
+             "**Coaching guidance** (y):\nC. [2]")
+    assert report_says(reply) == ["A. [1]", "- b [1]"]
+    assert NOT_THE_REPORT.search("Coaching guidance: check permission too. [1]")
+    assert ABOUT_THE_GUIDANCE.search("Our sources know the definition in detail. [1]")

@@ -84,6 +84,25 @@ def sections(text: str, title: str) -> list[tuple[str, str]]:
     return out
 
 
+LEAD_MAX_CHARS = 400
+
+
+def section_lead(body: str) -> str:
+    """The sentence a section opens with, when it opens with a paragraph (not a list or a
+    table) and that sentence is short: our documents state a section's answer first, so a
+    section split into several chunks repeats it at the top of each later one. A section of
+    one paragraph has no lead: its first sentence is just the start of it."""
+    first, _, rest = body.strip().partition("\n\n")
+    if not first or not rest.strip() or _NOT_PROSE.match(first):
+        return ""
+    sentence = _SENTENCE_END.split(" ".join(first.split()), maxsplit=1)[0]
+    return sentence if len(sentence) <= LEAD_MAX_CHARS else ""
+
+
+_NOT_PROSE = re.compile(r"^(?:[-*+]\s|\d+[.)]\s|[|#>])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*])")
+
+
 def make_splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:
     return RecursiveCharacterTextSplitter(
         chunk_size=size,
@@ -109,10 +128,16 @@ def chunk_document(doc: SourceDoc, size: int = 1200, overlap: int = 150) -> list
     chunks: list[Chunk] = []
     seen: set[str] = set()
     for page, heading, body in parts:
-        for piece in splitter.split_text(body):
+        lead = section_lead(body) if page is None else ""
+        # room for the lead, so that every chunk stays within ``size``
+        split = make_splitter(size - len(lead) - 2, min(overlap, (size - len(lead)) // 4)
+                              ) if lead and len(body) > size else splitter
+        for piece in split.split_text(body):
             text = piece.strip()
             if not text:
                 continue
+            if lead and lead not in text:  # a later chunk of the section keeps its topic
+                text = f"{lead}\n\n{text}"
             cid = chunk_id(doc.source, heading, page, text)
             if cid in seen:
                 continue
