@@ -1,0 +1,235 @@
+"""One chat turn of journey coaching: which machine function runs and what the reply says.
+
+``journey_turn`` answers a recognised journey request; ``dialogue_turn`` handles a message
+that follows a guided-dialogue question. Changes to the journey go through ``JourneySession``
+(the state machine and progress store the Coach tab uses); the dialogue's own position goes
+through ``coach.coaching.dialogue``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from coach.coaching import dialogue as dlg
+from coach.coaching import intents, machine, replies
+from coach.coaching.journey import Step
+from coach.coaching.session import JourneySession
+from coach.types import Answer
+
+DUE_DAYS = 28  # an accepted suggestion is due four weeks ahead unless the lead says otherwise
+DEFAULT_OWNER = "Improvement lead"
+_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+_OWNER = re.compile(r"\b(?:for|owner:?|owned by)\s+([^,.;]+?)(?=\s+by\b|\s+due\b|[,.;]|$)")
+
+
+# -- journey requests ----------------------------------------------------------------------
+def journey_turn(chat: Any, session: JourneySession, intent: intents.Intent) -> Answer:
+    handler = {"overview": _overview, "next": _next, "start": _start, "in_place": _start,
+               "step_help": _step_help, "guide": _guide}[intent.label]
+    return handler(chat, session, intent)
+
+
+def _overview(chat: Any, session: JourneySession, intent: intents.Intent) -> Answer:
+    out = chat.new_reply()
+    guides = {s.id: chat.guide_passage(s) for s in chat.journey.steps}
+    replies.overview(out, chat.journey, session.progress(), guides, chat.report_passage())
+    return out.answer("journey:overview")
+
+
+def _claims(chat: Any, session: JourneySession, intent: intents.Intent
+            ) -> tuple[machine.Progress, str]:
+    """Record what the lead says is done or in place; the sentence reflecting it back."""
+    if not intent.in_place:
+        return session.progress(), ""
+    progress = session.apply(machine.mark_in_place, list(intent.in_place))
+    said = replies.done_list(chat.journey, intent.in_place)
+    return progress, (f"So {said} {'is' if len(intent.in_place) == 1 else 'are'} already in "
+                      "hand: I have recorded that in your journey (reopen it in the Coach tab "
+                      "if that is not right).")
+
+
+def _next(chat: Any, session: JourneySession, intent: intents.Intent) -> Answer:
+    progress, reflected = _claims(chat, session, intent)
+    if intent.in_place:
+        step = session.current_step(progress)
+    else:
+        step = machine.suggested_step(chat.journey, progress)
+    out = chat.new_reply()
+    out.add(reflected or replies.progress_summary(chat.journey, progress), "",
+            f"Your next step is **Step {step.number}: {step.title}**.", "")
+    replies.step_card(out, chat.journey, progress, step, chat.guide_passage(step),
+                      chat.first_actions(step))
+    if progress.stage == machine.Stage.NEW:
+        out.add("", replies.where_question(chat.journey, progress, step))
+    return out.answer("journey:next")
+
+
+def _start(chat: Any, session: JourneySession, intent: intents.Intent) -> Answer:
+    progress, reflected = _claims(chat, session, intent)
+    out = chat.new_reply()
+    if reflected:
+        step = session.current_step(progress)
+        out.add(reflected, "", f"That takes you on to **Step {step.number}: {step.title}**.", "")
+    elif progress.stage == machine.Stage.NEW:
+        step = machine.suggested_step(chat.journey, progress)
+        out.add(f"Welcome. Most leads start with **Step {step.number}: {step.title}**, unless "
+                "some of the journey is already in place.", "")
+    else:
+        progress = session.apply(machine.start)
+        step = session.current_step(progress)
+        out.add("Welcome back: " + replies.progress_summary(chat.journey, progress), "")
+    replies.step_card(out, chat.journey, progress, step, chat.guide_passage(step),
+                      chat.first_actions(step))
+    if reflected or progress.stage == machine.Stage.NEW or intent.label == "in_place":
+        out.add("", replies.where_question(chat.journey, progress, step))
+    return out.answer(f"journey:{intent.label}")
+
+
+def _step_help(chat: Any, session: JourneySession, intent: intents.Intent) -> Answer:
+    progress, reflected = _claims(chat, session, intent)
+    step = chat.step_for(session, intent)
+    out = chat.new_reply()
+    if reflected:
+        out.add(reflected, "")
+    replies.step_card(out, chat.journey, progress, step, chat.guide_passage(step),
+                      chat.first_actions(step))
+    explained = chat.guidance(f"What is {step.title.lower()} for, and how does a team do it "
+                              "well?", step)
+    if explained is not None:
+        out.add("")
+        out.fold(explained)
+    return out.answer("journey:step_help")
+
+
+def _guide(chat: Any, session: JourneySession, intent: intents.Intent) -> Answer:
+    step = chat.step_for(session, intent)
+    session.work(machine.goto, step.id)
+    before = chat.dialogues.load(session.user)
+    resumed = before.step == step.id and before.state == dlg.DialogueState.PAUSED
+    dialogue = dlg.open_step(before, step.id, len(step.questions))
+    out = chat.new_reply()
+    verb = "Picking up" if resumed else "Let's work through"
+    out.add(f"{verb} **Step {step.number}: {step.title}** (step guide "
+            f"{out.cite(chat.guide_passage(step))}).".replace(" ()", ""),
+            f"I will ask the step's {len(step.questions)} reflective questions (coaching "
+            "guidance) one at a time. Each answer is saved as a note on the step, so it shows "
+            "in the Coach tab and your action plan. Say “skip”, “back” or “stop” at any time.",
+            "", replies.question_line(step, dialogue.index))
+    return chat.save(session, dialogue, out.answer("journey:guide"))
+
+
+# -- the guided dialogue -------------------------------------------------------------------
+def dialogue_turn(chat: Any, session: JourneySession, dialogue: dlg.Dialogue, text: str,
+                  history: Sequence[tuple[str, str]]) -> Answer | None:
+    """One message inside a guided dialogue; None hands it back to ordinary handling."""
+    step = chat.journey.step(dialogue.step)
+    move = intents.command(text, chat.recogniser.commands)
+    if move == "accept" and dialogue.offer is not None:
+        return _accept(chat, session, dialogue, step, text)
+    if move is not None:
+        return _steer(chat, session, dialogue, step, move)
+    if text.rstrip().endswith("?") or dialogue.state != dlg.DialogueState.ASKING:
+        return _aside(chat, session, dialogue, step, text, history)
+    return _answered(chat, session, dialogue, step, text)
+
+
+def _ask_or_finish(out: replies.Cited, step: Step, dialogue: dlg.Dialogue) -> None:
+    if dialogue.state == dlg.DialogueState.ASKING:
+        out.add("", replies.question_line(step, dialogue.index))
+    elif dialogue.offer is None:
+        out.add("", f"That was the last of Step {step.number}'s questions. Your answers are "
+                "saved as notes on the step (Coach tab, `coach journey status`, the action "
+                "plan). Tick its checklist in the Coach tab, or say “what next?”.")
+
+
+def _answered(chat: Any, session: JourneySession, dialogue: dlg.Dialogue, step: Step,
+              text: str) -> Answer:
+    question = step.questions[dialogue.index]
+    note = f"{question} — {text}"
+    session.work(machine.add_note, note if len(note) <= machine.MAX_TEXT else text,
+                 step=step.id)
+    out = chat.new_reply()
+    out.add(f"Noted, and saved to Step {step.number}: “{replies.describe(text)}”")
+    guidance = chat.guidance(f"{question} {text}", step)
+    offer = None
+    if guidance is not None:
+        out.add("", "What the guidance offers here:", "")
+        out.fold(guidance)
+    taken = {a.what for a in session.progress().step(step.id).actions}
+    found = chat.suggest([*(guidance.passages if guidance else ()),
+                          *(p for _, p in chat.first_actions(step))], f"{question} {text}", taken)
+    if found is not None:
+        what, passage = found
+        offer = dlg.Offer(what, passage.source)
+        out.add("", f"**Suggested action:** {what} {out.cite(passage)} — say “yes, add it” "
+                "to put it in your action plan (you can add “for NAME by YYYY-MM-DD”), or "
+                "just answer the next question.")
+    dialogue = dlg.answer(dialogue, offer)
+    _ask_or_finish(out, step, dialogue)
+    return chat.save(session, dialogue, out.answer("journey:dialogue-answer"))
+
+
+def _accept(chat: Any, session: JourneySession, dialogue: dlg.Dialogue, step: Step,
+            text: str) -> Answer:
+    offer = dialogue.offer
+    assert offer is not None
+    due_match, owner_match = _DATE.search(text), _OWNER.search(text.lower())
+    due = due_match.group(1) if due_match else (dt.date.today() + dt.timedelta(days=DUE_DAYS)
+                                                ).isoformat()
+    owner = text[owner_match.start(1):owner_match.end(1)].strip() if owner_match else \
+        (session.user if session.user != "local" else DEFAULT_OWNER)
+    session.work(machine.add_action, offer.what, owner, due, step=step.id)
+    dialogue = dlg.settle_offer(dialogue, accepted=True)
+    out = chat.new_reply()
+    out.add(f"Added to your action plan for Step {step.number}: **{offer.what}** — owner "
+            f"{owner}, due {due} (change either in the Coach tab).")
+    _ask_or_finish(out, step, dialogue)
+    return chat.save(session, dialogue, out.answer("journey:dialogue-accept"))
+
+
+def _steer(chat: Any, session: JourneySession, dialogue: dlg.Dialogue, step: Step,
+           move: str) -> Answer:
+    out = chat.new_reply()
+    if move == "decline" and dialogue.offer is not None:
+        dialogue = dlg.settle_offer(dialogue, accepted=False)
+        out.add("Fine — not added.")
+    elif move == "stop" and dialogue.state == dlg.DialogueState.ASKING:
+        dialogue = dlg.stop(dialogue)
+        out.add(f"Stopped. Your answers so far are saved on Step {step.number}. Say “coach me "
+                f"through step {step.number}” to pick up at question {dialogue.index + 1}.")
+        return chat.save(session, dialogue, out.answer("journey:dialogue-stop"))
+    elif move == "skip" and dialogue.state == dlg.DialogueState.ASKING:
+        dialogue = dlg.skip(dialogue)
+        out.add("Skipped.")
+    elif move == "back" and dialogue.state in (dlg.DialogueState.ASKING,
+                                               dlg.DialogueState.FINISHED):
+        dialogue = dlg.back(dialogue)
+        out.add("Going back one question.")
+    elif move in ("accept", "decline"):
+        out.add("No suggested action is waiting to be added just now.")
+    else:
+        out.add(f"“{move}” does not apply here.")
+    _ask_or_finish(out, step, dialogue)
+    return chat.save(session, dialogue, out.answer(f"journey:dialogue-{move}"))
+
+
+def _aside(chat: Any, session: JourneySession, dialogue: dlg.Dialogue, step: Step,
+           text: str, history: Sequence[tuple[str, str]]) -> Answer | None:
+    """A question in the middle of the dialogue: answer it, then repeat the open question.
+    A journey request (or anything after the last question) leaves the dialogue."""
+    if dialogue.state != dlg.DialogueState.ASKING:
+        return None
+    if chat.recogniser.recognise(text, history).journey:
+        return None
+    answer = chat.coach.ask(text, [], journey=False)
+    out = chat.new_reply()
+    out.fold(answer)
+    out.add("", "Back to the step — " + replies.question_line(step, dialogue.index))
+    reply = out.answer("journey:dialogue-aside")
+    if answer.refused:
+        reply = Answer(reply.text, reply.citations, reply.passages, False, reply.timings_ms,
+                       reply.query, reply.notice)
+    return chat.save(session, dialogue, reply)

@@ -1,0 +1,165 @@
+"""Text of the chat's journey replies, cited like every answer: pure functions.
+
+The journey's own words (step titles, purposes, questions) are labelled as coaching guidance;
+the step names come from the report. Retrieved passages are cited ``[n]`` and numbered in order
+of use, and an ordinary cited answer folded into a reply has its markers renumbered to match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from coach.coaching import machine
+from coach.coaching.journey import Journey, Step
+from coach.coaching.machine import Progress
+from coach.types import Answer, Citation, Passage
+
+GUIDANCE_KINDS = ("coach-guide", "method")
+_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+(.+?)\s*$", re.M)
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+class Cited:
+    """Lines of a reply and the passages they cite, numbered 1, 2, 3... in order of use."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.passages: list[Passage] = []
+
+    def cite(self, passage: Passage | None) -> str:
+        if passage is None:
+            return ""
+        for n, p in enumerate(self.passages, 1):
+            if p.id == passage.id:
+                return f"[{n}]"
+        self.passages.append(passage)
+        return f"[{len(self.passages)}]"
+
+    def add(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def fold(self, answer: Answer) -> None:
+        """Add an ordinary cited answer, its markers renumbered into this reply's numbering."""
+        by_number = {c.number: _passage_for(c, answer.passages) for c in answer.citations}
+
+        def renumber(match: re.Match[str]) -> str:
+            passage = by_number.get(int(match.group(1)))
+            return self.cite(passage) if passage is not None else ""
+
+        self.lines.append(_MARKER.sub(renumber, answer.text))
+
+    def answer(self, query: str, timings: dict[str, float] | None = None,
+               notice: str = "") -> Answer:
+        text = "\n".join(self.lines).strip()
+        text = re.sub(r"\n{3,}", "\n\n", text)
+        return Answer(text=text, citations=tuple(citation(n, p) for n, p in
+                                                 enumerate(self.passages, 1)),
+                      passages=tuple(self.passages), refused=False,
+                      timings_ms=dict(timings or {}), query=query, notice=notice)
+
+
+def _passage_for(c: Citation, passages: Sequence[Passage]) -> Passage | None:
+    for p in passages:
+        if p.source == c.source and p.text == c.text:
+            return p
+    return None
+
+
+def citation(number: int, p: Passage) -> Citation:
+    return Citation(number=number, source=p.source, title=p.title,
+                    section=p.section or p.heading, page=p.page, text=p.text,
+                    score=round(float(p.score), 4), kind=p.kind, publisher=p.publisher,
+                    year=p.year, url=p.url, heading=p.heading)
+
+
+# -- actions in the guidance ---------------------------------------------------------------
+def actions_in(passages: Sequence[Passage], verbs: Sequence[str]
+               ) -> list[tuple[str, Passage]]:
+    """List items of coaching guidance that start with an imperative verb, in passage order."""
+    verbs_set = {v.lower() for v in verbs}
+    out: list[tuple[str, Passage]] = []
+    for p in passages:
+        if p.kind not in GUIDANCE_KINDS:
+            continue
+        for item in _ITEM.findall(p.text):
+            first = re.match(r"[A-Za-z]+", item)
+            if first and first.group(0).lower() in verbs_set and 4 <= len(item.split()) <= 45:
+                out.append((item.rstrip(), p))
+    return out
+
+
+def first_sentence(text: str) -> str:
+    match = re.match(r"(.+?[.!?])(\s|$)", text.strip())
+    return match.group(1) if match else text.strip()
+
+
+# -- pieces of replies ---------------------------------------------------------------------
+def step_card(out: Cited, journey: Journey, progress: Progress, step: Step,
+              guide: Passage | None, actions: Sequence[tuple[str, Passage]]) -> None:
+    """The step, its purpose, its first actions (cited) and the offer to open it."""
+    state = machine.status(progress, step.id)
+    out.add(f"**Step {step.number} of {len(journey.steps)}: {step.title}** ({state}; "
+            f"coaching guidance from Improvement Coach's journey, step guide "
+            f"{out.cite(guide)}".rstrip() + ")", "", step.purpose, "")
+    if actions:
+        out.add("First actions (coaching guidance):")
+        out.add(*[f"- {what} {out.cite(p)}" for what, p in actions[:3]])
+    else:
+        out.add("What done looks like (the step's checklist, coaching guidance):")
+        out.add(*[f"- {c.text}" for c in step.checklist[:3]])
+    out.add("", f"Open it in the Coach tab (Step {step.number}), or say “coach me through "
+            f"step {step.number}” and I will ask its reflective questions here, one at a time.")
+
+
+def overview(out: Cited, journey: Journey, progress: Progress,
+             guides: dict[str, Passage | None], report: Passage | None) -> None:
+    names = out.cite(report)
+    out.add(f"**The {len(journey.steps)} steps of {journey.title.lower()}** (step names from "
+            f"{journey.source} {names}".rstrip() + "; one-line summaries are Improvement "
+            "Coach coaching guidance):", "")
+    for s in journey.steps:
+        status = machine.status(progress, s.id)
+        mark = "" if status == machine.NOT_STARTED else f" *({status})*"
+        out.add(f"{s.number}. **{s.title}**{mark} — {first_sentence(s.purpose)} "
+                f"{out.cite(guides.get(s.id))}".rstrip())
+    here = machine.suggested_step(journey, progress)
+    out.add("", f"Your next step is Step {here.number}: {here.title}. Say “what next?” for its "
+            f"first actions, “coach me through step {here.number}” to work through its "
+            "questions here, or open the Coach tab.")
+
+
+def done_list(journey: Journey, numbers: Sequence[int]) -> str:
+    steps = [machine.find_step(journey, n) for n in numbers]
+    return ", ".join(f"Step {s.number} ({s.title})" for s in steps)
+
+
+def where_question(journey: Journey, progress: Progress, step: Step) -> str:
+    """Ask the lead where they are, naming earlier steps not yet recorded."""
+    gaps = machine.gaps_before(journey, progress, step.id)
+    ask = "**Where are you now?**"
+    if gaps:
+        ask += (" Not yet recorded: " + ", ".join(f"Step {g.number} ({g.title})" for g in gaps)
+                + ". Has that been done, or is it still to do?")
+    return ask + (" Tell me what is already in place (for example “we have done step 1”), and "
+                  "I will take it into account.")
+
+
+def question_line(step: Step, index: int) -> str:
+    return f"**Question {index + 1} of {len(step.questions)}** ({step.title}): " \
+           f"{step.questions[index]}"
+
+
+def progress_summary(journey: Journey, progress: Progress) -> str:
+    done = [s for s in journey.steps if progress.step(s.id).completed]
+    text = (f"Recorded as done or in place: {done_list(journey, [s.number for s in done])}."
+            if done else "No step is recorded as done yet.")
+    if progress.current and progress.stage != machine.Stage.NEW:
+        here = machine.find_step(journey, progress.current)
+        text += f" You are on Step {here.number}: {here.title}."
+    return text
+
+
+def describe(value: Any) -> str:
+    return re.sub(r"\s+", " ", str(value)).strip()
