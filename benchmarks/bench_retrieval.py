@@ -14,7 +14,6 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +23,6 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-
 from coach.answering.condense import condense  # noqa: E402
 from coach.app import build_coach  # noqa: E402
 from coach.config import Settings  # noqa: E402
@@ -33,11 +30,6 @@ from coach.evals.cases import load_suite  # noqa: E402
 from coach.evals.metrics import hit_at_k, mrr_at_k, relevance  # noqa: E402
 
 MODES = ("dense", "lexical", "hybrid")
-
-
-# heading-channel weights tried; the one reported is chosen by 5-fold cross-validation
-HEADING_WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-FOLDS = 5
 
 
 def per_case(coach, cases, k: int, mode: str) -> tuple[list[float], list[float], list[str]]:
@@ -57,30 +49,6 @@ def per_case(coach, cases, k: int, mode: str) -> tuple[list[float], list[float],
 def score(coach, cases, k: int, mode: str) -> tuple[float, float, list[str]]:
     hits, rrs, misses = per_case(coach, cases, k, mode)
     return sum(hits) / len(hits), sum(rrs) / len(rrs), misses
-
-
-def heading_channel(coach, cases, k: int) -> None:
-    """hit@k and MRR@k of hybrid retrieval with the heading channel at each weight, and the
-    cross-validated figure of choosing the weight on the other folds."""
-    base = coach.retriever.config
-    table = {}
-    for w in HEADING_WEIGHTS:
-        coach.retriever.config = replace(base, heading_weight=w)
-        hits, rrs, _ = per_case(coach, cases, k, "hybrid")
-        table[w] = (np.array(hits), np.array(rrs))
-        print(f"heading weight {w:.1f}: hit@k {np.mean(hits):.3f}  MRR@k {np.mean(rrs):.3f}")
-    coach.retriever.config = base
-    order = np.random.default_rng(7).permutation(len(cases))
-    folds = [order[i::FOLDS] for i in range(FOLDS)]
-    hit_cv, rr_cv, picked = np.zeros(len(cases)), np.zeros(len(cases)), []
-    for f, test in enumerate(folds):
-        train = np.concatenate([x for j, x in enumerate(folds) if j != f])
-        best = max(HEADING_WEIGHTS, key=lambda w: table[w][0][train].mean()
-                   + table[w][1][train].mean())
-        picked.append(best)
-        hit_cv[test], rr_cv[test] = table[best][0][test], table[best][1][test]
-    print(f"cross-validated choice of weight ({FOLDS} folds, picked {picked}): "
-          f"hit@k {hit_cv.mean():.3f}  MRR@k {rr_cv.mean():.3f}")
 
 
 def answerable_cases(description: str) -> tuple[Path, Any, list[Any]]:
@@ -106,7 +74,6 @@ def main() -> int:
     suite, spec, answerable = answerable_cases(__doc__.splitlines()[0])
     with indexed_knowledge() as coach:
         results = {mode: score(coach, answerable, spec.k, mode) for mode in MODES}
-        heading_channel(coach, answerable, spec.k)
     base_hit, base_mrr, _ = results["dense"]
     print(f"dev suite {suite}: {len(answerable)} answerable cases, k={spec.k}")
     print(f"{'mode':<9} {'hit@k':>7} {'MRR@k':>7} {'hit/dense':>10} {'MRR/dense':>10}  misses")

@@ -29,8 +29,6 @@ class RetrievalConfig:
     lexical_weight: float = 1.0
     rrf_k: int = 60
     mmr_lambda: float = 0.9
-    # BM25 over each chunk's title and heading path alone (0 switches the channel off)
-    heading_weight: float = 0.0
 
 
 @dataclass
@@ -74,7 +72,6 @@ class Retriever:
         self.config = config
         self.lexical_path = lexical_path
         self._bm25: BM25Index | None = None
-        self._headings: BM25Index | None = None
         self._meta: dict[str, tuple[int, str]] = {}
         self._lock = threading.Lock()
 
@@ -95,11 +92,10 @@ class Retriever:
             else:
                 log.info("lexical index missing or stale; rebuilding from the collection")
                 bm25 = build_lexical(self.index, self.lexical_path)
-            self._meta, heads = {}, []
-            for pid, meta in self.index._iter_meta():
-                self._meta[pid] = (int(meta.get("step") or 0), str(meta.get("kind", "")))
-                heads.append((pid, f"{meta.get('title', '')}\n{meta.get('heading', '')}"))
-            self._headings = BM25Index.build(heads)
+            self._meta = {
+                pid: (int(meta.get("step") or 0), str(meta.get("kind", "")))
+                for pid, meta in self.index._iter_meta()
+            }
             self._bm25 = bm25
             return bm25
 
@@ -125,7 +121,6 @@ class Retriever:
 
         t0 = time.perf_counter()
         lexical: list[tuple[str, float]] = []
-        headed: list[tuple[str, float]] = []
         bm25 = None
         if mode != "dense":
             bm25 = self._lexical()
@@ -136,16 +131,13 @@ class Retriever:
                     if (step is None or s == step) and (kinds is None or kind in kinds)
                 }
             lexical = bm25.search(query, cfg.fetch_k, allowed)
-            if cfg.heading_weight > 0 and self._headings is not None:
-                headed = self._headings.search(query, cfg.fetch_k, allowed)
         timings["lexical"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
         rows = {pid: (text, meta, vec) for pid, text, meta, _sim, vec in dense}
         fused = rrf(
             [([d[0] for d in dense], cfg.dense_weight if mode != "lexical" else 0.0),
-             ([pid for pid, _ in lexical], cfg.lexical_weight if mode != "dense" else 0.0),
-             ([pid for pid, _ in headed], cfg.heading_weight)],
+             ([pid for pid, _ in lexical], cfg.lexical_weight if mode != "dense" else 0.0)],
             k=cfg.rrf_k,
         )
         pool = fused[: max(k * 3, k)]
@@ -157,8 +149,7 @@ class Retriever:
             timings["fuse"] = (time.perf_counter() - t0) * 1000
             return Retrieval([], qvec, timings, lexical=bm25)
         ranks = {"dense": {d[0]: r for r, d in enumerate(dense, 1)},
-                 "lexical": {pid: r for r, (pid, _) in enumerate(lexical, 1)},
-                 "heading": {pid: r for r, (pid, _) in enumerate(headed, 1)}}
+                 "lexical": {pid: r for r, (pid, _) in enumerate(lexical, 1)}}
         top = pool[0][1]
         candidates = [(pid, s / top, rows[pid][2]) for pid, s in pool]
         chosen = mmr(candidates, k, cfg.mmr_lambda)
