@@ -44,7 +44,8 @@ def env(tmp_path, monkeypatch, make_settings, embedder):
 @pytest.fixture
 def kb(env, write_md):
     write_md(env.knowledge_dir / "pdsa.md", PDSA, title="PDSA cycles", kind="method")
-    write_md(env.knowledge_dir / "run-charts.md", RUN_CHARTS, title="Run charts", kind="method")
+    write_md(env.knowledge_dir / "run-charts.md", RUN_CHARTS, title="Run charts", kind="method",
+             coverage="Only the rules for shifts and trends are covered.")
     return env.knowledge_dir
 
 
@@ -86,6 +87,11 @@ def test_ask_json_prints_the_answer_as_json(kb, make_coach, capsys):
     assert data["refused"] is False
     assert data["citations"][0]["source"] == "pdsa.md"
     assert "[1]" in data["answer"]
+    assert {c["coverage"] for c in data["citations"]} == {""}  # pdsa.md states no caveat
+
+    assert main(["ask", "--json", "How do we read a run chart?"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["citations"][0]["coverage"] == "Only the rules for shifts and trends are covered."
 
 
 def test_ask_plain_prints_the_answer_and_its_sources(kb, make_coach, capsys):
@@ -97,6 +103,9 @@ def test_ask_plain_prints_the_answer_and_its_sources(kb, make_coach, capsys):
     assert "[1]" in out
     assert "Sources:" in out
     assert "run-charts.md" in out
+    # a cited document's coverage caveat is shown beside its citation, not in the answer
+    assert "Coverage: Only the rules for shifts and trends are covered." in out
+    assert "Only the rules" not in out.split("Sources:")[0]
 
 
 def test_blank_question_fails_with_one_line(env, capsys):

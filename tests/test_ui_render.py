@@ -45,6 +45,13 @@ def test_source_card_shows_title_section_page_relevance_and_the_marked_passage()
     assert "\n" not in card  # one HTML block: a blank line would end it in Markdown
 
 
+def test_a_coverage_caveat_is_shown_inside_its_source_card():
+    card = render.source_card({**CITATION, "coverage": "Known <only> from the summary."}, [])
+    assert ('<div class="coverage" role="note"><strong>Coverage:</strong> '
+            "Known &lt;only&gt; from the summary.</div>") in card
+    assert "coverage" not in render.source_card(CITATION, [])
+
+
 def test_only_web_links_become_links():
     card = render.source_card({**CITATION, "url": "javascript:alert(1)"}, [])
     assert "<a " not in card and "javascript:" not in card
