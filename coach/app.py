@@ -18,7 +18,7 @@ from coach.answering.extractive import ExtractiveAnswerer, SentenceCache
 from coach.answering.gate import GateDecision, decide, unanswered
 from coach.answering.generative import GenerativeAnswerer, merge_rewrite, strip_echoes
 from coach.answering.ranking import load_weights
-from coach.config import Settings
+from coach.config import BUNDLED_EMBEDDER, Settings
 from coach.errors import BadInputError, IndexEmptyError
 from coach.ingest.pipeline import Ingestor, IngestReport, Progress, scan
 from coach.pii import Redaction, redact
@@ -205,6 +205,8 @@ class Coach:
             query, found.passages, min_relevance=self.settings.min_relevance,
             idf=lexical.idf, correct=lexical.correct,
             follow_up=question if query != question else None,
+            vector=found.query_vector if self.settings.embedding_model == BUNDLED_EMBEDDER
+            else None,  # the clinical check's model was fitted on the bundled embedder
         )
         return found, decision
 

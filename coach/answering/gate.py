@@ -10,37 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from coach.answering.clinical import is_clinical  # importable from here too
 from coach.text import STOPWORDS, content_words, figures, tokens
 from coach.types import Passage
-
-_CLINICAL = re.compile(
-    r"""
-    \b(?:dose|doses|dosage|dosages|overdose|mcg|micrograms?|milligrams?)\b
-          (?!\s+(?:it|this|that|they|we|you|the\s+report)\b)
-    | \b\d+(?:\.\d+)?\s?(?:mg|mcg|ml|mmol|units?)\b
-    | \bprescri(?:be|bed|bing|ption|ptions)\b
-    | \b(?:medicines?|medications?|drugs?|tablets?|antibiotics?|painkillers?)
-          \s+(?:for|to\s+treat|treats?|cures?|to\s+give|should)\b
-    | \bside[ -]effects?\b | \bcontraindicat\w* | \binteract(?:s|ions?)?\s+with\b
-    | \b(?:diagnos(?:e|is|ing)|symptoms?\s+of|treatment\s+(?:for|of)|cure\s+for
-          |therapy\s+for|first\s+aid)\b
-    | \b(?:should|can|could|do|may)\s+(?:i|we|you)\s+(?:give|take|administer|stop\s+taking
-          |prescribe|treat)\b(?!\s+(?:to|it\s+to|this\s+to|that\s+to|forward|part)\b)
-    | \b(?:dress|clean|bandage|stitch|suture)\s+(?:a|an|the|my|this)?\s*(?:grade\s+\d\s+)?
-          (?:pressure\s+|leg\s+|venous\s+|surgical\s+)?
-          (?:wound|ulcer|cut|burn|graze|sore)
-    | \bhow\s+(?:do|should|can)\s+(?:i|we|you)\s+(?:treat|manage|diagnose)\s+(?:a|an|my|the)?
-          \s*(?:patient|child|baby|infection|pain|wound|fever|ulcer|condition)
-    | \b(?:my|a|the|this)\s+patient'?s?\s+(?:has|have|is|with|needs?|symptoms?|condition)\b
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
-
-
-def is_clinical(question: str) -> bool:
-    """True when the question asks for clinical advice (never answered)."""
-    return bool(_CLINICAL.search(question))
 
 
 @dataclass(frozen=True)
@@ -222,7 +196,7 @@ MIN_FOLLOW_UP_COVERAGE = 0.3
 def decide(question: str, passages: Sequence[Passage], *, min_relevance: float,
            idf: Callable[[str], float] | None = None,
            correct: Callable[[str], str] | None = None,
-           follow_up: str | None = None) -> GateDecision:
+           follow_up: str | None = None, vector: Any = None) -> GateDecision:
     """Refuse clinical questions always; refuse others when the evidence is weak.
 
     Evidence is weak when the best passage's cosine similarity to the question, plus
@@ -231,8 +205,10 @@ def decide(question: str, passages: Sequence[Passage], *, min_relevance: float,
     ``question`` is the standalone query; when it was rewritten from a follow-up, pass the
     words the person typed as ``follow_up``: under 30% of those found is weak evidence too,
     since the topic carried from earlier turns would otherwise vouch for any new question.
+    ``vector`` is the bundled embedder's vector for ``question`` when the caller has it
+    (the clinical check embeds the question itself otherwise).
     """
-    if is_clinical(question):
+    if is_clinical(question, vector):
         return GateDecision(True, "clinical", 0.0, 0.0)
     best = max((p.dense_score or p.score for p in passages), default=0.0)
     texts = [f"{p.title} {p.heading} {p.text}" for p in passages[:5]]
