@@ -68,6 +68,8 @@ def test_a_lead_works_through_the_journey_in_the_terminal(env, capsys, tmp_path)
     code, out, _ = run(capsys, "step", "1", "--user", "alex")
     assert code == 0
     assert out.startswith("Step 1 of 6: Assessing readiness (in progress)")
+    # the step's purpose is our coaching guidance, and is labelled so
+    assert "\n\n*Coaching guidance (Improvement Coach, not from the report):* Before" in out
     assert "What the guidance says:" in out and "[1]" in out
     assert "Questions to reflect on:" in out
 

@@ -53,6 +53,7 @@ def test_start_score_tick_note_action_ask_then_resume_after_restart_and_export(a
 
         view = client.predict("assessing-readiness", api_name="/coach_goto")
         assert view[STEP_MD].startswith("### Step 1 of 6: Assessing readiness")
+        assert "*Coaching guidance (Improvement Coach, not from the report):* " in view[STEP_MD]
         assert "[1]" in view[EXPLAIN] and "source-card" in view[EXPLAIN]
 
         notice, overview = client.predict(
@@ -181,3 +182,29 @@ def test_a_step_the_guidance_does_not_cover_says_how_to_add_some(tmp_path, embed
 
     assert "nothing close enough on step 6" in shown and "step: 6" in shown
     assert "does not cover that question" not in shown
+
+
+def test_a_guided_dialogue_in_the_ask_tab_shows_in_the_coach_tab_and_the_plan(app):
+    """The chat coaches through the real server: coach me through step 2, answer, accept the
+    suggested action, stop; the Coach tab and the exported plan show the note and action."""
+    with launched(app) as url:
+        client = Client(url, verbose=False)
+        said = {}
+        for message in ("coach me through step 2",
+                        "Board time is mostly assurance; improvement gets ten minutes.",
+                        "yes, add it", "stop"):
+            chat, status, _ = client.predict(message, api_name="/ask")
+            said[message] = chat_text(chat)[-1]
+            assert status == ""
+        assert "Question 1 of 5" in said["coach me through step 2"]
+        answered = said["Board time is mostly assurance; improvement gets ten minutes."]
+        assert "Suggested action" in answered and "source-card" in answered
+        assert "Added to your action plan" in said["yes, add it"]
+        assert "pick up at question 2" in said["stop"]
+
+        view = client.predict("board-support", api_name="/coach_goto")
+        assert "improvement gets ten minutes" in view[LOG]
+        assert "— owner Improvement lead, due" in view[LOG]
+        notice, files = client.predict(api_name="/coach_export")
+        plan = Path(next(f for f in value(files) if f.endswith(".md"))).read_text()
+        assert "improvement gets ten minutes" in plan and "Improvement lead" in plan

@@ -52,6 +52,13 @@ class Step(_Strict):
     evidence: list[Text] = Field(min_length=1)
     documents: list[Text] = Field(default_factory=list)
 
+    @property
+    def labelled_purpose(self) -> str:
+        """The purpose as shown to people: it is our coaching guidance, and says so."""
+        from coach import prompts
+
+        return f"{prompts.read_yaml('answer-labels.yaml')['journey']} {self.purpose}"
+
 
 class Band(_Strict):
     name: Text

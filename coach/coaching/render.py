@@ -65,7 +65,7 @@ def render_step(journey: Journey, progress: machine.Progress, step: Step,
     lines = [f"Step {step.number} of {len(journey.steps)}: {step.title} "
              f"({machine.status(progress, step.id)})"]
     if not brief:
-        lines += ["", step.purpose]
+        lines += ["", step.labelled_purpose]
         if explanation is not None and not explanation.refused:
             lines += ["", "What the guidance says:", render_answer(explanation)]
     lines += ["", "Checklist:"]

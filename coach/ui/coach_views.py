@@ -45,7 +45,7 @@ def _turn(answer: Any) -> dict[str, Any]:
 
 def _step_md(session: JourneySession, progress: machine.Progress, step: Any) -> str:
     lines = [f"### Step {step.number} of {len(session.journey.steps)}: {step.title} "
-             f"({machine.status(progress, step.id)})", "", step.purpose, "",
+             f"({machine.status(progress, step.id)})", "", step.labelled_purpose, "",
              "**Questions to reflect on**", *[f"- {q}" for q in step.questions], "",
              "**Signs the step is done**", *[f"- {e}" for e in step.evidence]]
     gaps = machine.gaps_before(session.journey, progress, step.id)
