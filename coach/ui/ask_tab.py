@@ -29,6 +29,9 @@ STARTERS = [
     "How can the board support improvement?",
     "How do we sustain improvement once a project ends?",
 ]
+# buttons of the guided step dialogue: label -> what pressing it says in the chat
+COACH_BUTTONS = {"Coach me through my step": "coach me through my current step",
+                 "Yes, add it": "yes, add it", "Skip": "skip", "Back": "back", "Stop": "stop"}
 HELPFUL, UNHELPFUL = "Helpful", "Not helpful"
 PLACEHOLDER = (
     "**Ask about quality improvement in the NHS.** Answers come only from the guidance in the "
@@ -84,7 +87,7 @@ def respond(ctx: UIContext, question: str, session: dict[str, Any] | None, user:
     history = [(t["question"], t["text"]) for t in session["turns"]]
     yield messages(session, (clean, "")), session, "", ""
     try:
-        for item in ctx.coach.stream(clean, history):
+        for item in ctx.coach.stream(clean, history, user=user):  # journey-aware for user
             if isinstance(item, Answer):
                 session = {**session, "turns": [*session["turns"], turn_from(clean, item)]}
             else:
@@ -152,6 +155,13 @@ def send_feedback(ctx: UIContext, store: FeedbackStore, session: dict[str, Any] 
     return session, f"Thanks — feedback on answer {turn + 1} saved.", ""
 
 
+def _saying(ctx: UIContext, said: str):  # type: ignore[no-untyped-def]
+    """A button handler that sends ``said`` to the chat as if typed."""
+    def handler(state: dict, request: gr.Request):  # type: ignore[no-untyped-def]
+        yield from respond(ctx, said, state, ctx.user_of(request))
+    return handler
+
+
 def build(ctx: UIContext) -> None:
     """The Ask tab's components and events (called inside ``gr.Tab``)."""
     store = feedback_store(ctx.settings)
@@ -173,6 +183,9 @@ def build(ctx: UIContext) -> None:
                                  elem_id="ask-button")
             status = gr.HTML("", elem_id="ask-status", label="Messages", padding=False,
                              container=False)
+            with gr.Row():  # the chat coaches (coach/coaching/chat.py): same as typing these
+                coach_btns = [gr.Button(label, size="sm", elem_id=f"chat-{i}")
+                              for i, label in enumerate(COACH_BUTTONS)]
             gr.Examples(STARTERS, inputs=[question], label="Starter questions")
         with gr.Column(scale=1, min_width=240):
             new = gr.Button("New conversation", elem_id="new-conversation")
@@ -201,6 +214,8 @@ def build(ctx: UIContext) -> None:
 
     outputs = [chat, session, status, question]
     question.submit(on_ask, [question, session], outputs, api_name="ask")
+    for said, btn in zip(COACH_BUTTONS.values(), coach_btns, strict=True):
+        btn.click(_saying(ctx, said), [session], outputs, api_name=False)
     send.click(on_ask, [question, session], outputs, api_name=False)
     chat.like(on_like, [session], [session, note, choice], api_name=False)
     submit.click(on_feedback, [session, choice, comment], [session, note, comment],
