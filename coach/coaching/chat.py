@@ -106,7 +106,7 @@ class JourneyChat:
     def reply(self, question: str, history: Sequence[tuple[str, str]] = (),
               user: str | None = None) -> Answer | None:
         """A journey reply, or None when the message is an ordinary question."""
-        from coach.coaching import chat_turns
+        from coach.coaching import chat_turns, tools
 
         t0 = time.perf_counter()
         redaction = redact(self.coach.validate_question(question))
@@ -123,7 +123,11 @@ class JourneyChat:
                  intent.confidence, intent.steps, intent.in_place)
         if not intent.journey:
             return None
-        answer = chat_turns.journey_turn(self, session, intent)
+        llm, answer = self.coach.llm, None
+        if intent.label != "guide" and llm is not None and tools.supports_tools(llm):
+            answer = tools.answer_with_tools(self, llm, text, session.user, history)
+        if answer is None or not answer.text.strip():
+            answer = chat_turns.journey_turn(self, session, intent)
         return self._finish(answer, t0, redaction.notice())
 
     def _finish(self, answer: Answer, t0: float, notice: str) -> Answer:
