@@ -121,3 +121,58 @@ def test_the_coach_tab_keeps_a_leads_progress_across_visits(browser, app, tmp_pa
     again.get_by_text("Run the ORIC survey with three wards").first.wait_for(timeout=30_000)
     assert again.locator("#coach-checklist input[type=checkbox]").first.is_checked()
     again.close()
+
+
+STEP_GUIDE = """# Step 1: assessing readiness
+
+## Practical actions for assessing readiness
+
+Coaching guidance: these actions help a lead take an honest reading of readiness.
+
+1. Run a readiness survey such as ORIC with staff from several roles and levels.
+2. Gather staff survey results on speaking up and time for reflection.
+3. Share a short summary of strengths and gaps with the executive team.
+"""
+
+
+@pytest.fixture(scope="module")
+def coaching_app(embedder, tmp_path_factory):
+    root = tmp_path_factory.mktemp("ui-browser-chat")
+    settings = settings_under(root, port=free_port())
+    write_kb(settings.knowledge_dir)
+    guide = settings.knowledge_dir / "steps" / "step-1.md"
+    guide.parent.mkdir(parents=True)
+    guide.write_text("---\ntitle: 'Step 1: assessing readiness'\nkind: coach-guide\nstep: 1\n"
+                     "publisher: Improvement Coach (coaching guidance)\nyear: 2026\n---\n\n"
+                     + STEP_GUIDE, encoding="utf-8")
+    shutil.copy(ROOT / "knowledge" / "journey.yaml", settings.knowledge_dir)
+    coach = build_coach(settings, embedder=embedder)
+    coach.ingest()
+    with running_app(coach, settings) as url:
+        yield url, settings
+
+
+def test_a_guided_dialogue_in_the_chat_reaches_the_coach_tab(browser, coaching_app):
+    """Coach me through my step, answer the first question, add the suggested action, stop:
+    the Coach tab shows the note and the action."""
+    url, _ = coaching_app
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(url)
+    page.get_by_role("button", name="Coach me through my step").click()
+    page.locator("#chat").get_by_text("Question 1 of 5").first.wait_for(timeout=60_000)
+    box = page.get_by_label("Your question")
+    box.fill("We want an honest baseline; only the exec team has been asked so far.")
+    box.press("Enter")
+    page.locator("#chat").get_by_text("Suggested action").first.wait_for(timeout=60_000)
+    page.get_by_role("button", name="Yes, add it").click()
+    page.locator("#chat").get_by_text("Added to your action plan").first.wait_for(
+        timeout=60_000)
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.locator("#chat").get_by_text("pick up at question 2").first.wait_for(timeout=60_000)
+
+    page.get_by_role("tab", name="Coach").click()
+    page.get_by_role("button", name="Start / resume my journey").click()
+    page.get_by_text("Step 1 of 6").first.wait_for(timeout=30_000)
+    for text in ("only the exec team has been asked", "owner Improvement lead"):
+        page.locator(f":text('{text}'):visible").first.wait_for(timeout=30_000)
+    page.close()
