@@ -21,19 +21,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.answering.support import Support, support
+from coach.answering.support import SupportSignals, support
+from coach.text import (
+    content_words,
+    is_heading,
+    list_item,
+    marker_numbers,
+    markers_before_stop,
+    split_marker_lists,
+    split_sentences,
+    strip_markers,
+)
 from coach.types import Citation, Passage
 
-_MARKER_GROUP = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_MARKER = re.compile(r"\s*\[(\d+)\]")
-_ITEM = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)")
-# A sentence ends at . ! or ? (then any markers) when followed by space and a capital, digit,
-# quote, bold or another marker; "4.5" and the abbreviations in "Jones et al. (2014)", "e.g. A"
-# and "i.e. B" do not end one.
-_SENTENCE = re.compile(
-    r".+?(?:(?<!\bal)(?<!\be\.g)(?<!\bi\.e)[.!?](?:\s*\[\d+\])*"
-    r"(?=\s+[\"'*(\[]?[A-Z0-9]|\s*$)|$)", re.DOTALL
-)
 _ABSENCE = re.compile(
     r"\b(?:not|no|nothing|cannot|can't|doesn't|don't)\b[^.]*\b(?:cover|covers|say|says|"
     r"mention|mentions|information|detail|details|answer|know|sure)\b", re.IGNORECASE,
@@ -67,15 +67,8 @@ def sources_from_citations(citations: Sequence[Citation], passages: Sequence[Pas
             if (c.source, c.text) in where}
 
 
-def _is_heading(line: str) -> bool:
-    s = line.strip()
-    return s.startswith("#") or (s.startswith("**") and s.endswith(":"))
-
-
 def is_factual(body: str) -> bool:
     """A sentence that states something checkable (not a lead-in, question or 'not covered')."""
-    from coach.text import content_words
-
     s = body.strip()
     if s.endswith((":", "?")) or len(content_words(s)) < 3:
         return False
@@ -92,7 +85,7 @@ class CitationChecker:
         self.min_overlap = min_overlap
         self.min_overlap_with_similarity = min_overlap_with_similarity
 
-    def support(self, sentence: str, passage: Passage) -> Support:
+    def support(self, sentence: str, passage: Passage) -> SupportSignals:
         return support(sentence, passage, self.embed)
 
     def supports(self, sentence: str, passage: Passage) -> bool:
@@ -134,22 +127,18 @@ class CitationChecker:
     # -- steps -----------------------------------------------------------------------------
     def _parse(self, text: str, sources: Mapping[int, int]
                ) -> tuple[list[str | list[_Sentence]], list[int]]:
-        text = _MARKER_GROUP.sub(
-            lambda m: "".join(f"[{n}]" for n in re.split(r"\s*[,;]\s*", m.group(1))), text
-        )
         removed: list[int] = []
         lines: list[str | list[_Sentence]] = []
-        for raw in text.splitlines():
-            if not raw.strip() or _is_heading(raw):
+        for raw in split_marker_lists(text).splitlines():
+            if not raw.strip() or is_heading(raw):
                 lines.append(raw)
                 continue
-            item = _ITEM.match(raw)
-            prefix = item.group(1) if item else ""
-            rest = raw[len(prefix):]
-            sents = []
-            for chunk in _SENTENCE.findall(rest):
-                numbers = [int(n) for n in _MARKER.findall(chunk)]
-                body = " ".join(_MARKER.sub("", chunk).split())
+            item = list_item(raw)
+            prefix = item.group(0) if item else ""
+            sents: list[_Sentence] = []
+            for chunk in split_sentences(markers_before_stop(raw[len(prefix):])):
+                numbers = marker_numbers(chunk)
+                body = " ".join(strip_markers(chunk).split())
                 if not body:
                     continue
                 removed += [n for n in numbers if n not in sources]

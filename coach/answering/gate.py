@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coach.answering.clinical import is_clinical  # importable from here too
-from coach.text import STOPWORDS, content_words, figures, tokens
+from coach.text import NUMBER_WORDS, STOPWORDS, content_words, figures, split_sentences, tokens
 from coach.types import Passage
 
 
@@ -72,11 +72,7 @@ def expects_figure(question: str) -> bool:
 
 
 _COUNTED = re.compile(r"\bhow\s+many\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
-_NUMBER_WORDS = "|".join((
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "dozen",
-    "half", "several",
-))
+_NUMBER_WORDS = "|".join((*NUMBER_WORDS, "several"))
 
 
 def _same_word(a: str, b: str) -> bool:
@@ -106,10 +102,9 @@ def _gives_figure(question: str, answer: str) -> bool:
         return False
     amount = _AMOUNT.search(question)
     noun = amount.group(0).split()[-1].lower().rstrip("s")[:5] if amount else ""
-    return any(
-        figures(sentence, years=years) and noun in sentence.lower()
-        for sentence in re.split(r"(?<=[.!?;])\s+|\n+", answer)
-    )
+    clauses = (clause for line in answer.splitlines() for sentence in split_sentences(line)
+               for clause in sentence.split(";"))
+    return any(figures(clause, years=years) and noun in clause.lower() for clause in clauses)
 
 
 # names used by this share of the guidance's chunks or more (NHS, QI, PDSA) are its subject

@@ -24,7 +24,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from coach import prompts
 from coach.answering.condense import Turn
 from coach.errors import ModelError
-from coach.text import content_words
+from coach.text import content_words, strip_markers
 from coach.types import Passage
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ def strip_echoes(text: str, passages: Sequence[Passage]) -> str:
     heads = {f"{labels.get(p.kind, labels['default'])} — {p.title}".lower() for p in passages}
     kept = []
     for line in text.splitlines():
-        bare = re.sub(r"\[\d+\]", "", line).strip(" *#.:").lower()
+        bare = strip_markers(line).strip(" *#.:").lower()
         if not any(bare.startswith(h) or (len(bare) >= 8 and h.startswith(bare))
                    for h in heads):
             kept.append(line)

@@ -18,36 +18,32 @@ from functools import lru_cache
 
 import numpy as np
 
-from coach.text import STOPWORDS, content_words, sentences, stem, strip_markdown
+from coach.text import (
+    NUMBER_WORDS,
+    ORDINAL_WORDS,
+    STOPWORDS,
+    content_words,
+    figures,
+    sentences,
+    stem,
+    strip_markdown,
+    words,
+)
 from coach.types import Passage
 
-_WORD = re.compile(r"[a-z0-9]+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*\b")
-_NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "first": "1",
-    "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6", "half": "0.5",
-}
+_NUMBER_WORDS = {**NUMBER_WORDS, **ORDINAL_WORDS}
 
 
 @dataclass(frozen=True)
-class Support:
+class SupportSignals:
+    """What the citation checker weighs for one (sentence, passage) pair."""
+
     verbatim: bool
     overlap: float = 0.0
     similarity: float = 0.0
     missing_numbers: tuple[str, ...] = ()
     missing_names: tuple[str, ...] = ()
-
-
-def _normal_number(raw: str) -> str:
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw):
-        return raw.replace(",", "")
-    return raw.rstrip(".,")
-
-
-def numbers_in(text: str) -> set[str]:
-    return {_normal_number(n) for n in _NUMBER.findall(text)}
 
 
 def names_in(sentence: str) -> set[str]:
@@ -77,14 +73,13 @@ class _Evidence:
 def _evidence(text: str, context: str) -> _Evidence:
     plain = strip_markdown(text)
     everything = f"{plain}\n{context}"
-    lower = everything.lower()
-    raw_words = _WORD.findall(lower)
-    numbers = numbers_in(everything) | {_NUMBER_WORDS[w] for w in raw_words
+    raw_words = words(everything)
+    numbers = figures(everything) | {_NUMBER_WORDS[w] for w in raw_words
                                         if w in _NUMBER_WORDS}
     return _Evidence(
         words=frozenset(stem(w) for w in raw_words) | frozenset(raw_words),
         numbers=frozenset(numbers),
-        sequence=" " + " ".join(_WORD.findall(plain.lower())) + " ",
+        sequence=" " + " ".join(words(plain)) + " ",
         sentences=tuple(strip_markdown(s) for s in sentences(text)) or (plain,),
     )
 
@@ -96,14 +91,14 @@ def evidence_for(passage: Passage) -> _Evidence:
 
 
 def support(sentence: str, passage: Passage,
-            embed: Callable[[Sequence[str]], np.ndarray]) -> Support:
+            embed: Callable[[Sequence[str]], np.ndarray]) -> SupportSignals:
     """How well ``passage`` supports ``sentence`` (markers already removed)."""
     ev = evidence_for(passage)
     plain = strip_markdown(sentence)
-    words = _WORD.findall(plain.lower())
-    if words and f" {' '.join(words)} " in ev.sequence:
-        return Support(verbatim=True, overlap=1.0, similarity=1.0)
-    missing_numbers = tuple(sorted(n for n in numbers_in(plain) if n not in ev.numbers))
+    said = words(plain)
+    if said and f" {' '.join(said)} " in ev.sequence:
+        return SupportSignals(verbatim=True, overlap=1.0, similarity=1.0)
+    missing_numbers = tuple(sorted(n for n in figures(plain) if n not in ev.numbers))
     missing_names = tuple(sorted(
         n for n in names_in(sentence)
         if n.lower() not in ev.words and stem(n.lower()) not in ev.words
@@ -112,4 +107,4 @@ def support(sentence: str, passage: Passage,
     overlap = len(content & ev.words) / len(content) if content else 0.0
     vectors = embed([plain, *ev.sentences])
     similarity = float(np.max(vectors[1:] @ vectors[0])) if len(vectors) > 1 else 0.0
-    return Support(False, overlap, similarity, missing_numbers, missing_names)
+    return SupportSignals(False, overlap, similarity, missing_numbers, missing_names)

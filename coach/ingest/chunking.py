@@ -14,6 +14,7 @@ from typing import Any
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from coach.text import first_sentence
 from coach.types import Chunk, SourceDoc
 
 HEADING = re.compile(r"^(#{1,4})[ \t]+(.+?)[ \t]*#*[ \t]*$")
@@ -95,12 +96,11 @@ def section_lead(body: str) -> str:
     first, _, rest = body.strip().partition("\n\n")
     if not first or not rest.strip() or _NOT_PROSE.match(first):
         return ""
-    sentence = _SENTENCE_END.split(" ".join(first.split()), maxsplit=1)[0]
+    sentence = first_sentence(first)
     return sentence if len(sentence) <= LEAD_MAX_CHARS else ""
 
 
 _NOT_PROSE = re.compile(r"^(?:[-*+]\s|\d+[.)]\s|[|#>])")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*])")
 
 
 def make_splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:

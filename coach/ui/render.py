@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-_MARKER_GROUP = re.compile(r"(?:\s*\[\d+\])+")
-_MARKER = re.compile(r"\[(\d+)\]")
+from coach.text import MARKER, MARKER_RUN, is_heading, marker_numbers
+
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _MD_SPECIAL = re.compile(r"([\\`*_~$|])")
 
@@ -42,20 +42,20 @@ def claims_by_citation(text: str) -> dict[int, list[str]]:
     """Citation number -> the answer sentences that carry its marker.
 
     The claim of a marker group is the text since the previous marker group (or line start),
-    so "A. [1] B [2]." gives {1: ["A."], 2: ["B"]}. Group heading lines (``**...**``) are skipped.
+    so "A. [1] B [2]." gives {1: ["A."], 2: ["B"]}. Group heading lines are skipped.
     """
     out: dict[int, list[str]] = {}
     for line in text.splitlines():
-        if line.lstrip().startswith("**"):
+        if is_heading(line):
             continue
         start = 0
-        for group in _MARKER_GROUP.finditer(line):
+        for group in MARKER_RUN.finditer(line):
             claim = line[start:group.start()].strip(" .;:")
             start = group.end()
             if not claim:
                 continue
-            for number in _MARKER.findall(group.group(0)):
-                out.setdefault(int(number), []).append(claim)
+            for number in marker_numbers(group.group(0)):
+                out.setdefault(number, []).append(claim)
     return out
 
 
@@ -127,13 +127,13 @@ def _flag_unsupported(text: str, unsupported: Sequence[str]) -> list[tuple[str, 
 
 
 def _body_line(line: str) -> str:
-    if line.lstrip().startswith("**"):  # a group heading we wrote (prompts/answer-labels.yaml)
+    if is_heading(line):  # a group heading we wrote (prompts/answer-labels.yaml)
         return html.escape(line, quote=False)
     return escape_text(line)
 
 
 def _with_markers(escaped: str) -> str:
-    return _MARKER.sub(r'<span class="cite">[\1]</span>', escaped)
+    return MARKER.sub(r'<span class="cite">[\1]</span>', escaped)
 
 
 def answer_body(text: str, unsupported: Sequence[str] = ()) -> str:

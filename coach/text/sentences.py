@@ -1,61 +1,39 @@
-"""Small, pure text helpers shared by retrieval, answering and the ingest pipeline."""
+"""Sentences: the one splitter, list-aware grouping, and where each sentence sits."""
 
 from __future__ import annotations
 
 import re
 
-_STOPWORD_TEXT = """
-    a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself
-    yourselves tell explain describe please know want need us get got one much many may might
-    must shall let lets i'm im it's whats what's does do say says said"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())  # noqa: SIM905
+from coach.text.markup import strip_markdown
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-
-
-def stem(word: str) -> str:
-    """A deliberately light suffix stripper: assessing/assessment/assess -> assess."""
-    for suffix, keep in (("ational", 5), ("ations", 4), ("ation", 4), ("ments", 4), ("ment", 4),
-                         ("ness", 4), ("ings", 4), ("ing", 4), ("ies", 3), ("ied", 3),
-                         ("ers", 4), ("ed", 4), ("es", 4), ("er", 4), ("s", 3)):
-        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
-            if suffix in ("ies", "ied"):
-                return word[: -len(suffix)] + "y"
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
-            return word[: -len(suffix)]
-    return word
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens with stopwords removed and light stemming."""
-    out = []
-    for raw in _TOKEN.findall(text.lower()):
-        word = raw.split("'")[0]
-        if word and word not in STOPWORDS:
-            out.append(stem(word))
-    return out
-
-
-def content_words(text: str) -> set[str]:
-    return {t for t in tokens(text) if len(t) > 1}
-
-
-# A sentence ends at . ! or ? before a capital or digit, but not at the abbreviations "et al.",
-# "e.g." or "i.e." ("Jones et al. (2017) found" is one sentence).
+# A sentence ends at . ! or ? (and any closing quote or bracket) before a capital or digit,
+# which may follow an opening quote or bracket and Markdown emphasis; not at the abbreviations
+# "et al.", "e.g." or "i.e." ("Jones et al. (2017) found" is one sentence), nor inside "4.5".
 _NOT_AN_END = r"(?<!\bal\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
-_SENT_SPLIT = re.compile(r"(?<=[.!?])" + _NOT_AN_END + r"[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_SENT_SPLIT = re.compile(
+    r"(?<=[.!?])" + _NOT_AN_END + r"([\"')\]]*)\s+(?=[\"'(\[]?\**[A-Z0-9])")
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-
 
 _LIST_MAX_ITEMS = 10
 _LIST_MAX_CHARS = 900
+
+
+def split_sentences(text: str) -> list[str]:
+    """One paragraph (or line) split into its sentences, stripped, empty ones dropped."""
+    parts = _SENT_SPLIT.split(text)  # sentence, its closing quotes, sentence, ...
+    joined = (body + close for body, close in zip(parts[::2], [*parts[1::2], ""], strict=True))
+    return [s.strip() for s in joined if s.strip()]
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a paragraph, its lines joined."""
+    parts = split_sentences(" ".join(text.split()))
+    return parts[0] if parts else ""
+
+
+def list_item(line: str) -> re.Match[str] | None:
+    """The bullet or number that opens a list item ("- ", "2. "), or None."""
+    return _ITEM.match(line)
 
 
 def _blocks(text: str) -> list[tuple[str, str, int]]:
@@ -110,7 +88,7 @@ def sentence_groups(text: str) -> list[tuple[str, tuple[str, ...]]]:
         i += 1
         if kind == "break":
             continue
-        parts = [p.strip() for p in _SENT_SPLIT.split(body) if p.strip()]
+        parts = split_sentences(body)
         # a paragraph leads the list after it; an item, only sub-items (indented deeper)
         leads = kind == "para" or body.endswith(":")
         j = i
@@ -134,27 +112,8 @@ def sentences(text: str) -> list[str]:
     for sent, items in sentence_groups(text):
         out.append(sent)
         for item in items:
-            out += [p.strip() for p in _SENT_SPLIT.split(item) if p.strip()]
+            out += split_sentences(item)
     return out
-
-
-def strip_markdown(text: str) -> str:
-    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
-    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\1", text)
-    text = re.sub(r"`([^`]+)`", r"\1", text)
-    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)
-    return text
-
-
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?")
-_YEAR = re.compile(r"^(?:19|20)\d\d$")
-
-
-def figures(text: str, *, years: bool = True) -> set[str]:
-    """The numbers written in digits in ``text`` ("2.5", "650", "96%" -> "96"); years
-    (1900-2099) are left out when ``years`` is False."""
-    found = {n.rstrip("%").replace(",", "") for n in _NUMBER.findall(text)}
-    return found if years else {n for n in found if not _YEAR.match(n)}
 
 
 def sentence_key(sentence: str) -> str:

@@ -1,0 +1,31 @@
+"""Small, pure text helpers shared by ingest, retrieval, answering, coaching and evals: the one
+place for words and stemming, sentences, Markdown, citation markers and figures."""
+
+from coach.text.figures import NUMBER_WORDS, ORDINAL_WORDS, figures
+from coach.text.markers import (
+    MARKER,
+    MARKER_RUN,
+    marker_numbers,
+    markers_before_stop,
+    split_marker_lists,
+    strip_markers,
+)
+from coach.text.markup import is_heading, strip_markdown
+from coach.text.sentences import (
+    first_sentence,
+    list_item,
+    sentence_groups,
+    sentence_key,
+    sentence_spans,
+    sentences,
+    split_sentences,
+)
+from coach.text.words import STOPWORDS, content_words, normalise, stem, tokens, words
+
+__all__ = [
+    "MARKER", "MARKER_RUN", "NUMBER_WORDS", "ORDINAL_WORDS", "STOPWORDS", "content_words",
+    "figures", "first_sentence", "is_heading", "list_item", "marker_numbers",
+    "markers_before_stop", "normalise", "sentence_groups", "sentence_key", "sentence_spans",
+    "sentences", "split_marker_lists", "split_sentences", "stem", "strip_markdown",
+    "strip_markers", "tokens", "words",
+]
