@@ -13,16 +13,20 @@ import logging
 import os
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeAlias
 
 from coach.errors import CoachError
 from coach.types import Answer
 
 # modules that add their own sub-commands: each has register(subparsers) -> {name: handler}
 COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.ui.cli", "coach.evals.cli")
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+CommandHandler: TypeAlias = Callable[[argparse.Namespace], int]
 
 
-def _parser() -> tuple[argparse.ArgumentParser, dict]:
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, CommandHandler]]:
     parser = argparse.ArgumentParser(
         prog="coach",
         description="Improvement Coach: answers about quality improvement, with cited sources.",
@@ -44,7 +48,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict]:
                    help="focus retrieval on one step of the journey")
 
     sub.add_parser("settings", help="list every setting with its current value")
-    handlers = {"ingest": _cmd_ingest, "ask": _cmd_ask, "settings": _cmd_settings}
+    handlers: dict[str, CommandHandler] = {
+        "ingest": _cmd_ingest, "ask": _cmd_ask, "settings": _cmd_settings}
     for name in COMMAND_MODULES:
         handlers.update(importlib.import_module(name).register(sub))
     return parser, handlers

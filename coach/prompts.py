@@ -30,6 +30,6 @@ class _Blank(dict):  # type: ignore[type-arg]
         return ""
 
 
-def render(template: str, **values: Any) -> str:
+def render(template: str, **values: object) -> str:
     """Fill {placeholders}; a missing value renders empty rather than failing."""
     return template.format_map(_Blank({k: ("" if v is None else v) for k, v in values.items()}))

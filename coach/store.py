@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from coach.errors import EmbeddingMismatchError
+from coach.ports import VectorClient, VectorCollection, Vectors
 from coach.types import Chunk, Passage
+
+if TYPE_CHECKING:
+    from chromadb.api.types import Where
 
 SCHEMA_VERSION = 1
 
@@ -77,13 +81,13 @@ def passage_from(pid: str, text: str, meta: dict[str, Any], score: float,
 class GuidanceIndex:
     """Thin wrapper over a Chroma collection; the client and embedder are injected."""
 
-    def __init__(self, client: Any, name: str, model_name: str, dimension: int):
+    def __init__(self, client: VectorClient, name: str, model_name: str, dimension: int):
         self._client = client
         self.name = name
         self.model_name = model_name
         self.dimension = dimension
-        self._collection: Any = None
-        self._sentences: Any = None
+        self._collection: VectorCollection | None = None
+        self._sentences: VectorCollection | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def _expected_meta(self) -> dict[str, Any]:
@@ -93,7 +97,7 @@ class GuidanceIndex:
             "schema_version": SCHEMA_VERSION,
         }
 
-    def _open(self, name: str) -> Any:
+    def _open(self, name: str) -> VectorCollection:
         col = self._client.get_or_create_collection(
             name,
             metadata=self._expected_meta(),
@@ -104,13 +108,13 @@ class GuidanceIndex:
         return col
 
     @property
-    def collection(self) -> Any:
+    def collection(self) -> VectorCollection:
         if self._collection is None:
             self._collection = self._open(self.name)
         return self._collection
 
     @property
-    def sentence_collection(self) -> Any:
+    def sentence_collection(self) -> VectorCollection:
         if self._sentences is None:
             self._sentences = self._open(f"{self.name}-sentences")
         return self._sentences
@@ -154,7 +158,10 @@ class GuidanceIndex:
         for start in range(0, len(ids), 5000):
             batch = ids[start:start + 5000]
             self.collection.delete(ids=batch)
-            self.sentence_collection.delete(where={"chunk": {"$in": batch}})
+            within: dict[Literal["$in", "$nin"], list[str | int | float | bool]] = {
+                "$in": list(batch)}
+            where: Where = {"chunk": within}
+            self.sentence_collection.delete(where=where)
 
     def add_sentences(self, rows: Sequence[tuple[str, str, np.ndarray]]) -> None:
         """Store (sentence key, chunk id, unit vector) rows; a key seen again is replaced."""
@@ -189,7 +196,7 @@ class GuidanceIndex:
         total = self.count()
         for offset in range(0, total, batch):
             got = self.collection.get(include=["metadatas"], limit=batch, offset=offset)
-            yield from zip(got["ids"], got["metadatas"], strict=True)
+            yield from zip(*_fields(got, "ids", "metadatas"), strict=True)
 
     def all_chunks(self, batch: int = 5000) -> Iterable[tuple[str, str, dict[str, Any]]]:
         """Every (id, text, metadata) in the collection, in batches."""
@@ -198,7 +205,7 @@ class GuidanceIndex:
             got = self.collection.get(
                 include=["documents", "metadatas"], limit=batch, offset=offset
             )
-            yield from zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            yield from zip(*_fields(got, "ids", "documents", "metadatas"), strict=True)
 
     def get(self, ids: Sequence[str]) -> list[tuple[str, str, dict[str, Any], np.ndarray]]:
         if not ids:
@@ -207,7 +214,7 @@ class GuidanceIndex:
         rows = {
             pid: (pid, doc, meta, np.asarray(vec, dtype=np.float32))
             for pid, doc, meta, vec in zip(
-                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+                *_fields(got, "ids", "documents", "metadatas", "embeddings"), strict=True
             )
         }
         return [rows[i] for i in ids if i in rows]
@@ -219,9 +226,9 @@ class GuidanceIndex:
         ids = {sentence_id(k): k for k in keys}
         got = self.sentence_collection.get(ids=list(ids), include=["embeddings"])
         return {ids[pid]: np.asarray(vec, dtype=np.float32)
-                for pid, vec in zip(got["ids"], got["embeddings"], strict=True)}
+                for pid, vec in zip(*_fields(got, "ids", "embeddings"), strict=True)}
 
-    def query(self, vector: Sequence[float], n: int, where: dict[str, Any] | None = None
+    def query(self, vector: Sequence[float] | Vectors, n: int, where: dict[str, Any] | None = None
               ) -> list[tuple[str, str, dict[str, Any], float, np.ndarray]]:
         """Nearest chunks as (id, text, metadata, cosine similarity, embedding)."""
         total = self.count()
@@ -236,7 +243,17 @@ class GuidanceIndex:
         return [
             (pid, doc, meta, 1.0 - float(dist), np.asarray(vec, dtype=np.float32))
             for pid, doc, meta, dist, vec in zip(
-                res["ids"][0], res["documents"][0], res["metadatas"][0],
-                res["distances"][0], res["embeddings"][0], strict=True,
+                *(rows[0] for rows in _fields(
+                    res, "ids", "documents", "metadatas", "distances", "embeddings")),
+                strict=True,
             )
         ]
+
+
+def _fields(result: Mapping[str, Any], *keys: str) -> list[Any]:
+    """The named fields of a Chroma get/query result (each was asked for by ``include``;
+    Chroma types them optional). Untyped: Chroma's row types are unions of its own."""
+    missing = [k for k in keys if result.get(k) is None]
+    if missing:
+        raise RuntimeError(f"the vector store returned no {', '.join(missing)}")
+    return [result[k] for k in keys]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import yaml
 
 
@@ -13,7 +11,7 @@ def error_line(exc: yaml.YAMLError, offset: int = 1) -> str:
     return f" line {mark.line + offset}" if mark is not None else ""
 
 
-def node_line(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+def node_line(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     """1-based line of the YAML node at a pydantic error location (nearest existing parent)."""
     node, line = root, (root.start_mark.line + 1 if root is not None else None)
     for key in loc:

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from coach.ports import Embedder, Vectors
+
 CATEGORIES = ("medicine", "medicine_word", "condition", "symptom", "test", "procedure",
               "wound", "person", "advice", "qi")
 # a dose or a quantity of a medicine ("2g", "500mg", "40 units"), an age ("5 yr old"), a weight
@@ -160,7 +162,7 @@ def _model() -> Model:
     return model_from(json.loads(text))
 
 
-_embedder: Any = None
+_embedder: Embedder | None = None
 _lock = threading.Lock()
 
 
@@ -183,7 +185,7 @@ def score(question: str, vector: np.ndarray | None = None) -> float:
     return model.score(features(question), vector) - model.threshold
 
 
-def is_clinical(question: str, vector: np.ndarray | None = None) -> bool:
+def is_clinical(question: str, vector: Vectors | None = None) -> bool:
     """True when the question asks for clinical advice (never answered).
 
     ``vector`` is the question's unit-length vector from the bundled embedder, when the

@@ -14,13 +14,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 
 from coach import prompts
 from coach.answering.ranking import CHEAP_FEATURES, Weights, cheap_features, load_weights
 from coach.answering.shape import Shape, question_shape
+from coach.ports import Embedder
 from coach.text import content_words, figures, sentence_groups, sentence_key, sentences
 from coach.types import Citation, Passage
 
@@ -55,7 +55,7 @@ class SentenceCache:
     it lacks are embedded. ``counts`` says how many came from each place.
     """
 
-    def __init__(self, embedder: Any, size: int = 20000,
+    def __init__(self, embedder: Embedder, size: int = 20000,
                  stored: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None):
         self.embedder = embedder
         self.size = size
@@ -139,7 +139,7 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, embedder: Any, weights: Weights | None = None,
+    def __init__(self, embedder: Embedder, weights: Weights | None = None,
                  stored: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None):
         self.cache = SentenceCache(embedder, stored=stored)
         self.weights = weights or load_weights()

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from coach.answering.clinical import is_clinical  # importable from here too
+from coach.ports import Vectors
 from coach.text import NUMBER_WORDS, STOPWORDS, content_words, figures, split_sentences, tokens
 from coach.types import Passage
 
@@ -191,7 +191,7 @@ MIN_FOLLOW_UP_COVERAGE = 0.3
 def decide(question: str, passages: Sequence[Passage], *, min_relevance: float,
            idf: Callable[[str], float] | None = None,
            correct: Callable[[str], str] | None = None,
-           follow_up: str | None = None, vector: Any = None) -> GateDecision:
+           follow_up: str | None = None, vector: Vectors | None = None) -> GateDecision:
     """Refuse clinical questions always; refuse others when the evidence is weak.
 
     Evidence is weak when the best passage's cosine similarity to the question, plus

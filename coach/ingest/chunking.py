@@ -121,6 +121,7 @@ def chunk_document(doc: SourceDoc, size: int = 1200, overlap: int = 150) -> list
     """Chunk one document. Identical chunks within a document are kept once."""
     meta = normalise_meta(doc)
     splitter = make_splitter(size, overlap)
+    parts: list[tuple[int | None, str, str]]
     if doc.pages:
         parts = [(page, "", body) for page, body in doc.pages]
     else:

@@ -15,6 +15,7 @@ from typing import Any
 from coach.errors import BadInputError, CoachError, LoaderError
 from coach.ingest.chunking import chunk_document
 from coach.ingest.loaders import is_supported, load
+from coach.ports import Embedder, Vectors
 from coach.retrieval.retriever import build_lexical
 from coach.store import GuidanceIndex, chunk_metadata
 from coach.text import sentence_spans
@@ -120,7 +121,7 @@ def scan(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[tuple[str,
 
 
 class Ingestor:
-    def __init__(self, index: GuidanceIndex, embedder: Any, *, root: Path, lexical_path: Path,
+    def __init__(self, index: GuidanceIndex, embedder: Embedder, *, root: Path, lexical_path: Path,
                  chunk_size: int, chunk_overlap: int, batch_size: int = 128):
         self.index = index
         self.embedder = embedder
@@ -236,8 +237,8 @@ class Ingestor:
                 report.removed.append(sid)
 
 
-def embed_chunks(embedder: Any, chunks: list[Chunk]
-                 ) -> tuple[Any, list[tuple[str, str, Any]]]:
+def embed_chunks(embedder: Embedder, chunks: list[Chunk]
+                 ) -> tuple[Vectors, list[tuple[str, str, Vectors]]]:
     """Chunk vectors, plus (sentence key, chunk id, vector) for each sentence when the
     embedder can pool them from the same forward pass (``encode_pooled``); an embedder that
     cannot leaves sentences to be embedded when first needed."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from langchain_core.callbacks import BaseCallbackHandler
@@ -58,7 +59,7 @@ def gguf_path(setting: str) -> Path:
     return path
 
 
-def _require(module: str, what: str) -> Any:
+def _require(module: str, what: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
@@ -69,12 +70,13 @@ def _require(module: str, what: str) -> Any:
 
 def _ollama(settings: Settings, callbacks: list[BaseCallbackHandler]) -> BaseChatModel:
     chat_ollama = _require("langchain_ollama", "ollama").ChatOllama
-    return chat_ollama(
+    model: BaseChatModel = chat_ollama(
         model=settings.llm_model or DEFAULT_MODELS["ollama"],
         base_url=settings.llm_base_url or OLLAMA_URL,
         temperature=settings.llm_temperature, num_predict=settings.llm_max_tokens,
         client_kwargs={"timeout": settings.llm_timeout}, callbacks=callbacks,
     )
+    return model
 
 
 def _openai(settings: Settings, callbacks: list[BaseCallbackHandler]) -> BaseChatModel:
@@ -84,7 +86,7 @@ def _openai(settings: Settings, callbacks: list[BaseCallbackHandler]) -> BaseCha
         key = "not-needed"  # local OpenAI-compatible servers ignore the key but need one
     kwargs: dict[str, Any] = {"api_key": key} if key else {}
     try:
-        return chat_openai(
+        model: BaseChatModel = chat_openai(
             model=settings.llm_model or DEFAULT_MODELS["openai"],
             base_url=settings.llm_base_url, timeout=settings.llm_timeout, max_retries=1,
             temperature=settings.llm_temperature, max_tokens=settings.llm_max_tokens,
@@ -95,6 +97,7 @@ def _openai(settings: Settings, callbacks: list[BaseCallbackHandler]) -> BaseCha
             f"Cannot set up the OpenAI-compatible client ({exc}). Set COACH_LLM_API_KEY, or "
             "COACH_LLM_BASE_URL for a local server."
         ) from exc
+    return model
 
 
 def _llamacpp(settings: Settings, callbacks: list[BaseCallbackHandler]) -> BaseChatModel:

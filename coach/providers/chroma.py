@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlparse
 
 from coach.config import Settings
 from coach.errors import ConfigError
+from coach.ports import VectorClient
 
 
-def make_client(settings: Settings) -> Any:
+def make_client(settings: Settings) -> VectorClient:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 

@@ -10,12 +10,17 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from coach.config import BUNDLED_EMBEDDER
 from coach.errors import ConfigError
+from coach.ports import Vectors
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 
 def resolve_model_path(name: str) -> tuple[str, str]:
@@ -66,10 +71,10 @@ class SentenceTransformerEmbeddings(Embeddings):
         self.model_name, self._path = resolve_model_path(model)
         self._device = device
         self._batch_size = batch_size
-        self._model: Any = None
+        self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
 
-    def _load(self) -> Any:
+    def _load(self) -> SentenceTransformer:
         if self._model is None:
             with self._lock:
                 if self._model is None:
@@ -82,6 +87,7 @@ class SentenceTransformerEmbeddings(Embeddings):
                     self._model = SentenceTransformer(
                         self._path, device=self._device, local_files_only=True
                     )
+        assert self._model is not None
         return self._model
 
     @property
@@ -93,29 +99,32 @@ class SentenceTransformerEmbeddings(Embeddings):
         model = self._load()
         getter = getattr(model, "get_embedding_dimension", None)
         getter = getter or model.get_sentence_embedding_dimension
-        return int(getter())
+        size = getter()
+        if size is None:
+            return len(self.encode(["dimension"])[0])
+        return int(size)
 
-    def encode(self, texts: list[str]) -> Any:
+    def encode(self, texts: list[str]) -> Vectors:
         """Embed texts as a float32 numpy array with unit-length rows."""
-        return self._load().encode(
+        out = self._load().encode(
             list(texts),
             batch_size=self._batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
         )
+        return np.asarray(out, dtype=np.float32)
 
     def encode_pooled(self, texts: list[str], spans: list[list[tuple[int, int]]]
-                      ) -> tuple[Any, list[list[Any]]]:
+                      ) -> tuple[Vectors, list[list[Vectors | None]]]:
         """Embed texts and, from the same forward pass, each (start, end) character span of
         them: the mean of the span's token vectors, unit length (None for a span the model
         did not see, past its input limit). One model run gives passage and sentence vectors.
         """
-        import numpy as np
-
         model = self._load()
-        outputs = model.encode(list(texts), batch_size=self._batch_size, output_value=None,
-                               show_progress_bar=False)
+        # with output_value=None each output is a dict of tensors (untyped in the library)
+        outputs: Any = model.encode(list(texts), batch_size=self._batch_size,
+                                    output_value=None, show_progress_bar=False)
         tokenizer, limit = model.tokenizer, model.max_seq_length
         vectors, pooled = [], []
         for text, text_spans, out in zip(texts, spans, outputs, strict=True):
@@ -126,7 +135,7 @@ class SentenceTransformerEmbeddings(Embeddings):
             offsets = np.asarray(tokenizer(text, return_offsets_mapping=True, truncation=True,
                                            max_length=limit)["offset_mapping"][:n])
             real = offsets[:, 1] > offsets[:, 0]  # not [CLS], [SEP] or padding
-            row = []
+            row: list[Vectors | None] = []
             for start, end in text_spans:
                 inside = real & (offsets[:, 1] > start) & (offsets[:, 0] < end)
                 if not inside.any():
@@ -140,7 +149,35 @@ class SentenceTransformerEmbeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        return self.encode(texts).tolist()
+        return [[float(x) for x in row] for row in self.encode(texts)]
 
     def embed_query(self, text: str) -> list[float]:
-        return self.encode([text])[0].tolist()
+        return [float(x) for x in self.encode([text])[0]]
+
+
+class LangChainEmbedder:
+    """Any LangChain ``Embeddings`` as the coach's ``Embedder`` (rows made unit length).
+
+    The name recorded with the index is ``name``; the size is asked of the model once."""
+
+    def __init__(self, embeddings: Embeddings, name: str):
+        self.embeddings = embeddings
+        self.model_name = name
+        self._dimension: int | None = None
+
+    @property
+    def dimension(self) -> int:
+        if self._dimension is None:
+            self._dimension = len(self.embeddings.embed_query("dimension"))
+        return self._dimension
+
+    def encode(self, texts: list[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        rows = np.asarray(self.embeddings.embed_documents(list(texts)), dtype=np.float32)
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        return (rows / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+    def embed_query(self, text: str) -> list[float]:
+        vec = np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
+        return [float(x) for x in vec / (np.linalg.norm(vec) or 1.0)]

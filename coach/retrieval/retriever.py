@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from coach.ports import Embedder
 from coach.retrieval.fusion import mmr, rrf
 from coach.retrieval.lexical import BM25Index
 from coach.store import GuidanceIndex, passage_from
@@ -65,7 +66,7 @@ def build_lexical(index: GuidanceIndex, path: Path) -> BM25Index:
 
 
 class Retriever:
-    def __init__(self, index: GuidanceIndex, embedder: Any, config: RetrievalConfig,
+    def __init__(self, index: GuidanceIndex, embedder: Embedder, config: RetrievalConfig,
                  lexical_path: Path):
         self.index = index
         self.embedder = embedder

@@ -41,7 +41,8 @@ def _blocks(text: str) -> list[tuple[str, str, int]]:
     blocks. A wrapped line continues its paragraph or item; a blank line separates; headings
     and table rows break, and so does a line ending in ':' (it introduces what follows)."""
     blocks: list[tuple[str, str, int]] = []
-    kind, current, indent = "", [], 0
+    current: list[str] = []
+    kind, indent = "", 0
 
     def flush() -> None:
         nonlocal kind

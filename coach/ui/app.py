@@ -9,11 +9,15 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 from coach.app import Coach
 from coach.config import Settings
 from coach.ui.context import UIContext
+
+if TYPE_CHECKING:
+    import gradio as gr
+    from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +67,14 @@ def header_html() -> str:
     return (f'<div id="app-header"><h1>{TITLE}</h1><p>{TAGLINE}</p></div>')
 
 
-def build_ui(coach: Coach, settings: Settings) -> Any:
+def build_ui(coach: Coach, settings: Settings) -> gr.Blocks:
     """The whole app as a queued ``gr.Blocks`` (not launched)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
     ctx = UIContext(coach, settings)
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    demo = gr.Blocks(title=TITLE, analytics_enabled=False)
+    with demo:
         gr.HTML(header_html(), elem_id="app-header", label="About")
         with gr.Tabs():
             for label, module in TABS:
@@ -79,8 +84,8 @@ def build_ui(coach: Coach, settings: Settings) -> Any:
     return demo
 
 
-def launch(demo: Any, settings: Settings, *, prevent_thread_lock: bool = False,
-           quiet: bool = False) -> tuple[Any, str, str]:
+def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = False,
+           quiet: bool = False) -> tuple[FastAPI, str, str]:
     """Start the server on settings.host:settings.port (sign-in when COACH_AUTH_FILE is set)."""
     import gradio as gr
 

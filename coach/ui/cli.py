@@ -6,12 +6,15 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from coach.errors import BadInputError, ConfigError
 
+if TYPE_CHECKING:
+    from coach.cli import CommandHandler, Subcommands
 
-def register(sub: Any) -> dict[str, Any]:
+
+def register(sub: Subcommands) -> dict[str, CommandHandler]:
     p = sub.add_parser("serve", help="start the web app (default http://127.0.0.1:7860)")
     p.add_argument("--host", help="address to listen on (default: COACH_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default: COACH_PORT, 7860)")

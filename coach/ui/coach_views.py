@@ -186,14 +186,14 @@ def ask(session: JourneySession, step_id: str, question: str, chat: list[Any],
         pairs: list[list[str]]) -> tuple[Any, ...]:
     """One turn of the step chat; retrieval is focused on the step."""
     step = machine.find_step(session.journey, step_id)
-    answer = session.ask(step, question, [tuple(p) for p in pairs or []])
+    answer = session.ask(step, question, [(p[0], p[1]) for p in pairs or []])
     chat = [*(chat or []), {"role": "user", "content": render.escape_question(question)},
             {"role": "assistant", "content": render.answer_html(_turn(answer))}]
     return "", chat, [*(pairs or []), [question, answer.text]], ""
 
 
 def export_plan(session: JourneySession) -> tuple[Any, ...]:
-    paths = export.write(session.plan(), tempfile.mkdtemp(prefix="coach-plan-"))
+    paths = export.write(session.plan(), Path(tempfile.mkdtemp(prefix="coach-plan-")))
     return (_notice(None, "Your action plan is ready to download below."),
             gr.update(value=[str(p) for p in paths], visible=True))
 

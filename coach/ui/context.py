@@ -8,10 +8,13 @@ it in) and call ``ctx.user_of(request)`` to key per-user state (feedback, coachi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from coach.app import Coach
 from coach.config import Settings
+
+if TYPE_CHECKING:
+    import gradio as gr
 
 LOCAL_USER = "local"
 
@@ -21,7 +24,7 @@ class UIContext:
     coach: Coach
     settings: Settings
 
-    def user_of(self, request: Any) -> str:
+    def user_of(self, request: gr.Request | None) -> str:
         """The signed-in user name, or ``local`` when sign-in is off (a single-user install)."""
         name = getattr(request, "username", None) if request is not None else None
         return str(name) if name else LOCAL_USER

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from coach.config import Settings
 from coach.pii import redact
 
 RATINGS = ("up", "down")
@@ -113,7 +114,7 @@ class FeedbackStore:
         """All feedback, oldest first (only ``user``'s when given), sources decoded."""
         if not self.path.exists():
             return []
-        query, args = "SELECT * FROM feedback", ()
+        query, args = "SELECT * FROM feedback", tuple[str, ...]()
         if user is not None:
             query, args = query + " WHERE user = ?", (user,)
         with closing(self._connect()) as conn:
@@ -121,6 +122,6 @@ class FeedbackStore:
         return [dict(r) | {"sources": json.loads(r["sources"])} for r in found]
 
 
-def feedback_store(settings: Any) -> FeedbackStore:
+def feedback_store(settings: Settings) -> FeedbackStore:
     """The store under COACH_HOME that the web app writes to."""
     return FeedbackStore(settings.home / "feedback.sqlite3")

@@ -1,0 +1,50 @@
+"""The seams between the coach and the components it is built on, typed in one place.
+
+- ``Embedder``: what the coach asks of an embedding model. Ours is
+  ``providers.embeddings.SentenceTransformerEmbeddings`` (a LangChain ``Embeddings``); any
+  other LangChain ``Embeddings`` drops in through ``providers.embeddings.LangChainEmbedder``.
+- ``ChatModel``: LangChain's ``BaseChatModel`` (OpenAI-compatible, Ollama, llama.cpp, fakes).
+- ``VectorClient`` and ``VectorCollection``: Chroma's client API, embedded or HTTP
+  (``providers.chroma.make_client``); ``store.GuidanceIndex`` is the only user.
+- ``Reranker``: re-orders retrieved passages (``providers.rerank.CrossEncoderReranker``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, TypeAlias
+
+import numpy as np
+from langchain_core.language_models import BaseChatModel
+from numpy.typing import NDArray
+
+from coach.types import Passage
+
+if TYPE_CHECKING:  # chromadb is heavy to import; its types are only needed by the checker
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+Vectors: TypeAlias = NDArray[np.float32]
+ChatModel: TypeAlias = BaseChatModel
+VectorClient: TypeAlias = "ClientAPI"
+VectorCollection: TypeAlias = "Collection"
+
+
+class Embedder(Protocol):
+    """Unit-length sentence vectors for texts, under a stable model name."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode(self, texts: list[str]) -> Vectors:
+        """One unit-length float32 row per text."""
+        ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+class Reranker(Protocol):
+    def rerank(self, query: str, passages: Sequence[Passage], k: int) -> list[Passage]: ...
