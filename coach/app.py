@@ -20,11 +20,11 @@ from coach.answering.generative import GenerativeAnswerer, merge_rewrite, strip_
 from coach.answering.ranking import load_weights
 from coach.config import BUNDLED_EMBEDDER, Settings
 from coach.errors import BadInputError, IndexEmptyError
-from coach.ingest.pipeline import Ingestor, IngestReport, Progress, scan
+from coach.ingest.pipeline import Ingestor, IngestReport, scan
 from coach.pii import Redaction, redact
 from coach.retrieval.retriever import Retrieval, RetrievalConfig, Retriever
 from coach.store import GuidanceIndex
-from coach.types import Answer, Citation, Passage
+from coach.types import Answer, Citation, Passage, ProgressCallback
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class Coach:
 
     # -- ingest ----------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path] | None = None, *, rebuild: bool = False,
-               progress: Progress | None = None, show_bar: bool = False) -> IngestReport:
+               progress: ProgressCallback | None = None, show_bar: bool = False) -> IngestReport:
         """Index files or folders (default: the knowledge folder), incrementally."""
         targets = [Path(p) for p in paths] if paths else [self.settings.knowledge_dir]
         if rebuild:

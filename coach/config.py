@@ -188,19 +188,10 @@ class Settings(BaseSettings):
         50, ge=1, le=2000, description="Largest file the web app's Library tab accepts, in MB."
     )
 
-    @field_validator("chroma_url", "llm_base_url")
+    @field_validator("chroma_url", "llm_base_url", "auth_file", "rerank_model", mode="before")
     @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value or None
-
-    @field_validator("auth_file", mode="before")
-    @classmethod
-    def _blank_path_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("rerank_model", mode="before")
-    @classmethod
-    def _blank_model_is_none(cls, value: object) -> object:
+    def _blank_is_none(cls, value: object) -> object:
+        """An empty (or blank) value in the environment or .env means "not set"."""
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")

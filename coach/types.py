@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+# told how far a long job has got: (fraction done, 0 to 1; what it is doing)
+ProgressCallback = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,10 @@ class SourceDoc:
 
 
 @dataclass(frozen=True)
-class Chunk:
+class Located:
+    """A piece of guidance text and where it comes from (what a chunk and a retrieved
+    passage share)."""
+
     id: str
     text: str
     source: str
@@ -30,6 +37,10 @@ class Chunk:
     page: int | None
     step: int | None
     kind: str
+
+
+@dataclass(frozen=True)
+class Chunk(Located):
     meta: dict[str, Any] = field(default_factory=dict)
 
     def embedding_text(self) -> str:
@@ -39,17 +50,9 @@ class Chunk:
 
 
 @dataclass(frozen=True)
-class Passage:
+class Passage(Located):
     """A retrieved chunk with its scores."""
 
-    id: str
-    text: str
-    source: str
-    title: str
-    heading: str
-    page: int | None
-    step: int | None
-    kind: str
     publisher: str
     year: int | None
     url: str | None

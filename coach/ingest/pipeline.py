@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,14 +19,12 @@ from coach.ports import Embedder, Vectors
 from coach.retrieval.retriever import build_lexical
 from coach.store import GuidanceIndex, chunk_metadata
 from coach.text import sentence_spans
-from coach.types import Chunk
+from coach.types import Chunk, ProgressCallback
 
 log = logging.getLogger(__name__)
 
 CHUNKER_VERSION = "1"
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")  # machine-readable files in knowledge/
-
-Progress = Callable[[float, str], None]
 
 
 @dataclass
@@ -131,7 +129,7 @@ class Ingestor:
         self.overlap = chunk_overlap
         self.batch_size = batch_size
 
-    def run(self, paths: list[Path], *, progress: Progress | None = None,
+    def run(self, paths: list[Path], *, progress: ProgressCallback | None = None,
             show_bar: bool = False) -> IngestReport:
         start = time.perf_counter()
         report = IngestReport()
@@ -181,7 +179,7 @@ class Ingestor:
 
     def _write(self, pending: list[tuple[str, str, list[Chunk], bool]],
                stored: dict[str, dict[str, Any]], report: IngestReport,
-               progress: Progress | None, show_bar: bool) -> None:
+               progress: ProgressCallback | None, show_bar: bool) -> None:
         existing = {pid for entry in stored.values() for pid in entry["ids"]}
         # similar lengths batched together: less padding, so a faster forward pass
         to_embed = sorted((c for _, _, chunks, _ in pending for c in chunks

@@ -14,6 +14,7 @@ from typing import Any
 import gradio as gr
 
 from coach.coaching import machine
+from coach.coaching.journey import Journey
 from coach.coaching.session import JourneySession
 from coach.errors import CoachError
 from coach.ui import render
@@ -34,21 +35,11 @@ from coach.ui.coach_views import (
 from coach.ui.context import UIContext
 
 
-def _session(ctx: UIContext, request: Any) -> JourneySession:
+def _session(ctx: UIContext, request: gr.Request | None) -> JourneySession:
     return JourneySession.open(ctx.settings, ctx.user_of(request), ctx.coach)
 
 
 # -- layout and wiring ---------------------------------------------------------------------
-def _assessment_form(journey: Any) -> list[Any]:
-    scale = [(f"{k} {v}", k) for k, v in journey.assessment.scale.items()]
-    radios = []
-    for enabler in journey.enablers:
-        gr.Markdown(f"#### {enabler.title}")
-        for item in [i for i in journey.assessment.items if i.enabler == enabler.id]:
-            radios.append(gr.Radio(choices=scale, label=item.statement, elem_id=item.id))
-    return radios
-
-
 def build(ctx: UIContext) -> None:
     from coach.coaching.journey import load_journey
     from coach.coaching.session import journey_path
@@ -84,7 +75,7 @@ def _top(ui: SimpleNamespace) -> None:
     ui.overview = gr.HTML()
 
 
-def _where_and_assessment(ui: SimpleNamespace, journey: Any) -> None:
+def _where_and_assessment(ui: SimpleNamespace, journey: Journey) -> None:
     with gr.Accordion("Where are we? Tell the coach what is already in place", open=False):
         ui.in_place = gr.CheckboxGroup(choices=ui.labels, label="Steps already in place")
         ui.said = gr.Textbox(label="Or say it in your own words",

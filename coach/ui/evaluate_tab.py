@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
 
 from coach.errors import CoachError
+from coach.types import ProgressCallback
 from coach.ui.context import UIContext
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[float, str], None]
 
 
 def list_suites(evals_dir: Path) -> list[str]:
@@ -50,7 +48,8 @@ def report_frame(report_html: str) -> str:
             'style="width:100%;height:820px;border:1px solid #ccd;border-radius:6px"></iframe>')
 
 
-def run_and_report(ctx: UIContext, suite_rel: str | None, progress: Progress | None = None
+def run_and_report(ctx: UIContext, suite_rel: str | None,
+                   progress: ProgressCallback | None = None
                    ) -> tuple[str, str, str | None, str]:
     """Run one suite; return (summary Markdown, report iframe, report path, comparison)."""
     from coach.evals.cases import load_suite
@@ -97,7 +96,8 @@ def build(ctx: UIContext) -> None:
     download = gr.File(label="Report (HTML)", interactive=False)
     report = gr.HTML(elem_id="eval-report", label="Report")
 
-    def on_run(picked: str | None, progress=gr.Progress()):  # noqa: B008  # type: ignore[no-untyped-def]
+    def on_run(picked: str | None, progress: gr.Progress = gr.Progress()  # noqa: B008
+               ) -> tuple[str, str, str | None, str]:
         text, frame, path, diff = run_and_report(ctx, picked, lambda f, d: progress(f, desc=d))
         return text, diff, path, frame
 

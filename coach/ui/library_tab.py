@@ -13,10 +13,9 @@ import html
 import logging
 import re
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import gradio as gr
 
@@ -24,6 +23,7 @@ from coach.errors import CoachError, LoaderError
 from coach.ingest.chunking import chunk_document
 from coach.ingest.loaders import is_supported, load
 from coach.ingest.pipeline import IngestReport, file_hash, source_id
+from coach.types import ProgressCallback
 from coach.ui import retrieval_view
 from coach.ui.context import UIContext
 from coach.ui.render import KIND_LABELS
@@ -34,8 +34,6 @@ UPLOAD_DIR = "uploads"
 FILE_TYPES = [".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm"]
 HEADERS = ["Document", "Kind", "Publisher", "Year", "Chunks", "File"]
 SUPPORTED_TEXT = "PDF, Word (.docx), Markdown (.md), text (.txt) and HTML"
-
-Progress = Callable[[float, str], None]
 
 
 @dataclass
@@ -52,9 +50,13 @@ def safe_name(name: str) -> str:
     return base or "upload"
 
 
-def document_rows(ctx: UIContext) -> list[list[Any]]:
+# a table row: title, kind, publisher, year, chunks, file (year is "—" when unknown)
+Row = list[str | int]
+
+
+def document_rows(ctx: UIContext) -> list[Row]:
     """One row per indexed document, sorted by kind then title."""
-    rows = []
+    rows: list[Row] = []
     for source, entry in ctx.coach.index.sources().items():
         meta = entry["meta"]
         kind = str(meta.get("kind") or "")
@@ -66,7 +68,7 @@ def document_rows(ctx: UIContext) -> list[list[Any]]:
     return sorted(rows, key=lambda r: (str(r[1]), str(r[0]).lower()))
 
 
-def library_summary(rows: Sequence[Sequence[Any]]) -> str:
+def library_summary(rows: Sequence[Row]) -> str:
     chunks = sum(int(r[4]) for r in rows)
     if not rows:
         return "**The library is empty.** Upload guidance files below, or press Re-index."
@@ -78,7 +80,7 @@ def check_uploads(ctx: UIContext, files: Sequence[str | Path]) -> UploadCheck:
     s = ctx.settings
     known = {e["file_hash"]: sid for sid, e in ctx.coach.index.sources().items()
              if e["file_hash"]}
-    out, batch = UploadCheck(), {}
+    out, batch = UploadCheck(), dict[str, str]()
     limit = s.max_upload_mb * 1024 * 1024
     for raw in files:
         path = Path(raw)
@@ -132,7 +134,7 @@ def _load_problem(path: Path, size: int, overlap: int) -> str:
 
 
 def upload(ctx: UIContext, files: Sequence[str | Path] | None,
-           progress: Progress | None = None) -> str:
+           progress: ProgressCallback | None = None) -> str:
     """Check, copy and index uploaded files; returns a Markdown report for the page."""
     if not files:
         return "Choose one or more files to upload first."
@@ -152,7 +154,7 @@ def upload(ctx: UIContext, files: Sequence[str | Path] | None,
     return render_report(report, check.rejected, check.unchanged)
 
 
-def reindex(ctx: UIContext, progress: Progress | None = None) -> str:
+def reindex(ctx: UIContext, progress: ProgressCallback | None = None) -> str:
     """Bring the index up to date with the knowledge folder."""
     try:
         report = ctx.coach.ingest(None, progress=progress)
@@ -215,18 +217,22 @@ def build(ctx: UIContext) -> None:
     result = gr.Markdown(elem_id="library-result", label="Indexing report")
     retrieval_view.build(ctx)
 
-    def refresh():  # type: ignore[no-untyped-def]
+    def refresh() -> tuple[str, list[Row]]:
         rows = document_rows(ctx)
         return library_summary(rows), rows
 
-    def on_upload(paths: list[str] | None, progress=gr.Progress()):  # noqa: B008  # type: ignore[no-untyped-def]
+    def on_upload(paths: list[str] | None, progress: gr.Progress = gr.Progress()  # noqa: B008
+                  ) -> tuple[str, None, str, list[Row]]:
         msg = upload(ctx, paths, lambda f, d: progress(f, desc=d))
         return (msg, None, *refresh())
 
-    def on_reindex(progress=gr.Progress()):  # noqa: B008  # type: ignore[no-untyped-def]
+    def on_reindex(progress: gr.Progress = gr.Progress()  # noqa: B008
+                   ) -> tuple[str, str, list[Row]]:
         msg = reindex(ctx, lambda f, d: progress(f, desc=d))
         return (msg, *refresh())
 
-    writes = {"concurrency_limit": 1, "concurrency_id": "index-writes"}
-    add.click(on_upload, [files], [result, files, summary, table], api_name="upload", **writes)
-    redo.click(on_reindex, None, [result, summary, table], api_name="reindex", **writes)
+    # one index writer at a time
+    add.click(on_upload, [files], [result, files, summary, table], api_name="upload",
+              concurrency_limit=1, concurrency_id="index-writes")
+    redo.click(on_reindex, None, [result, summary, table], api_name="reindex",
+               concurrency_limit=1, concurrency_id="index-writes")
