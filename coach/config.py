@@ -158,7 +158,7 @@ class Settings(BaseSettings):
         ),
     )
     intent_threshold: float = Field(
-        0.6, ge=0, le=1,
+        0.5, ge=0, le=1,
         description=(
             "Similarity to the nearest journey-request exemplar (prompts/intents.yaml) below "
             "which a chat message is answered as an ordinary question."

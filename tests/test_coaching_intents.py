@@ -44,17 +44,17 @@ def test_claims_are_statements_without_negation():
 
 
 def test_decide_needs_the_threshold_and_a_margin_over_ordinary():
-    assert intents.decide({"next": 0.8, "ordinary": 0.5}) == ("next", 0.8)
+    assert intents.decide({"next": 0.8, "ordinary": 0.5}, 0.6) == ("next", 0.8)
     assert intents.decide({"next": 0.55, "ordinary": 0.3}, threshold=0.6)[0] == "ordinary"
-    assert intents.decide({"next": 0.7, "ordinary": 0.69}, margin=0.03)[0] == "ordinary"
+    assert intents.decide({"next": 0.7, "ordinary": 0.69}, 0.6, margin=0.03)[0] == "ordinary"
 
 
 def test_a_follow_up_of_an_ordinary_question_stays_ordinary():
     j = journey()
     scores = {"next": 0.9, "ordinary": 0.4}
-    assert intents.recognise(j, "and what comes after that?", scores,
+    assert intents.recognise(j, "and what comes after that?", scores, 0.6,
                              previous="ordinary").label == "ordinary"
-    assert intents.recognise(j, "and what comes after that?", scores,
+    assert intents.recognise(j, "and what comes after that?", scores, 0.6,
                              previous="next").label == "next"
 
 
@@ -62,12 +62,12 @@ def test_gates_on_in_place_and_step_help():
     j = journey()
     asks = {"in_place": 0.9, "ordinary": 0.4}
     assert intents.recognise(j, "How often should we repeat our assessment?",
-                             asks).label == "ordinary"
+                             asks, 0.6).label == "ordinary"
     helps = {"step_help": 0.9, "ordinary": 0.4}
-    assert intents.recognise(j, "Can you help me with this?", helps).label == "ordinary"
-    assert intents.recognise(j, "Can you help me with step 4?", helps).steps == (4,)
+    assert intents.recognise(j, "Can you help me with this?", helps, 0.6).label == "ordinary"
+    assert intents.recognise(j, "Can you help me with step 4?", helps, 0.6).steps == (4,)
     short = {"ordinary": 0.3, "step_help": 0.2}
-    assert intents.recognise(j, "step 3?", short).label == "step_help"
+    assert intents.recognise(j, "step 3?", short, 0.6).label == "step_help"
 
 
 def test_commands_inside_a_dialogue():
@@ -134,4 +134,24 @@ def test_the_intent_dev_set_is_mostly_recognised_by_the_shipped_exemplars(recogn
             (ROOT / "evals" / "intents" / "dev.jsonl").read_text().splitlines() if line]
     assert len(rows) >= 60
     right = sum(recogniser.recognise(r["text"]).label == r["label"] for r in rows)
-    assert right / len(rows) >= 0.88
+    assert right / len(rows) >= 0.95
+
+
+@pytest.mark.slow
+def test_intent_accuracy_cross_validated_meets_the_target():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, str(ROOT / "evals" / "intents" / "cross_validate.py"),
+                          "--json"], capture_output=True, text=True, check=True).stdout
+    result = json.loads(out[out.index("{"):])
+    assert result["cv_accuracy_shipped_threshold"] >= 0.95
+    assert result["dev_questions_taken_for_journey"] == []
+
+
+def test_questions_about_trusts_in_general_are_not_journey_requests():
+    assert intents.about_others("What usually prompts a trust to start a programme?")
+    assert intents.about_others("Where do most trusts begin?")
+    assert not intents.about_others("Our trust wants to start, where do we begin?")
+    assert not intents.about_others("Let's get started.")
+    assert not intents.about_others("How should a new improvement director begin?")

@@ -22,7 +22,6 @@ from coach.coaching.where import steps_mentioned
 
 ORDINARY = "ordinary"
 JOURNEY_LABELS = ("overview", "next", "start", "step_help", "in_place", "guide")
-DEFAULT_THRESHOLD = 0.6
 DEFAULT_MARGIN = 0.03
 SHORT = 5  # a message of at most this many words that names a step asks for help with it
 
@@ -117,7 +116,7 @@ def label_scores(vector: np.ndarray, exemplar_vectors: np.ndarray, labels: Seque
     return out
 
 
-def decide(scores: dict[str, float], threshold: float = DEFAULT_THRESHOLD,
+def decide(scores: dict[str, float], threshold: float,
            margin: float = DEFAULT_MARGIN) -> tuple[str, float]:
     """The winning label, or ORDINARY when no journey label is confident enough."""
     journey = {k: v for k, v in scores.items() if k != ORDINARY}
@@ -168,9 +167,8 @@ def is_follow_up(text: str) -> bool:
         step_numbers(text)
 
 
-def recognise(journey: Journey, text: str, scores: dict[str, float], *,
-              previous: str | None = None, threshold: float = DEFAULT_THRESHOLD,
-              margin: float = DEFAULT_MARGIN) -> Intent:
+def recognise(journey: Journey, text: str, scores: dict[str, float], threshold: float, *,
+              previous: str | None = None, margin: float = DEFAULT_MARGIN) -> Intent:
     """The intent of one chat message.
 
     ``scores`` comes from ``label_scores``; ``previous`` is the label of the previous user
@@ -189,12 +187,25 @@ def recognise(journey: Journey, text: str, scores: dict[str, float], *,
         label = ORDINARY  # "how often should we repeat our assessment?" claims nothing
     elif label == "step_help" and not named and not _THIS_STEP.search(normalise(text)):
         label = ORDINARY  # help with no step named is an ordinary question
+    elif label != ORDINARY and about_others(text):
+        label = ORDINARY  # "what prompts a trust to start…?" asks what trusts do, not us
     if label == ORDINARY:
         return Intent(ORDINARY, scores.get(ORDINARY, 0.0), scores=scores)
     return Intent(label, confidence, tuple(named), tuple(claims), scores)
 
 
 _THIS_STEP = re.compile(r"\b(this|my|our|current|the) step\b")
+_FIRST_PERSON = re.compile(r"\b(i|i'm|i've|me|my|we|we're|we've|us|our|ours|let's)\b")
+_OTHERS = re.compile(r"\b(?:(?:a|an|the|most|many|other|some|any|each|every)\s+"
+                     r"(?:nhs\s+)?(?:trust|organisation|organization|provider|hospital)s?"
+                     r"|trusts|organisations|organizations|providers|the report)\b")
+
+
+def about_others(text: str) -> bool:
+    """The message asks about trusts or organisations in general (or the report), not about
+    the person's own journey: no first-person word, and a generic organisation is its subject."""
+    norm = normalise(text)
+    return bool(_OTHERS.search(norm)) and not _FIRST_PERSON.search(norm)
 
 
 def _asks(text: str) -> bool:
