@@ -39,8 +39,12 @@ from coach.answering.extractive import Candidate, candidates, choose, compose  #
 from coach.answering.gate import unanswered  # noqa: E402
 from coach.answering.ranking import CHEAP_FEATURES, FEATURES, WEIGHTS_FILE, Weights  # noqa: E402
 from coach.answering.shape import Shape, question_shape  # noqa: E402
-from coach.evals.metrics import key_point_covered, key_point_recall, must_include  # noqa: E402
-from coach.evals.metrics import pattern_found  # noqa: E402
+from coach.evals.metrics import (  # noqa: E402
+    key_point_covered,
+    key_point_recall,
+    must_include,
+    pattern_found,  # noqa: E402
+)
 
 FOLDS = 5
 SEED = 7
@@ -53,7 +57,7 @@ GRID = {
     "prefilter": (12, 24),
 }
 # per 1,000 characters of reply: a longer answer must buy its length in found key points
-LENGTH_COST = 0.1
+LENGTH_COST = 0.04
 
 
 @dataclass
