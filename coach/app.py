@@ -13,7 +13,7 @@ from typing import Any
 
 from coach import prompts
 from coach.answering.citations import CitationChecker, sources_from_citations
-from coach.answering.condense import Turn, condense
+from coach.answering.condense import Exchange, condense
 from coach.answering.extractive import ExtractiveAnswerer, SentenceCache
 from coach.answering.gate import GateDecision, decide, unanswered
 from coach.answering.generative import GenerativeAnswerer, merge_rewrite, strip_echoes
@@ -90,7 +90,7 @@ class Coach:
             )
         return question
 
-    def ask(self, question: str, history: Sequence[Turn] | None = None, *,
+    def ask(self, question: str, history: Sequence[Exchange] | None = None, *,
             step: int | None = None, user: str | None = None, journey: bool = True) -> Answer:
         """Answer a question with checked citations, or refuse when the guidance does not
         cover it (or it asks for clinical advice). Journey requests ("what next?", "coach me
@@ -102,7 +102,7 @@ class Coach:
         assert isinstance(answer, Answer)
         return answer
 
-    def stream(self, question: str, history: Sequence[Turn] | None = None, *,
+    def stream(self, question: str, history: Sequence[Exchange] | None = None, *,
                step: int | None = None, user: str | None = None,
                journey: bool = True) -> Iterator[str | Answer]:
         """Yield the answer text as it grows (cumulative strings), then the final Answer.
@@ -146,7 +146,7 @@ class Coach:
             return
         yield self._verified(turn, text, sources)
 
-    def journey_reply(self, question: str, history: Sequence[Turn] | None = None,
+    def journey_reply(self, question: str, history: Sequence[Exchange] | None = None,
                       user: str | None = None) -> Answer | None:
         """A journey reply from coaching mode, or None (an ordinary question, or no
         journey.yaml in the knowledge folder, or COACH_CHAT_JOURNEY off)."""
@@ -159,7 +159,7 @@ class Coach:
         return chat.reply(question, history or (), user) if chat else None
 
     # -- the steps of a turn ---------------------------------------------------------------
-    def prepare(self, question: str, history: Sequence[Turn] | None = None,
+    def prepare(self, question: str, history: Sequence[Exchange] | None = None,
                 step: int | None = None) -> Prepared:
         """Validate, redact, condense, retrieve and gate: everything before an answer is
         written (a configured model is called only to rewrite a follow-up that passed)."""

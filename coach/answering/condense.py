@@ -19,7 +19,8 @@ _BACKREF = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
-Turn = tuple[str, str]
+# one earlier exchange of the conversation: (the user's question, the coach's answer)
+Exchange = tuple[str, str]
 
 
 def is_follow_up(question: str) -> bool:
@@ -27,7 +28,7 @@ def is_follow_up(question: str) -> bool:
     return len(words) <= 2 or bool(_BACKREF.search(question)) and len(words) <= 6
 
 
-def condense(question: str, history: Sequence[Turn] | None) -> str:
+def condense(question: str, history: Sequence[Exchange] | None) -> str:
     """Return a standalone version of ``question`` given (user, assistant) history pairs."""
     question = question.strip()
     if not history or not is_follow_up(question):

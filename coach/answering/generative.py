@@ -22,7 +22,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from coach import prompts
-from coach.answering.condense import Turn
+from coach.answering.condense import Exchange
 from coach.errors import ModelError
 from coach.text import content_words, strip_markers
 from coach.types import Passage
@@ -57,7 +57,7 @@ def format_passages(passages: Sequence[Passage], max_chars: int = 1500) -> str:
     return "\n\n".join(blocks)
 
 
-def format_history(history: Sequence[Turn], turns: int = 3, answer_chars: int = 300) -> str:
+def format_history(history: Sequence[Exchange], turns: int = 3, answer_chars: int = 300) -> str:
     lines = []
     for q, a in list(history)[-turns:]:
         a = " ".join(a.split())
@@ -95,7 +95,7 @@ def _looks_like_question(text: str) -> bool:
 
 
 def merge_rewrite(question: str, rewrite: str, fallback: str,
-                  history: Sequence[Turn]) -> str:
+                  history: Sequence[Exchange]) -> str:
     """The model's rewrite when it can be trusted, else the deterministic ``fallback``.
 
     A small model often answers the question instead of rewriting it, copies a line of the
@@ -154,7 +154,7 @@ class GenerativeAnswerer:
         )
         return [SystemMessage(prompts.read("system")), HumanMessage(body)]
 
-    def condense_messages(self, question: str, history: Sequence[Turn]) -> list[BaseMessage]:
+    def condense_messages(self, question: str, history: Sequence[Exchange]) -> list[BaseMessage]:
         body = prompts.render(prompts.read("condense"), history=format_history(history),
                               question=question)
         return [HumanMessage(body)]
@@ -173,7 +173,7 @@ class GenerativeAnswerer:
         except Exception as exc:  # providers raise many types (HTTP, timeouts, llama.cpp)
             raise ModelError(_failure(exc)) from exc
 
-    def condense(self, question: str, history: Sequence[Turn]) -> str:
+    def condense(self, question: str, history: Sequence[Exchange]) -> str:
         """The model's standalone rewrite of ``question`` (cleaned, possibly empty)."""
         try:
             # one line is all a rewrite needs: stop there (a small model may ramble on)

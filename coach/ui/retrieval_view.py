@@ -10,7 +10,6 @@ beyond what asking does.
 from __future__ import annotations
 
 import html
-from typing import Any
 
 import gradio as gr
 
@@ -24,15 +23,19 @@ HEADERS = ["#", "Document", "Section", "Kind", "Similarity", "Dense rank", "BM25
 SNIPPET = 160
 
 
+# a table row: n, title, section, kind, similarity, dense rank, lexical rank, snippet
+Row = list[str | int | float]
+
+
 def _rank(ranks: dict[str, int], pid: str) -> str:
     return str(ranks[pid]) if pid in ranks else "—"
 
 
-def rows(turn: Prepared) -> list[list[Any]]:
+def rows(prepared: Prepared) -> list[Row]:
     """One row per retrieved passage, in the order the answer would use them."""
-    ranks = turn.found.channel_ranks
-    out = []
-    for n, p in enumerate(turn.passages, start=1):
+    ranks = prepared.found.channel_ranks
+    out: list[Row] = []
+    for n, p in enumerate(prepared.passages, start=1):
         text = " ".join(p.text.split())
         out.append([
             n, p.title or p.source, p.heading or p.section or "—",
@@ -43,11 +46,11 @@ def rows(turn: Prepared) -> list[list[Any]]:
     return out
 
 
-def verdict(turn: Prepared) -> str:
-    d = turn.decision
-    where = f"Searched for: *{html.escape(turn.query, quote=False)}*"
-    if turn.redaction.kinds:
-        where += f" (personal data removed: {', '.join(turn.redaction.kinds)})"
+def verdict(prepared: Prepared) -> str:
+    d = prepared.decision
+    where = f"Searched for: *{html.escape(prepared.query, quote=False)}*"
+    if prepared.redaction.kinds:
+        where += f" (personal data removed: {', '.join(prepared.redaction.kinds)})"
     if d.reason == "clinical":
         return (f"**Would refuse: a clinical question.** The coach gives no clinical advice, "
                 f"whatever the passages say.\n\n{where}")
@@ -60,13 +63,13 @@ def verdict(turn: Prepared) -> str:
             f"withheld if its sentences miss the point of the question.\n\n{where}")
 
 
-def test_retrieval(ctx: UIContext, question: str) -> tuple[str, list[list[Any]]]:
+def test_retrieval(ctx: UIContext, question: str) -> tuple[str, list[Row]]:
     """The verdict and the passage rows for ``question``; a bad question gets a message."""
     try:
-        turn = ctx.coach.prepare(question)
+        prepared = ctx.coach.prepare(question)
     except CoachError as exc:
         return f"**{html.escape(str(exc), quote=False)}**", []
-    return verdict(turn), [] if turn.decision.reason == "clinical" else rows(turn)
+    return verdict(prepared), [] if prepared.decision.reason == "clinical" else rows(prepared)
 
 
 def build(ctx: UIContext) -> None:
