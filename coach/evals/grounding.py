@@ -18,13 +18,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from coach.evals.metrics import normalise, numbers
-from coach.text import content_words, sentences, strip_markdown
+from coach.text import (
+    content_words,
+    figures,
+    is_heading,
+    marker_numbers,
+    markers_before_stop,
+    normalise,
+    sentences,
+    strip_markdown,
+    strip_markers,
+)
 
 WORD_SHARE = 0.6
 MIN_SIMILARITY = 0.5
-_MARKER = re.compile(r"\s*\[(\d+)\]")
-_TRAILING = re.compile(r"([.!?])((?:\s*\[\d+\])+)")  # "text. [1]" -> "text [1]."
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,80})[\"”]")
 
 # similarity of (claim, window) pairs, e.g. cosine of sentence embeddings
@@ -62,20 +69,15 @@ class Grounding:
                 for c, s in zip(self.claims, self.support, strict=True)]
 
 
-def _is_heading(line: str) -> bool:
-    line = line.strip()
-    return line.startswith("#") or (line.startswith("**") and line.endswith(":"))
-
-
 def split_claims(answer: str) -> list[Claim]:
     """The answer's sentences with their [n] markers; headings, questions and lead-ins to a
     list ("The eight steps are:") are not claims."""
-    body = "\n".join(line for line in answer.splitlines() if not _is_heading(line))
-    body = _TRAILING.sub(r"\2\1", body)  # markers after the full stop belong to its sentence
+    body = "\n".join(line for line in answer.splitlines() if not is_heading(line))
+    body = markers_before_stop(body)
     out: list[Claim] = []
     for sent in sentences(body):
-        markers = tuple(dict.fromkeys(int(n) for n in _MARKER.findall(sent)))
-        text = strip_markdown(_MARKER.sub("", sent)).strip()
+        markers = tuple(dict.fromkeys(marker_numbers(sent)))
+        text = strip_markdown(strip_markers(sent)).strip()
         if text.endswith(("?", ":")) or len(content_words(text)) < 2:  # not a lead-in
             continue
         out.append(Claim(text, markers))
@@ -89,11 +91,11 @@ def windows(passage: str) -> list[str]:
 
 
 def _required(claim: str) -> set[str]:
-    return numbers(claim) | {normalise(q) for q in _QUOTED.findall(claim)}
+    return figures(claim) | {normalise(q) for q in _QUOTED.findall(claim)}
 
 
 def _missing(required: set[str], window: str) -> tuple[str, ...]:
-    found = numbers(window)
+    found = figures(window)
     flat = f" {normalise(window)} "
     return tuple(sorted(r for r in required if r not in found and f" {r} " not in flat))
 

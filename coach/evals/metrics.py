@@ -13,10 +13,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from coach.text import content_words
-
-_NORM = re.compile(r"[^a-z0-9]+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
+from coach.text import content_words, figures, normalise
 
 # aggregate metric names, by group (a suite's `metrics:` may list groups or names)
 METRIC_GROUPS: dict[str, tuple[str, ...]] = {
@@ -41,15 +38,6 @@ def expand_metrics(names: Iterable[str]) -> list[str]:
             if metric not in out:
                 out.append(metric)
     return out
-
-
-def normalise(text: str) -> str:
-    return _NORM.sub(" ", text.lower()).strip()
-
-
-def numbers(text: str) -> set[str]:
-    """Numbers, dates and percentages in a text ("2,500" and "2500" are the same)."""
-    return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
 def contains_quote(passage: str, quote: str, coverage: float = 0.8) -> bool:
@@ -144,7 +132,7 @@ def key_point_covered(answer: str, point: str, share: float = 0.5) -> bool:
     """A key point is covered when the answer holds every number in it and at least ``share``
     of its content words (lightly stemmed)."""
     words = content_words(point)
-    if not words or not numbers(point) <= numbers(answer):
+    if not words or not figures(point) <= figures(answer):
         return False
     return len(words & content_words(answer)) / len(words) >= share
 
