@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import yaml
+from pydantic import BaseModel, ValidationError
 
 
 def error_line(exc: yaml.YAMLError, offset: int = 1) -> str:
@@ -25,3 +28,38 @@ def node_line(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
             break
         node, line = nxt, nxt.start_mark.line + 1
     return line
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def explain(exc: ValidationError) -> tuple[tuple[int | str, ...], str]:
+    """The first problem of a validation error as (location, "path: message"), the others
+    counted. An unknown key comes first: a misspelt key is also a missing one, and the
+    unknown key names the typo."""
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
+    loc = tuple(first["loc"])
+    path = ".".join(str(p) for p in loc) or "(top level)"
+    more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+    return loc, f"{path}: {first['msg'].removeprefix('Value error, ')}{more}"
+
+
+def parse_model(text: str, name: str, model: type[M], error: type[Exception], *,
+                mapping: str = "") -> M:
+    """``text`` (YAML) validated as ``model``; any problem raises ``error`` naming the file
+    and the line. ``mapping``: the message when the top level is not a mapping."""
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise error(f"{name}{error_line(exc)}: not valid YAML "
+                    f"({getattr(exc, 'problem', exc)})") from exc
+    if mapping and not isinstance(data, dict):
+        raise error(f"{name} line 1: {mapping}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        loc, message = explain(exc)
+        line = node_line(root, loc)
+        raise error(f"{name}{f' line {line}' if line else ''}: {message}") from exc

@@ -9,11 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coach.errors import CoachError
-from coach.yamlio import error_line, node_line
+from coach.yamlio import parse_model
 
 EnablerId = Literal[
     "leadership-governance", "infrastructure-resources", "skills-workforce", "culture-environment"
@@ -136,24 +135,7 @@ class Journey(_Strict):
 
 
 def parse_journey(text: str, name: str = "journey.yaml") -> Journey:
-    try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        raise JourneyError(
-            f"{name}{error_line(exc)}: not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from exc
-    try:
-        return Journey.model_validate(data)
-    except ValidationError as exc:
-        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        first = errors[0]
-        loc = tuple(first["loc"])
-        line = node_line(root, loc)
-        path = ".".join(str(p) for p in loc) or "(top level)"
-        where = f" line {line}" if line else ""
-        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-        raise JourneyError(f"{name}{where}: {path}: {first['msg']}{more}") from exc
+    return parse_model(text, name, Journey, JourneyError)
 
 
 def load_journey(path: Path) -> Journey:

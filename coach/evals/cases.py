@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach.errors import CoachError
 from coach.evals.metrics import AGGREGATES, METRIC_GROUPS, expand_metrics
-from coach.yamlio import error_line, node_line
+from coach.yamlio import error_line, explain, node_line, parse_model
 
 
 class SuiteError(CoachError):
@@ -87,29 +86,9 @@ class Suite(_Strict):
         return chosen + [m for m in self.thresholds if m not in chosen]
 
 
-def _explain(exc: ValidationError) -> tuple[tuple[Any, ...], str]:
-    first = exc.errors()[0]
-    loc = tuple(first["loc"])
-    path = ".".join(str(p) for p in loc) or "(top level)"
-    more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-    return loc, f"{path}: {first['msg'].removeprefix('Value error, ')}{more}"
-
-
 def parse_suite(text: str, name: str = "suite.yaml") -> Suite:
-    try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        raise SuiteError(f"{name}{error_line(exc)}: not valid YAML "
-                         f"({getattr(exc, 'problem', exc)})") from exc
-    if not isinstance(data, dict):
-        raise SuiteError(f"{name} line 1: a suite is a mapping with name, cases, k, thresholds")
-    try:
-        return Suite.model_validate(data)
-    except ValidationError as exc:
-        loc, message = _explain(exc)
-        line = node_line(root, loc)
-        raise SuiteError(f"{name}{f' line {line}' if line else ''}: {message}") from exc
+    return parse_model(text, name, Suite, SuiteError,
+                       mapping="a suite is a mapping with name, cases, k, thresholds")
 
 
 def parse_cases(lines: list[str], name: str = "cases.jsonl") -> list[Case]:
@@ -123,7 +102,7 @@ def parse_cases(lines: list[str], name: str = "cases.jsonl") -> list[Case]:
         except json.JSONDecodeError as exc:
             raise SuiteError(f"{name} line {number}: not valid JSON ({exc.msg})") from exc
         except ValidationError as exc:
-            raise SuiteError(f"{name} line {number}: {_explain(exc)[1]}") from exc
+            raise SuiteError(f"{name} line {number}: {explain(exc)[1]}") from exc
         if case.id in seen:
             raise SuiteError(f"{name} line {number}: duplicate case id {case.id!r}")
         if case.expect.answerable and not case.expect.evidence:
