@@ -19,7 +19,6 @@ from coach.coaching.session import JourneySession
 from coach.errors import BadInputError, CoachError, IndexEmptyError
 
 DEFAULT_USER = "local"
-ACTIONS = ("start", "assess", "step", "tick", "note", "action", "status", "export", "reset")
 
 
 def register(subparsers: Any) -> dict[str, Any]:

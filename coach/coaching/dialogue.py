@@ -36,7 +36,6 @@ class Move(StrEnum):
     DECLINE = "decline"
 
 
-_ASKING = (DialogueState.ASKING,)
 # (state, move) -> allowed. Where the move lands is settled by the functions below.
 ALLOWED: set[tuple[DialogueState, Move]] = {
     *{(s, Move.OPEN) for s in DialogueState},

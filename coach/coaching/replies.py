@@ -11,14 +11,14 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from coach.answering.citations import sources_from_citations
 from coach.coaching import machine
 from coach.coaching.journey import Journey, Step
 from coach.coaching.machine import Progress
-from coach.types import Answer, Citation, Passage
+from coach.text import MARKER, first_sentence, list_items
+from coach.types import Answer, Passage
 
 GUIDANCE_KINDS = ("coach-guide", "method")
-_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+(.+?)\s*$", re.M)
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 class Cited:
@@ -42,36 +42,22 @@ class Cited:
 
     def fold(self, answer: Answer) -> None:
         """Add an ordinary cited answer, its markers renumbered into this reply's numbering."""
-        by_number = {c.number: _passage_for(c, answer.passages) for c in answer.citations}
+        sources = sources_from_citations(answer.citations, answer.passages)
 
         def renumber(match: re.Match[str]) -> str:
-            passage = by_number.get(int(match.group(1)))
-            return self.cite(passage) if passage is not None else ""
+            index = sources.get(int(match.group(1)))
+            return self.cite(answer.passages[index]) if index is not None else ""
 
-        self.lines.append(_MARKER.sub(renumber, answer.text))
+        self.lines.append(MARKER.sub(renumber, answer.text))
 
     def answer(self, query: str, timings: dict[str, float] | None = None,
                notice: str = "") -> Answer:
         text = "\n".join(self.lines).strip()
         text = re.sub(r"\n{3,}", "\n\n", text)
-        return Answer(text=text, citations=tuple(citation(n, p) for n, p in
+        return Answer(text=text, citations=tuple(p.citation(n) for n, p in
                                                  enumerate(self.passages, 1)),
                       passages=tuple(self.passages), refused=False,
                       timings_ms=dict(timings or {}), query=query, notice=notice)
-
-
-def _passage_for(c: Citation, passages: Sequence[Passage]) -> Passage | None:
-    for p in passages:
-        if p.source == c.source and p.text == c.text:
-            return p
-    return None
-
-
-def citation(number: int, p: Passage) -> Citation:
-    return Citation(number=number, source=p.source, title=p.title,
-                    section=p.section or p.heading, page=p.page, text=p.text,
-                    score=round(float(p.score), 4), kind=p.kind, publisher=p.publisher,
-                    year=p.year, url=p.url, heading=p.heading)
 
 
 # -- actions in the guidance ---------------------------------------------------------------
@@ -83,16 +69,11 @@ def actions_in(passages: Sequence[Passage], verbs: Sequence[str]
     for p in passages:
         if p.kind not in GUIDANCE_KINDS:
             continue
-        for item in _ITEM.findall(p.text):
+        for item in list_items(p.text):
             first = re.match(r"[A-Za-z]+", item)
             if first and first.group(0).lower() in verbs_set and 4 <= len(item.split()) <= 45:
                 out.append((item.rstrip(), p))
     return out
-
-
-def first_sentence(text: str) -> str:
-    match = re.match(r"(.+?[.!?])(\s|$)", text.strip())
-    return match.group(1) if match else text.strip()
 
 
 # -- pieces of replies ---------------------------------------------------------------------

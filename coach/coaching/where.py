@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from coach.coaching.journey import Journey, Step
+from coach.text import stem
 
 _FILLER = {"securing", "developing", "creating", "wider", "and", "a", "an", "the", "of",
            "improvement", "organisation", "organisational", "organisation-wide", "approach"}
@@ -17,7 +18,7 @@ _NEGATION = re.compile(r"\b(no|not|never|without|lack\w*|yet to|\w+n't)\b")
 
 def _stems(text: str) -> set[str]:
     words = re.findall(r"[a-z][a-z-]+", text.lower())
-    return {re.sub(r"(ing|ed|es|s)$", "", w) for w in words if w not in _FILLER}
+    return {stem(w) for w in words if w not in _FILLER}
 
 
 def steps_mentioned(journey: Journey, text: str) -> list[Step]:

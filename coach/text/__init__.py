@@ -14,6 +14,7 @@ from coach.text.markup import is_heading, strip_markdown
 from coach.text.sentences import (
     first_sentence,
     list_item,
+    list_items,
     sentence_groups,
     sentence_key,
     sentence_spans,
@@ -24,7 +25,7 @@ from coach.text.words import STOPWORDS, content_words, normalise, stem, tokens, 
 
 __all__ = [
     "MARKER", "MARKER_RUN", "NUMBER_WORDS", "ORDINAL_WORDS", "STOPWORDS", "content_words",
-    "figures", "first_sentence", "is_heading", "list_item", "marker_numbers",
+    "figures", "first_sentence", "is_heading", "list_item", "list_items", "marker_numbers",
     "markers_before_stop", "normalise", "sentence_groups", "sentence_key", "sentence_spans",
     "sentences", "split_marker_lists", "split_sentences", "stem", "strip_markdown",
     "strip_markers", "tokens", "words",

@@ -12,7 +12,7 @@ from coach.text.markup import strip_markdown
 _NOT_AN_END = r"(?<!\bal\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
 _SENT_SPLIT = re.compile(
     r"(?<=[.!?])" + _NOT_AN_END + r"([\"')\]]*)\s+(?=[\"'(\[]?\**[A-Z0-9])")
-_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 _LIST_MAX_ITEMS = 10
 _LIST_MAX_CHARS = 900
@@ -34,6 +34,11 @@ def first_sentence(text: str) -> str:
 def list_item(line: str) -> re.Match[str] | None:
     """The bullet or number that opens a list item ("- ", "2. "), or None."""
     return _ITEM.match(line)
+
+
+def list_items(text: str) -> list[str]:
+    """The text of every list item line in ``text``, in order (bullets and numbers off)."""
+    return [line[m.end():].strip() for line in text.splitlines() if (m := _ITEM.match(line))]
 
 
 def _blocks(text: str) -> list[tuple[str, str, int]]:
