@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Literal
 
 from coach import prompts
 from coach.answering.citations import CitationChecker, sources_from_citations
@@ -22,9 +21,14 @@ from coach.config import BUNDLED_EMBEDDER, Settings
 from coach.errors import BadInputError, IndexEmptyError
 from coach.ingest.pipeline import Ingestor, IngestReport, scan
 from coach.pii import Redaction, redact
+from coach.ports import ChatModel, Embedder, Reranker, VectorClient
 from coach.retrieval.retriever import Retrieval, RetrievalConfig, Retriever
 from coach.store import GuidanceIndex
+from coach.text import is_heading, strip_markers
 from coach.types import Answer, Citation, Passage, ProgressCallback
+
+if TYPE_CHECKING:
+    from coach.coaching.chat import JourneyChat
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +36,8 @@ log = logging.getLogger(__name__)
 class Coach:
     """Ingest guidance and answer questions about it. The UI, CLI and evals build on this."""
 
-    def __init__(self, settings: Settings, *, embedder: Any, index: GuidanceIndex,
-                 llm: Any = None, reranker: Any = None):
+    def __init__(self, settings: Settings, *, embedder: Embedder, index: GuidanceIndex,
+                 llm: ChatModel | None = None, reranker: Reranker | None = None):
         self.settings = settings
         self.embedder = embedder
         self.index = index
@@ -57,7 +61,8 @@ class Coach:
         self.llm = llm  # a LangChain BaseChatModel, or None for the extractive answerer
         self.generative = GenerativeAnswerer(llm) if llm is not None else None
         self.reranker = reranker  # a CrossEncoderReranker, or None
-        self._journey_chat: Any = None  # coach.coaching.chat.JourneyChat, built when first used
+        # built when first used; False when coaching mode is off or has no journey.yaml
+        self._journey_chat: JourneyChat | Literal[False] | None = None
         self._journey_lock = threading.Lock()
 
     # -- ingest ----------------------------------------------------------------------------
@@ -222,8 +227,9 @@ class Coach:
 
     def _misses_point(self, turn: Prepared, text: str, evidence: list[str]) -> bool:
         """Close passages can still miss the point of the question (see gate.unanswered)."""
-        gap = unanswered(turn.question, _without_markers(text), evidence,
-                         share=turn.found.lexical.share)
+        lexical = turn.found.lexical
+        assert lexical is not None  # prepare() sets it, in dense mode too
+        gap = unanswered(turn.question, _without_markers(text), evidence, share=lexical.share)
         if gap:
             log.info("draft answer dropped: %s", gap)
         return bool(gap)
@@ -274,12 +280,11 @@ class Prepared:
 
 def _without_markers(text: str) -> str:
     """Answer text without citation markers and group headings (which carry years)."""
-    body = "\n".join(line for line in text.splitlines() if not line.startswith("**"))
-    return re.sub(r"\[\d+\]", "", body)
+    return strip_markers("\n".join(line for line in text.splitlines() if not is_heading(line)))
 
 
-def build_coach(settings: Settings, *, embedder: Any = None, client: Any = None,
-                llm: Any = None) -> Coach:
+def build_coach(settings: Settings, *, embedder: Embedder | None = None,
+                client: VectorClient | None = None, llm: ChatModel | None = None) -> Coach:
     """Build a Coach from settings; pass ``embedder``, ``client`` or ``llm`` (a LangChain
     chat model) to reuse existing ones. Otherwise the chat model named by COACH_LLM is built
     by ``coach.providers.chat`` (none for the extractive answerer)."""
@@ -298,7 +303,7 @@ def build_coach(settings: Settings, *, embedder: Any = None, client: Any = None,
         from coach.providers.chat import make_chat_model
 
         llm = make_chat_model(settings)
-    reranker = None
+    reranker: Reranker | None = None
     if settings.rerank_model is not None:
         from coach.providers.rerank import CrossEncoderReranker
 
