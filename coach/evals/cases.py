@@ -8,7 +8,9 @@ edit that breaks a suite is found at once. A suite may list known failures (a YA
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal, Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -53,6 +55,7 @@ class Suite(_Strict):
     name: str
     description: str = ""
     schema_version: int = Field(1, ge=1, le=1)
+    kind: Literal["qa"] = "qa"   # `kind: coaching` suites: coach/evals/coaching_cases.py
     cases: str
     k: int = Field(5, ge=1, le=50)
     metrics: list[str] = Field(default_factory=list)
@@ -129,11 +132,32 @@ def load_suite(path: Path) -> tuple[Suite, list[Case]]:
     return suite, parse_cases(lines, str(cases_path))
 
 
-def known_failures_path(suite_path: Path, suite: Suite) -> Path | None:
+class _KnowsFailures(Protocol):
+    @property
+    def known_failures(self) -> str | None: ...
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+def suite_kind(path: Path) -> str:
+    """A suite file's ``kind:`` ("qa" unless it says otherwise; "coaching" for scripted
+    conversations). An unreadable file is "qa", so the loader reports what is wrong."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return "qa"
+    return str(data.get("kind", "qa")) if isinstance(data, dict) else "qa"
+
+
+def known_failures_path(suite_path: Path, suite: _KnowsFailures) -> Path | None:
     return Path(suite_path).parent / suite.known_failures if suite.known_failures else None
 
 
-def load_known_failures(suite_path: Path, suite: Suite, cases: list[Case]) -> dict[str, str]:
+def load_known_failures(suite_path: Path, suite: _KnowsFailures, cases: Sequence[_HasId]
+                        ) -> dict[str, str]:
     """``{case id: reason}`` from the suite's known-failures file (empty when it has none)."""
     path = known_failures_path(suite_path, suite)
     if path is None or not path.exists():

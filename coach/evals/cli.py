@@ -117,10 +117,11 @@ def _judge(settings: Any, name: str) -> Any:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from coach import build_coach, load_settings
-    from coach.evals.cases import known_failures_path, load_suite, write_known_failures
+    from coach.evals.cases import known_failures_path, write_known_failures
+    from coach.evals.coaching import load_any_suite
     from coach.evals.runner import run_suite, write_run
 
-    suite, _ = load_suite(args.suite)  # a bad suite fails (exit 3) before any model loads
+    suite = load_any_suite(args.suite)  # a bad suite fails (exit 3) before any model loads
     settings = load_settings(**overrides(args))
     coach = build_coach(settings)
     if not args.no_ingest:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from coach.evals.coaching_metrics import AGGREGATES as COACHING
 from coach.evals.scoring import CASE_METRICS
 
 # per-case values compared between runs: (name, which cases, how to read a case record)
@@ -38,6 +39,9 @@ def paired_bootstrap(a: Sequence[float], b: Sequence[float], *, resamples: int =
 
 def case_value(case: dict[str, Any], name: str) -> float | None:
     """A case's contribution to an aggregate metric (None when it does not count)."""
+    if "answerable" not in case:  # a coaching conversation: its own rates (coaching.py)
+        value = case.get("scores", {}).get(name)
+        return None if value is None else float(value)
     if name == "pass_rate":
         return float(case["passed"])
     if name == "answered_rate":
@@ -53,7 +57,8 @@ def compare_runs(run_a: dict[str, Any], run_b: dict[str, Any], *, seed: int = 0
     b_cases = {c["id"]: c for c in run_b["cases"]}
     common = [i for i in a_cases if i in b_cases]
     metrics = []
-    for name in PAIRED:
+    paired = COACHING if run_b.get("kind") == "coaching" else PAIRED
+    for name in paired:
         pairs = [(case_value(a_cases[i], name), case_value(b_cases[i], name)) for i in common]
         pairs = [(x, y) for x, y in pairs if x is not None and y is not None]
         interval = paired_bootstrap([x for x, _ in pairs], [y for _, y in pairs], seed=seed)

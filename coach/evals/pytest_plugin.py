@@ -97,7 +97,13 @@ class SuiteFile(pytest.File):
 
     def collect(self) -> Any:
         from coach.evals.cases import load_known_failures, load_suite
+        from coach.evals.coaching import is_coaching
 
+        if is_coaching(self.path):  # scripted conversations: coach/evals/coaching_plugin.py
+            from coach.evals.coaching_plugin import collect
+
+            yield from collect(self)
+            return
         suite, cases = load_suite(self.path)  # a SuiteError names the line at fault
         known = load_known_failures(self.path, suite, cases)
         self.suite, self.cases, self.known = suite, cases, known

@@ -160,6 +160,10 @@ def _header(run: dict[str, Any]) -> str:
 
 
 def render_report(run: dict[str, Any]) -> str:
+    if run.get("kind") == "coaching":  # scripted conversations: coach/evals/coaching_report.py
+        from coach.evals.coaching_report import render_coaching_report
+
+        return render_coaching_report(run)
     thresholds = {t["metric"]: t["min"] for t in run["thresholds"]}
     parts = [_header(run), "<h2>Metrics</h2>", metric_bars(run["aggregate"], thresholds)]
     if run.get("latency"):

@@ -113,8 +113,13 @@ def _judge_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run_suite(coach: Any, suite_path: Path, *, progress: Progress | None = None,
               judge: Any = None, label: str = "") -> dict[str, Any]:
-    """Run every case of a suite through ``coach``; return the run record (see RUN_FORMAT)."""
+    """Run every case of a suite through ``coach``; return the run record (see RUN_FORMAT).
+    A ``kind: coaching`` suite is played as conversations by coach/evals/coaching.py."""
     suite_path = Path(suite_path)
+    from coach.evals import coaching
+
+    if coaching.is_coaching(suite_path):
+        return coaching.run_suite(coach, suite_path, progress=progress, judge=judge, label=label)
     suite, cases = load_suite(suite_path)
     known = load_known_failures(suite_path, suite, cases)
     similarity = EmbeddingSimilarity(coach.embedder)
