@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from coach.coaching.journey import AssessmentItem, Band, Journey
 from coach.errors import BadInputError
 from coach.types import Citation
+
+if TYPE_CHECKING:
+    from coach.app import Coach
 
 MAX_RECOMMENDATIONS = 5
 CITATIONS_PER_RECOMMENDATION = 2
@@ -62,7 +65,7 @@ class Result:
 
 
 # -- input ---------------------------------------------------------------------------------
-def validate(journey: Journey, scores: Mapping[str, Any]) -> dict[str, int]:
+def validate(journey: Journey, scores: Mapping[str, object]) -> dict[str, int]:
     """Every item scored once with a whole number 0-3; names the first problems found."""
     items = [i.id for i in journey.assessment.items]
     problems = [f"unknown item {k!r}" for k in scores if k not in items]
@@ -115,7 +118,7 @@ def _recommendation(journey: Journey, item: AssessmentItem, score: int) -> Recom
     )
 
 
-def score(journey: Journey, scores: Mapping[str, Any], taken_at: str = "") -> Result:
+def score(journey: Journey, scores: Mapping[str, object], taken_at: str = "") -> Result:
     clean = validate(journey, scores)
     bands = journey.assessment.bands
     categories = []
@@ -152,7 +155,7 @@ def change(before: Result, after: Result) -> dict[str, float]:
 
 
 # -- citations -----------------------------------------------------------------------------
-def cite(coach: Any, result: Result) -> Result:
+def cite(coach: Coach, result: Result) -> Result:
     """Attach passages from the knowledge base to each recommendation.
 
     Retrieval uses the item and its recommendation as the query and prefers passages from the

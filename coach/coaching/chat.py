@@ -13,19 +13,24 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from coach import prompts
+from coach.answering.question import Asked
 from coach.coaching import intents, machine, replies
 from coach.coaching.chat_store import DialogueStore
 from coach.coaching.journey import Journey, Step, load_journey
 from coach.coaching.replies import Cited
 from coach.coaching.session import JourneySession, journey_path, store_path
 from coach.errors import CoachError
-from coach.pii import redact
+from coach.ports import Embedder
 from coach.types import Answer, Passage
+
+if TYPE_CHECKING:
+    from coach.app import Coach
+    from coach.coaching.dialogue import Dialogue
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +41,7 @@ INTENTS_FILE = "intents.yaml"
 class IntentRecogniser:
     """Embeds the exemplars of prompts/intents.yaml once, then labels messages."""
 
-    def __init__(self, embedder: Any, journey: Journey, threshold: float,
+    def __init__(self, embedder: Embedder, journey: Journey, threshold: float,
                  margin: float = intents.DEFAULT_MARGIN,
                  exemplars: intents.Exemplars | None = None):
         self.embedder, self.journey = embedder, journey
@@ -44,7 +49,7 @@ class IntentRecogniser:
         data = prompts.read_yaml(INTENTS_FILE)
         self.exemplars = exemplars or intents.Exemplars.from_data(data)
         self.words = intents.topic_words(journey, data.get("topic_words", []))
-        self.commands: dict[str, list[str]] = data.get("commands", {})
+        self.commands: dict[str, Sequence[str]] = data.get("commands", {})
         self.action_verbs: list[str] = data.get("action_verbs", [])
         self._vectors: np.ndarray | None = None
         self._lock = threading.Lock()
@@ -75,7 +80,7 @@ class IntentRecogniser:
 class JourneyChat:
     """Journey-aware replies for one Coach; per-user state lives in COACH_HOME."""
 
-    def __init__(self, coach: Any):
+    def __init__(self, coach: Coach):
         self.coach = coach
         self.settings = coach.settings
         self.journey = load_journey(journey_path(self.settings))
@@ -84,9 +89,9 @@ class JourneyChat:
         self.dialogues = DialogueStore(store_path(self.settings))
 
     @classmethod
-    def maybe(cls, coach: Any) -> JourneyChat | None:
+    def maybe(cls, coach: Coach) -> JourneyChat | None:
         """A JourneyChat, or None when journey chat is off or the knowledge has no journey."""
-        if not getattr(coach.settings, "chat_journey", True):
+        if not coach.settings.chat_journey:
             return None
         if not journey_path(coach.settings).exists():
             return None
@@ -103,15 +108,16 @@ class JourneyChat:
                               user or LOCAL_USER, self.coach)
 
     # -- entry point -------------------------------------------------------------------------
-    def reply(self, question: str, history: Sequence[tuple[str, str]] = (),
-              user: str | None = None) -> Answer | None:
-        """A journey reply, or None when the message is an ordinary question."""
+    def reply(self, asked: Asked, user: str | None = None) -> Answer | None:
+        """A journey reply, or None when the message is an ordinary question. ``asked`` is
+        already redacted and validated (coach/answering/question.py), so nothing personal
+        is saved as a note."""
         from coach.coaching import chat_turns, tools
 
         t0 = time.perf_counter()
-        redaction = redact(self.coach.validate_question(question))
-        text = redaction.text
-        history = list(history or ())
+        redaction = asked.redaction
+        text = asked.text
+        history = list(asked.history)
         session = self.session(user)
         dialogue = self.dialogues.load(session.user)
         if dialogue.active and history and history[-1][1] == dialogue.last_text:
@@ -146,7 +152,7 @@ class JourneyChat:
     def guide_passage(self, step: Step) -> Passage | None:
         found = self.search(f"{step.title}: what it is for", step=step.number, k=5)
         named = [p for p in found if p.source == step.guide]
-        return (named or found or [None])[0]
+        return (named or found)[0] if found else None
 
     def first_actions(self, step: Step) -> list[tuple[str, Passage]]:
         found = self.search(f"Practical actions for {step.title.lower()}", step=step.number,
@@ -170,7 +176,7 @@ class JourneyChat:
     def new_reply(self) -> Cited:
         return Cited()
 
-    def save(self, session: JourneySession, dialogue: Any, answer: Answer) -> Answer:
+    def save(self, session: JourneySession, dialogue: Dialogue, answer: Answer) -> Answer:
         """Remember the reply in the dialogue, so the next message is known to follow it."""
         from coach.coaching import dialogue as dlg
 

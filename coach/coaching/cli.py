@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -18,10 +19,13 @@ from coach.coaching.render import render_progress, render_result, render_step
 from coach.coaching.session import JourneySession
 from coach.errors import BadInputError, CoachError, IndexEmptyError
 
+if TYPE_CHECKING:
+    from coach.cli import CommandHandler, Subcommands
+
 DEFAULT_USER = "local"
 
 
-def register(subparsers: Any) -> dict[str, Any]:
+def register(subparsers: Subcommands) -> dict[str, CommandHandler]:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--user", default=argparse.SUPPRESS,
                         help=f"whose journey (default: {DEFAULT_USER})")
@@ -109,7 +113,7 @@ def _start(session: JourneySession, args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_scores(session: JourneySession, args: argparse.Namespace) -> dict[str, Any]:
+def _read_scores(session: JourneySession, args: argparse.Namespace) -> Mapping[str, object]:
     if args.scores:
         return assessment.parse_list(session.journey, args.scores)
     if args.file:

@@ -15,6 +15,7 @@ from typing import Any
 
 from coach.coaching import assessment, machine
 from coach.coaching.chart import render_chart
+from coach.coaching.render import citation_where
 from coach.coaching.session import Plan
 
 FORMATS = ("md", "docx")
@@ -91,8 +92,7 @@ def _source_blocks(plan: Plan) -> list[Block]:
              for c in r.citations]
     lines = []
     for c in cites:
-        where = ", ".join(x for x in (*_place(c), f"p. {c.page}" if c.page else "")
-                          if x)
+        where = citation_where(c)
         extra = "; ".join(str(x) for x in (c.publisher, c.year, c.url) if x)
         lines.append(f"[{c.number}] {c.title}" + (f", {where}" if where else "")
                      + f" ({c.source}{'; ' + extra if extra else ''}): \"{_short(c.text)}\"")
@@ -203,7 +203,3 @@ def write(plan: Plan, out_dir: Path, formats: tuple[str, ...] = FORMATS) -> list
         written.append(docx_path)
     return written
 
-
-def _place(c: Any) -> tuple[str, ...]:
-    """Section and heading of a citation, without repeating one that is the same."""
-    return tuple(dict.fromkeys(x for x in (c.section, c.heading) if x))

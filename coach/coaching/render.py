@@ -6,11 +6,12 @@ Plain Markdown that reads well in a terminal and renders in the web UI. Pure fun
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
 
 from coach.coaching import machine
 from coach.coaching.assessment import Result, change
 from coach.coaching.journey import Journey, Step
+from coach.types import Answer, Citation
 
 BAR = 12
 
@@ -20,11 +21,16 @@ def _bar(mean: float) -> str:
     return "█" * full + "░" * (BAR - full)
 
 
-def citation_lines(citations: Any) -> list[str]:
+def citation_where(c: Citation) -> str:
+    """Section, heading (when it differs) and page of a citation: "Step 2, Board, p. 14"."""
+    place = dict.fromkeys(x for x in (c.section, c.heading) if x)
+    return ", ".join([*place, *([f"p. {c.page}"] if c.page else [])])
+
+
+def citation_lines(citations: Sequence[Citation]) -> list[str]:
     out = []
     for c in citations:
-        where = ", ".join(x for x in (*_place(c), f"p. {c.page}" if c.page else "")
-                          if x)
+        where = citation_where(c)
         out.append(f"  [{c.number}] {c.title}" + (f", {where}" if where else "")
                    + f" ({c.source})")
     return out
@@ -52,7 +58,7 @@ def render_result(result: Result, first: Result | None = None) -> str:
     return "\n".join(lines)
 
 
-def render_answer(answer: Any) -> str:
+def render_answer(answer: Answer) -> str:
     lines = [answer.text]
     if answer.citations:
         lines += ["", "Sources:"] + citation_lines(answer.citations)
@@ -60,7 +66,7 @@ def render_answer(answer: Any) -> str:
 
 
 def render_step(journey: Journey, progress: machine.Progress, step: Step,
-                explanation: Any = None, *, brief: bool = False) -> str:
+                explanation: Answer | None = None, *, brief: bool = False) -> str:
     sp = progress.step(step.id)
     lines = [f"Step {step.number} of {len(journey.steps)}: {step.title} "
              f"({machine.status(progress, step.id)})"]
@@ -99,7 +105,3 @@ def markdown(text: str) -> str:
     """Terminal text as web Markdown: keep line breaks, escape list-looking numbers."""
     return re.sub(r"\n", "  \n", text)
 
-
-def _place(c: Any) -> tuple[str, ...]:
-    """Section and heading of a citation, without repeating one that is the same."""
-    return tuple(dict.fromkeys(x for x in (c.section, c.heading) if x))

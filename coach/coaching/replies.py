@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from coach.answering.citations import sources_from_citations
 from coach.coaching import machine
@@ -142,5 +141,5 @@ def progress_summary(journey: Journey, progress: Progress) -> str:
     return text
 
 
-def describe(value: Any) -> str:
+def describe(value: object) -> str:
     return re.sub(r"\s+", " ", str(value)).strip()

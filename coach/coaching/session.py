@@ -8,26 +8,34 @@ without it; cited recommendations, step explanations and the step chat need it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Concatenate, ParamSpec
 
 from coach.coaching import assessment, machine
 from coach.coaching.journey import Journey, Step, load_journey
 from coach.coaching.machine import Progress
 from coach.coaching.store import DB_NAME, ProgressStore, check_user, now
+from coach.config import Settings
+from coach.errors import CoachError
+from coach.types import Answer
+
+if TYPE_CHECKING:
+    from coach.app import Coach
+
+P = ParamSpec("P")
 
 log = logging.getLogger(__name__)
 
 JOURNEY_FILE = "journey.yaml"
 
 
-def journey_path(settings: Any) -> Path:
+def journey_path(settings: Settings) -> Path:
     return Path(settings.knowledge_dir) / JOURNEY_FILE
 
 
-def store_path(settings: Any) -> Path:
+def store_path(settings: Settings) -> Path:
     return Path(settings.home) / DB_NAME
 
 
@@ -45,14 +53,15 @@ class Plan:
 
 
 class JourneySession:
-    def __init__(self, journey: Journey, store: ProgressStore, user: str, coach: Any = None):
+    def __init__(self, journey: Journey, store: ProgressStore, user: str,
+                 coach: Coach | None = None):
         self.journey = journey
         self.store = store
         self.user = check_user(user)
         self.coach = coach
 
     @classmethod
-    def open(cls, settings: Any, user: str, coach: Any = None) -> JourneySession:
+    def open(cls, settings: Settings, user: str, coach: Coach | None = None) -> JourneySession:
         journey = load_journey(journey_path(settings))
         return cls(journey, ProgressStore(store_path(settings)), user, coach)
 
@@ -60,7 +69,8 @@ class JourneySession:
     def progress(self) -> Progress:
         return self.store.load(self.user, self.journey)
 
-    def apply(self, fn: Callable[..., Progress], *args: Any, **kwargs: Any) -> Progress:
+    def apply(self, fn: Callable[Concatenate[Journey, Progress, P], Progress],
+              *args: P.args, **kwargs: P.kwargs) -> Progress:
         """Run one machine function on the saved progress and save the result."""
         before = self.progress()
         after = fn(self.journey, before, *args, **kwargs)
@@ -68,7 +78,8 @@ class JourneySession:
         log.info("journey %s: %s -> %s", self.user, fn.__name__, after.stage)
         return after  # carries the warnings found when loading
 
-    def work(self, fn: Callable[..., Progress], *args: Any, **kwargs: Any) -> Progress:
+    def work(self, fn: Callable[Concatenate[Journey, Progress, P], Progress],
+             *args: P.args, **kwargs: P.kwargs) -> Progress:
         """Like ``apply``, but opens the journey first when it has not started yet.
 
         The web form shows a step's checklist before the lead presses Start; a tick or a note
@@ -92,7 +103,7 @@ class JourneySession:
         return machine.suggested_step(self.journey, progress)
 
     # -- assessment ------------------------------------------------------------------------
-    def assess(self, scores: dict[str, Any]) -> assessment.Result:
+    def assess(self, scores: Mapping[str, object]) -> assessment.Result:
         """Validate, store and score an assessment; recommendations carry citations."""
         clean = assessment.validate(self.journey, scores)
         taken = self.store.add_assessment(self.user, clean)
@@ -112,13 +123,18 @@ class JourneySession:
         return assessment.cite(self.coach, result) if self.coach is not None else result
 
     # -- answers ---------------------------------------------------------------------------
-    def explain(self, step: Step) -> Any:
+    def explain(self, step: Step) -> Answer:
         """A cited explanation of what the step is for, from retrieval focused on the step."""
         question = f"What is {step.title.lower()} for, and how does a team do it well?"
-        return self.coach.ask(question, [], step=step.number)
+        return self._coach().ask(question, [], step=step.number)
 
-    def ask(self, step: Step, question: str, history: Sequence[tuple[str, str]] = ()) -> Any:
-        return self.coach.ask(question, list(history), step=step.number)
+    def ask(self, step: Step, question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
+        return self._coach().ask(question, list(history), step=step.number)
+
+    def _coach(self) -> Coach:
+        if self.coach is None:
+            raise CoachError("This needs the guidance index: open the session with a Coach.")
+        return self.coach
 
     # -- export ----------------------------------------------------------------------------
     def plan(self) -> Plan:

@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
-from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import BaseTool, StructuredTool
 
 from coach import prompts
 from coach.coaching import machine
 from coach.coaching.render import render_progress
+from coach.ports import ChatModel
 from coach.types import Answer, Passage
+
+if TYPE_CHECKING:
+    from coach.coaching.chat import JourneyChat
 
 log = logging.getLogger(__name__)
 MAX_ROUNDS = 6  # model turns; a model still calling tools after these gets the fixed reply
 
 
-def supports_tools(llm: Any) -> bool:
+def supports_tools(llm: ChatModel) -> bool:
     """Does this LangChain chat model implement ``bind_tools``?"""
     try:
         llm.bind_tools([])
@@ -34,7 +38,8 @@ def supports_tools(llm: Any) -> bool:
     return True
 
 
-def journey_tools(chat: Any, user: str | None, found: list[Passage]) -> list[BaseTool]:
+def journey_tools(chat: JourneyChat, user: str | None, found: list[Passage]
+                  ) -> list[BaseTool]:
     """The tools for one user; passages returned by searches are collected in ``found``."""
     session = chat.session(user)
 
@@ -73,13 +78,13 @@ def journey_tools(chat: Any, user: str | None, found: list[Passage]) -> list[Bas
     return [StructuredTool.from_function(fn) for fn in fns]
 
 
-def answer_with_tools(chat: Any, llm: Any, question: str, user: str | None,
+def answer_with_tools(chat: JourneyChat, llm: ChatModel, question: str, user: str | None,
                       history: Sequence[tuple[str, str]] = ()) -> Answer:
     """Let the model answer with the tools; the reply is citation-checked."""
     found: list[Passage] = []
     tools = {t.name: t for t in journey_tools(chat, user, found)}
     bound = llm.bind_tools(list(tools.values()))
-    messages: list[Any] = [SystemMessage(prompts.read("journey-tools"))]
+    messages: list[BaseMessage] = [SystemMessage(prompts.read("journey-tools"))]
     for q, a in history:
         messages += [HumanMessage(q), SystemMessage(f"(your earlier reply) {a}")]
     messages.append(HumanMessage(question))
