@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench_retrieval import answerable_cases, indexed_knowledge  # noqa: E402
 
+from coach.answering.answered import unanswered  # noqa: E402
 from coach.answering.extractive import Candidate, candidates, choose, compose  # noqa: E402
-from coach.answering.gate import unanswered  # noqa: E402
 from coach.answering.ranking import CHEAP_FEATURES, FEATURES, WEIGHTS_FILE, Weights  # noqa: E402
 from coach.answering.shape import Shape, question_shape  # noqa: E402
 from coach.evals.metrics import (  # noqa: E402
@@ -52,7 +52,7 @@ SEED = 7
 GRID = {
     "margin": (1.0, 1.5, 2.0, 2.5, 3.0, 4.0),
     "max_sentences": (3, 4, 5, 6),
-    "max_chars": (900, 1200),
+    "max_chars": (900, 1200, 1500),
     "list_max_sentences": (6, 8),
     "prefilter": (12, 24),
 }

@@ -5,22 +5,25 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from coach import prompts
-from coach.answering.citations import CitationChecker, sources_from_citations
+from coach.answering.answered import unanswered
+from coach.answering.citations import CitationChecker, Verification, sources_from_citations
 from coach.answering.condense import Exchange, condense
 from coach.answering.extractive import ExtractiveAnswerer, SentenceCache
-from coach.answering.gate import GateDecision, decide, unanswered
+from coach.answering.gate import GateDecision, decide
 from coach.answering.generative import GenerativeAnswerer, merge_rewrite, strip_echoes
+from coach.answering.question import Asked, validate
+from coach.answering.question import ask as ask_question
 from coach.answering.ranking import load_weights
 from coach.config import BUNDLED_EMBEDDER, Settings
-from coach.errors import BadInputError, IndexEmptyError
+from coach.errors import IndexEmptyError
 from coach.ingest.pipeline import Ingestor, IngestReport, scan
-from coach.pii import Redaction, redact
+from coach.pii import Redaction
 from coach.ports import ChatModel, Embedder, Reranker, VectorClient
 from coach.retrieval.retriever import Retrieval, RetrievalConfig, Retriever
 from coach.store import GuidanceIndex
@@ -43,12 +46,7 @@ class Coach:
         self.index = index
         self.retriever = Retriever(
             index, embedder,
-            RetrievalConfig(
-                mode=settings.retrieval_mode, top_k=settings.top_k, fetch_k=settings.fetch_k,
-                dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight,
-                rrf_k=settings.rrf_k, mmr_lambda=settings.mmr_lambda,
-            ),
-            settings.lexical_path,
+            RetrievalConfig.from_settings(settings), settings.lexical_path,
         )
         # the answerer ranks sentences by vectors pooled at ingest (no model run while the
         # user waits); the checker compares a draft's sentences with standalone vectors, the
@@ -84,16 +82,8 @@ class Coach:
 
     # -- ask -------------------------------------------------------------------------------
     def validate_question(self, question: str) -> str:
-        if not isinstance(question, str) or not question.strip():
-            raise BadInputError("Please type a question: the message was empty.")
-        question = " ".join(question.split())
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            raise BadInputError(
-                f"The question is {len(question)} characters long; the limit is {limit}. "
-                "Shorten it to the part you want answered."
-            )
-        return question
+        """The question as it would be asked (whitespace collapsed), or a BadInputError."""
+        return validate(question, self.settings.max_question_chars)
 
     def ask(self, question: str, history: Sequence[Exchange] | None = None, *,
             step: int | None = None, user: str | None = None, journey: bool = True) -> Answer:
@@ -110,49 +100,50 @@ class Coach:
     def stream(self, question: str, history: Sequence[Exchange] | None = None, *,
                step: int | None = None, user: str | None = None,
                journey: bool = True) -> Iterator[str | Answer]:
-        """Yield the answer text as it grows (cumulative strings), then the final Answer.
+        """THE ANSWER PIPELINE, one stage a line. Yields the answer text as it grows
+        (cumulative strings), then the final, verified Answer.
 
-        Personal data is redacted from the question (and history) first; the relevance and
-        clinical gate runs before any language model is called. LLM answerers yield as the
-        model produces tokens; the extractive answerer yields its text paragraph by paragraph.
-        The last item is always the verified ``Answer`` (whose text may differ from the
-        streamed draft: unsupported citations are removed or moved).
+        Each stage is a function of its own module: redact and validate (answering/
+        question.py, pii.py) → a journey request? (coaching/chat.py) → condense the follow-up
+        (answering/condense.py) → retrieve (retrieval/retriever.py) → gate: clinical or out
+        of scope (answering/gate.py) → draft (answering/extractive.py or generative.py) →
+        verify citations (answering/citations.py) → does the draft answer the question?
+        (answering/answered.py) → Answer. No language model is called before the gate.
         """
-        # -- journey chat (coach/coaching/chat.py): None for an ordinary question --
-        reply = self.journey_reply(question, history, user) if journey and step is None \
-            else None
-        if reply is not None:
-            yield reply
-            return
-        turn = self.prepare(question, history, step)
+        start = time.perf_counter()
+        asked = ask_question(question, history, self.settings.max_question_chars)
+        if journey and step is None:
+            reply = self.journey_reply(asked, user)
+            if reply is not None:
+                yield reply
+                return
+        turn = self._retrieve_and_gate(asked, step, start)
         if turn.refused:
             yield self._refusal(turn)
             return
         t0 = time.perf_counter()
         if self.generative is None:
-            text, citations = self.answerer.answer(turn.query, turn.found.query_vector,
-                                                   turn.passages)
-            if self._misses_point(turn, text, [c.text for c in citations]):
-                text = ""
-            sources = sources_from_citations(citations, turn.passages)
-            shown = ""
-            for line in text.splitlines(keepends=True):
-                shown += line
-                yield shown
+            text, sources = self._extract(turn)
         else:
-            text, sources = "", None
-            for text in self.generative.stream(turn.query, turn.passages):
-                turn.timings.setdefault("first_token", (time.perf_counter() - t0) * 1000)
-                yield text
-            text = strip_echoes(text, turn.passages)
+            text, sources = yield from self._generate(turn, t0)
         turn.timings["answer"] = (time.perf_counter() - t0) * 1000
-        if not text.strip():
+        checked = self._verify(turn, text, sources)
+        if checked is None or self._misses_point(turn, checked):
             yield self._refusal(turn)
             return
-        yield self._verified(turn, text, sources)
+        if self.generative is None:  # the extractive draft streams once it has passed
+            yield from _growing(checked.text)
+        yield self._verified(turn, checked)
 
-    def journey_reply(self, question: str, history: Sequence[Exchange] | None = None,
-                      user: str | None = None) -> Answer | None:
+    # -- the stages of a question ------------------------------------------------------------
+    def prepare(self, question: str, history: Sequence[Exchange] | None = None,
+                step: int | None = None) -> Prepared:
+        """Everything before an answer is written: redact, validate, condense, retrieve and
+        gate (for tools that show what retrieval found, such as the Library tab)."""
+        asked = ask_question(question, history, self.settings.max_question_chars)
+        return self._retrieve_and_gate(asked, step, time.perf_counter())
+
+    def journey_reply(self, asked: Asked, user: str | None = None) -> Answer | None:
         """A journey reply from coaching mode, or None (an ordinary question, or no
         journey.yaml in the knowledge folder, or COACH_CHAT_JOURNEY off)."""
         from coach.coaching.chat import JourneyChat
@@ -161,21 +152,16 @@ class Coach:
             if self._journey_chat is None:
                 self._journey_chat = JourneyChat.maybe(self) or False
         chat = self._journey_chat
-        return chat.reply(question, history or (), user) if chat else None
+        return chat.reply(asked, user) if chat else None
 
-    # -- the steps of a turn ---------------------------------------------------------------
-    def prepare(self, question: str, history: Sequence[Exchange] | None = None,
-                step: int | None = None) -> Prepared:
-        """Validate, redact, condense, retrieve and gate: everything before an answer is
-        written (a configured model is called only to rewrite a follow-up that passed)."""
-        start = time.perf_counter()
-        redaction = redact(self.validate_question(question))
-        question = redaction.text
-        history = [(redact(q).text, redact(a).text) for q, a in history or ()]
+    def _retrieve_and_gate(self, asked: Asked, step: int | None, start: float) -> Prepared:
+        """Condense a follow-up, retrieve and gate (a configured model is called only to
+        rewrite a follow-up that passed)."""
         if self.index.count() == 0:
             raise IndexEmptyError(
                 "The guidance index is empty: run `coach ingest` (or `make run`) first."
             )
+        question, history = asked.text, list(asked.history)
         timings: dict[str, float] = {}
         query = condense(question, history)
         found, decision = self._search(question, query, step, timings)
@@ -190,8 +176,8 @@ class Coach:
                     query, found, decision = merged, found2, decision2
         log.info("ask refused=%s reason=%s best=%.3f coverage=%.2f redacted=%s",
                  decision.refuse, decision.reason, decision.best_similarity,
-                 decision.coverage, ",".join(redaction.kinds) or "-")
-        return Prepared(question, query, found, decision, redaction, timings, start)
+                 decision.coverage, ",".join(asked.redaction.kinds) or "-")
+        return Prepared(question, query, found, decision, asked.redaction, timings, start)
 
     def _search(self, question: str, query: str, step: int | None,
                 timings: dict[str, float]) -> tuple[Retrieval, GateDecision]:
@@ -215,6 +201,35 @@ class Coach:
         )
         return found, decision
 
+    def _extract(self, turn: Prepared) -> tuple[str, dict[int, int]]:
+        """The extractive draft, and which passage each of its markers cites."""
+        text, citations = self.answerer.answer(turn.query, turn.found.query_vector,
+                                               turn.passages)
+        return text, sources_from_citations(citations, turn.passages)
+
+    def _generate(self, turn: Prepared, t0: float
+                  ) -> Generator[str, None, tuple[str, None]]:
+        """A language model's draft, streamed as it grows (its markers are checked later)."""
+        assert self.generative is not None
+        text = ""
+        for text in self.generative.stream(turn.query, turn.passages):
+            turn.timings.setdefault("first_token", (time.perf_counter() - t0) * 1000)
+            yield text
+        return strip_echoes(text, turn.passages), None
+
+    def _verify(self, turn: Prepared, text: str, sources: dict[int, int] | None
+                ) -> Verification | None:
+        """The draft with every citation checked (None for an empty draft)."""
+        if not text.strip():
+            return None
+        t0 = time.perf_counter()
+        checked = self.checker.verify(text, turn.passages, sources)
+        turn.timings["verify"] = (time.perf_counter() - t0) * 1000
+        if checked.removed_markers or checked.unsupported:
+            log.info("citation check: %d marker(s) to no passage, %d unsupported sentence(s)",
+                     len(checked.removed_markers), len(checked.unsupported))
+        return checked
+
     def _answer(self, turn: Prepared, text: str, citations: Sequence[Citation], *,
                 refused: bool, unsupported: Sequence[str] = (), notice: str = "") -> Answer:
         turn.timings["total"] = (time.perf_counter() - turn.start) * 1000
@@ -225,11 +240,14 @@ class Coach:
             query=turn.query, notice=notice, unsupported=tuple(unsupported),
         )
 
-    def _misses_point(self, turn: Prepared, text: str, evidence: list[str]) -> bool:
-        """Close passages can still miss the point of the question (see gate.unanswered)."""
+    def _misses_point(self, turn: Prepared, checked: Verification) -> bool:
+        """Close passages can still miss the point of the question: what the citations
+        support must answer it (see answering/answered.py)."""
         lexical = turn.found.lexical
-        assert lexical is not None  # prepare() sets it, in dense mode too
-        gap = unanswered(turn.question, _without_markers(text), evidence, share=lexical.share)
+        assert lexical is not None  # _search sets it, in dense mode too
+        supported = _without_sentences(checked.text, checked.unsupported)
+        gap = unanswered(turn.question, _without_markers(supported),
+                         [c.text for c in checked.citations], share=lexical.share)
         if gap:
             log.info("draft answer dropped: %s", gap)
         return bool(gap)
@@ -238,17 +256,7 @@ class Coach:
         name = "refuse-clinical" if turn.decision.reason == "clinical" else "refuse"
         return self._answer(turn, prompts.read(name), (), refused=True)
 
-    def _verified(self, turn: Prepared, text: str, sources: dict[int, int] | None) -> Answer:
-        t0 = time.perf_counter()
-        checked = self.checker.verify(text, turn.passages, sources)
-        turn.timings["verify"] = (time.perf_counter() - t0) * 1000
-        if checked.removed_markers or checked.unsupported:
-            log.info("citation check: %d marker(s) to no passage, %d unsupported sentence(s)",
-                     len(checked.removed_markers), len(checked.unsupported))
-        if sources is None:  # a model's draft: what the guidance supports must answer
-            supported = _without_sentences(checked.text, checked.unsupported)
-            if self._misses_point(turn, supported, [c.text for c in checked.citations]):
-                return self._refusal(turn)
+    def _verified(self, turn: Prepared, checked: Verification) -> Answer:
         notice = ""
         if checked.unsupported and not checked.citations:
             notice = ("None of this answer could be matched to the guidance: treat it as "
@@ -276,6 +284,14 @@ class Prepared:
     @property
     def passages(self) -> list[Passage]:
         return self.found.passages
+
+
+def _growing(text: str) -> Iterator[str]:
+    """``text`` line by line, each yield the text so far (how the extractive answer streams)."""
+    shown = ""
+    for line in text.splitlines(keepends=True):
+        shown += line
+        yield shown
 
 
 def _without_markers(text: str) -> str:

@@ -8,7 +8,13 @@ import pytest
 
 from coach import prompts
 from coach.answering.extractive import Candidate, choose, compose
-from coach.answering.ranking import FEATURES, Weights, cheap_features, load_weights
+from coach.answering.ranking import (
+    FEATURES,
+    Weights,
+    cheap_features,
+    load_weights,
+    passage_context,
+)
 from coach.answering.shape import Shape, question_shape, shape_features
 from coach.types import Passage
 
@@ -109,8 +115,13 @@ def test_choose_keeps_a_margin_and_caps_but_lets_a_list_run_longer():
 
 def test_cheap_features_see_the_heading_and_position():
     q = question_shape("What are the four elements?")
-    feats = cheap_features({"four", "element"}, q, sentence="The four elements are a; b; c; d.",
-                           items=(), lexical=1.0, position=0, passage_rank=0, passage_sim=0.7,
-                           heading="Doc > The four elements")
+    words = {"four", "element"}
+    ctx = passage_context(words, 0, 0.7, "Doc", "The four elements", "The four elements are x.",
+                          "report-digest")
+    feats = cheap_features(words, q, sentence="The four elements are a; b; c; d.",
+                           items=(), lexical=1.0, position=0, passage=ctx, report_asked=True)
     assert feats["first"] == 1.0 and feats["heading"] == 1.0 and feats["count_fit"] == 1.0
+    assert feats["passage_coverage"] == 1.0 and feats["report_asked"] == 1.0
+    guide = passage_context(words, 1, 0.5, "Guide", "Other", "Nothing shared.", "coach-guide")
+    assert guide.coverage == 0.0 and not guide.report
     assert set(feats) | {"sim"} == set(FEATURES)

@@ -118,7 +118,8 @@ def test_missing_provenance_gets_defaults():
     assert chunk.meta["year"] is None
     assert chunk.meta["publisher"] == ""
 
-    untitled = chunk_document(SourceDoc("board-support_notes.txt", "Plain text only.", {}))
+    untitled = chunk_document(SourceDoc("board-support_notes.txt", "Plain text only.", {}),
+                              1000, 100)
     assert untitled[0].title == "Board support notes"  # from the file name
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coach.answering.gate import expects_figure, is_clinical, mentions, unanswered
+from coach.answering.answered import expects_figure, mentions, unanswered
+from coach.answering.gate import is_clinical
 from coach.retrieval.lexical import BM25Index
 from coach.text import figures, tokens
 

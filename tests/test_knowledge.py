@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from coach.coaching.journey import JourneyError, load_journey, parse_journey
+from coach.config import Settings
 from coach.evals.cases import load_suite
 from coach.evals.metrics import contains_quote
 from coach.ingest.chunking import chunk_document
@@ -21,6 +22,9 @@ SEED = KNOWLEDGE / "the-improvement-journey-introduction-and-summary.md"
 DOCS = sorted(p for p in KNOWLEDGE.rglob("*.md"))
 KINDS = {"report", "report-digest", "coach-guide", "method", "background"}
 OWN_KINDS = {"coach-guide", "method", "background"}
+
+
+SETTINGS = Settings(_env_file=None)  # the shipped chunking settings
 
 
 def _meta(path: Path) -> dict:
@@ -162,7 +166,7 @@ def test_no_indexed_text_is_about_the_knowledge_base(path: Path):
     about coverage belong in the front matter's ``coverage``."""
     hits = [
         f"{chunk.heading!r}: {m.group(0)!r} in {chunk.text[:80]!r}"
-        for chunk in chunk_document(load(path))
+        for chunk in chunk_document(load(path), SETTINGS.chunk_size, SETTINGS.chunk_overlap)
         for m in [ABOUT_THE_KNOWLEDGE_BASE.search(chunk.heading + "\n" + chunk.text)] if m
     ]
     assert not hits, f"{path.name} talks about the knowledge base: {hits[:3]}"

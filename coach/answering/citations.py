@@ -32,6 +32,11 @@ from coach.text import (
     split_sentences,
     strip_markers,
 )
+from coach.tuning import (
+    CITATION_MIN_OVERLAP,
+    CITATION_MIN_OVERLAP_WITH_SIMILARITY,
+    CITATION_MIN_SIMILARITY,
+)
 from coach.types import Citation, Passage
 
 _ABSENCE = re.compile(
@@ -78,8 +83,9 @@ def is_factual(body: str) -> bool:
 class CitationChecker:
     """Verifies drafts against the retrieved passages; ``embed`` maps texts to unit vectors."""
 
-    def __init__(self, embed: Embed, *, min_similarity: float = 0.6,
-                 min_overlap: float = 0.6, min_overlap_with_similarity: float = 0.3):
+    def __init__(self, embed: Embed, *, min_similarity: float = CITATION_MIN_SIMILARITY,
+                 min_overlap: float = CITATION_MIN_OVERLAP,
+                 min_overlap_with_similarity: float = CITATION_MIN_OVERLAP_WITH_SIMILARITY):
         self.embed = embed
         self.min_similarity = min_similarity
         self.min_overlap = min_overlap

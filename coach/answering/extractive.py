@@ -18,10 +18,18 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from coach import prompts
-from coach.answering.ranking import CHEAP_FEATURES, Weights, cheap_features, load_weights
+from coach.answering.ranking import (
+    CHEAP_FEATURES,
+    Weights,
+    asks_about_report,
+    cheap_features,
+    load_weights,
+    passage_context,
+)
 from coach.answering.shape import Shape, question_shape
 from coach.ports import Embedder
 from coach.text import content_words, figures, sentence_groups, sentence_key, sentences
+from coach.tuning import DUPLICATE_SHARE, SENTENCE_CACHE_SIZE
 from coach.types import Citation, Passage
 
 # Sentences about the document rather than its subject ("This guide explains…", "The
@@ -55,7 +63,7 @@ class SentenceCache:
     it lacks are embedded. ``counts`` says how many came from each place.
     """
 
-    def __init__(self, embedder: Embedder, size: int = 20000,
+    def __init__(self, embedder: Embedder, size: int = SENTENCE_CACHE_SIZE,
                  stored: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None):
         self.embedder = embedder
         self.size = size
@@ -103,8 +111,10 @@ def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
     shape = question_shape(question)
     asks_for_questions = "question" in question.lower()
     out: list[Candidate] = []
+    report_asked = asks_about_report(question)
     for pi, passage in enumerate(passages):
-        heading = f"{passage.title} {passage.heading}"
+        context = passage_context(plain, pi, passage.dense_score or 0.0, passage.title,
+                                  passage.heading, passage.text, passage.kind)
         for si, (sent, items) in enumerate(_flat(passage)):
             clean = sentence_key(sent)
             quoted = " ".join((clean, *items))  # a list is quoted with its lead-in
@@ -119,8 +129,7 @@ def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
             bonus = 2 * sum(w.startswith("#") for w in shared)
             lexical = min(1.0, (len(shared) + bonus) / len(qwords)) if qwords else 0.0
             feats = cheap_features(plain, shape, sentence=clean, items=items, lexical=lexical,
-                                   position=si, passage_rank=pi,
-                                   passage_sim=passage.dense_score or 0.0, heading=heading)
+                                   position=si, passage=context, report_asked=report_asked)
             out.append(Candidate(clean, pi, si, lexical, items=items, feats=feats))
     return out
 
@@ -187,7 +196,7 @@ def choose(scored: Sequence[Candidate], w: Weights, shape: Shape) -> list[Candid
     for cand in scored:
         if len(chosen) >= cap or chars > w.max_chars or cand.score < best - w.margin:
             break
-        if any(_similar(cand.text, c.text) > 0.6 for c in chosen):
+        if any(_similar(cand.text, c.text) > DUPLICATE_SHARE for c in chosen):
             continue
         chosen.append(cand)
         chars += cand.chars

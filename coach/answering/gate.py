@@ -7,13 +7,13 @@ for an answer to be grounded in the guidance.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from coach.answering.clinical import is_clinical  # importable from here too
 from coach.ports import Vectors
-from coach.text import NUMBER_WORDS, STOPWORDS, content_words, figures, split_sentences, tokens
+from coach.text import content_words
+from coach.tuning import COVERAGE_WEIGHT, MIN_FOLLOW_UP_COVERAGE
 from coach.types import Passage
 
 
@@ -48,144 +48,11 @@ def term_coverage(question: str, texts: Sequence[str],
     return sum(v for w, v in weights.items() if w in found) / total if total else 0.0
 
 
-_QUANTITY = re.compile(
-    r"^\s*(?:how\s+many|how\s+much\s+(?:money|funding|budget|did|does|do|was|is)"
-    r"|what\s+(?:year|date|percentage|proportion|budget|amount|number)|when\s+(?:was|were))\b",
-    re.IGNORECASE)
-
-
-# a figure asked for by what it measures: "What was the budget…", "What pay band…"
-_AMOUNT = re.compile(
-    r"\bwhat(?:'s|\s+is|\s+was|\s+are|\s+were)?\s+(?:the\s+|its\s+|their\s+|[\w.-]+'s\s+)?"
-    r"(?:total\s+|annual\s+)?(?:budget|cost|costs|spend|spending|salary|pay\s+band|pay\s+grade"
-    r"|band|grade)\b",
-    re.IGNORECASE)
-_ASKS_DATE = re.compile(r"\b(?:when|what\s+year|which\s+year|what\s+date|how\s+long)\b",
-                        re.IGNORECASE)
-# a name in the question: a capitalised word that does not start it ("Northumbria", "ELFT")
-_NAME = re.compile(r"(?<=[\w,;:)] )(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)*|[A-Z]{2,}s?)\b")
-
-
-def expects_figure(question: str) -> bool:
-    """A question that asks for a number, amount or date ("How many…", "What year…")."""
-    return bool(_QUANTITY.search(question) or _AMOUNT.search(question))
-
-
-_COUNTED = re.compile(r"\bhow\s+many\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
-_NUMBER_WORDS = "|".join((*NUMBER_WORDS, "several"))
-
-
-def _same_word(a: str, b: str) -> bool:
-    """One word, allowing a plural and a typo ("pionts" ~ "points")."""
-    import difflib
-
-    a, b = a.rstrip("s"), b.rstrip("s")
-    return a == b or (min(len(a), len(b)) >= 4
-                      and difflib.SequenceMatcher(None, a, b).ratio() >= 0.8)
-
-
-def _gives_figure(question: str, answer: str) -> bool:
-    """The answer gives the figure asked for.
-
-    "How many <things>…": a number (digits or words) at most three words before <things>.
-    "What was the budget/band…": a sentence with a number that names the budget/band.
-    Otherwise ("how much…", "when…"): any number; years count only when a date was asked.
-    """
-    years = bool(_ASKS_DATE.search(question))
-    counted = _COUNTED.search(question)
-    if counted and not years:
-        nouns = [w.lower() for w in counted.groups() if w and w.lower() not in STOPWORDS]
-        number = r"(?:\d[\d.,]*%?|" + _NUMBER_WORDS + r")"
-        for window in re.findall(rf"\b{number}((?:[\s–-]+[\w%]+){{1,4}})", answer.lower()):
-            if any(_same_word(w, n) for w in re.findall(r"\w+", window) for n in nouns):
-                return True
-        return False
-    amount = _AMOUNT.search(question)
-    noun = amount.group(0).split()[-1].lower().rstrip("s")[:5] if amount else ""
-    clauses = (clause for line in answer.splitlines() for sentence in split_sentences(line)
-               for clause in sentence.split(";"))
-    return any(figures(clause, years=years) and noun in clause.lower() for clause in clauses)
-
-
-# names used by this share of the guidance's chunks or more (NHS, QI, PDSA) are its subject
-# matter, not a question's specific subject: only rarer ones (a trust, an author) must be cited
-NAME_MAX_SHARE = 0.05
-
-
-def unanswered(question: str, answer: str, evidence: Sequence[str],
-               share: Callable[[str], float] | None = None) -> str:
-    """Why a drafted answer does not address the question, or "" when it does (pure).
-
-    A close passage can still miss the point of the question; three checks catch that
-    before a loosely related answer is passed off as the reply:
-      * a number the question names (a year, a band) that the answer never mentions;
-      * a question asking for a figure ("How many…", "What was the budget…") whose answer
-        gives none (years only count when a date was asked for);
-      * a name in the question ("Northumbria") found neither in the answer nor in the
-        passages it cites (given ``share``, the share of chunks using a word, only names
-        used by fewer than NAME_MAX_SHARE of them).
-    ``answer`` is the answer text without markers; ``evidence`` the cited passages' texts.
-    """
-    answer_figures = figures(answer, years=True)
-    for number in figures(question, years=True):
-        if len(number) >= 2 and number not in answer_figures:
-            return f"the answer does not mention {number}"
-    if expects_figure(question) and not _gives_figure(question, answer):
-        return "the question asks for a figure the guidance does not give"
-    cited = " ".join(evidence) + " " + answer
-    asked = question[: question.rfind("?") + 1] or question  # not "…? Call me on …"
-    for name in _NAME.findall(asked):
-        rare = share is None or min((share(t) for t in tokens(name)), default=0.0) < NAME_MAX_SHARE
-        if rare and not mentions(cited, name):
-            return f"nothing cited mentions {name}"
-    return ""
-
-
-_JOINERS = frozenset({"of", "and", "for", "the", "in", "&"})
-
-
-def mentions(text: str, name: str) -> bool:
-    """``text`` names ``name``, as written or, for an acronym, spelt out: "NHSE" matches
-    "NHS England", "ELFT" matches "East London NHS Foundation Trust" (the letters of
-    capitalised words, whole capitalised acronyms, joiners such as "of" skipped)."""
-    if name.endswith("s") and name[:-1].isupper():  # a plural acronym: "CQCs"
-        name = name[:-1]
-    if name.lower() in text.lower():
-        return True
-    if not name.isupper() or len(name) < 2:
-        return False
-    words = [w for w in re.findall(r"[\w&]+", text) if w.lower() not in _JOINERS]
-    variants = (
-        [w if w.isupper() else w[0] for w in words if w[0].isupper()],  # NHS + England
-        [w[0] for w in words if w[0].isupper() and not w.isupper()],  # East London (NHS) FT
-        [w[0].upper() for w in words],  # quality improvement
-    )
-    return any(_spells(name, parts) for parts in variants)
-
-
-def _spells(acronym: str, parts: Sequence[str]) -> bool:
-    for start in range(len(parts)):
-        spelt = ""
-        for part in parts[start:]:
-            spelt += part
-            if not acronym.startswith(spelt):
-                break
-            if spelt == acronym:
-                return True
-    return False
-
-
 def relevance_score(best_similarity: float, coverage: float) -> float:
     """The gate's evidence score: dense similarity plus a share for lexical coverage."""
     return best_similarity + COVERAGE_WEIGHT * coverage
 
 
-COVERAGE_WEIGHT = 0.35
-
-
-# a follow-up's own words must be found too: "what about the pay band for that role?" after a
-# question about QI leads carries the topic, but the guidance says nothing about pay
-MIN_FOLLOW_UP_COVERAGE = 0.3
 
 
 def decide(question: str, passages: Sequence[Passage], *, min_relevance: float,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -28,9 +29,9 @@ from coach.text import content_words
 # every feature but "sim" is known before a sentence vector is looked up; the cheap first
 # cut ranks by those, and only the best candidates are compared with the question's vector
 CHEAP_FEATURES = (
-    "lexical", "passage_sim", "passage_rank", "first", "position", "heading", "items",
-    "length", "list_fit", "count_fit", "definition_fit", "who_fit", "when_fit", "figure_fit",
-    "how_fit", "why_fit",
+    "lexical", "passage_sim", "passage_rank", "passage_coverage", "report", "report_asked",
+    "first", "position", "heading", "items", "length", "list_fit", "count_fit",
+    "definition_fit", "who_fit", "when_fit", "figure_fit", "how_fit", "why_fit",
 )
 FEATURES = ("sim", *CHEAP_FEATURES)
 
@@ -85,16 +86,47 @@ def load_weights(path: str | None = None) -> Weights:
     return Weights.from_json(json.loads(text))
 
 
+REPORT_KINDS = frozenset({"report", "report-digest"})
+_ASKS_REPORT = re.compile(r"\b(?:the\s+report|improvement\s+journey|health\s+foundation)\b",
+                          re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PassageContext:
+    """What the features need to know of the passage a sentence comes from."""
+
+    rank: int  # 0 for the best retrieved passage
+    similarity: float  # its dense similarity to the question
+    heading_words: frozenset[str]  # content words of its title and heading path
+    coverage: float  # share of the question's content words the passage uses
+    report: bool  # the passage is the report or a digest of it
+
+
+def passage_context(question_words: set[str], rank: int, similarity: float, title: str,
+                    heading: str, text: str, kind: str) -> PassageContext:
+    words = content_words(f"{title} {heading} {text}")
+    coverage = len(words & question_words) / len(question_words) if question_words else 0.0
+    return PassageContext(rank, similarity, frozenset(content_words(f"{title} {heading}")),
+                          coverage, kind in REPORT_KINDS)
+
+
+def asks_about_report(question: str) -> bool:
+    return bool(_ASKS_REPORT.search(question))
+
+
 def cheap_features(question_words: set[str], shape: Shape, *, sentence: str,
-                   items: tuple[str, ...], lexical: float, position: int, passage_rank: int,
-                   passage_sim: float, heading: str) -> dict[str, float]:
+                   items: tuple[str, ...], lexical: float, position: int,
+                   passage: PassageContext, report_asked: bool) -> dict[str, float]:
     """Every feature but the sentence's similarity to the question."""
-    head = content_words(heading)
+    head = passage.heading_words
     chars = len(sentence) + sum(len(i) for i in items)
     feats = {
         "lexical": lexical,
-        "passage_sim": passage_sim,
-        "passage_rank": 1.0 / (1 + passage_rank),
+        "passage_sim": passage.similarity,
+        "passage_rank": 1.0 / (1 + passage.rank),
+        "passage_coverage": passage.coverage,
+        "report": float(passage.report),
+        "report_asked": float(passage.report and report_asked),
         "first": float(position == 0),
         "position": min(position, 10) / 10,
         "heading": len(head & question_words) / len(question_words) if question_words else 0.0,

@@ -15,6 +15,7 @@ from typing import Any
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from coach.text import first_sentence
+from coach.tuning import LEAD_MAX_CHARS
 from coach.types import Chunk, SourceDoc
 
 HEADING = re.compile(r"^(#{1,4})[ \t]+(.+?)[ \t]*#*[ \t]*$")
@@ -85,9 +86,6 @@ def sections(text: str, title: str) -> list[tuple[str, str]]:
     return out
 
 
-LEAD_MAX_CHARS = 400
-
-
 def section_lead(body: str) -> str:
     """The sentence a section opens with, when it opens with a paragraph (not a list or a
     table) and that sentence is short: our documents state a section's answer first, so a
@@ -117,7 +115,7 @@ def chunk_id(source: str, heading: str, page: int | None, text: str) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:24]
 
 
-def chunk_document(doc: SourceDoc, size: int = 1200, overlap: int = 150) -> list[Chunk]:
+def chunk_document(doc: SourceDoc, size: int, overlap: int) -> list[Chunk]:
     """Chunk one document. Identical chunks within a document are kept once."""
     meta = normalise_meta(doc)
     splitter = make_splitter(size, overlap)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def rrf(rankings: Sequence[tuple[Sequence[str], float]], k: int = 60) -> list[tuple[str, float]]:
+def rrf(rankings: Sequence[tuple[Sequence[str], float]], k: int) -> list[tuple[str, float]]:
     """Weighted reciprocal rank fusion: score(d) = sum_w w / (k + rank_d), rank from 1."""
     scores: dict[str, float] = {}
     for ranked, weight in rankings:
@@ -18,7 +18,7 @@ def rrf(rankings: Sequence[tuple[Sequence[str], float]], k: int = 60) -> list[tu
     return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
 
 
-def mmr(candidates: Sequence[tuple[str, float, np.ndarray]], n: int, lam: float = 0.8
+def mmr(candidates: Sequence[tuple[str, float, np.ndarray]], n: int, lam: float
         ) -> list[str]:
     """Maximal marginal relevance over (id, relevance in [0,1], unit vector) candidates.
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from coach.config import Settings
 from coach.ports import Embedder
 from coach.retrieval.fusion import mmr, rrf
 from coach.retrieval.lexical import BM25Index
@@ -23,13 +24,21 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    mode: str = "hybrid"
-    top_k: int = 5
-    fetch_k: int = 30
-    dense_weight: float = 1.0
-    lexical_weight: float = 1.0
-    rrf_k: int = 60
-    mmr_lambda: float = 0.9
+    """The retrieval settings (see coach/config.py for what each means and its default)."""
+
+    mode: str
+    top_k: int
+    fetch_k: int
+    dense_weight: float
+    lexical_weight: float
+    rrf_k: int
+    mmr_lambda: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetrievalConfig:
+        return cls(mode=settings.retrieval_mode, top_k=settings.top_k, fetch_k=settings.fetch_k,
+                   dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight,
+                   rrf_k=settings.rrf_k, mmr_lambda=settings.mmr_lambda)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from coach.text.markup import strip_markdown
+from coach.tuning import LIST_MAX_CHARS, LIST_MAX_ITEMS
 
 # A sentence ends at . ! or ? (and any closing quote or bracket) before a capital or digit,
 # which may follow an opening quote or bracket and Markdown emphasis; not at the abbreviations
@@ -14,8 +15,6 @@ _SENT_SPLIT = re.compile(
     r"(?<=[.!?])" + _NOT_AN_END + r"([\"')\]]*)\s+(?=[\"'(\[]?\**[A-Z0-9])")
 _ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
-_LIST_MAX_ITEMS = 10
-_LIST_MAX_CHARS = 900
 
 
 def split_sentences(text: str) -> list[str]:
@@ -102,8 +101,8 @@ def sentence_groups(text: str) -> list[tuple[str, tuple[str, ...]]]:
                and (kind == "para" or blocks[j][2] > indent)):
             j += 1
         items = tuple(b for _, b, _ in blocks[i:j])
-        if (leads and items and parts and len(items) <= _LIST_MAX_ITEMS
-                and len(" ".join(items)) <= _LIST_MAX_CHARS):
+        if (leads and items and parts and len(items) <= LIST_MAX_ITEMS
+                and len(" ".join(items)) <= LIST_MAX_CHARS):
             out += [(p, ()) for p in parts[:-1]]
             out.append((parts[-1], items))
             i = j

@@ -1,0 +1,43 @@
+"""Every tuning number of the answer pipeline that is not a setting, in one place.
+
+Settings (coach/config.py, COACH_*) are what a deployment may change; these are the numbers
+behind them that were tuned on the dev suite or chosen by hand, each with what it does and
+how it was chosen. Nothing else in coach/ repeats them as a default.
+"""
+
+from __future__ import annotations
+
+# -- the refusal gate (answering/gate.py) ---------------------------------------------------
+# weight of the IDF-weighted share of the question's words found in the top passages, added
+# to the best passage's cosine similarity before comparing with COACH_MIN_RELEVANCE
+COVERAGE_WEIGHT = 0.35
+# a follow-up's own words must be found too: "what about the pay band for that role?" after a
+# question about QI leads carries the topic, but the guidance says nothing about pay
+MIN_FOLLOW_UP_COVERAGE = 0.3
+
+# -- does the draft answer the question? (answering/answered.py) ----------------------------
+# names used by this share of the guidance's chunks or more (NHS, QI, PDSA) are its subject
+# matter, not a question's specific subject: only rarer ones (a trust, an author) must be cited
+NAME_MAX_SHARE = 0.05
+
+# -- the citation check (answering/citations.py) --------------------------------------------
+# a cited sentence is supported when its passage is this similar to it (cosine) ...
+CITATION_MIN_SIMILARITY = 0.6
+# ... or holds this share of its content words ...
+CITATION_MIN_OVERLAP = 0.6
+# ... or this share together with CITATION_MIN_SIMILARITY's similarity
+CITATION_MIN_OVERLAP_WITH_SIMILARITY = 0.3
+
+# -- the extractive answerer (answering/extractive.py) --------------------------------------
+# two candidate sentences sharing more than this share of their content words are duplicates
+DUPLICATE_SHARE = 0.6
+# sentence vectors kept in memory (LRU), so popular passages are looked up once
+SENTENCE_CACHE_SIZE = 20_000
+# (the sentence scorer's weights and selection caps are learnt: answering/sentence_weights.json)
+
+# -- lists and chunks (text/sentences.py, ingest/chunking.py) -------------------------------
+# a list is quoted whole with the sentence that introduces it when it is at most this long
+LIST_MAX_ITEMS = 10
+LIST_MAX_CHARS = 900
+# a section's opening sentence is repeated atop its later chunks when at most this long
+LEAD_MAX_CHARS = 400
