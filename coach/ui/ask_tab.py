@@ -8,9 +8,8 @@ Handlers are plain functions of (ctx, inputs..., user) so tests call them with a
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from dataclasses import asdict
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TypedDict
 
 import gradio as gr
 
@@ -19,6 +18,7 @@ from coach.types import Answer
 from coach.ui import render
 from coach.ui.context import UIContext
 from coach.ui.feedback import FeedbackStore, feedback_store
+from coach.ui.render import ChatTurn, turn_from
 
 log = logging.getLogger(__name__)
 
@@ -38,30 +38,33 @@ PLACEHOLDER = (
     "Library, with every sentence cited — open a source card to check it."
 )
 
-Outputs = tuple[list[dict[str, str]], dict[str, Any], str, str]
 
 
-def new_session(user: str | None = None) -> dict[str, Any]:
+class ChatSession(TypedDict):
+    """One browser session's conversation (a ``gr.State``), stamped with its user."""
+
+    user: str | None
+    turns: list[ChatTurn]
+    rated: dict[str, int]  # turn index (as text) -> feedback row id
+    target: int | None  # the turn the feedback panel is about
+
+
+Messages = list[dict[str, str]]
+Outputs = tuple[Messages, ChatSession, str, str]
+
+
+def new_session(user: str | None = None) -> ChatSession:
     return {"user": user, "turns": [], "rated": {}, "target": None}
 
 
-def session_for(session: dict[str, Any] | None, user: str) -> dict[str, Any]:
+def session_for(session: ChatSession | None, user: str) -> ChatSession:
     """The caller's session; a missing one, or one stamped with another user, starts fresh."""
     if not session or session.get("user") != user:
         return new_session(user)
     return session
 
 
-def turn_from(question: str, answer: Answer) -> dict[str, Any]:
-    return {
-        "question": question, "text": answer.text, "refused": answer.refused,
-        "notice": answer.notice, "unsupported": list(answer.unsupported),
-        "citations": [asdict(c) for c in answer.citations],
-    }
-
-
-def messages(session: dict[str, Any], pending: tuple[str, str] | None = None
-             ) -> list[dict[str, str]]:
+def messages(session: ChatSession, pending: tuple[str, str] | None = None) -> Messages:
     """Chat messages for the Chatbot: always user, assistant, user, assistant..."""
     out: list[dict[str, str]] = []
     for turn in session["turns"]:
@@ -75,7 +78,7 @@ def messages(session: dict[str, Any], pending: tuple[str, str] | None = None
     return out
 
 
-def respond(ctx: UIContext, question: str, session: dict[str, Any] | None, user: str
+def respond(ctx: UIContext, question: str, session: ChatSession | None, user: str
             ) -> Iterator[Outputs]:
     """Stream one answer: yields (chat messages, session, status, question box) as it grows."""
     session = session_for(session, user)
@@ -107,15 +110,16 @@ def respond(ctx: UIContext, question: str, session: dict[str, Any] | None, user:
     yield messages(session), session, "", ""
 
 
-def _turn_index(index: Any) -> int | None:
+def _turn_index(index: int | list[int] | tuple[int, ...] | None) -> int | None:
     """Chatbot message index -> turn index (messages alternate user, assistant)."""
     if isinstance(index, (list, tuple)):
         index = index[0] if index else None
     return int(index) // 2 if isinstance(index, int) else None
 
 
-def rate(ctx: UIContext, store: FeedbackStore, session: dict[str, Any] | None,
-         message_index: Any, liked: Any, user: str) -> tuple[dict[str, Any], str, str | None]:
+def rate(ctx: UIContext, store: FeedbackStore, session: ChatSession | None,
+         message_index: int | list[int] | tuple[int, ...] | None, liked: bool | str | None,
+         user: str) -> tuple[ChatSession, str, str | None]:
     """A thumbs up/down on an answer: stored at once; a comment may follow."""
     session = session_for(session, user)
     turn = _turn_index(message_index)
@@ -133,9 +137,9 @@ def rate(ctx: UIContext, store: FeedbackStore, session: dict[str, Any] | None,
     return session, note, HELPFUL if liked else UNHELPFUL
 
 
-def send_feedback(ctx: UIContext, store: FeedbackStore, session: dict[str, Any] | None,
+def send_feedback(ctx: UIContext, store: FeedbackStore, session: ChatSession | None,
                   choice: str | None, comment: str, user: str
-                  ) -> tuple[dict[str, Any], str, str]:
+                  ) -> tuple[ChatSession, str, str]:
     """Save a rating and/or comment for the answer last rated (or the latest answer)."""
     session = session_for(session, user)
     if not session["turns"]:
@@ -155,9 +159,10 @@ def send_feedback(ctx: UIContext, store: FeedbackStore, session: dict[str, Any] 
     return session, f"Thanks — feedback on answer {turn + 1} saved.", ""
 
 
-def _saying(ctx: UIContext, said: str):  # type: ignore[no-untyped-def]
+def _saying(ctx: UIContext, said: str
+            ) -> Callable[[ChatSession, gr.Request], Iterator[Outputs]]:
     """A button handler that sends ``said`` to the chat as if typed."""
-    def handler(state: dict, request: gr.Request):  # type: ignore[no-untyped-def]
+    def handler(state: ChatSession, request: gr.Request) -> Iterator[Outputs]:
         yield from respond(ctx, said, state, ctx.user_of(request))
     return handler
 
@@ -199,28 +204,30 @@ def build(ctx: UIContext) -> None:
                 submit = gr.Button("Send feedback", size="sm")
                 note = gr.Markdown("", elem_id="feedback-note", label="Feedback status")
 
-    def on_ask(text: str, state: dict, request: gr.Request):  # type: ignore[no-untyped-def]
+    def on_ask(text: str, state: ChatSession, request: gr.Request) -> Iterator[Outputs]:
         yield from respond(ctx, text, state, ctx.user_of(request))
 
-    def on_like(state: dict, data: gr.LikeData, request: gr.Request):  # type: ignore[no-untyped-def]
+    def on_like(state: ChatSession, data: gr.LikeData, request: gr.Request
+                ) -> tuple[ChatSession, str, str | None]:
         return rate(ctx, store, state, data.index, data.liked, ctx.user_of(request))
 
-    def on_feedback(state: dict, picked: str | None, text: str,  # type: ignore[no-untyped-def]
-                    request: gr.Request):
+    def on_feedback(state: ChatSession, picked: str | None, text: str, request: gr.Request
+                    ) -> tuple[ChatSession, str, str]:
         return send_feedback(ctx, store, state, picked, text, ctx.user_of(request))
 
-    def on_new(request: gr.Request):  # type: ignore[no-untyped-def]
+    def on_new(request: gr.Request) -> tuple[Messages, ChatSession, str, str, None, str]:
         return [], new_session(ctx.user_of(request)), "", "", None, ""
 
     outputs = [chat, session, status, question]
     question.submit(on_ask, [question, session], outputs, api_name="ask")
     for said, btn in zip(COACH_BUTTONS.values(), coach_btns, strict=True):
-        btn.click(_saying(ctx, said), [session], outputs, api_name=False)
-    send.click(on_ask, [question, session], outputs, api_name=False)
-    chat.like(on_like, [session], [session, note, choice], api_name=False)
+        btn.click(_saying(ctx, said), [session], outputs, api_visibility="private")
+    send.click(on_ask, [question, session], outputs, api_visibility="private")
+    chat.like(on_like, [session], [session, note, choice], api_visibility="private")
     submit.click(on_feedback, [session, choice, comment], [session, note, comment],
                  api_name="feedback")
     new.click(on_new, None, [chat, session, status, question, choice, note],
               api_name="new_conversation")
     # the chat window's own bin icon must forget the conversation too, not just hide it
-    chat.clear(on_new, None, [chat, session, status, question, choice, note], api_name=False)
+    chat.clear(on_new, None, [chat, session, status, question, choice, note],
+               api_visibility="private")

@@ -10,7 +10,6 @@ import html
 import logging
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +34,6 @@ def _notice(progress: machine.Progress | None, extra: str = "") -> str:
     out = "".join(f'<div class="warning" role="note">{html.escape(w)}</div>' for w in notes)
     return out + (f'<div class="notice" role="status">{html.escape(extra)}</div>'
                   if extra else "")
-
-
-def _turn(answer: Any) -> dict[str, Any]:
-    return {"text": answer.text, "refused": answer.refused, "notice": answer.notice,
-            "unsupported": list(answer.unsupported),
-            "citations": [asdict(c) for c in answer.citations]}
 
 
 def _step_md(session: JourneySession, progress: machine.Progress, step: Any) -> str:
@@ -73,7 +66,7 @@ def _explain(session: JourneySession, step: Any) -> str:
                 f"The indexed guidance has nothing close enough on step {step.number} to "
                 "explain it with citations. Documents about this step (front matter "
                 f"'step: {step.number}') appear here once the Library tab has indexed them.")
-        return render.answer_html(_turn(answer))
+        return render.answer_html(render.turn_from("", answer))
     except IndexEmptyError:
         return render.error_html("No guidance is indexed yet, so there is no cited "
                                  "explanation: open the Library tab and press Re-index.")
@@ -187,8 +180,9 @@ def ask(session: JourneySession, step_id: str, question: str, chat: list[Any],
     """One turn of the step chat; retrieval is focused on the step."""
     step = machine.find_step(session.journey, step_id)
     answer = session.ask(step, question, [(p[0], p[1]) for p in pairs or []])
+    reply = render.answer_html(render.turn_from(question, answer))
     chat = [*(chat or []), {"role": "user", "content": render.escape_question(question)},
-            {"role": "assistant", "content": render.answer_html(_turn(answer))}]
+            {"role": "assistant", "content": reply}]
     return "", chat, [*(pairs or []), [question, answer.text]], ""
 
 

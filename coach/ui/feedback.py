@@ -17,6 +17,7 @@ from typing import Any
 
 from coach.config import Settings
 from coach.pii import redact
+from coach.ui.render import ChatTurn
 
 RATINGS = ("up", "down")
 
@@ -46,7 +47,7 @@ def _clean(text: str) -> tuple[str, set[str]]:
     return result.text, set(result.kinds)
 
 
-def sources_of(turn: dict[str, Any]) -> list[dict[str, Any]]:
+def sources_of(turn: ChatTurn) -> list[dict[str, Any]]:
     """The citations of a turn, reduced to what identifies the passage."""
     keep = ("number", "source", "title", "section", "page", "score")
     return [{k: c.get(k) for k in keep} for c in turn.get("citations") or ()]
@@ -72,7 +73,7 @@ class FeedbackStore:
                 self._ready = True
         return conn
 
-    def record(self, user: str, turn: dict[str, Any], rating: str, comment: str = "") -> int:
+    def record(self, user: str, turn: ChatTurn, rating: str, comment: str = "") -> int:
         """Store a rating of one answer; returns the row id."""
         if rating not in RATINGS:
             raise ValueError(f"rating must be one of {RATINGS}, not {rating!r}")

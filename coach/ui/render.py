@@ -9,9 +9,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import asdict
+from typing import Any, TypedDict
 
 from coach.text import MARKER, MARKER_RUN, is_heading, marker_numbers
+from coach.types import Answer
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _MD_SPECIAL = re.compile(r"([\\`*_~$|])")
@@ -25,6 +27,26 @@ KIND_LABELS = {
 }
 
 NOT_COVERED = "The guidance does not cover this"
+
+
+class ChatTurn(TypedDict):
+    """One finished question and answer as the web UI keeps it (JSON-safe for gr.State).
+    ``citations`` holds each ``Citation`` as a dict (``dataclasses.asdict``)."""
+
+    question: str
+    text: str
+    refused: bool
+    notice: str
+    unsupported: list[str]
+    citations: list[dict[str, Any]]
+
+
+def turn_from(question: str, answer: Answer) -> ChatTurn:
+    return {
+        "question": question, "text": answer.text, "refused": answer.refused,
+        "notice": answer.notice, "unsupported": list(answer.unsupported),
+        "citations": [asdict(c) for c in answer.citations],
+    }
 
 
 def escape_text(text: str, *, markdown: bool = True) -> str:
@@ -203,7 +225,7 @@ def sources_block(text: str, citations: Sequence[dict[str, Any]]) -> str:
             f"the passage; highlighted words support the answer</div>{cards}</div>")
 
 
-def answer_html(turn: dict[str, Any]) -> str:
+def answer_html(turn: ChatTurn) -> str:
     """The whole assistant message for one finished turn."""
     blocks: list[str] = []
     if turn.get("notice"):
