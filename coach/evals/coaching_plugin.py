@@ -108,7 +108,8 @@ class CoachingThresholdItem(_EvalItem):
 
 
 def failure_text(record: dict[str, Any]) -> str:
-    """Every turn of the conversation: the message, the reply, its checks and failures."""
+    """Every turn of the conversation (message, kind of reply, checks); for a failing turn
+    also the reply, the evidence of each failed check and why it failed."""
     out = [f"case {record['id']} FAILED: " + "; ".join(record["failures"])]
     if record.get("error"):
         out.append(f"error: {record['error']}")
@@ -117,6 +118,8 @@ def failure_text(record: dict[str, Any]) -> str:
         kind = turn["label"] or ("refused" if turn["refused"] else "ordinary answer")
         out.append(f"turn {turn['n']} {'passed' if turn['passed'] else 'FAILED'}: "
                    f"{turn['user']!r} -> {kind}; {checks}")
+        if turn["passed"]:
+            continue  # only a failing turn's reply is shown in full
         reply = turn["reply"]
         out.append(_indent(reply[:REPLY_SHOWN] + (" …" if len(reply) > REPLY_SHOWN else "")
                            or "(no reply)"))
