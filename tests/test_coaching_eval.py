@@ -30,7 +30,7 @@ kind: coaching
 cases: cases.yaml
 thresholds: {case_pass_rate: 1.0}
 """
-BROKEN_CASES = """cases:
+BROKEN_CASES = """conversations:
   - id: holds
     turns:
       - user: "coach me through step 2"
@@ -147,3 +147,23 @@ def test_coach_eval_run_and_the_plugin_fail_on_it(indexed, monkeypatch, tmp_path
     out = result.stdout.str()
     assert "case cannot-hold FAILED: turn 1: does not name Step 5" in out
     assert "suite below its thresholds: case_pass_rate = 0.5 < 1.0" in out
+
+
+def test_the_evaluate_tab_runs_and_compares_a_coaching_suite(indexed, embedder, tmp_path):
+    from coach.ui.context import UIContext
+    from coach.ui.evaluate_tab import list_suites, previous_run, run_and_report
+
+    broken_suite(tmp_path / "evals" / "broken")
+    settings = settings_under(indexed, knowledge_dir=KNOWLEDGE, evals_dir=tmp_path / "evals")
+    ctx = UIContext(build_coach(settings, embedder=embedder), settings)
+    assert list_suites(settings.evals_dir) == ["broken/suite.yaml"]  # not its cases file
+    summary, frame, _, diff = run_and_report(ctx, "broken/suite.yaml")
+    assert "suite broken: 1/2 cases passed" in summary and "Coaching eval" in frame
+    assert diff == "No earlier run of this suite to compare with."
+    first = previous_run(settings.home / "evals", "broken")
+    import time
+
+    time.sleep(1.1)  # run folders are named by the second
+    _, _, _, diff = run_and_report(ctx, "broken/suite.yaml")
+    assert f"Compared with {first.name}" in diff and "| case_pass_rate | 2 |" in diff
+    assert "no confirmed regression" in diff

@@ -116,19 +116,19 @@ def test_bad_coaching_suites_name_the_line(text, message):
      "question: 2}\n", "line 5: .*question: N needs asks_question: true and step: N"),
     ("  - id: a\n    turns:\n      - user: hi\n        expect: {names_stepp: 2}\n",
      "line 5: .*names_stepp"),
-    ("  - id: a\n    turns: []\n", "line 3: cases.0.turns"),
+    ("  - id: a\n    turns: []\n", "line 3: conversations.0.turns"),
     ("  - id: a\n    turns:\n      - user: hi\n        expect: {cites: true}\n"
      "  - id: a\n    turns:\n      - user: hi\n        expect: {cites: true}\n",
      "duplicate case id 'a'"),
 ])
 def test_bad_coaching_cases_name_the_line(body, message):
     with pytest.raises(SuiteError, match=message):
-        parse_coaching_cases("cases:\n" + body, "cases.yaml")
+        parse_coaching_cases("conversations:\n" + body, "cases.yaml")
 
 
 def test_a_good_case_parses_with_its_setup():
     cases = parse_coaching_cases(
-        "cases:\n  - id: a\n    setup: {done: [1], current: 2}\n    turns:\n"
+        "conversations:\n  - id: a\n    setup: {done: [1], current: 2}\n    turns:\n"
         "      - user: coach me through step 2\n"
         "        expect: {asks_question: true, step: 2, question: 1, saves_note: false}\n")
     assert cases[0].setup.done == [1] and cases[0].turns[0].expect.saves_note is False

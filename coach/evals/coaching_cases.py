@@ -1,6 +1,7 @@
 """Coaching suites: scripted multi-turn conversations with the chat coach, validated strictly.
 
-A suite file that says ``kind: coaching`` names a YAML cases file (``cases: [...]``). Each case
+A suite file that says ``kind: coaching`` names a YAML cases file (``conversations: [...]``;
+not ``cases:``, so the file is never taken for a suite). Each case
 is a conversation: an optional ``setup`` (steps already done or in place, the step the lead is
 on) and ``turns``, each a user message with what the coach must do at that turn::
 
@@ -80,9 +81,9 @@ class CoachingCase(_Strict):
 
 
 class CasesFile(_Strict):
-    cases: list[CoachingCase] = Field(min_length=1)
+    conversations: list[CoachingCase] = Field(min_length=1)
 
-    @field_validator("cases")
+    @field_validator("conversations")
     @classmethod
     def _unique(cls, value: list[CoachingCase]) -> list[CoachingCase]:
         seen: set[str] = set()
@@ -144,8 +145,9 @@ def parse_coaching_suite(text: str, name: str = "suite.yaml") -> CoachingSuite:
 
 def parse_coaching_cases(text: str, name: str = "cases.yaml") -> list[CoachingCase]:
     parsed = parse_model(text, name, CasesFile, SuiteError,
-                         mapping="a coaching cases file is a mapping with a list of cases")
-    return parsed.cases
+                         mapping="a coaching cases file is a mapping with a list of "
+                                 "conversations")
+    return parsed.conversations
 
 
 def load_coaching_suite(path: Path) -> tuple[CoachingSuite, list[CoachingCase]]:

@@ -52,8 +52,8 @@ def run_and_report(ctx: UIContext, suite_rel: str | None,
                    progress: ProgressCallback | None = None
                    ) -> tuple[str, str, str | None, str]:
     """Run one suite; return (summary Markdown, report iframe, report path, comparison)."""
-    from coach.evals.cases import load_suite
     from coach.evals.cli import default_out, summary_text
+    from coach.evals.coaching import load_any_suite
     from coach.evals.compare import compare_runs, render_text
     from coach.evals.runner import load_run, run_suite, write_run
 
@@ -64,7 +64,7 @@ def run_and_report(ctx: UIContext, suite_rel: str | None,
     if not path.is_relative_to(evals_dir.resolve()) or not path.is_file():
         return f"No suite called {suite_rel!r} in {evals_dir}.", "", None, ""
     try:
-        suite, cases = load_suite(path)
+        suite = load_any_suite(path)  # a Q&A or a coaching suite
         step = (lambda d, t, i: progress(d / t, f"case {d} of {t}: {i}")) if progress else None
         run = run_suite(ctx.coach, path, progress=step, label="web")
     except CoachError as exc:
