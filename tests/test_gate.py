@@ -52,6 +52,19 @@ def test_answer_that_gives_the_asked_count_is_kept():
                       "A shift is six or more points on one side of the median.", []) == ""
 
 
+def test_a_figure_about_something_else_next_to_the_name_is_not_an_answer():
+    q = "How many staff at Northumbria have been trained?"
+    elsewhere = "Trusts train about 20% of staff a year."
+    named = "Northumbria Healthcare NHS Foundation Trust is a case-study trust."
+    draft = f"{elsewhere} [1]\n{named} [2]"
+    assert "no figure is given for Northumbria" in unanswered(q, draft, [elsewhere, named])
+    given = "Northumbria has trained 500 staff in QI."
+    assert unanswered(q, f"{given} [1]", [given]) == ""
+    # the name in the passage, the figure in a later sentence of the same passage
+    passage = "Northumbria runs a QI academy. It has trained 500 staff so far."
+    assert unanswered(q, "It has trained 500 staff so far. [1]", [passage]) == ""
+
+
 def test_count_of_something_else_is_not_an_answer():
     draft = ("Give about a day of introductory training to 10-20% of staff a year. "
              "The plan was published in 2001.")

@@ -85,7 +85,10 @@ def unanswered(question: str, answer: str, evidence: Sequence[str],
         gives none (years only count when a date was asked for);
       * a name in the question ("Northumbria") found neither in the answer nor in the
         passages it cites (given ``share``, the share of chunks using a word, only names
-        used by fewer than NAME_MAX_SHARE of them).
+        used by fewer than NAME_MAX_SHARE of them);
+      * a figure asked for about a named subject ("How many staff at Northumbria…") that no
+        cited passage naming that subject gives: a figure about something else and a
+        passage that merely names the subject do not make an answer together.
     ``answer`` is the answer text without markers; ``evidence`` the cited passages' texts.
     """
     answer_figures = figures(answer, years=True)
@@ -98,8 +101,15 @@ def unanswered(question: str, answer: str, evidence: Sequence[str],
     asked = question[: question.rfind("?") + 1] or question  # not "…? Call me on …"
     for name in _NAME.findall(asked):
         rare = share is None or min((share(t) for t in tokens(name)), default=0.0) < NAME_MAX_SHARE
-        if rare and not mentions(cited, name):
+        if not rare:
+            continue
+        if not mentions(cited, name):
             return f"nothing cited mentions {name}"
+        # a cited passage, or one sentence of the answer, must name it and give the figure
+        if expects_figure(question) and not any(
+                mentions(text, name) and _gives_figure(question, text)
+                for text in (*evidence, *re.split(r"(?<=[.!?])\s+|\n+", answer)) if text):
+            return f"no figure is given for {name}"
     return ""
 
 
