@@ -8,6 +8,8 @@ from typing import Any
 
 # told how far a long job has got: (fraction done, 0 to 1; what it is doing)
 ProgressCallback = Callable[[float, str], None]
+# told how far an eval run has got: (cases done, cases in all, id of the case just run)
+CaseCallback = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,8 @@ def _judge(settings: Any, name: str) -> Any:
     if name == "extractive":
         raise CoachError("--judge needs a language model: ollama, openai or llamacpp")
     model = make_chat_model(settings.model_copy(update={"llm": name}))
+    if model is None:
+        raise CoachError(f"--judge {name}: no chat model could be built")
     return LLMJudge(model, cache_dir=settings.home / "judge-cache")
 
 

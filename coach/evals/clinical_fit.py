@@ -118,8 +118,9 @@ class Fitted:
 
     def scores(self, data: Data) -> np.ndarray:
         if not self.option.learnt:
-            return data.lexical[:, -1]
-        return ((design(self.option, data) - self.mean) / self.scale) @ self.weights + self.bias
+            return np.asarray(data.lexical[:, -1])
+        scaled: np.ndarray = (design(self.option, data) - self.mean) / self.scale
+        return np.asarray(scaled @ self.weights + self.bias)
 
     def refuse(self, data: Data) -> np.ndarray:
         refused = self.scores(data) > self.threshold

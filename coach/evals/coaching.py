@@ -13,10 +13,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coach.coaching import machine
 from coach.coaching.journey import Journey, Step, load_journey
@@ -29,12 +28,14 @@ from coach.evals.coaching_cases import CoachingCase, CoachingSuite, Setup, load_
 from coach.evals.coaching_metrics import AGGREGATES, aggregate
 from coach.evals.coaching_turns import Snapshot, score_turn, snapshot
 from coach.evals.scoring import check_thresholds
+from coach.types import CaseCallback
+
+if TYPE_CHECKING:
+    from coach.app import Coach
+    from coach.evals.judge import LLMJudge
 
 log = logging.getLogger(__name__)
 RUN_KIND = "coaching"
-
-Progress = Callable[[int, int, str], None]  # (done, total, case id)
-
 
 def is_coaching(path: Path) -> bool:
     return suite_kind(path) == RUN_KIND
@@ -44,7 +45,7 @@ def case_user(run_tag: str, case_id: str) -> str:
     return f"eval-{run_tag}-{case_id}"[:100]
 
 
-def journey_for(coach: Any) -> Journey:
+def journey_for(coach: Coach) -> Journey:
     path = journey_path(coach.settings)
     if not path.exists():
         raise CoachError(f"{path}: a coaching suite needs the journey file in the knowledge "
@@ -76,7 +77,7 @@ def _not_run(n: int, message: str, why: str) -> dict[str, Any]:
             "failures": [f"not run: {why}"], "passed": False}
 
 
-def run_case(coach: Any, journey: Journey, case: CoachingCase, run_tag: str
+def run_case(coach: Coach, journey: Journey, case: CoachingCase, run_tag: str
              ) -> dict[str, Any]:
     """Play one conversation and score every turn; a CoachError fails the case, not the run."""
     user = case_user(run_tag, case.id)
@@ -139,7 +140,7 @@ def summarise(suite: CoachingSuite, records: list[dict[str, Any]], known: dict[s
     }
 
 
-def run_header(coach: Any, suite: CoachingSuite, suite_path: Path) -> dict[str, Any]:
+def run_header(coach: Coach, suite: CoachingSuite, suite_path: Path) -> dict[str, Any]:
     """The run's suite, knowledge and configuration fingerprint (as Q&A runs have)."""
     from coach.evals.runner import RUN_FORMAT, knowledge_hash, public_config, sha256_file
 
@@ -157,8 +158,8 @@ def load_any_suite(path: Path) -> Suite | CoachingSuite:
     return load_coaching_suite(path)[0] if is_coaching(path) else load_suite(path)[0]
 
 
-def run_suite(coach: Any, suite_path: Path, *, progress: Progress | None = None,
-              judge: Any = None, label: str = "") -> dict[str, Any]:
+def run_suite(coach: Coach, suite_path: Path, *, progress: CaseCallback | None = None,
+              judge: LLMJudge | None = None, label: str = "") -> dict[str, Any]:
     """Play every conversation of a coaching suite through ``coach``; return the run record."""
     if judge is not None:
         raise CoachError("--judge grades single answers; a coaching suite has no judge")

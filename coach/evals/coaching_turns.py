@@ -54,7 +54,7 @@ class Turned:
     failures: list[str] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
 
-    def record(self, name: str, ok: bool, failure: str, **evidence: Any) -> None:
+    def record(self, name: str, ok: bool, failure: str, **evidence: object) -> None:
         self.checks[name] = ok
         if not ok:
             self.failures.append(failure)

@@ -8,7 +8,7 @@ give an interval of [0, 0] and flag nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -59,8 +59,8 @@ def compare_runs(run_a: dict[str, Any], run_b: dict[str, Any], *, seed: int = 0
     metrics = []
     paired = COACHING if run_b.get("kind") == "coaching" else PAIRED
     for name in paired:
-        pairs = [(case_value(a_cases[i], name), case_value(b_cases[i], name)) for i in common]
-        pairs = [(x, y) for x, y in pairs if x is not None and y is not None]
+        values = [(case_value(a_cases[i], name), case_value(b_cases[i], name)) for i in common]
+        pairs = [(x, y) for x, y in values if x is not None and y is not None]
         interval = paired_bootstrap([x for x, _ in pairs], [y for _, y in pairs], seed=seed)
         if interval is None:
             continue
@@ -85,7 +85,7 @@ def compare_runs(run_a: dict[str, Any], run_b: dict[str, Any], *, seed: int = 0
     }
 
 
-def _mean(values: Any) -> float:
+def _mean(values: Iterable[float]) -> float:
     vals = list(values)
     return round(sum(vals) / len(vals), 4)
 

@@ -148,7 +148,8 @@ def ground(answer: str, passages: Sequence[str], cited: Mapping[int, str],
     cands += [best_window(claims[i].text, [cited[m]]) for i, m in valid]
     judged = _judge(cands, similarity)
     support, by_citation = judged[:len(claims)], judged[len(claims):]
-    cite_rows = [{"claim": i, "marker": m, "valid": (i, m) in valid} for i, m in pairs]
+    cite_rows: list[dict[str, Any]] = [{"claim": i, "marker": m, "valid": (i, m) in valid}
+                                       for i, m in pairs]
     verdict = dict(zip(valid, by_citation, strict=True))
     for row in cite_rows:
         sup = verdict.get((row["claim"], row["marker"]))

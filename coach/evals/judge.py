@@ -20,6 +20,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
 from coach import prompts
+from coach.evals.cases import Case
+from coach.types import Answer
 
 log = logging.getLogger(__name__)
 PROMPT = "eval-judge.md"
@@ -107,6 +109,6 @@ class LLMJudge:
         return {"scores": scores, "reason": reason, "error": None, "cached": cached,
                 "advisory": True}
 
-    def judge(self, case: Any, answer: Any) -> dict[str, Any]:
+    def judge(self, case: Case, answer: Answer) -> dict[str, Any]:
         return self.grade(case.question, answer.text, [p.text for p in answer.passages],
                           list(case.expect.key_points))

@@ -11,29 +11,34 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from coach.config import Settings
 from coach.errors import CoachError
 from coach.evals import metrics as m
 from coach.evals.cases import Case, Suite, load_known_failures, load_suite
+from coach.evals.grounding import Similarity
 from coach.evals.scoring import aggregate, check_thresholds, error_record, score_case
+from coach.ports import Embedder
+from coach.types import CaseCallback
+
+if TYPE_CHECKING:
+    from coach.app import Coach
+    from coach.evals.judge import LLMJudge
 
 log = logging.getLogger(__name__)
 RUN_FORMAT = "coach-eval-run/1"
 _SECRET = ("key", "token", "password", "secret")
 
-Progress = Callable[[int, int, str], None]  # (done, total, case id)
-
-
 class EmbeddingSimilarity:
     """Cosine similarity of (claim, window) pairs with the coach's own embedder, cached."""
 
-    def __init__(self, embedder: Any):
+    def __init__(self, embedder: Embedder):
         self.embedder = embedder
         self._cache: dict[str, np.ndarray] = {}
 
@@ -59,14 +64,14 @@ def knowledge_hash(folder: Path) -> dict[str, Any]:
     return {"dir": str(folder), "files": len(files), "sha256": digest.hexdigest()}
 
 
-def public_config(settings: Any) -> dict[str, Any]:
+def public_config(settings: Settings) -> dict[str, Any]:
     """Settings as JSON, with anything secret-looking blanked."""
     data = settings.model_dump(mode="json")
     return {k: ("***" if v and any(s in k for s in _SECRET) else v) for k, v in data.items()}
 
 
-def run_case(coach: Any, case: Case, k: int, similarity: Any, judge: Any = None
-             ) -> dict[str, Any]:
+def run_case(coach: Coach, case: Case, k: int, similarity: Similarity | None,
+             judge: LLMJudge | None = None) -> dict[str, Any]:
     """Ask one case through the coach and score it; a CoachError fails the case, not the run."""
     try:
         answer = coach.ask(case.question, history=case.history)
@@ -111,8 +116,8 @@ def _judge_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
             "means": {k: m.mean(r.get("scores", {}).get(k) for r in results) for k in keys}}
 
 
-def run_suite(coach: Any, suite_path: Path, *, progress: Progress | None = None,
-              judge: Any = None, label: str = "") -> dict[str, Any]:
+def run_suite(coach: Coach, suite_path: Path, *, progress: CaseCallback | None = None,
+              judge: LLMJudge | None = None, label: str = "") -> dict[str, Any]:
     """Run every case of a suite through ``coach``; return the run record (see RUN_FORMAT).
     A ``kind: coaching`` suite is played as conversations by coach/evals/coaching.py."""
     suite_path = Path(suite_path)
