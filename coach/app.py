@@ -117,23 +117,24 @@ class Coach:
             if reply is not None:
                 yield reply
                 return
-        turn = self._retrieve_and_gate(asked, step, start)
-        if turn.refused:
-            yield self._refusal(turn)
+        prepared = self._retrieve_and_gate(asked, step, start)
+        if prepared.refused:
+            yield self._refusal(prepared)
             return
         t0 = time.perf_counter()
+        sources: dict[int, int] | None  # marker -> passage index; None: [n] is passage n
         if self.generative is None:
-            text, sources = self._extract(turn)
+            text, sources = self._extract(prepared)
         else:
-            text, sources = yield from self._generate(turn, t0)
-        turn.timings["answer"] = (time.perf_counter() - t0) * 1000
-        checked = self._verify(turn, text, sources)
-        if checked is None or self._misses_point(turn, checked):
-            yield self._refusal(turn)
+            text, sources = yield from self._generate(prepared, t0)
+        prepared.timings["answer"] = (time.perf_counter() - t0) * 1000
+        checked = self._verify(prepared, text, sources)
+        if checked is None or self._misses_point(prepared, checked):
+            yield self._refusal(prepared)
             return
         if self.generative is None:  # the extractive draft streams once it has passed
             yield from _growing(checked.text)
-        yield self._verified(turn, checked)
+        yield self._verified(prepared, checked)
 
     # -- the stages of a question ------------------------------------------------------------
     def prepare(self, question: str, history: Sequence[Exchange] | None = None,
@@ -201,67 +202,67 @@ class Coach:
         )
         return found, decision
 
-    def _extract(self, turn: Prepared) -> tuple[str, dict[int, int]]:
+    def _extract(self, prepared: Prepared) -> tuple[str, dict[int, int]]:
         """The extractive draft, and which passage each of its markers cites."""
-        text, citations = self.answerer.answer(turn.query, turn.found.query_vector,
-                                               turn.passages)
-        return text, sources_from_citations(citations, turn.passages)
+        text, citations = self.answerer.answer(prepared.query, prepared.found.query_vector,
+                                               prepared.passages)
+        return text, sources_from_citations(citations, prepared.passages)
 
-    def _generate(self, turn: Prepared, t0: float
+    def _generate(self, prepared: Prepared, t0: float
                   ) -> Generator[str, None, tuple[str, None]]:
         """A language model's draft, streamed as it grows (its markers are checked later)."""
         assert self.generative is not None
         text = ""
-        for text in self.generative.stream(turn.query, turn.passages):
-            turn.timings.setdefault("first_token", (time.perf_counter() - t0) * 1000)
+        for text in self.generative.stream(prepared.query, prepared.passages):
+            prepared.timings.setdefault("first_token", (time.perf_counter() - t0) * 1000)
             yield text
-        return strip_echoes(text, turn.passages), None
+        return strip_echoes(text, prepared.passages), None
 
-    def _verify(self, turn: Prepared, text: str, sources: dict[int, int] | None
+    def _verify(self, prepared: Prepared, text: str, sources: dict[int, int] | None
                 ) -> Verification | None:
         """The draft with every citation checked (None for an empty draft)."""
         if not text.strip():
             return None
         t0 = time.perf_counter()
-        checked = self.checker.verify(text, turn.passages, sources)
-        turn.timings["verify"] = (time.perf_counter() - t0) * 1000
+        checked = self.checker.verify(text, prepared.passages, sources)
+        prepared.timings["verify"] = (time.perf_counter() - t0) * 1000
         if checked.removed_markers or checked.unsupported:
             log.info("citation check: %d marker(s) to no passage, %d unsupported sentence(s)",
                      len(checked.removed_markers), len(checked.unsupported))
         return checked
 
-    def _answer(self, turn: Prepared, text: str, citations: Sequence[Citation], *,
+    def _answer(self, prepared: Prepared, text: str, citations: Sequence[Citation], *,
                 refused: bool, unsupported: Sequence[str] = (), notice: str = "") -> Answer:
-        turn.timings["total"] = (time.perf_counter() - turn.start) * 1000
-        notice = " ".join(n for n in (turn.redaction.notice(), notice) if n)
+        prepared.timings["total"] = (time.perf_counter() - prepared.start) * 1000
+        notice = " ".join(n for n in (prepared.redaction.notice(), notice) if n)
         return Answer(
-            text=text, citations=tuple(citations), passages=tuple(turn.passages),
-            refused=refused, timings_ms={k: round(v, 2) for k, v in turn.timings.items()},
-            query=turn.query, notice=notice, unsupported=tuple(unsupported),
+            text=text, citations=tuple(citations), passages=tuple(prepared.passages),
+            refused=refused, timings_ms={k: round(v, 2) for k, v in prepared.timings.items()},
+            query=prepared.query, notice=notice, unsupported=tuple(unsupported),
         )
 
-    def _misses_point(self, turn: Prepared, checked: Verification) -> bool:
+    def _misses_point(self, prepared: Prepared, checked: Verification) -> bool:
         """Close passages can still miss the point of the question: what the citations
         support must answer it (see answering/answered.py)."""
-        lexical = turn.found.lexical
+        lexical = prepared.found.lexical
         assert lexical is not None  # _search sets it, in dense mode too
         supported = _without_sentences(checked.text, checked.unsupported)
-        gap = unanswered(turn.question, _without_markers(supported),
+        gap = unanswered(prepared.question, _without_markers(supported),
                          [c.text for c in checked.citations], share=lexical.share)
         if gap:
             log.info("draft answer dropped: %s", gap)
         return bool(gap)
 
-    def _refusal(self, turn: Prepared) -> Answer:
-        name = "refuse-clinical" if turn.decision.reason == "clinical" else "refuse"
-        return self._answer(turn, prompts.read(name), (), refused=True)
+    def _refusal(self, prepared: Prepared) -> Answer:
+        name = "refuse-clinical" if prepared.decision.reason == "clinical" else "refuse"
+        return self._answer(prepared, prompts.read(name), (), refused=True)
 
-    def _verified(self, turn: Prepared, checked: Verification) -> Answer:
+    def _verified(self, prepared: Prepared, checked: Verification) -> Answer:
         notice = ""
         if checked.unsupported and not checked.citations:
             notice = ("None of this answer could be matched to the guidance: treat it as "
                       "unchecked and read the passages below.")
-        return self._answer(turn, checked.text, checked.citations, refused=False,
+        return self._answer(prepared, checked.text, checked.citations, refused=False,
                             unsupported=checked.unsupported, notice=notice)
 
 
