@@ -1,6 +1,7 @@
 # Improvement Coach — the two commands a newcomer needs:
 #   make run    create .venv, install, index knowledge/ if needed, start the web app
 #   make test   install the dev extras into the same .venv and run lint + the whole test suite
+#   make check  the inner loop: lint and the tests not marked slow (under a minute)
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -10,7 +11,7 @@ PIP    := $(BIN)/python -m pip
 # multi-GB download on the reference machine.
 CONSTRAINTS := -c constraints.txt
 
-.PHONY: run test install install-dev lint ingest bench clean browser
+.PHONY: run test check install install-dev lint ingest bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,7 @@ run: ingest
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # The browser smoke test drives Debian's chromium. As root (CI) it is installed when missing;
 # otherwise that test is skipped and says why.
@@ -48,7 +50,10 @@ browser:
 	fi
 
 test: lint browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
+
+check: lint
+	$(BIN)/python -m pytest -m "not slow" -q --durations=5
 
 bench: install-dev
 	$(BIN)/python benchmarks/bench_foundation.py
