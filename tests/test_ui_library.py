@@ -137,14 +137,6 @@ def test_no_files_chosen_says_so(ctx):
     assert library_tab.upload(ctx, []) == "Choose one or more files to upload first."
 
 
-@pytest.mark.parametrize("raw, safe", [
-    ("../../etc/passwd.md", "passwd.md"), (".hidden.md", "hidden.md"),
-    ("_draft.txt", "draft.txt"), ("a<b>.html", "a_b_.html"), ("...", "upload"),
-])
-def test_upload_names_are_made_safe(raw, safe):
-    assert library_tab.safe_name(raw) == safe
-
-
 # -- test retrieval ------------------------------------------------------------------------
 def test_retrieval_test_shows_the_passages_with_their_channel_ranks(ctx):
     from coach.ui import retrieval_view

@@ -1,28 +1,22 @@
 """The Library tab: what is indexed, uploading new guidance, re-indexing, and testing
 retrieval (``retrieval_view``).
 
-An upload is checked before anything is written: unsupported, empty, oversized, unreadable
-(corrupt) and duplicate files are rejected with a reason, and only files that load are copied
-into ``knowledge_dir/uploads/`` and indexed. The existing index is never touched by a rejected
-file.
+The upload workflow (checking each file, copying accepted ones into ``knowledge_dir/uploads/``
+and indexing them) is ``coach.ingest.uploads.add_documents``; this module renders its report.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import re
-import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
 
-from coach.errors import CoachError, LoaderError
-from coach.ingest.chunking import chunk_document
-from coach.ingest.loaders import is_supported, load
-from coach.ingest.pipeline import IngestReport, file_hash, source_id
+from coach.errors import CoachError
+from coach.ingest.pipeline import IngestReport
+from coach.ingest.uploads import SUPPORTED_TEXT, add_documents
 from coach.types import ProgressCallback
 from coach.ui import retrieval_view
 from coach.ui.context import UIContext
@@ -30,24 +24,8 @@ from coach.ui.render import KIND_LABELS
 
 log = logging.getLogger(__name__)
 
-UPLOAD_DIR = "uploads"
 FILE_TYPES = [".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm"]
 HEADERS = ["Document", "Kind", "Publisher", "Year", "Chunks", "File"]
-SUPPORTED_TEXT = "PDF, Word (.docx), Markdown (.md), text (.txt) and HTML"
-
-
-@dataclass
-class UploadCheck:
-    accepted: list[tuple[Path, str]] = field(default_factory=list)  # (upload, safe name)
-    rejected: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
-    unchanged: list[str] = field(default_factory=list)
-
-
-def safe_name(name: str) -> str:
-    """A plain file name that the knowledge-folder scan will not skip (no leading . or _)."""
-    base = Path(name.replace("\\", "/")).name
-    base = re.sub(r"[^A-Za-z0-9._ -]+", "_", base).strip(" ._")
-    return base or "upload"
 
 
 # a table row: title, kind, publisher, year, chunks, file (year is "—" when unknown)
@@ -75,83 +53,16 @@ def library_summary(rows: Sequence[Row]) -> str:
     return f"**{len(rows)} documents, {chunks} passages indexed.**"
 
 
-def check_uploads(ctx: UIContext, files: Sequence[str | Path]) -> UploadCheck:
-    """Decide, without writing anything, which uploaded files can be indexed."""
-    s = ctx.settings
-    known = {e["file_hash"]: sid for sid, e in ctx.coach.index.sources().items()
-             if e["file_hash"]}
-    out, batch = UploadCheck(), dict[str, str]()
-    limit = s.max_upload_mb * 1024 * 1024
-    for raw in files:
-        path = Path(raw)
-        name = safe_name(path.name)
-        reason = _basic_problem(path, limit, s.max_upload_mb)
-        if reason:
-            out.rejected.append((name, reason))
-            continue
-        digest = file_hash(path, s.chunk_size, s.chunk_overlap)
-        target = source_id(s.knowledge_dir / UPLOAD_DIR / name, s.knowledge_dir)
-        if known.get(digest) == target:
-            out.unchanged.append(name)
-        elif digest in known:
-            out.rejected.append((name, f"duplicate: the same file is already indexed as "
-                                       f"{known[digest]}"))
-        elif digest in batch:
-            out.rejected.append((name, f"duplicate of {batch[digest]} in this upload"))
-        else:
-            problem = _load_problem(path, s.chunk_size, s.chunk_overlap)
-            if problem:
-                out.rejected.append((name, problem))
-            else:
-                batch[digest] = name
-                out.accepted.append((path, name))
-    return out
-
-
-def _basic_problem(path: Path, limit: int, limit_mb: int) -> str:
-    if not is_supported(path):
-        return (f"'{path.suffix or 'no extension'}' files are not read; upload {SUPPORTED_TEXT} "
-                "files")
-    if not path.is_file():
-        return "the upload did not arrive; please try again"
-    size = path.stat().st_size
-    if size == 0:
-        return "the file is empty"
-    if size > limit:
-        return (f"the file is {size / 1048576:.1f} MB; the limit is {limit_mb} MB "
-                "(COACH_MAX_UPLOAD_MB)")
-    return ""
-
-
-def _load_problem(path: Path, size: int, overlap: int) -> str:
-    try:
-        doc = load(path)
-    except LoaderError as exc:
-        return str(exc).split(": ", 1)[-1]
-    if not chunk_document(doc, size, overlap):
-        return "no text found in the file"
-    return ""
-
-
 def upload(ctx: UIContext, files: Sequence[str | Path] | None,
            progress: ProgressCallback | None = None) -> str:
-    """Check, copy and index uploaded files; returns a Markdown report for the page."""
+    """Check, copy and index uploaded files (coach.ingest.uploads); a Markdown report."""
     if not files:
         return "Choose one or more files to upload first."
-    check = check_uploads(ctx, files)
-    report = None
-    if check.accepted:
-        folder = ctx.settings.knowledge_dir / UPLOAD_DIR
-        folder.mkdir(parents=True, exist_ok=True)
-        targets = []
-        for path, name in check.accepted:
-            shutil.copyfile(path, folder / name)
-            targets.append(folder / name)
-        try:
-            report = ctx.coach.ingest(targets, progress=progress)
-        except CoachError as exc:
-            return _error(str(exc))
-    return render_report(report, check.rejected, check.unchanged)
+    try:
+        done = add_documents(ctx.coach, files, progress)
+    except CoachError as exc:
+        return _error(str(exc))
+    return render_report(done.ingest, done.rejected, done.unchanged)
 
 
 def reindex(ctx: UIContext, progress: ProgressCallback | None = None) -> str:

@@ -1,0 +1,107 @@
+"""The upload workflow (coach.ingest.uploads) on a real Coach in a tmp dir: checking files
+without writing anything, then copying accepted files into the knowledge folder and indexing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coach.app import Coach
+from coach.ingest.uploads import (
+    UPLOAD_DIR,
+    add_documents,
+    check_upload,
+    check_uploads,
+    indexed_hashes,
+    safe_name,
+)
+
+CHANGE = ("A driver diagram links an improvement aim to the primary drivers that influence it, "
+          "the secondary drivers beneath them and the change ideas a team will test.")
+
+
+@pytest.fixture
+def coach(make_coach, write_md) -> Coach:
+    coach = make_coach(max_upload_mb=1)
+    write_md(coach.settings.knowledge_dir / "pdsa.md",
+             "A PDSA cycle has four stages: plan, do, study and act.", title="PDSA", kind="method")
+    coach.ingest()
+    return coach
+
+
+def files_under(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def test_check_upload_names_what_is_wrong_with_one_file(coach, tmp_path, write_pdf):
+    s = coach.settings
+    (tmp_path / "x.exe").write_bytes(b"MZ")
+    (tmp_path / "empty.md").write_text("")
+    (tmp_path / "big.txt").write_text("word " * 300_000)
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.4 not really")
+    assert "'.exe' files are not read" in check_upload(tmp_path / "x.exe", s)
+    assert check_upload(tmp_path / "gone.md", s) == "the upload did not arrive; please try again"
+    assert check_upload(tmp_path / "empty.md", s) == "the file is empty"
+    assert "the limit is 1 MB (COACH_MAX_UPLOAD_MB)" in check_upload(tmp_path / "big.txt", s)
+    assert "PDF" in check_upload(tmp_path / "bad.pdf", s)
+    good = write_pdf(tmp_path / "good.pdf", [CHANGE])
+    assert check_upload(good, s) == ""
+
+
+def test_check_uploads_sorts_a_batch_and_writes_nothing(coach, tmp_path):
+    kb = coach.settings.knowledge_dir
+    before = files_under(kb)
+    new = tmp_path / "new.md"
+    new.write_text(CHANGE)
+    twin = tmp_path / "twin.md"
+    shutil.copyfile(new, twin)
+    shutil.copyfile(kb / "pdsa.md", tmp_path / "copy.md")
+    (tmp_path / "empty.txt").write_text("")
+    check = check_uploads(coach.settings, indexed_hashes(coach),
+                          [new, twin, tmp_path / "copy.md", tmp_path / "empty.txt"])
+    assert check.accepted == [(new, "new.md")]
+    assert dict(check.rejected) == {
+        "twin.md": "duplicate of new.md in this upload",
+        "copy.md": "duplicate: the same file is already indexed as pdsa.md",
+        "empty.txt": "the file is empty"}
+    assert check.unchanged == []
+    assert files_under(kb) == before
+
+
+def test_add_documents_copies_indexes_and_reports(coach, tmp_path, write_pdf):
+    pdf = write_pdf(tmp_path / "in" / "_Driver diagrams!.pdf", [CHANGE], title="Driver diagrams")
+    (tmp_path / "in" / "notes.exe").write_bytes(b"MZ")
+    steps: list[float] = []
+    report = add_documents(coach, [pdf, tmp_path / "in" / "notes.exe"],
+                           lambda f, _: steps.append(f))
+    stored = coach.settings.knowledge_dir / UPLOAD_DIR / "Driver diagrams_.pdf"
+    assert report.stored == [stored] and stored.read_bytes() == pdf.read_bytes()
+    assert report.ingest is not None and report.ingest.added == ["uploads/Driver diagrams_.pdf"]
+    assert [name for name, _ in report.rejected] == ["notes.exe"]
+    assert steps and steps[-1] == 1.0
+    answer = coach.ask("What does a driver diagram link?")
+    assert answer.citations[0].source == "uploads/Driver diagrams_.pdf"
+    # the same file again: unchanged, nothing copied or indexed
+    again = add_documents(coach, [pdf])
+    assert again.unchanged == ["Driver diagrams_.pdf"]
+    assert again.stored == [] and again.ingest is None
+
+
+def test_nothing_accepted_leaves_the_knowledge_folder_and_index_alone(coach, tmp_path):
+    sources = coach.index.sources()
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7 truncated")
+    report = add_documents(coach, [tmp_path / "broken.pdf"])
+    assert report.ingest is None and report.stored == []
+    assert [name for name, _ in report.rejected] == ["broken.pdf"]
+    assert not (coach.settings.knowledge_dir / UPLOAD_DIR).exists()
+    assert coach.index.sources() == sources
+
+
+@pytest.mark.parametrize("raw, safe", [
+    ("../../etc/passwd.md", "passwd.md"), (".hidden.md", "hidden.md"),
+    ("_draft.txt", "draft.txt"), ("a<b>.html", "a_b_.html"), ("...", "upload"),
+])
+def test_upload_names_are_made_safe(raw, safe):
+    assert safe_name(raw) == safe
