@@ -32,6 +32,23 @@ from coach.app import Coach, build_coach
 from coach.config import Settings
 from coach.providers.embeddings import SentenceTransformerEmbeddings
 
+# -- the inner loop ------------------------------------------------------------------------
+# `make check` runs `pytest -m "not slow"`: tests that index the whole knowledge folder, run a
+# language model, start a server or browser, or run a whole eval suite are marked slow, by
+# module (pytestmark) or here, by the fixtures that cost the time.
+SLOW_FIXTURES = frozenset({
+    "shipped_coach", "knowledge_coach",  # the whole knowledge folder indexed
+    "recogniser",  # the intent exemplars embedded, then every dev-suite question
+    "labelled",  # the 448 questions of the clinical set embedded
+    "smol",  # the real GGUF model loaded
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 # -- isolation -----------------------------------------------------------------------------
 @pytest.fixture(autouse=True)

@@ -11,6 +11,8 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.slow  # see SLOW_FIXTURES in conftest.py
+
 ELEMENTS = ("leadership and governance", "infrastructure and resources",
             "skills and workforce", "culture and environment")
 

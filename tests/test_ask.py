@@ -6,8 +6,10 @@ import json
 import re
 
 import pytest
+from conftest import markdown_doc, settings_under
 
 from coach import prompts
+from coach.app import build_coach
 from coach.errors import BadInputError, IndexEmptyError
 from coach.types import Answer
 
@@ -77,11 +79,15 @@ MARKER = re.compile(r"\[(\d+)\]")
 SENTENCE = re.compile(r"(.+?) \[(\d+)\](?: |$)")
 
 
-@pytest.fixture
-def coach(make_coach, write_md):
-    coach = make_coach()
+@pytest.fixture(scope="module")
+def coach(embedder, tmp_path_factory):
+    """One coach over CORPUS for the module (the tests only ask; one rebuilds BM25)."""
+    settings = settings_under(tmp_path_factory.mktemp("ask"))
     for name, (front, body) in CORPUS.items():
-        write_md(coach.settings.knowledge_dir / name, body, **front)
+        path = settings.knowledge_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(markdown_doc(body, **front), encoding="utf-8")
+    coach = build_coach(settings, embedder=embedder)
     report = coach.ingest()
     assert len(report.added) == len(CORPUS)
     return coach

@@ -110,6 +110,7 @@ def coach(tmp_path_factory, embedder):
                        embedder=embedder)
 
 
+@pytest.mark.slow  # indexes the knowledge folder
 def test_recommendations_cite_passages_from_the_documents_journey_yaml_names(j, coach):
     r = a.cite(coach, a.score(j, by_order(j, EXAMPLE)))
     numbers = [c.number for rec in r.recommendations for c in rec.citations]

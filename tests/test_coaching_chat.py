@@ -14,6 +14,8 @@ from coach.cli import main
 from coach.coaching import export
 from coach.coaching.session import JourneySession
 
+pytestmark = pytest.mark.slow  # see SLOW_FIXTURES in conftest.py
+
 STEP_TITLES = ["Assessing readiness", "Securing board support", "Securing wider organisational",
                "Developing improvement skills", "Aligning and coordinating", "Sustaining"]
 

@@ -16,6 +16,8 @@ from docx import Document
 
 from coach.cli import main
 
+pytestmark = pytest.mark.slow  # see SLOW_FIXTURES in conftest.py
+
 SCORES = [3, 2, 1, 0, 2, 3, 3, 3, 3, 3, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3]
 
 

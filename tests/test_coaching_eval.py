@@ -19,6 +19,8 @@ from coach.coaching.session import JourneySession
 from coach.evals.coaching_cases import load_coaching_suite
 from coach.evals.runner import run_suite, write_run
 
+pytestmark = pytest.mark.slow  # see SLOW_FIXTURES in conftest.py
+
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]

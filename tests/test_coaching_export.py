@@ -11,6 +11,8 @@ from coach.coaching import export
 from coach.coaching import machine as m
 from coach.coaching.session import JourneySession
 
+pytestmark = pytest.mark.slow  # see SLOW_FIXTURES in conftest.py
+
 FIRST = [3, 2, 1, 0, 2, 3, 3, 3, 3, 3, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3]
 SECOND = [3, 3, 2, 1, 2, 3, 3, 3, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3]
 

@@ -17,6 +17,8 @@ from coach.app import build_coach
 from coach.coaching.session import JourneySession
 from coach.coaching.tools import supports_tools
 
+pytestmark = pytest.mark.slow  # see SLOW_FIXTURES in conftest.py
+
 
 class ToolCallingFake(BaseChatModel):
     """Calls the scripted tools in turn, then quotes the first passage it found, cited [1]."""

@@ -48,6 +48,7 @@ def test_dev_suite_evidence_exists_in_the_knowledge(suite):
     assert not missing, missing[:5]
 
 
+@pytest.mark.slow
 def test_dev_suite_through_the_plugin(pytester, make_coach, tmp_path, monkeypatch, capsys):
     """`pytest --eval-suite evals/dev/suite.yaml`: one test per case, the known failures xfail,
     no other case may fail, and the suite's aggregate thresholds must hold."""

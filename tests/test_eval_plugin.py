@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from eval_support import write_kb, write_suite
 
+pytestmark = pytest.mark.slow  # see SLOW_FIXTURES in conftest.py
+
 pytest_plugins = ["pytester"]
 
 

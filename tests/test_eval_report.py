@@ -1,6 +1,12 @@
 """The report's charts (pure SVG builders); the whole report is checked in test_eval_runner."""
 
+import re
+
 from coach.evals.report import latency_chart, metric_bars
+
+
+def _num(pattern: str, svg: str) -> list[float]:
+    return [float(x) for x in re.findall(pattern, svg)]
 
 
 def test_metric_bars_colour_by_threshold_and_mark_it():
@@ -11,8 +17,12 @@ def test_metric_bars_colour_by_threshold_and_mark_it():
     assert 'fill="#d1495b"><title>mrr_at_k = 0.500' in svg  # missed: red
     assert 'width="0.0" height="16" fill="#4c78a8"><title>groundedness = —' in svg
     assert svg.count("<title>threshold") == 2
-    # the threshold tick sits at 0.85 of the 640-pixel track, after the 170-pixel labels
-    assert 'x1="714.0"' in svg
+    # each bar is its value's share of the track, and each tick sits at its threshold
+    x0, track = _num(r'<rect x="([\d.]+)"', svg)[0], _num(r'width="([\d.]+)"', svg)[1]
+    bars = _num(r'width="([\d.]+)" height="16" fill="#(?!eef0f4)', svg)
+    assert bars[:2] == [0.9 * track, 0.5 * track]
+    ticks = _num(r'<line x1="([\d.]+)"', svg)
+    assert ticks == [x0 + 0.85 * track, x0 + 0.6 * track]
 
 
 def test_latency_chart_keeps_outliers_from_squashing_the_rest():

@@ -12,6 +12,8 @@ from eval_support import write_kb, write_suite
 from coach.cli import main
 from coach.evals.runner import load_run, run_suite, write_run
 
+pytestmark = pytest.mark.slow  # see SLOW_FIXTURES in conftest.py
+
 
 @pytest.fixture
 def tiny(tmp_path, make_coach):

@@ -14,6 +14,8 @@ import pytest
 from coach.types import Answer
 from tests.llm_helpers import CallCounter, write_small_kb
 
+pytestmark = pytest.mark.slow  # see SLOW_FIXTURES in conftest.py
+
 pytest.importorskip("llama_cpp", reason="the llm extra (make test installs it)")
 
 

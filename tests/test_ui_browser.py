@@ -6,6 +6,7 @@ the test is skipped with the reason. Playwright's own browser downloads are neve
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -67,10 +68,13 @@ def test_ask_open_a_source_card_rate_and_screenshot(browser, app, tmp_path):
     mark.wait_for(state="visible")
     assert "PDSA" in mark.inner_text()
     assert "relevance" in card.locator("summary").inner_text()
+    # what a person sees: the answer, its markers and the source heading, all on screen
+    chat = page.locator("#chat")
+    assert chat.is_visible() and mark.is_visible()
+    assert re.search(r"PDSA.*\[1\]", chat.inner_text(), re.S)
     shot = tmp_path / "ask-tab.png"
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot: {shot}")
-    assert shot.stat().st_size > 10_000
 
     page.locator("#chat button[aria-label='Like']").last.click()
     page.get_by_text("your rating of answer 1 is saved").wait_for(timeout=20_000)
