@@ -152,8 +152,9 @@ def test_coach_eval_run_and_the_plugin_fail_on_it(indexed, monkeypatch, tmp_path
 
 
 def test_the_evaluate_tab_runs_and_compares_a_coaching_suite(indexed, embedder, tmp_path):
+    from coach.evals.runs import list_suites, previous_run
     from coach.ui.context import UIContext
-    from coach.ui.evaluate_tab import list_suites, previous_run, run_and_report
+    from coach.ui.evaluate_tab import run_and_report
 
     broken_suite(tmp_path / "evals" / "broken")
     settings = settings_under(indexed, knowledge_dir=KNOWLEDGE, evals_dir=tmp_path / "evals")
@@ -163,9 +164,6 @@ def test_the_evaluate_tab_runs_and_compares_a_coaching_suite(indexed, embedder, 
     assert "suite broken: 1/2 cases passed" in summary and "Coaching eval" in frame
     assert diff == "No earlier run of this suite to compare with."
     first = previous_run(settings.home / "evals", "broken")
-    import time
-
-    time.sleep(1.1)  # run folders are named by the second
-    _, _, _, diff = run_and_report(ctx, "broken/suite.yaml")
+    _, _, _, diff = run_and_report(ctx, "broken/suite.yaml")  # at once: its own run folder
     assert f"Compared with {first.name}" in diff and "| case_pass_rate | 2 |" in diff
     assert "no confirmed regression" in diff

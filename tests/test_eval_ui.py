@@ -3,11 +3,15 @@ Gradio server on 127.0.0.1 driven through gradio_client."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from eval_support import write_kb, write_suite
 
+from coach.evals.runs import list_suites, previous_run
 from coach.ui.context import UIContext
-from coach.ui.evaluate_tab import list_suites, previous_run, run_and_report
+from coach.ui.evaluate_tab import run_and_report
 
 
 @pytest.fixture
@@ -37,12 +41,10 @@ def test_run_shows_report_and_compares_with_the_previous_run(ctx):
     assert diff == "No earlier run of this suite to compare with."
     runs = ctx.settings.home / "evals"
     first = previous_run(runs, "tiny")
-    # the second run is compared with the first: identical answers, nothing regressed
-    import time
-
-    time.sleep(1.1)  # run folders are named by the second
-    _, _, _, diff = run_and_report(ctx, "tiny/suite.yaml")
+    # the second run, straight away, gets its own folder and is compared with the first
+    _, _, second, diff = run_and_report(ctx, "tiny/suite.yaml")
     assert f"Compared with {first.name}" in diff and "no confirmed regression" in diff
+    assert second != report and previous_run(runs, "tiny") == Path(second).parent
 
 
 def test_bad_choices_get_a_message(ctx):
@@ -54,23 +56,42 @@ def test_bad_choices_get_a_message(ctx):
     assert message.startswith("**The suite could not run:**") and "line 3" in message
 
 
+def entries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
 @pytest.mark.slow
-def test_evaluate_tab_through_a_real_server(ctx):
+def test_evaluate_tab_through_a_real_server(ctx, tmp_path, monkeypatch):
+    """Each click writes its run folder and nothing else: no temporary directory is left in
+    the system temp folder or in Gradio's cache, and the report downloads from the run folder."""
     import gradio as gr
+    import httpx
     from gradio_client import Client
     from ui_helpers import free_port
 
     from coach.ui import evaluate_tab
 
+    temp, cache = tmp_path, tmp_path / "gradio-cache"  # the app's home is under temp too
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
     with gr.Blocks(analytics_enabled=False) as demo:
         evaluate_tab.build(ctx)
     demo.queue()
     demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
                 quiet=True)
     try:
-        summary, diff, report, frame = Client(demo.local_url, verbose=False).predict(
-            "tiny/suite.yaml", api_name="/evaluate")
+        client = Client(demo.local_url, verbose=False, download_files=False)
+        before = entries(temp), entries(cache)
+        summary, diff, report, frame = client.predict("tiny/suite.yaml", api_name="/evaluate")
         assert "3/4 cases passed" in summary
         assert "No earlier run" in diff and "<iframe" in frame
+        _, diff, report, _ = client.predict("tiny/suite.yaml", api_name="/evaluate")
+        assert "Compared with tiny-" in diff
+        assert (entries(temp), entries(cache)) == before
+        runs = ctx.settings.home / "evals"
+        assert len(entries(runs)) == 2
+        assert Path(report["path"]).parent.parent == runs.resolve()
+        download = httpx.get(report["url"], timeout=30)
+        assert download.status_code == 200 and b"zebra crossing" in download.content
     finally:
         demo.close()

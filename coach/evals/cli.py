@@ -10,7 +10,6 @@ import argparse
 import json
 import logging
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,11 +72,6 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
     return values
 
 
-def default_out(home: Path, suite_name: str) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return home / "evals" / f"{suite_name}-{stamp}"
-
-
 def _progress(done: int, total: int, case_id: str) -> None:
     if sys.stderr.isatty():
         print(f"\r{done}/{total} {case_id:<30}", end="" if done < total else "\n",
@@ -122,6 +116,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from coach.evals.cases import known_failures_path, write_known_failures
     from coach.evals.coaching import load_any_suite
     from coach.evals.runner import run_suite, write_run
+    from coach.evals.runs import run_folder
 
     suite = load_any_suite(args.suite)  # a bad suite fails (exit 3) before any model loads
     settings = load_settings(**overrides(args))
@@ -130,7 +125,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         coach.ingest()
     run = run_suite(coach, args.suite, progress=_progress, label=args.label,
                     judge=_judge(settings, args.judge) if args.judge else None)
-    json_path, html_path = write_run(run, args.out or default_out(settings.home, suite.name))
+    json_path, html_path = write_run(run, args.out or run_folder(settings.home, suite.name))
     print(summary_text(run))
     print(f"wrote {json_path} and {html_path}")
     if args.update_known_failures:

@@ -1,8 +1,10 @@
 """The Evaluate tab: pick a suite from the evals folder, run it through this app's Coach with a
 progress bar, read the HTML report, and see what changed since the previous run of that suite.
 
-Runs are written where `coach eval run` writes them (COACH_HOME/evals/<suite>-<time>/), so the
-command line and the web app share one history.
+The run itself (run, write, compare with the previous run) is ``coach.evals.runs.run_and_save``;
+runs are written where `coach eval run` writes them (COACH_HOME/evals/<suite>-<time>/), so the
+command line and the web app share one history. The runs folder is served in place (a Gradio
+static path), so offering a report for download copies nothing into Gradio's cache.
 """
 
 from __future__ import annotations
@@ -14,32 +16,13 @@ from pathlib import Path
 import gradio as gr
 
 from coach.errors import CoachError
+from coach.evals.cli import summary_text
+from coach.evals.compare import render_text
+from coach.evals.runs import list_suites, run_and_save, runs_dir
 from coach.types import ProgressCallback
 from coach.ui.context import UIContext
 
 log = logging.getLogger(__name__)
-
-
-def list_suites(evals_dir: Path) -> list[str]:
-    """Suite files under the evals folder (YAML files naming a cases file), as relative paths."""
-    found = []
-    for path in sorted(Path(evals_dir).rglob("*.yaml")):
-        try:
-            head = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if any(line.startswith("cases:") for line in head.splitlines()):
-            found.append(path.relative_to(evals_dir).as_posix())
-    return found
-
-
-def previous_run(runs_dir: Path, suite_name: str, before: Path | None = None) -> Path | None:
-    """The latest earlier run folder of a suite (folder names sort by time)."""
-    runs = sorted(p for p in Path(runs_dir).glob(f"{suite_name}-*")
-                  if (p / "run.json").is_file() and p != before)
-    if before is not None:
-        runs = [p for p in runs if p.name < before.name]
-    return runs[-1] if runs else None
 
 
 def report_frame(report_html: str) -> str:
@@ -51,38 +34,32 @@ def report_frame(report_html: str) -> str:
 def run_and_report(ctx: UIContext, suite_rel: str | None,
                    progress: ProgressCallback | None = None
                    ) -> tuple[str, str, str | None, str]:
-    """Run one suite; return (summary Markdown, report iframe, report path, comparison)."""
-    from coach.evals.cli import default_out, summary_text
-    from coach.evals.coaching import load_any_suite
-    from coach.evals.compare import compare_runs, render_text
-    from coach.evals.runner import load_run, run_suite, write_run
-
+    """Run one suite through ``run_and_save``; return (summary Markdown, report iframe, report
+    path, comparison with the previous run)."""
     if not suite_rel:
         return "Pick a suite first.", "", None, ""
     evals_dir = Path(ctx.settings.evals_dir)
     path = (evals_dir / suite_rel).resolve()
     if not path.is_relative_to(evals_dir.resolve()) or not path.is_file():
         return f"No suite called {suite_rel!r} in {evals_dir}.", "", None, ""
+    step = (lambda d, t, i: progress(d / t, f"case {d} of {t}: {i}")) if progress else None
     try:
-        suite = load_any_suite(path)  # a Q&A or a coaching suite
-        step = (lambda d, t, i: progress(d / t, f"case {d} of {t}: {i}")) if progress else None
-        run = run_suite(ctx.coach, path, progress=step, label="web")
+        saved = run_and_save(ctx.coach, path, progress=step, label="web")
     except CoachError as exc:
         return f"**The suite could not run:** {html.escape(str(exc))}", "", None, ""
-    runs_dir = ctx.settings.home / "evals"
-    out = default_out(ctx.settings.home, suite.name)
-    _, report = write_run(run, out)
-    before = previous_run(runs_dir, suite.name, out)
-    comparison = ("No earlier run of this suite to compare with." if before is None else
-                  f"Compared with {before.name}:\n\n"
-                  + render_text(compare_runs(load_run(before), run)))
-    summary = f"```\n{summary_text(run)}\n```\nReport: `{report}`"
+    report = saved.report_path
+    comparison = ("No earlier run of this suite to compare with." if saved.previous is None
+                  or saved.comparison is None else f"Compared with {saved.previous.name}:\n\n"
+                  + render_text(saved.comparison))
+    summary = f"```\n{summary_text(saved.run)}\n```\nReport: `{report}`"
     return summary, report_frame(report.read_text(encoding="utf-8")), str(report), comparison
 
 
 def build(ctx: UIContext) -> None:
     """The Evaluate tab's components and events (called inside ``gr.Tab``)."""
     evals_dir = Path(ctx.settings.evals_dir)
+    # reports are downloaded from their run folder, not copied into a new cache folder per run
+    gr.set_static_paths([runs_dir(ctx.settings.home)])
     gr.Markdown("Run an answer-quality suite against the guidance this app serves. Scores, "
                 "evidence and failures appear in the report; each run is compared with the "
                 "previous run of the same suite.")
