@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import ClassVar, Literal, Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -24,6 +24,19 @@ class SuiteError(CoachError):
     """A suite, its cases file or its known-failures file is missing or malformed."""
 
     exit_code = 3
+
+
+def known_thresholds(value: dict[str, float], aggregates: Sequence[str]
+                     ) -> dict[str, float]:
+    """A suite's thresholds, checked: each names one of ``aggregates`` and lies in 0-1."""
+    unknown = [m for m in value if m not in aggregates]
+    if unknown:
+        raise ValueError(f"no metric called {', '.join(unknown)}; thresholds can name "
+                         f"{', '.join(aggregates)}")
+    bad = [m for m, v in value.items() if not 0 <= v <= 1]
+    if bad:
+        raise ValueError(f"thresholds must lie between 0 and 1: {', '.join(bad)}")
+    return value
 
 
 class _Strict(BaseModel):
@@ -51,13 +64,18 @@ class Case(_Strict):
     expect: Expect
 
 
-class Suite(_Strict):
+class SuiteSpec(_Strict):
+    """What every suite file holds, whatever kind of case it runs. A kind names the metric
+    names a suite may list (``METRICS``) and the aggregates it can threshold
+    (``AGGREGATES``)."""
+
+    METRICS: ClassVar[tuple[str, ...]] = ()
+    AGGREGATES: ClassVar[tuple[str, ...]] = ()
+
     name: str
     description: str = ""
     schema_version: int = Field(1, ge=1, le=1)
-    kind: Literal["qa"] = "qa"   # `kind: coaching` suites: coach/evals/coaching_cases.py
     cases: str
-    k: int = Field(5, ge=1, le=50)
     metrics: list[str] = Field(default_factory=list)
     thresholds: dict[str, float] = Field(default_factory=dict)
     known_failures: str | None = None
@@ -65,23 +83,24 @@ class Suite(_Strict):
     @field_validator("metrics")
     @classmethod
     def _known_metrics(cls, value: list[str]) -> list[str]:
-        unknown = [m for m in value if m not in METRIC_GROUPS and m not in AGGREGATES]
+        unknown = [m for m in value if m not in cls.METRICS]
         if unknown:
             raise ValueError(f"unknown metric(s) {', '.join(unknown)}; use any of "
-                             f"{', '.join([*METRIC_GROUPS, *AGGREGATES])}")
+                             f"{', '.join(cls.METRICS)}")
         return value
 
     @field_validator("thresholds")
     @classmethod
     def _known_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = [m for m in value if m not in AGGREGATES]
-        if unknown:
-            raise ValueError(f"no metric called {', '.join(unknown)}; thresholds can name "
-                             f"{', '.join(AGGREGATES)}")
-        bad = [m for m, v in value.items() if not 0 <= v <= 1]
-        if bad:
-            raise ValueError(f"thresholds must lie between 0 and 1: {', '.join(bad)}")
-        return value
+        return known_thresholds(value, cls.AGGREGATES)
+
+
+class Suite(SuiteSpec):
+    METRICS = (*METRIC_GROUPS, *AGGREGATES)
+    AGGREGATES = AGGREGATES
+
+    kind: Literal["qa"] = "qa"   # `kind: coaching` suites: coach/evals/coaching_cases.py
+    k: int = Field(5, ge=1, le=50)
 
     def selected_metrics(self) -> list[str]:
         """Aggregate metrics this suite reports: its metric set plus every thresholded one."""

@@ -27,7 +27,7 @@ from coach.evals.cases import Suite, load_known_failures, load_suite, suite_kind
 from coach.evals.coaching_cases import CoachingCase, CoachingSuite, Setup, load_coaching_suite
 from coach.evals.coaching_metrics import AGGREGATES, aggregate
 from coach.evals.coaching_turns import Snapshot, score_turn, snapshot
-from coach.evals.scoring import check_thresholds
+from coach.evals.scoring import run_verdict
 from coach.types import CaseCallback
 
 if TYPE_CHECKING:
@@ -122,20 +122,13 @@ def run_case(coach: Coach, journey: Journey, case: CoachingCase, run_tag: str
 def summarise(suite: CoachingSuite, records: list[dict[str, Any]], known: dict[str, str]
               ) -> dict[str, Any]:
     """Aggregates, thresholds, latency per stage over turns, failing / new / fixed case ids."""
-    for r in records:
-        r["known_failure"] = known.get(r["id"])
     values = aggregate(records, suite.selected_metrics())
-    thresholds = check_thresholds(values, suite.thresholds)
-    failing = [r["id"] for r in records if not r["passed"]]
+    summary = run_verdict(records, values, suite.thresholds, known)
     turns = [t for r in records for t in r["turns"]]
     return {
-        "kind": RUN_KIND, "aggregate": values, "thresholds": thresholds,
-        "ok": all(t["ok"] for t in thresholds),
-        "counts": {"cases": len(records), "passed": len(records) - len(failing),
+        "kind": RUN_KIND, **summary,
+        "counts": {"cases": len(records), "passed": len(records) - len(summary["failing"]),
                    "turns": len(turns), "turns_passed": sum(t["passed"] for t in turns)},
-        "failing": failing,
-        "new_failures": [i for i in failing if i not in known],
-        "fixed": [i for i in known if i not in failing and any(r["id"] == i for r in records)],
         "latency": m.latency([t["timings_ms"] for t in turns if t["timings_ms"]]),
     }
 

@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from coach.evals.cases import SuiteError
+from coach.evals.cases import SuiteError, SuiteSpec
 from coach.evals.coaching_metrics import AGGREGATES
 from coach.yamlio import parse_model
 
@@ -94,36 +94,11 @@ class CasesFile(_Strict):
         return value
 
 
-class CoachingSuite(_Strict):
-    name: str
-    description: str = ""
-    schema_version: int = Field(1, ge=1, le=1)
+class CoachingSuite(SuiteSpec):
+    METRICS = AGGREGATES
+    AGGREGATES = AGGREGATES
+
     kind: Literal["coaching"]
-    cases: str
-    metrics: list[str] = Field(default_factory=list)
-    thresholds: dict[str, float] = Field(default_factory=dict)
-    known_failures: str | None = None
-
-    @field_validator("metrics")
-    @classmethod
-    def _known_metrics(cls, value: list[str]) -> list[str]:
-        unknown = [m for m in value if m not in AGGREGATES]
-        if unknown:
-            raise ValueError(f"unknown metric(s) {', '.join(unknown)}; a coaching suite "
-                             f"reports {', '.join(AGGREGATES)}")
-        return value
-
-    @field_validator("thresholds")
-    @classmethod
-    def _known_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = [m for m in value if m not in AGGREGATES]
-        if unknown:
-            raise ValueError(f"no metric called {', '.join(unknown)}; thresholds can name "
-                             f"{', '.join(AGGREGATES)}")
-        bad = [m for m, v in value.items() if not 0 <= v <= 1]
-        if bad:
-            raise ValueError(f"thresholds must lie between 0 and 1: {', '.join(bad)}")
-        return value
 
     def selected_metrics(self) -> list[str]:
         """Aggregates this suite reports: its metric list (all when empty) plus thresholded."""

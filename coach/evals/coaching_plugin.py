@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from coach.evals.coaching_cases import CoachingCase, CoachingSuite
-from coach.evals.pytest_plugin import _STATE, CaseFailed, EvalState, SuiteFile, _EvalItem, _indent
+from coach.evals.pytest_plugin import _STATE, EvalState, SuiteFile, _EvalItem, _indent
 
 REPLY_SHOWN = 1500
 _JOURNEY = pytest.StashKey[Any]()  # the journey the session's coach serves
@@ -60,14 +60,8 @@ class ConversationItem(_EvalItem):
         state: EvalState = self.config.stash[_STATE]
         coach = state.coach()
         record = run_case(coach, _journey(self.config, coach), self.case, uuid.uuid4().hex[:8])
-        record["known_failure"] = self.known.get(self.case.id)
-        state.records[self.path.resolve()].append(record)
-        if not record["passed"]:
-            hint = ""
-            if self.suite.known_failures:
-                hint = ("\n(a new failure: if it is expected, refresh the known failures with "
-                        f"`coach eval run {self.path} --update-known-failures`)")
-            raise CaseFailed(failure_text(record) + hint)
+        self.keep(state, self.path, record, self.known, bool(self.suite.known_failures),
+                  lambda: failure_text(record))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"coaching conversation {self.case.id}"
@@ -98,10 +92,7 @@ class CoachingThresholdItem(_EvalItem):
         out = self.config.getoption("eval_out")
         if out:
             write_run(run, Path(out) / self.suite.name)
-        below = [t for t in run["thresholds"] if not t["ok"]]
-        if below:
-            raise CaseFailed("suite below its thresholds: " + "; ".join(
-                f"{t['metric']} = {t['value']} < {t['min']}" for t in below))
+        self.check(run)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, "coaching suite thresholds"

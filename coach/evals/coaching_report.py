@@ -7,24 +7,21 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from coach.evals.report import _CSS, _fmt, _status, latency_chart, metric_bars
+from coach.evals.report import (
+    _CSS,
+    _status,
+    header,
+    latency_chart,
+    metric_bars,
+)
 
 
 def _header(run: dict[str, Any]) -> str:
-    cfg, suite, counts = run["config"], run["suite"], run["counts"]
-    verdict = "meets its thresholds" if run["ok"] else "is BELOW a threshold"
-    rows = "".join(f"<tr class=\"{'ok' if t['ok'] else 'bad'}\"><td>{escape(t['metric'])}</td>"
-                   f"<td>{_fmt(t['value'])}</td><td>≥ {t['min']}</td></tr>"
-                   for t in run["thresholds"])
-    return (f"<h1>Coaching eval: {escape(suite['name'])} {escape(run.get('label') or '')}</h1>"
-            f"<p>{escape(str(run.get('started_at', '')))} · {counts['cases']} conversations, "
-            f"{counts['passed']} passed · {counts['turns']} turns, {counts['turns_passed']} "
-            f"passed · {len(run['new_failures'])} new failure(s) · the suite <b>{verdict}</b>."
-            f"</p><p><small>answerer {escape(str(cfg.get('llm')))} · intent threshold "
-            f"{escape(str(cfg.get('intent_threshold')))} · suite {suite['sha256'][:12]} · "
-            f"cases {suite['cases_sha256'][:12]} · knowledge "
-            f"{run['knowledge']['sha256'][:12]} ({run['knowledge']['files']} files)</small></p>"
-            f"<table><tr><th>threshold</th><th>value</th><th>minimum</th></tr>{rows}</table>")
+    counts = run["counts"]
+    return header(run, "Coaching eval",
+                  f"{counts['cases']} conversations, {counts['passed']} passed · "
+                  f"{counts['turns']} turns, {counts['turns_passed']} passed",
+                  f"intent threshold {escape(str(run['config'].get('intent_threshold')))}")
 
 
 def _turn(turn: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ marked xfail, so CI gates new failures while the known ones stay visible. A last
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,28 @@ class CaseFailed(Exception):
 class _EvalItem(pytest.Item):
     """A failing case or threshold shows its own message, not a traceback."""
 
+    def keep(self, state: EvalState, suite_path: Path, record: dict[str, Any],
+             known: dict[str, str], lists_known: bool, explain: Callable[[], str]) -> None:
+        """Keep a case's record for the suite's thresholds; fail this item with
+        ``explain()`` when the case failed."""
+        record["known_failure"] = known.get(record["id"])
+        state.records[suite_path.resolve()].append(record)
+        if record["passed"]:
+            return
+        hint = ""
+        if lists_known:
+            hint = ("\n(a new failure: if it is expected, refresh the known failures with "
+                    f"`coach eval run {self.path} --update-known-failures`)")
+        raise CaseFailed(explain() + hint)
+
+    @staticmethod
+    def check(run: dict[str, Any]) -> None:
+        """Fail when the run is below any of its suite's thresholds."""
+        below = [t for t in run["thresholds"] if not t["ok"]]
+        if below:
+            raise CaseFailed("suite below its thresholds: " + "; ".join(
+                f"{t['metric']} = {t['value']} < {t['min']}" for t in below))
+
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
                      ) -> str | Any:
         if isinstance(excinfo.value, CaseFailed):
@@ -144,14 +167,9 @@ class CaseItem(_EvalItem):
         suite_file: SuiteFile = self.parent  # type: ignore[assignment]
         coach = state.coach()
         record = run_case(coach, self.case, suite_file.suite.k, state.similarity)
-        record["known_failure"] = suite_file.known.get(self.case.id)
-        state.records[suite_file.path.resolve()].append(record)
-        if not record["passed"]:
-            hint = ""
-            if suite_file.suite.known_failures:
-                hint = ("\n(a new failure: if it is expected, refresh the known failures with "
-                        f"`coach eval run {self.path} --update-known-failures`)")
-            raise CaseFailed(failure_text(record, suite_file.suite.k) + hint)
+        self.keep(state, suite_file.path, record, suite_file.known,
+                  bool(suite_file.suite.known_failures),
+                  lambda: failure_text(record, suite_file.suite.k))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"eval case {self.case.id}"
@@ -171,10 +189,7 @@ class ThresholdItem(_EvalItem):
                         "thresholds apply to the whole suite")
         run = summarise(suite_file.suite, records, suite_file.known)
         state.runs[suite_file.path.resolve()] = _complete(run, suite_file, state, records)
-        below = [t for t in run["thresholds"] if not t["ok"]]
-        if below:
-            raise CaseFailed("suite below its thresholds: " + "; ".join(
-                f"{t['metric']} = {t['value']} < {t['min']}" for t in below))
+        self.check(run)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, "eval suite thresholds"

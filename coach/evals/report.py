@@ -142,21 +142,40 @@ def case_table(cases: list[dict[str, Any]]) -> str:
             f"evidence)</th>{head}</tr>{''.join(rows)}</table>")
 
 
-def _header(run: dict[str, Any]) -> str:
-    cfg, suite, counts = run["config"], run["suite"], run["counts"]
-    verdict = "meets its thresholds" if run["ok"] else "is BELOW a threshold"
+def verdict(run: dict[str, Any]) -> str:
+    return "meets its thresholds" if run["ok"] else "is BELOW a threshold"
+
+
+def threshold_table(run: dict[str, Any]) -> str:
+    """The run's thresholds, each with its value and minimum, as an HTML table."""
     rows = "".join(f"<tr class=\"{'ok' if t['ok'] else 'bad'}\"><td>{escape(t['metric'])}</td>"
                    f"<td>{_fmt(t['value'])}</td><td>≥ {t['min']}</td></tr>"
                    for t in run["thresholds"])
-    return (f"<h1>Eval run: {escape(suite['name'])} {escape(run.get('label') or '')}</h1>"
-            f"<p>{run['started_at']} · {counts['cases']} cases, {counts['passed']} passed, "
-            f"{len(run['new_failures'])} new failure(s) · the suite <b>{verdict}</b>.</p>"
-            f"<p><small>answerer {escape(str(cfg.get('llm')))} · retrieval "
-            f"{escape(str(cfg.get('retrieval_mode')))} · top_k {cfg.get('top_k')} · metric k "
-            f"{suite['k']} · suite {suite['sha256'][:12]} · cases {suite['cases_sha256'][:12]} · "
-            f"knowledge {run['knowledge']['sha256'][:12]} ({run['knowledge']['files']} files)"
-            f"</small></p><table><tr><th>threshold</th><th>value</th><th>minimum</th></tr>"
-            f"{rows}</table>")
+    return f"<table><tr><th>threshold</th><th>value</th><th>minimum</th></tr>{rows}</table>"
+
+
+def provenance(run: dict[str, Any]) -> str:
+    """Which suite, cases and knowledge the run used (short hashes)."""
+    suite, knowledge = run["suite"], run["knowledge"]
+    return (f"suite {suite['sha256'][:12]} · cases {suite['cases_sha256'][:12]} · "
+            f"knowledge {knowledge['sha256'][:12]} ({knowledge['files']} files)")
+
+
+def header(run: dict[str, Any], title: str, tally: str, settings: str) -> str:
+    """A run report's head: title and suite, when, ``tally`` (what ran and passed), the
+    verdict, the answerer with ``settings``, provenance and the threshold table."""
+    return (f"<h1>{title}: {escape(run['suite']['name'])} {escape(run.get('label') or '')}</h1>"
+            f"<p>{escape(str(run.get('started_at', '')))} · {tally} · "
+            f"{len(run['new_failures'])} new failure(s) · the suite <b>{verdict(run)}</b>.</p>"
+            f"<p><small>answerer {escape(str(run['config'].get('llm')))} · {settings} · "
+            f"{provenance(run)}</small></p>{threshold_table(run)}")
+
+
+def _header(run: dict[str, Any]) -> str:
+    cfg, counts = run["config"], run["counts"]
+    return header(run, "Eval run", f"{counts['cases']} cases, {counts['passed']} passed",
+                  f"retrieval {escape(str(cfg.get('retrieval_mode')))} · top_k "
+                  f"{cfg.get('top_k')} · metric k {run['suite']['k']}")
 
 
 def render_report(run: dict[str, Any]) -> str:

@@ -23,7 +23,7 @@ from coach.errors import CoachError
 from coach.evals import metrics as m
 from coach.evals.cases import Case, Suite, load_known_failures, load_suite
 from coach.evals.grounding import Similarity
-from coach.evals.scoring import aggregate, check_thresholds, error_record, score_case
+from coach.evals.scoring import aggregate, error_record, run_verdict, score_case
 from coach.ports import Embedder
 from coach.types import CaseCallback
 
@@ -87,20 +87,10 @@ def run_case(coach: Coach, case: Case, k: int, similarity: Similarity | None,
 def summarise(suite: Suite, records: list[dict[str, Any]], known: dict[str, str]
               ) -> dict[str, Any]:
     """Aggregates, latency, thresholds and the failing / newly failing / fixed case ids."""
-    for r in records:
-        r["known_failure"] = known.get(r["id"])
     values = aggregate(records, suite.selected_metrics())
-    thresholds = check_thresholds(values, suite.thresholds)
-    failing = [r["id"] for r in records if not r["passed"]]
-    summary: dict[str, Any] = {
-        "aggregate": values, "thresholds": thresholds,
-        "ok": all(t["ok"] for t in thresholds),
-        "counts": {"cases": len(records), "passed": len(records) - len(failing),
-                   "answerable": sum(r["answerable"] for r in records)},
-        "failing": failing,
-        "new_failures": [i for i in failing if i not in known],
-        "fixed": [i for i in known if i not in failing and any(r["id"] == i for r in records)],
-    }
+    summary = run_verdict(records, values, suite.thresholds, known)
+    summary["counts"] = {"cases": len(records), "passed": len(records) - len(summary["failing"]),
+                         "answerable": sum(r["answerable"] for r in records)}
     if "latency" in suite.metrics or not suite.metrics:
         summary["latency"] = m.latency([r["timings_ms"] for r in records])
     judged = [r["judge"] for r in records if "judge" in r]

@@ -125,6 +125,23 @@ def aggregate(records: Sequence[dict[str, Any]], names: Sequence[str]) -> dict[s
     return {n: (None if values.get(n) is None else round(values[n], 4)) for n in names}
 
 
+def run_verdict(records: list[dict[str, Any]], values: dict[str, Any],
+                thresholds: dict[str, float], known: dict[str, str]) -> dict[str, Any]:
+    """What every run summary holds: the aggregates, the thresholds checked, whether all
+    hold, and the failing / newly failing / fixed case ids (each record learns its known
+    failure reason, if any)."""
+    for r in records:
+        r["known_failure"] = known.get(r["id"])
+    checked = check_thresholds(values, thresholds)
+    failing = [r["id"] for r in records if not r["passed"]]
+    return {
+        "aggregate": values, "thresholds": checked, "ok": all(t["ok"] for t in checked),
+        "failing": failing,
+        "new_failures": [i for i in failing if i not in known],
+        "fixed": [i for i in known if i not in failing and any(r["id"] == i for r in records)],
+    }
+
+
 def check_thresholds(values: dict[str, Any], thresholds: dict[str, float]
                      ) -> list[dict[str, Any]]:
     """One row per threshold; a metric no case measured fails its threshold."""
