@@ -36,16 +36,14 @@ from coach.ui.context import UIContext
 
 
 def _session(ctx: UIContext, request: gr.Request | None) -> JourneySession:
-    return JourneySession.open(ctx.settings, ctx.user_of(request), ctx.coach)
+    """The caller's session over the app's one journey and progress store (ctx.sessions)."""
+    return ctx.sessions.open(ctx.user_of(request), ctx.coach)
 
 
 # -- layout and wiring ---------------------------------------------------------------------
 def build(ctx: UIContext) -> None:
-    from coach.coaching.journey import load_journey
-    from coach.coaching.session import journey_path
-
     try:
-        journey = load_journey(journey_path(ctx.settings))
+        journey = ctx.sessions.journey()
     except CoachError as exc:
         gr.HTML(render.error_html(f"Coaching mode is unavailable: {exc}"))
         return

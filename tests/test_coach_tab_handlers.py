@@ -1,0 +1,58 @@
+"""The Coach tab's wired handlers, called as Gradio would call them (no server): every click
+shares one journey and one progress store, loaded once for the app (ctx.sessions)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import gradio as gr
+from conftest import settings_under
+from ui_helpers import write_kb
+
+from coach.app import build_coach
+from coach.ui import coach_tab
+from coach.ui.context import UIContext
+
+JOURNEY = Path(__file__).resolve().parents[1] / "knowledge" / "journey.yaml"
+
+
+def handlers(demo: gr.Blocks) -> dict[str, object]:
+    return {f.api_name: f.fn for f in demo.fns.values() if f.api_name}
+
+
+def test_the_journey_is_parsed_once_across_clicks(tmp_path, embedder):
+    settings = settings_under(tmp_path)
+    write_kb(settings.knowledge_dir)
+    shutil.copyfile(JOURNEY, settings.knowledge_dir / "journey.yaml")
+    ctx = UIContext(build_coach(settings, embedder=embedder), settings)  # nothing indexed
+    with gr.Blocks(analytics_enabled=False) as demo:
+        coach_tab.build(ctx)
+    fns = handlers(demo)
+    view = fns["coach_resume"](None)
+    assert "Welcome" in view[0] and view[2] == "assessing-readiness"
+    assert "No guidance is indexed yet" in view[4]
+    # clicks do not read journey.yaml again: with the file gone, the tab keeps working
+    (settings.knowledge_dir / "journey.yaml").unlink()
+    notice, log_md, _ = fns["coach_note"]("assessing-readiness", "Tool chosen", None)
+    assert "Note added" in notice and "Tool chosen" in log_md  # a note starts the journey
+    step = fns["coach_next"](None)[2]
+    assert step == "board-support"
+    assert fns["coach_resume"](None)[2] == step  # saved, and read back by the next click
+    # the journey file was read once (when the tab was built) and the store opened once
+    assert ctx.sessions.journey_loads == 1 and ctx.sessions.stores_opened == 1
+    first = ctx.sessions.open("alex")
+    assert first.journey is ctx.sessions.open("sam").journey
+    assert first.store is ctx.sessions.open("sam").store
+
+
+def test_a_broken_journey_file_says_coaching_is_unavailable(tmp_path, embedder):
+    settings = settings_under(tmp_path)
+    settings.knowledge_dir.mkdir(parents=True)
+    (settings.knowledge_dir / "journey.yaml").write_text("steps: [unclosed\n")
+    ctx = UIContext(build_coach(settings, embedder=embedder), settings)
+    with gr.Blocks(analytics_enabled=False) as demo:
+        coach_tab.build(ctx)
+    assert not handlers(demo).get("coach_resume")
+    assert any("Coaching mode is unavailable" in str(getattr(b, "value", ""))
+               for b in demo.blocks.values())
