@@ -56,7 +56,8 @@ def _claims(chat: JourneyChat, session: JourneySession, intent: intents.Intent
 
 def _next(chat: JourneyChat, session: JourneySession, intent: intents.Intent) -> Answer:
     progress, reflected = _claims(chat, session, intent)
-    if intent.in_place:
+    current = progress.current and not progress.step(progress.current).completed
+    if intent.in_place or current:  # the step the lead is on, until it is done
         step = session.current_step(progress)
     else:
         step = machine.suggested_step(chat.journey, progress)
@@ -65,7 +66,8 @@ def _next(chat: JourneyChat, session: JourneySession, intent: intents.Intent) ->
             f"Your next step is **Step {step.number}: {step.title}**.", "")
     replies.step_card(out, chat.journey, progress, step, chat.guide_passage(step),
                       chat.first_actions(step))
-    if progress.stage == machine.Stage.NEW:
+    if progress.stage == machine.Stage.NEW or machine.gaps_before(chat.journey, progress,
+                                                                   step.id):
         out.add("", replies.where_question(chat.journey, progress, step))
     return out.answer("journey:next")
 
