@@ -139,15 +139,15 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(
         0.0, ge=0, le=2, description="Sampling temperature; 0 gives repeatable answers."
     )
+    rerank_candidates: int = Field(
+        20, ge=1, le=200, description="Passages retrieved for the cross-encoder to re-rank."
+    )
     rerank_model: Path | None = Field(
         None,
         description=(
             "Folder of a sentence-transformers cross-encoder on this machine, used to re-rank "
             "retrieved passages. Empty: off. Never downloaded."
         ),
-    )
-    rerank_candidates: int = Field(
-        20, ge=1, le=200, description="Passages retrieved for the cross-encoder to re-rank."
     )
     chat_journey: bool = Field(
         True,
