@@ -21,18 +21,21 @@ def _flat(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def _answered(coach, question: str) -> tuple[str, str]:
+    """The reply (flattened) and its lead (before "More from the guidance"); not refused."""
+    answer = coach.ask(question)
+    assert not answer.refused, question
+    return _flat(answer.text), _flat(answer.text.split("**More from the guidance**")[0])
+
+
 @pytest.mark.parametrize("question", [
     "Name the elements that underpin an organisational approach to improvement.",
     "What are the four elements that underpin an organisational approach to improvement?",
 ])
 def test_the_four_elements_are_named(shipped_coach, question):
-    answer = shipped_coach.ask(question)
-    assert not answer.refused
-    text = _flat(answer.text)
-    assert all(e in text for e in ELEMENTS), answer.text
+    text, lead = _answered(shipped_coach, question)
     # they are the answer, so they come first: in the lead, before any further context
-    lead = _flat(answer.text.split("**More from the guidance**")[0])
-    assert all(e in lead for e in ELEMENTS), answer.text
+    assert all(e in lead for e in ELEMENTS), text
 
 
 @pytest.mark.parametrize("question", [
@@ -40,11 +43,9 @@ def test_the_four_elements_are_named(shipped_coach, question):
     "What usually prompts a trust to start an organisation-wide approach to improvement?",
 ])
 def test_the_triggers_include_a_safety_incident_and_new_leaders(shipped_coach, question):
-    answer = shipped_coach.ask(question)
-    assert not answer.refused
-    text = _flat(answer.text)
-    assert "safety incident" in text, answer.text
-    assert re.search(r"new (?:senior )?(?:leaders|leadership|chief executive)", text), answer.text
+    text, _lead = _answered(shipped_coach, question)
+    assert "safety incident" in text, text
+    assert re.search(r"new (?:senior )?(?:leaders|leadership|chief executive)", text), text
 
 
 def test_a_coverage_caveat_is_shown_beside_its_citation(shipped_coach):
