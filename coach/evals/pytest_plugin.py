@@ -12,11 +12,18 @@ marked xfail, so CI gates new failures while the known ones stay visible. A last
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr, TracebackStyle
+
+    from coach.app import Coach
+    from coach.evals.cases import Case
+    from coach.evals.grounding import Similarity
 
 _STATE = pytest.StashKey["EvalState"]()
 
@@ -41,11 +48,11 @@ class EvalState:
         self.suites = suites
         self.records: dict[Path, list[dict[str, Any]]] = {p: [] for p in suites}
         self.runs: dict[Path, dict[str, Any]] = {}
-        self._coach: Any = None
+        self._coach: Coach | None = None
         self._error: Exception | None = None
-        self.similarity: Any = None
+        self.similarity: Similarity | None = None
 
-    def coach(self) -> Any:
+    def coach(self) -> Coach:
         if self._error is not None:
             raise self._error
         if self._coach is None:
@@ -88,15 +95,15 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 
 class SuiteFile(pytest.File):
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
-                     ) -> str | Any:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: TracebackStyle | None = None) -> str | TerminalRepr:
         from coach.evals.cases import SuiteError
 
         if isinstance(excinfo.value, SuiteError):
             return str(excinfo.value)  # names the file and line; a traceback adds nothing
         return super().repr_failure(excinfo)
 
-    def collect(self) -> Any:
+    def collect(self) -> Iterator[pytest.Item]:
         from coach.evals.cases import load_known_failures, load_suite
         from coach.evals.coaching import is_coaching
 
@@ -148,15 +155,15 @@ class _EvalItem(pytest.Item):
             raise CaseFailed("suite below its thresholds: " + "; ".join(
                 f"{t['metric']} = {t['value']} < {t['min']}" for t in below))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
-                     ) -> str | Any:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: TracebackStyle | None = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, CaseFailed):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
 
 class CaseItem(_EvalItem):
-    def __init__(self, *, case: Any, **kwargs: Any):
+    def __init__(self, *, case: Case, **kwargs: Any):  # kwargs: pytest's own, for Item
         super().__init__(**kwargs)
         self.case = case
 
@@ -249,8 +256,8 @@ def failure_text(record: dict[str, Any], k: int) -> str:
     return "\n".join(out)
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config
-                            ) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
+                            config: pytest.Config) -> None:
     state = config.stash.get(_STATE, None)
     if state is None:
         return

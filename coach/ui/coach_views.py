@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import html
 import logging
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import Concatenate, ParamSpec
 
 import gradio as gr
 
 from coach.coaching import export, machine, where
+from coach.coaching.assessment import Result
 from coach.coaching.chart import render_chart
+from coach.coaching.journey import Journey, Step
 from coach.coaching.render import render_progress, render_result
-from coach.coaching.session import JourneySession
+from coach.coaching.session import JourneySession, exports_dir
 from coach.errors import CoachError, IndexEmptyError
 from coach.ui import render
+
+P = ParamSpec("P")
+# what a handler returns to Gradio: one value (or gr.update()) per output component
+Outputs = tuple[object, ...]
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +40,7 @@ def _notice(progress: machine.Progress | None, extra: str = "") -> str:
                   if extra else "")
 
 
-def _step_md(session: JourneySession, progress: machine.Progress, step: Any) -> str:
+def _step_md(session: JourneySession, progress: machine.Progress, step: Step) -> str:
     lines = [f"### Step {step.number} of {len(session.journey.steps)}: {step.title} "
              f"({machine.status(progress, step.id)})", "", step.labelled_purpose, "",
              "**Questions to reflect on**", *[f"- {q}" for q in step.questions], "",
@@ -48,7 +52,7 @@ def _step_md(session: JourneySession, progress: machine.Progress, step: Any) -> 
     return "\n".join(lines)
 
 
-def _log_md(progress: machine.Progress, step: Any) -> str:
+def _log_md(progress: machine.Progress, step: Step) -> str:
     sp = progress.step(step.id)
     esc = render.escape_text
     lines = ["**Notes**", *([f"- {esc(n)}" for n in sp.notes] or ["- none yet"]), "",
@@ -58,7 +62,7 @@ def _log_md(progress: machine.Progress, step: Any) -> str:
     return "\n".join(lines)
 
 
-def _explain(session: JourneySession, step: Any) -> str:
+def _explain(session: JourneySession, step: Step) -> str:
     try:
         answer = session.explain(step)
         if answer.refused:  # the general refusal would read as if the lead had asked
@@ -73,7 +77,7 @@ def _explain(session: JourneySession, step: Any) -> str:
 
 
 def step_view(session: JourneySession, progress: machine.Progress, message: str = "",
-              explain: bool = True) -> tuple[Any, ...]:
+              explain: bool = True) -> Outputs:
     """(notice, overview, step dropdown, step text, explanation, checklist, notes/actions)."""
     step = session.current_step(progress)
     checklist = gr.CheckboxGroup(choices=[(c.text, c.id) for c in step.checklist],
@@ -86,13 +90,13 @@ def step_view(session: JourneySession, progress: machine.Progress, message: str 
 
 
 def result_view(session: JourneySession,
-                history: tuple[list[Any], list[str]] | None = None) -> tuple[Any, str]:
+                history: tuple[list[Result], list[str]] | None = None) -> tuple[str | None, str]:
     """(chart PNG path, Markdown) for the latest assessment, with the change since the first."""
     results, warnings = history or session.history()
     if not results:
         return None, "No self-assessment taken yet: score the statements above."
     latest = session.cite(results[-1])
-    path = Path(tempfile.mkdtemp(prefix="coach-chart-")) / "readiness.png"
+    path = exports_dir(session.store.path, session.user) / "readiness.png"
     path.write_bytes(render_chart(results))
     text = render_result(latest, results[0] if len(results) > 1 else None)
     history_md = "\n".join(f"- {r.taken_at[:16].replace('T', ' ')}: overall {r.overall:.2f} "
@@ -101,10 +105,11 @@ def result_view(session: JourneySession,
     return str(path), f"{_pre(text)}\n\n**Assessments so far**\n{history_md}{notes}"
 
 
-def attempt(n_out: int, fn: Callable[..., tuple[Any, ...]], *args: Any) -> tuple[Any, ...]:
+def attempt(n_out: int, fn: Callable[P, Outputs], *args: P.args, **kwargs: P.kwargs
+            ) -> Outputs:
     """Run a handler; a CoachError becomes a message in the first output, the rest unchanged."""
     try:
-        return fn(*args)
+        return fn(*args, **kwargs)
     except CoachError as exc:
         message = render.error_html(str(exc))
     except Exception:  # keep the app usable; the details go to the log
@@ -114,7 +119,7 @@ def attempt(n_out: int, fn: Callable[..., tuple[Any, ...]], *args: Any) -> tuple
 
 
 # -- handlers (plain functions of the session, wired up in build) ---------------------------
-def resume(session: JourneySession) -> tuple[Any, ...]:
+def resume(session: JourneySession) -> Outputs:
     progress = session.progress()
     if progress.stage == machine.Stage.NEW:
         step = machine.suggested_step(session.journey, progress)
@@ -130,7 +135,7 @@ def resume(session: JourneySession) -> tuple[Any, ...]:
     return (*step_view(session, progress, message), chart, result, *scores)
 
 
-def where_are_we(session: JourneySession, in_place: list[str], said: str) -> tuple[Any, ...]:
+def where_are_we(session: JourneySession, in_place: list[str], said: str) -> Outputs:
     refs: list[str | int] = list(in_place or [])
     if said and said.strip():
         found = where.steps_mentioned(session.journey, said)
@@ -145,38 +150,39 @@ def where_are_we(session: JourneySession, in_place: list[str], said: str) -> tup
                                          f"step: {here.number}. {here.title}.")
 
 
-def assess(session: JourneySession, *scores: Any) -> tuple[Any, ...]:
+def assess(session: JourneySession, *scores: object) -> Outputs:
     items = session.journey.assessment.items
     session.assess({i.id: s for i, s in zip(items, scores, strict=True)})
     chart, text = result_view(session)
     return _notice(None, "Assessment saved."), chart, text
 
 
-def move(session: JourneySession, fn: Callable[..., machine.Progress], *args: Any,
-         **kwargs: Any) -> tuple[Any, ...]:
+def move(session: JourneySession,
+         fn: Callable[Concatenate[Journey, machine.Progress, P], machine.Progress],
+         *args: P.args, **kwargs: P.kwargs) -> Outputs:
     return step_view(session, session.apply(fn, *args, **kwargs))
 
 
-def set_ticks(session: JourneySession, step_id: str, ticked: list[str]) -> tuple[Any, ...]:
+def set_ticks(session: JourneySession, step_id: str, ticked: list[str]) -> Outputs:
     progress = session.work(machine.set_ticks, list(ticked or []), step=step_id)
     return (_notice(progress, "Saved."), _pre(render_progress(session.journey, progress)))
 
 
-def add_note(session: JourneySession, step_id: str, text: str) -> tuple[Any, ...]:
+def add_note(session: JourneySession, step_id: str, text: str) -> Outputs:
     progress = session.work(machine.add_note, text, step=step_id)
     step = machine.find_step(session.journey, step_id)
     return _notice(progress, "Note added."), _log_md(progress, step), ""
 
 
 def add_action(session: JourneySession, step_id: str, what: str, owner: str, due: str
-               ) -> tuple[Any, ...]:
+               ) -> Outputs:
     progress = session.work(machine.add_action, what, owner, due, step=step_id)
     step = machine.find_step(session.journey, step_id)
     return _notice(progress, "Action added."), _log_md(progress, step), "", "", ""
 
 
-def ask(session: JourneySession, step_id: str, question: str, chat: list[Any],
-        pairs: list[list[str]]) -> tuple[Any, ...]:
+def ask(session: JourneySession, step_id: str, question: str, chat: list[dict[str, str]],
+        pairs: list[list[str]]) -> Outputs:
     """One turn of the step chat; retrieval is focused on the step."""
     step = machine.find_step(session.journey, step_id)
     answer = session.ask(step, question, [(p[0], p[1]) for p in pairs or []])
@@ -186,13 +192,13 @@ def ask(session: JourneySession, step_id: str, question: str, chat: list[Any],
     return "", chat, [*(pairs or []), [question, answer.text]], ""
 
 
-def export_plan(session: JourneySession) -> tuple[Any, ...]:
-    paths = export.write(session.plan(), Path(tempfile.mkdtemp(prefix="coach-plan-")))
+def export_plan(session: JourneySession) -> Outputs:
+    paths = export.write(session.plan(), exports_dir(session.store.path, session.user))
     return (_notice(None, "Your action plan is ready to download below."),
             gr.update(value=[str(p) for p in paths], visible=True))
 
 
-def reset(session: JourneySession) -> tuple[Any, ...]:
+def reset(session: JourneySession) -> Outputs:
     session.reset()
     view = step_view(session, session.progress(), "Your journey was cleared (a copy is "
                      "archived; assessment history is kept).", explain=False)
