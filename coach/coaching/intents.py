@@ -70,7 +70,8 @@ class Exemplars:
         return Exemplars(self.texts + tuple(texts), self.labels + tuple(labels))
 
 
-def normalise(text: str) -> str:
+def message_form(text: str) -> str:
+    """A chat message as intents are matched: lower case, single spaces, straight quotes."""
     return re.sub(r"\s+", " ", str(text or "").lower().replace("’", "'")).strip()
 
 
@@ -103,7 +104,7 @@ def _topic(word: str, words: frozenset[str]) -> bool:
 
 def mask(text: str, words: frozenset[str]) -> str:
     return re.sub(r"[a-z]+", lambda m: MASK if _topic(m.group(0), words) else m.group(0),
-                  normalise(text))
+                  message_form(text))
 
 
 def label_scores(vector: np.ndarray, exemplar_vectors: np.ndarray, labels: Sequence[str]
@@ -131,7 +132,7 @@ def decide(scores: dict[str, float], threshold: float,
 # -- rules: step references and claims -----------------------------------------------------
 def step_numbers(text: str, steps: int = 6) -> list[int]:
     """Step numbers named as "step 2", "step two", "the second step" or "2nd step"."""
-    text = normalise(text)
+    text = message_form(text)
     found = [_NUMBERS.get(m) or int(m) for m in _STEP_NUMBER.findall(text)]
     found += [_ORDINALS[m] for m in _ORDINAL_STEP.findall(text)]
     return [n for n in dict.fromkeys(found) if 1 <= n <= steps]
@@ -145,7 +146,7 @@ def steps_named(journey: Journey, text: str) -> list[int]:
 
 
 def _clauses(text: str) -> list[str]:
-    return [c.strip() for c in re.split(r"[.,;:!?]|\bbut\b|\band so\b|\bso\b", normalise(text))
+    return [c.strip() for c in re.split(r"[.,;:!?]|\bbut\b|\band so\b|\bso\b", message_form(text))
             if c.strip()]
 
 
@@ -162,8 +163,8 @@ def claims_in_place(journey: Journey, text: str) -> list[int]:
 
 def is_follow_up(text: str) -> bool:
     """A short message that leans on the previous turn ("and what comes after that?")."""
-    words = normalise(text).split()
-    return len(words) <= 8 and bool(_ANAPHORA.search(normalise(text))) and not \
+    words = message_form(text).split()
+    return len(words) <= 8 and bool(_ANAPHORA.search(message_form(text))) and not \
         step_numbers(text)
 
 
@@ -177,7 +178,7 @@ def recognise(journey: Journey, text: str, scores: dict[str, float], threshold: 
     """
     label, confidence = decide(scores, threshold, margin)
     named, claims = steps_named(journey, text), claims_in_place(journey, text)
-    if label == ORDINARY and step_numbers(text) and len(normalise(text).split()) <= SHORT:
+    if label == ORDINARY and step_numbers(text) and len(message_form(text).split()) <= SHORT:
         label, confidence = "step_help", scores.get("step_help", 0.0)  # "step 3?"
     elif label == ORDINARY and claims and not _asks(text):
         label, confidence = "in_place", scores.get("in_place", 0.0)  # "the board backs us"
@@ -185,7 +186,7 @@ def recognise(journey: Journey, text: str, scores: dict[str, float], threshold: 
         label = ORDINARY  # a follow-up of an ordinary question keeps its topic
     elif label == "in_place" and not claims and "?" in text:
         label = ORDINARY  # "how often should we repeat our assessment?" claims nothing
-    elif label == "step_help" and not named and not _THIS_STEP.search(normalise(text)):
+    elif label == "step_help" and not named and not _THIS_STEP.search(message_form(text)):
         label = ORDINARY  # help with no step named is an ordinary question
     elif label != ORDINARY and about_others(text):
         label = ORDINARY  # "what prompts a trust to start…?" asks what trusts do, not us
@@ -204,20 +205,22 @@ _OTHERS = re.compile(r"\b(?:(?:a|an|the|most|many|other|some|any|each|every)\s+"
 def about_others(text: str) -> bool:
     """The message asks about trusts or organisations in general (or the report), not about
     the person's own journey: no first-person word, and a generic organisation is its subject."""
-    norm = normalise(text)
+    norm = message_form(text)
     return bool(_OTHERS.search(norm)) and not _FIRST_PERSON.search(norm)
 
 
 def _asks(text: str) -> bool:
     """Is every sentence of the message a question?"""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", normalise(text)) if s]
+    # chat messages are often typed in lower case: the prose splitter (coach.text) needs a
+    # capital to start a sentence, so a message splits at any end mark followed by space
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", message_form(text)) if s]
     return all(s.endswith("?") or _QUESTION_START.match(s) for s in sentences)
 
 
 # -- commands inside a guided dialogue -----------------------------------------------------
 def command(text: str, commands: dict[str, Sequence[str]]) -> str | None:
     """stop / skip / back / accept / decline, when the whole message is one of them."""
-    norm = re.sub(r"[^a-z' ]+", " ", normalise(text)).strip()
+    norm = re.sub(r"[^a-z' ]+", " ", message_form(text)).strip()
     norm = re.sub(r"\s+", " ", norm)
     for name, phrases in commands.items():
         if norm in {re.sub(r"[^a-z' ]+", " ", p.lower()).strip() for p in phrases}:
