@@ -86,7 +86,7 @@ def build(ctx: UIContext) -> None:
                              datatype=["number", "str", "str", "str", "number", "str", "str",
                                        "str"])
 
-    def on_search(q: str):  # type: ignore[no-untyped-def]
+    def on_search(q: str) -> tuple[str, list[Row]]:
         return test_retrieval(ctx, q)
 
     go.click(on_search, [question], [result, table], api_name="test_retrieval")
