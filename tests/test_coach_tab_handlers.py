@@ -11,6 +11,7 @@ from conftest import settings_under
 from ui_helpers import write_kb
 
 from coach.app import build_coach
+from coach.coaching.session import exports_dir
 from coach.ui import coach_tab
 from coach.ui.context import UIContext
 
@@ -56,3 +57,29 @@ def test_a_broken_journey_file_says_coaching_is_unavailable(tmp_path, embedder):
     assert not handlers(demo).get("coach_resume")
     assert any("Coaching mode is unavailable" in str(getattr(b, "value", ""))
                for b in demo.blocks.values())
+
+
+def test_charts_and_plans_are_written_per_user_without_temporary_folders(tmp_path, embedder,
+                                                                        monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # count what a click leaves behind
+    settings = settings_under(tmp_path)
+    write_kb(settings.knowledge_dir)
+    shutil.copyfile(JOURNEY, settings.knowledge_dir / "journey.yaml")
+    ctx = UIContext(build_coach(settings, embedder=embedder), settings)
+    with gr.Blocks(analytics_enabled=False) as demo:
+        coach_tab.build(ctx)
+    fns = handlers(demo)
+    plans = [fns["coach_export"](None)[1]["value"] for _ in range(2)]
+    assert plans[0] == plans[1]  # the same files, rewritten
+    exports = settings.home / "exports"
+    assert all(Path(p).parent.parent == exports for p in plans[0])
+    assert not (exports / "exports.key").exists()  # the key is not served
+    assert list(scratch.iterdir()) == []
+    # another user's files go to a different folder, named by a keyed hash
+    other = ctx.sessions.open("sam")
+    assert exports_dir(other.store.path, "sam") != Path(plans[0][0]).parent
+    assert "sam" not in exports_dir(other.store.path, "sam").name

@@ -39,6 +39,34 @@ def store_path(settings: Settings) -> Path:
     return Path(settings.home) / DB_NAME
 
 
+EXPORTS = "exports"
+
+
+def exports_root(home: Path) -> Path:
+    """Where the Coach tab writes each user's chart and action plan (served in place)."""
+    return Path(home) / EXPORTS
+
+
+def exports_dir(store: Path, user: str) -> Path:
+    """One folder per user beside the progress store, rewritten on each export (never a new
+    temporary folder per click). Its name is a keyed hash of the user name (the key is made
+    once, at random, and kept outside the served folder), so one user cannot guess another's
+    folder."""
+    import hashlib
+    import hmac
+    import secrets
+
+    root = exports_root(Path(store).parent)
+    root.mkdir(parents=True, exist_ok=True)
+    key_file = root.parent / "exports.key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32), encoding="utf-8")
+    key = key_file.read_text(encoding="utf-8").strip().encode()
+    folder = root / hmac.new(key, user.encode(), hashlib.sha256).hexdigest()[:32]
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @dataclass(frozen=True)
 class Plan:
     """Everything an action plan export needs, gathered at one moment."""

@@ -15,7 +15,7 @@ import gradio as gr
 
 from coach.coaching import machine
 from coach.coaching.journey import Journey
-from coach.coaching.session import JourneySession
+from coach.coaching.session import JourneySession, exports_root
 from coach.errors import CoachError
 from coach.ui import render
 from coach.ui.coach_views import (
@@ -42,6 +42,11 @@ def _session(ctx: UIContext, request: gr.Request | None) -> JourneySession:
 
 # -- layout and wiring ---------------------------------------------------------------------
 def build(ctx: UIContext) -> None:
+    # charts and plans are written per user under COACH_HOME/exports and served from there
+    # (a static path), so a click neither makes a temporary folder nor a copy in Gradio's cache
+    exports = exports_root(ctx.settings.home)
+    exports.mkdir(parents=True, exist_ok=True)
+    gr.set_static_paths([exports])
     try:
         journey = ctx.sessions.journey()
     except CoachError as exc:
