@@ -31,6 +31,10 @@ CITATION_MIN_OVERLAP_WITH_SIMILARITY = 0.3
 # -- the extractive answerer (answering/extractive.py) --------------------------------------
 # two candidate sentences sharing more than this share of their content words are duplicates
 DUPLICATE_SHARE = 0.6
+# a retrieved passage no closer to the question than unrelated text (cosine below this) is
+# never quoted, whatever the learnt scorer says: fusion can rank a passage by one shared
+# word, and the scorer never saw such passages in the dev suite (its lowest quoted: 0.09)
+MIN_PASSAGE_SIMILARITY = 0.05
 # sentence vectors kept in memory (LRU), so popular passages are looked up once
 SENTENCE_CACHE_SIZE = 20_000
 # (the sentence scorer's weights and selection caps are learnt: answering/sentence_weights.json)

@@ -125,3 +125,18 @@ def test_cheap_features_see_the_heading_and_position():
     guide = passage_context(words, 1, 0.5, "Guide", "Other", "Nothing shared.", "coach-guide")
     assert guide.coverage == 0.0 and not guide.report
     assert set(feats) | {"sim"} == set(FEATURES)
+
+
+def test_a_passage_unrelated_to_the_question_is_never_quoted():
+    from dataclasses import replace
+
+    from coach.answering.extractive import candidates
+
+    close = replace(_passage("A PDSA cycle is a small test of change in four stages.", n=0),
+                    dense_score=0.7)
+    unrelated = replace(_passage("Boards that lead improvement set a clear ambition for it.",
+                                 n=1), dense_score=-0.05)
+    pool = candidates("What is a PDSA cycle?", [close, unrelated])
+    assert pool and {c.passage for c in pool} == {0}
+    unknown = replace(unrelated, dense_score=None)  # no similarity known: not excluded
+    assert {c.passage for c in candidates("What is a PDSA cycle?", [close, unknown])} == {0, 1}

@@ -29,7 +29,7 @@ from coach.answering.ranking import (
 from coach.answering.shape import Shape, question_shape
 from coach.ports import Embedder
 from coach.text import content_words, figures, sentence_groups, sentence_key, sentences
-from coach.tuning import DUPLICATE_SHARE, SENTENCE_CACHE_SIZE
+from coach.tuning import DUPLICATE_SHARE, MIN_PASSAGE_SIMILARITY, SENTENCE_CACHE_SIZE
 from coach.types import Citation, Passage
 
 # Sentences about the document rather than its subject ("This guide explains…", "The
@@ -113,6 +113,8 @@ def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
     out: list[Candidate] = []
     report_asked = asks_about_report(question)
     for pi, passage in enumerate(passages):
+        if passage.dense_score is not None and passage.dense_score < MIN_PASSAGE_SIMILARITY:
+            continue  # unrelated to the question (see coach/tuning.py)
         context = passage_context(plain, pi, passage.dense_score or 0.0, passage.title,
                                   passage.heading, passage.text, passage.kind)
         for si, (sent, items) in enumerate(_flat(passage)):
