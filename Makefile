@@ -58,6 +58,7 @@ check: lint
 bench: install-dev
 	$(BIN)/python benchmarks/bench_foundation.py
 	$(BIN)/python benchmarks/bench_retrieval.py
+	$(BIN)/python benchmarks/bench_lexical.py
 
 clean:
 	rm -rf .coach .pytest_cache .ruff_cache

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from chromadb.api.types import Where
 
 SCHEMA_VERSION = 1
+# the collection metadata key under which an ingest records the fingerprint of the chunks, so
+# every process sharing the collection can tell whether its BM25 index is current
+LEXICAL_FINGERPRINT = "lexical_fingerprint"
 
 
 def chunk_metadata(chunk: Chunk, file_hash: str, file_chunks: int) -> dict[str, Any]:
@@ -139,6 +142,21 @@ class GuidanceIndex:
 
     def count(self) -> int:
         return int(self.collection.count())
+
+    def lexical_fingerprint(self) -> str | None:
+        """The chunks' fingerprint as the last ingest recorded it, read afresh from the store
+        (one metadata read) so a change made through another process is seen; None for an
+        index written before fingerprints were recorded."""
+        _ = self.collection  # created (and its model checked) on first use, as for every read
+        col = self._client.get_collection(self.name, embedding_function=None)
+        value = (col.metadata or {}).get(LEXICAL_FINGERPRINT)
+        return str(value) if value else None
+
+    def record_lexical_fingerprint(self, value: str) -> None:
+        """Record the chunks' fingerprint, keeping every other metadata key."""
+        _ = self.collection
+        col = self._client.get_collection(self.name, embedding_function=None)
+        col.modify(metadata={**(col.metadata or {}), LEXICAL_FINGERPRINT: value})
 
     # -- writes ----------------------------------------------------------------------------
     def add(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str],

@@ -16,7 +16,7 @@ from coach.errors import BadInputError, CoachError, LoaderError
 from coach.ingest.chunking import chunk_document
 from coach.ingest.loaders import is_supported, load
 from coach.ports import Embedder, Vectors
-from coach.retrieval.retriever import build_lexical
+from coach.retrieval.retriever import record_lexical
 from coach.store import GuidanceIndex, chunk_metadata
 from coach.text import sentence_spans
 from coach.types import Chunk, ProgressCallback
@@ -169,8 +169,9 @@ class Ingestor:
 
         self._write(pending, stored, report, progress, show_bar)
         self._remove_deleted(dirs, stored, seen, report)
-        if report.changed or not self.lexical_path.exists():
-            build_lexical(self.index, self.lexical_path)
+        if (report.changed or not self.lexical_path.exists()
+                or self.index.lexical_fingerprint() is None):
+            record_lexical(self.index, self.lexical_path)
         report.chunks_total = self.index.count()
         report.seconds = time.perf_counter() - start
         if progress:

@@ -48,7 +48,7 @@ class Retrieval:
     timings_ms: dict[str, float] = field(default_factory=dict)
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
     # the BM25 index this retrieval searched (None in dense mode): the gate reuses it, since
-    # each fresh lookup asks the collection for its size
+    # each fresh lookup reads the collection's fingerprint
     lexical: BM25Index | None = None
     # where each passage ranked in each channel before fusion ("dense", "lexical": id -> rank
     # from 1); a channel that did not find a passage has no entry for it
@@ -59,18 +59,32 @@ def lexical_text(title: str, heading: str, text: str) -> str:
     return f"{title}\n{heading}\n{text}"
 
 
-def fingerprint(ids: list[str]) -> str:
-    return hashlib.sha1("\n".join(sorted(ids)).encode()).hexdigest()
+def fingerprint(rows: list[tuple[str, str]]) -> str:
+    """A fingerprint of what a BM25 index holds: sha1 over the sorted (chunk id, indexed text)
+    pairs, so a document replaced by another of the same size still changes it."""
+    digest = hashlib.sha1()
+    for pid, text in sorted(rows):
+        digest.update(f"{pid}\0{hashlib.sha1(text.encode()).hexdigest()}\n".encode())
+    return digest.hexdigest()
 
 
-def build_lexical(index: GuidanceIndex, path: Path) -> BM25Index:
-    """Rebuild the BM25 index from every chunk in the collection and persist it."""
-    rows, ids = [], []
-    for pid, text, meta in index.all_chunks():
-        ids.append(pid)
-        rows.append((pid, lexical_text(meta.get("title", ""), meta.get("heading", ""), text)))
+def build_lexical(index: GuidanceIndex, path: Path, label: str | None = None
+                  ) -> tuple[BM25Index, str]:
+    """Rebuild the BM25 index from every chunk in the collection and persist it, labelled
+    ``label`` (default: the chunks' own fingerprint). Returns the index and its label."""
+    rows = [(pid, lexical_text(meta.get("title", ""), meta.get("heading", ""), text))
+            for pid, text, meta in index.all_chunks()]
     bm25 = BM25Index.build(rows)
-    bm25.save(path, fingerprint(ids))
+    label = label or fingerprint(rows)
+    bm25.save(path, label)
+    return bm25, label
+
+
+def record_lexical(index: GuidanceIndex, path: Path) -> BM25Index:
+    """After an ingest changed the collection: rebuild the BM25 index and record its
+    fingerprint in the collection, where every process sharing the collection reads it."""
+    bm25, label = build_lexical(index, path)
+    index.record_lexical_fingerprint(label)
     return bm25
 
 
@@ -82,6 +96,8 @@ class Retriever:
         self.config = config
         self.lexical_path = lexical_path
         self._bm25: BM25Index | None = None
+        self._label: str | None = None  # the collection fingerprint _bm25 was built for
+        self._warned = False
         self._meta: dict[str, tuple[int, str]] = {}
         self._lock = threading.Lock()
 
@@ -92,22 +108,51 @@ class Retriever:
             self._bm25 = None
 
     def _lexical(self) -> BM25Index:
+        """The BM25 index, rebuilt when the collection's recorded fingerprint is not the one
+        it was built for (one metadata read per call), so a change ingested through another
+        process sharing the collection is searched at the next question."""
         with self._lock:
-            count = self.index.count()
-            if self._bm25 is not None and len(self._bm25) == count:
+            current = self.index.lexical_fingerprint()
+            if current is None:
+                return self._lexical_by_count()
+            if self._bm25 is not None and self._label == current:
                 return self._bm25
             loaded = BM25Index.load(self.lexical_path)
-            if loaded is not None and len(loaded[0]) == count:
+            if loaded is not None and loaded[1] == current:
                 bm25 = loaded[0]
             else:
-                log.info("lexical index missing or stale; rebuilding from the collection")
-                bm25 = build_lexical(self.index, self.lexical_path)
-            self._meta = {
-                pid: (int(meta.get("step") or 0), str(meta.get("kind", "")))
-                for pid, meta in self.index._iter_meta()
-            }
-            self._bm25 = bm25
-            return bm25
+                log.info("lexical index missing or not built for the collection's fingerprint "
+                         "%s; rebuilding from the collection", current[:12])
+                # labelled with the fingerprint read before the chunks: a change landing
+                # meanwhile records a new one, and the next question rebuilds again
+                bm25, _ = build_lexical(self.index, self.lexical_path, current)
+            return self._keep(bm25, current)
+
+    def _lexical_by_count(self) -> BM25Index:
+        """An index written before fingerprints were recorded: judged stale by chunk count."""
+        if not self._warned:
+            log.info("the collection '%s' records no lexical fingerprint (written by an older "
+                     "version); judging the BM25 index by chunk count until the next "
+                     "`coach ingest`", self.index.name)
+            self._warned = True
+        count = self.index.count()
+        if self._bm25 is not None and self._label is None and len(self._bm25) == count:
+            return self._bm25
+        loaded = BM25Index.load(self.lexical_path)
+        if loaded is not None and len(loaded[0]) == count:
+            bm25 = loaded[0]
+        else:
+            log.info("lexical index missing or stale; rebuilding from the collection")
+            bm25, _ = build_lexical(self.index, self.lexical_path)
+        return self._keep(bm25, None)
+
+    def _keep(self, bm25: BM25Index, label: str | None) -> BM25Index:
+        self._meta = {
+            pid: (int(meta.get("step") or 0), str(meta.get("kind", "")))
+            for pid, meta in self.index._iter_meta()
+        }
+        self._bm25, self._label = bm25, label
+        return bm25
 
     def lexical(self) -> BM25Index:
         """The current BM25 index (its ``idf`` and ``correct`` serve the refusal gate)."""
