@@ -17,13 +17,14 @@ class SourceDoc:
     """A loaded document: text plus provenance, before chunking.
 
     ``pages`` holds (page number, text) pairs for paginated formats (PDF); ``text`` is then
-    the pages joined.
+    the pages joined. ``encoding`` is how a text file was decoded when it was not UTF-8.
     """
 
     source: str
     text: str
     meta: dict[str, Any]
     pages: tuple[tuple[int, str], ...] = ()
+    encoding: str = "utf-8"
 
 
 @dataclass(frozen=True)

@@ -375,3 +375,20 @@ def test_a_new_file_written_only_in_part_is_redone_on_the_next_run(coach, kb):
     assert source in report.updated
     assert sorted(ids_by_source(coach.index)[source]) == sorted(ids)
     assert coach.ingest().changed is False
+
+
+def test_a_windows_1252_file_is_ingested_reported_and_quoted_correctly(make_coach):
+    coach = make_coach()
+    kb = coach.settings.knowledge_dir
+    kb.mkdir(parents=True, exist_ok=True)
+    sentence = ("The ward\u2019s \u201cquick win\u201d board cost \u00a3250 and showed falls "
+                "each week on a run chart.")
+    (kb / "export.txt").write_bytes(
+        f"Falls improvement board\n\n{sentence} The team reviewed it at every huddle.\n"
+        .encode("cp1252"))
+    report = coach.ingest()
+    assert report.added == ["export.txt"] and report.decoded == [("export.txt", "cp1252")]
+    assert "read export.txt as cp1252 (not UTF-8)" in report.summary()
+    answer = coach.ask("How much did the falls quick win board cost?")
+    assert not answer.refused
+    assert sentence in answer.text  # quoted with its smart quotes, apostrophe and pound sign

@@ -76,18 +76,37 @@ def test_plain_text_is_read_as_is(tmp_path):
     assert doc.text == "Run charts show data over time.\n\nThe median is the centre line.\n"
 
 
-def test_non_utf8_text_gives_an_actionable_error(tmp_path):
-    path = tmp_path / "latin1.txt"
-    path.write_bytes("Caf\u00e9 culture and quality improvement.".encode("latin-1"))
+CP1252 = ("Staff said the \u201cquick win\u201d cost \u00a3250 \u2013 and the team\u2019s "
+          "caf\u00e9 reopened.")
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md", ".html"])
+def test_windows_1252_text_is_decoded_and_says_so(tmp_path, suffix):
+    path = tmp_path / f"export{suffix}"
+    body = f"<html><body><p>{CP1252}</p></body></html>" if suffix == ".html" else CP1252
+    path.write_bytes(body.encode("cp1252"))
+    doc = load(path)
+    assert CP1252 in doc.text  # smart quotes, the pound sign and the dash intact
+    assert doc.encoding == "cp1252"
+
+
+def test_utf8_text_is_read_as_utf8(tmp_path):
+    path = tmp_path / "plain.txt"
+    path.write_text(CP1252, encoding="utf-8")
+    doc = load(path)
+    assert doc.text.strip() == CP1252 and doc.encoding == "utf-8"
+
+
+def test_bytes_that_are_no_text_give_an_actionable_error(tmp_path):
+    path = tmp_path / "image.txt"
+    path.write_bytes(bytes(range(256)) * 4)
 
     with pytest.raises(LoaderError) as err:
         load(path)
 
     message = str(err.value)
-    assert "latin1.txt" in message
-    assert "not UTF-8" in message
+    assert "image.txt" in message and "not text in any encoding" in message
     assert "save it as UTF-8" in message
-    assert "position 3" in message  # the é is the fourth byte
 
 
 def test_pdf_keeps_pages_with_their_numbers(tmp_path, write_pdf):

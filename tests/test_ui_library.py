@@ -67,7 +67,7 @@ def test_bad_uploads_are_rejected_with_reasons_and_the_index_is_untouched(ctx, t
     (bad / "empty.txt").write_text("", encoding="utf-8")
     (bad / "huge.txt").write_text("word " * 300_000, encoding="utf-8")  # 1.5 MB > 1 MB
     shutil.copyfile(ctx.settings.knowledge_dir / "methods" / "pdsa.md", bad / "copy.md")
-    (bad / "latin1.txt").write_bytes("caf\xe9 improvement notes".encode("latin-1"))
+    (bad / "photo.txt").write_bytes(bytes(range(256)) * 4)  # no text in any encoding
     before = snapshot(ctx)
     message = library_tab.upload(ctx, sorted(str(p) for p in bad.iterdir()))
     assert "**Rejected** (6)" in message
@@ -76,7 +76,7 @@ def test_bad_uploads_are_rejected_with_reasons_and_the_index_is_untouched(ctx, t
     assert "`empty.txt`: the file is empty" in message
     assert "`huge.txt`: the file is 1.4 MB; the limit is 1 MB" in message
     assert "`copy.md`: duplicate: the same file is already indexed as methods/pdsa.md" in message
-    assert "`latin1.txt`:" in message
+    assert "`photo.txt`: not text in any encoding" in message
     assert "Added" not in message
     assert snapshot(ctx) == before
     assert not (ctx.settings.knowledge_dir / "uploads").exists()

@@ -42,15 +42,22 @@ def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
     return meta, text[match.end():]
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path) -> tuple[str, str]:
+    """(text, encoding): UTF-8 when it is, else the encoding charset-normalizer finds (many
+    exported NHS documents are Windows-1252 or Latin-1)."""
     data = path.read_bytes()
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
-        raise LoaderError(
-            f"{path.name}: not UTF-8 text (bad byte at position {exc.start}); "
-            "save it as UTF-8 and ingest it again."
-        ) from exc
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None or not str(best).strip():
+            raise LoaderError(
+                f"{path.name}: not text in any encoding we recognise (bad byte at position "
+                f"{exc.start}); save it as UTF-8 text and ingest it again."
+            ) from exc
+        return str(best), best.encoding
 
 
 def table_items(rows: list[list[str]], header: bool = True) -> list[str]:
@@ -105,13 +112,13 @@ def _cells(line: str) -> list[str]:
 
 
 def load_markdown(path: Path) -> SourceDoc:
-    meta, body = split_front_matter(_read_text(path), path.name)
-    return SourceDoc(source=path.name, text=pipe_tables_to_items(body), meta=meta)
+    text, encoding = _read_text(path)
+    meta, body = split_front_matter(text, path.name)
+    return SourceDoc(source=path.name, text=pipe_tables_to_items(body), meta=meta,
+                     encoding=encoding)
 
 
-def load_text(path: Path) -> SourceDoc:
-    meta, body = split_front_matter(_read_text(path), path.name)
-    return SourceDoc(source=path.name, text=pipe_tables_to_items(body), meta=meta)
+load_text = load_markdown  # plain text may carry front matter and pipe tables too
 
 
 def load_pdf(path: Path) -> SourceDoc:
@@ -152,7 +159,8 @@ def load_pdf(path: Path) -> SourceDoc:
 def load_html(path: Path) -> SourceDoc:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(_read_text(path), "html.parser")
+    markup, encoding = _read_text(path)
+    soup = BeautifulSoup(markup, "html.parser")
     for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "form"]):
         tag.decompose()
     meta: dict[str, Any] = {}
@@ -181,7 +189,7 @@ def load_html(path: Path) -> SourceDoc:
             lines.append(text)
     if not lines:
         raise LoaderError(f"{path.name}: the HTML page has no readable text.")
-    return SourceDoc(source=path.name, text="\n\n".join(lines), meta=meta)
+    return SourceDoc(source=path.name, text="\n\n".join(lines), meta=meta, encoding=encoding)
 
 
 def load_docx(path: Path) -> SourceDoc:

@@ -8,7 +8,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,8 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # (file, encoding) for text files that were not UTF-8 and were decoded as detected
+    decoded: list[tuple[str, str]] = field(default_factory=list)
     chunks_added: int = 0
     chunks_removed: int = 0
     chunks_total: int = 0
@@ -57,6 +59,7 @@ class IngestReport:
             f"{self.seconds:.1f} s."
         ]
         lines += [f"  skipped {name}: {why}" for name, why in self.skipped]
+        lines += [f"  read {name} as {encoding} (not UTF-8)" for name, encoding in self.decoded]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -160,7 +163,9 @@ class Ingestor:
                 kept = " (its earlier version stays indexed)" if old else ""
                 report.skipped.append((sid, str(exc).split(": ", 1)[-1] + kept))
                 continue
-            doc = type(doc)(source=sid, text=doc.text, meta=doc.meta, pages=doc.pages)
+            doc = replace(doc, source=sid)
+            if doc.encoding != "utf-8":
+                report.decoded.append((sid, doc.encoding))
             chunks = chunk_document(doc, self.size, self.overlap)
             if not chunks:
                 report.skipped.append((sid, "no text found in the file"))
