@@ -168,8 +168,9 @@ class Settings(BaseSettings):
     host: str = Field(
         "127.0.0.1",
         description=(
-            "Address `coach serve` listens on. The default is this machine only; 0.0.0.0 "
-            "exposes the app to the network (set COACH_AUTH_FILE too)."
+            "Address `coach serve` listens on. The default is this machine only; any other "
+            "address (0.0.0.0 exposes the app to the network) needs COACH_AUTH_FILE, or "
+            "`coach serve --no-auth` on a trusted network."
         ),
     )
     port: int = Field(7860, ge=1, le=65535, description="Port `coach serve` listens on.")

@@ -168,3 +168,39 @@ def test_settings_lists_every_setting_with_its_value(env, capsys):
     out = capsys.readouterr().out
     assert "COACH_HOME" in out and str(env.home) in out
     assert "COACH_CHUNK_SIZE" in out
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])
+def test_serve_beyond_this_machine_without_sign_in_refuses_to_start(env, capsys, host):
+    code = main(["serve", "--host", host, "--port", "1"])
+    line = one_line_error(capsys.readouterr().err)
+    assert code != 0
+    assert f"listen on {host} without sign-in" in line
+    assert "COACH_AUTH_FILE" in line and "--no-auth" in line
+
+
+def test_only_loopback_hosts_may_serve_without_sign_in():
+    from coach.config import Settings
+    from coach.errors import ConfigError
+    from coach.ui.app import OPEN_ACCESS, check_exposure, header_html, is_loopback
+
+    assert all(is_loopback(h) for h in ("127.0.0.1", "127.8.9.1", "::1", "localhost", "[::1]"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "::", "10.0.0.5", "coach.nhs.uk"))
+    open_net = Settings(_env_file=None, host="0.0.0.0")
+    with pytest.raises(ConfigError):
+        check_exposure(open_net)
+    check_exposure(open_net, no_auth=True)  # a trusted network, said explicitly
+    check_exposure(Settings(_env_file=None, host="127.0.0.1"))
+    assert OPEN_ACCESS in header_html(open_access=True)
+    assert OPEN_ACCESS not in header_html()
+
+
+def test_the_page_says_when_sign_in_is_off_beyond_this_machine(make_coach):
+    from coach.ui.app import OPEN_ACCESS, build_ui
+
+    coach = make_coach()
+    for open_access in (True, False):
+        demo = build_ui(coach, coach.settings, open_access=open_access)
+        headers = [str(getattr(b, "value", "")) for b in demo.blocks.values()
+                   if getattr(b, "elem_id", None) == "app-header"]
+        assert len(headers) == 1 and (OPEN_ACCESS in headers[0]) == open_access

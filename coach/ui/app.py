@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from coach.app import Coach
 from coach.config import Settings
+from coach.errors import ConfigError
 from coach.ui.context import UIContext
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ CSS = """
 .gradio-container { max-width: 1280px !important; margin: 0 auto; }
 #app-header h1 { margin: 0 0 .2rem 0; font-size: 1.6rem; }
 #app-header p { margin: 0; opacity: .85; }
+#app-header .open-access { margin-top: .3rem; opacity: 1; font-weight: 600; color: #8a3b00; }
 .cite { font-size: .8em; font-weight: 600; color: var(--color-accent); white-space: nowrap; }
 .unsupported { background: #fff4d6; border-bottom: 2px dotted #b7791f; color: #5c3d00; }
 .warning, .refused, .notice, .error { border-radius: 6px; padding: .45rem .7rem; margin: .3rem 0; }
@@ -63,19 +65,50 @@ details.source-card summary { cursor: pointer; }
 """
 
 
-def header_html() -> str:
-    return (f'<div id="app-header"><h1>{TITLE}</h1><p>{TAGLINE}</p></div>')
+OPEN_ACCESS = ("Sign-in is off (coach serve --no-auth): anyone who can reach this address can "
+               "use every tab, including adding documents to the library.")
 
 
-def build_ui(coach: Coach, settings: Settings) -> gr.Blocks:
-    """The whole app as a queued ``gr.Blocks`` (not launched)."""
+def is_loopback(host: str) -> bool:
+    """Is ``host`` this machine only (127.0.0.0/8, ::1, localhost)?"""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(settings: Settings, *, no_auth: bool = False) -> None:
+    """Refuse to serve beyond this machine without sign-in, unless --no-auth says the network
+    is trusted: anyone who can reach the port could otherwise change the guidance."""
+    if is_loopback(settings.host) or settings.auth_file or no_auth:
+        return
+    raise ConfigError(
+        f"coach serve would listen on {settings.host} without sign-in, so anyone who can reach "
+        "it could use every tab, uploads included. Set COACH_AUTH_FILE (add accounts with "
+        "`coach users add NAME`), listen on 127.0.0.1 (COACH_HOST), or pass --no-auth if "
+        "this network is trusted."
+    )
+
+
+def header_html(*, open_access: bool = False) -> str:
+    warning = f'<p class="open-access" role="note">{OPEN_ACCESS}</p>' if open_access else ""
+    return f'<div id="app-header"><h1>{TITLE}</h1><p>{TAGLINE}</p>{warning}</div>'
+
+
+def build_ui(coach: Coach, settings: Settings, *, open_access: bool = False) -> gr.Blocks:
+    """The whole app as a queued ``gr.Blocks`` (not launched). ``open_access``: served beyond
+    this machine without sign-in (--no-auth), which the header says."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
     ctx = UIContext(coach, settings)
     demo = gr.Blocks(title=TITLE, analytics_enabled=False)
     with demo:
-        gr.HTML(header_html(), elem_id="app-header", label="About")
+        gr.HTML(header_html(open_access=open_access), elem_id="app-header", label="About")
         with gr.Tabs():
             for label, module in TABS:
                 with gr.Tab(label, id=label.lower()):
@@ -85,15 +118,17 @@ def build_ui(coach: Coach, settings: Settings) -> gr.Blocks:
 
 
 def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = False,
-           quiet: bool = False) -> tuple[FastAPI, str, str]:
-    """Start the server on settings.host:settings.port (sign-in when COACH_AUTH_FILE is set)."""
+           quiet: bool = False, no_auth: bool = False) -> tuple[FastAPI, str, str]:
+    """Start the server on settings.host:settings.port (sign-in when COACH_AUTH_FILE is set;
+    beyond this machine only with sign-in or ``no_auth``)."""
     import gradio as gr
 
     from coach.ui.auth import authenticator
 
+    check_exposure(settings, no_auth=no_auth)
     auth = authenticator(settings.auth_file) if settings.auth_file else None
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
-        log.warning("listening on %s without sign-in: set COACH_AUTH_FILE", settings.host)
+    if not is_loopback(settings.host) and auth is None:
+        log.warning("listening on %s without sign-in (--no-auth)", settings.host)
     return demo.launch(
         server_name=settings.host, server_port=settings.port, auth=auth,
         auth_message="Sign in with the user name and password you were given.",

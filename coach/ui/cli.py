@@ -18,6 +18,9 @@ def register(sub: Subcommands) -> dict[str, CommandHandler]:
     p = sub.add_parser("serve", help="start the web app (default http://127.0.0.1:7860)")
     p.add_argument("--host", help="address to listen on (default: COACH_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default: COACH_PORT, 7860)")
+    p.add_argument("--no-auth", action="store_true",
+                   help="serve beyond this machine without sign-in (a trusted network only; "
+                        "the page says so)")
 
     p = sub.add_parser("users", help="manage sign-in accounts for the web app")
     p.add_argument("action", choices=("add", "remove", "list"))
@@ -28,10 +31,11 @@ def register(sub: Subcommands) -> dict[str, CommandHandler]:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from coach import build_coach, load_settings
-    from coach.ui.app import build_ui, launch
+    from coach.ui.app import build_ui, check_exposure, is_loopback, launch
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = load_settings(**overrides)
+    check_exposure(settings, no_auth=args.no_auth)  # before the model loads
     if settings.auth_file:
         from coach.ui.auth import load_users
 
@@ -41,11 +45,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("coach: the guidance index is empty; indexing the knowledge folder first…",
               file=sys.stderr)
         print(coach.ingest().summary(), file=sys.stderr)
-    demo = build_ui(coach, settings)
+    open_access = not settings.auth_file and not is_loopback(settings.host)
+    demo = build_ui(coach, settings, open_access=open_access)
     signin = f", sign-in from {settings.auth_file}" if settings.auth_file else ""
     print(f"Improvement Coach on http://{settings.host}:{settings.port}{signin} "
           "(Ctrl+C to stop)", file=sys.stderr)
-    launch(demo, settings, quiet=True)
+    launch(demo, settings, quiet=True, no_auth=args.no_auth)
     return 0
 
 
