@@ -35,9 +35,16 @@ sys.path.insert(0, str(ROOT))
 
 from bench_retrieval import answerable_cases, indexed_knowledge  # noqa: E402
 
-from coach.answering.answered import unanswered  # noqa: E402
-from coach.answering.extractive import Candidate, candidates, choose, compose  # noqa: E402
-from coach.answering.ranking import CHEAP_FEATURES, FEATURES, WEIGHTS_FILE, Weights  # noqa: E402
+from coach.answering.answered import plain_answer, unanswered  # noqa: E402
+from coach.answering.extractive import (  # noqa: E402
+    Candidate,
+    candidates,
+    choose,
+    compose,
+    prefilter,
+    rescore,
+)
+from coach.answering.ranking import FEATURES, WEIGHTS_FILE, Weights  # noqa: E402
 from coach.answering.shape import Shape, question_shape  # noqa: E402
 from coach.evals.metrics import (  # noqa: E402
     key_point_covered,
@@ -118,23 +125,24 @@ def fit(data: list[CaseData]) -> tuple[dict[str, float], float]:
 def answer(d: CaseData, w: Weights) -> str:
     if d.refused or not d.pool:
         return ""
-    pool = sorted(d.pool, key=lambda c: -w.score(c.feats, CHEAP_FEATURES))[: w.prefilter]
-    scored = sorted((replace(c, score=w.score(c.feats)) for c in pool), key=lambda c: -c.score)
+    scored = rescore(prefilter(d.pool, w), w)
     text, cites = compose(choose(scored, w, d.shape), d.passages)
-    plain = "\n".join(line for line in text.splitlines() if not line.startswith("**"))
-    if unanswered(d.question, plain, [c.text for c in cites], share=d.share):
+    if unanswered(d.question, plain_answer(text), [c.text for c in cites], share=d.share):
         return ""
     return text
 
 
-def judge(data: list[CaseData], w: Weights) -> dict[str, float]:
-    texts = [answer(d, w) for d in data]
-    mi = [must_include(t, d.case.expect.must_include) for t, d in zip(texts, data, strict=True)]
-    kp = [key_point_recall(t, d.case.expect.key_points) for t, d in zip(texts, data, strict=True)]
-    mi = [v for v in mi if v is not None]
-    kp = [v for v in kp if v is not None]
+def measure(answered: list[tuple[CaseData, str]]) -> dict[str, float]:
+    """The suite's must_include and key-point recall over (case, answer text) pairs."""
+    exp = [(d.case.expect, t) for d, t in answered]
+    mi = [v for e, t in exp if (v := must_include(t, e.must_include)) is not None]
+    kp = [v for e, t in exp if (v := key_point_recall(t, e.key_points)) is not None]
     return {"must_include": float(np.mean(mi)), "key_point_recall": float(np.mean(kp)),
-            "median_chars": float(np.median([len(t) for t in texts if t] or [0]))}
+            "median_chars": float(np.median([len(t) for _, t in answered if t] or [0]))}
+
+
+def judge(data: list[CaseData], w: Weights) -> dict[str, float]:
+    return measure([(d, answer(d, w)) for d in data])
 
 
 def objective(m: dict[str, float]) -> float:
@@ -158,35 +166,17 @@ def cross_validate(data: list[CaseData]) -> dict[str, float]:
     rng = np.random.default_rng(SEED)
     order = rng.permutation(len(data))
     folds = [order[i::FOLDS] for i in range(FOLDS)]
-    texts_scored: list[tuple[CaseData, Weights]] = []
+    answered: list[tuple[CaseData, str]] = []
     for k in range(FOLDS):
         train = [data[i] for j, f in enumerate(folds) if j != k for i in f]
         weights, bias = fit([d for d in train if d.pool])
         chosen = best_selection(train, weights, bias)
-        texts_scored.extend((data[i], chosen) for i in folds[k])
+        # each held-out case is answered with the settings of its own fold
+        answered.extend((data[i], answer(data[i], chosen)) for i in folds[k])
         print(f"  fold {k + 1}: margin {chosen.margin}, caps {chosen.max_sentences}/"
               f"{chosen.list_max_sentences} sentences, {chosen.max_chars} chars, "
               f"prefilter {chosen.prefilter}", flush=True)
-    # judge each held-out case with the settings of its own fold
-    per_fold: dict[int, list[CaseData]] = {}
-    for d, w in texts_scored:
-        per_fold.setdefault(id(w), []).append(d)
-    results = {id(w): w for _, w in texts_scored}
-    mi, kp, chars, n_mi, n_kp = 0.0, 0.0, [], 0, 0
-    for key, ds in per_fold.items():
-        w = results[key]
-        for d in ds:
-            t = answer(d, w)
-            v = must_include(t, d.case.expect.must_include)
-            if v is not None:
-                mi, n_mi = mi + v, n_mi + 1
-            v = key_point_recall(t, d.case.expect.key_points)
-            if v is not None:
-                kp, n_kp = kp + v, n_kp + 1
-            if t:
-                chars.append(len(t))
-    return {"must_include": mi / n_mi, "key_point_recall": kp / n_kp,
-            "median_chars": float(np.median(chars))}
+    return measure(answered)
 
 
 def main() -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from coach import prompts
-from coach.answering.answered import unanswered
+from coach.answering.answered import plain_answer, unanswered
 from coach.answering.citations import CitationChecker, Verification, sources_from_citations
 from coach.answering.condense import Exchange, condense
 from coach.answering.extractive import ExtractiveAnswerer, SentenceCache
@@ -27,7 +27,6 @@ from coach.pii import Redaction
 from coach.ports import ChatModel, Embedder, Reranker, VectorClient
 from coach.retrieval.retriever import Retrieval, RetrievalConfig, Retriever
 from coach.store import GuidanceIndex
-from coach.text import is_heading, strip_markers
 from coach.types import Answer, Citation, Passage, ProgressCallback
 
 if TYPE_CHECKING:
@@ -247,7 +246,7 @@ class Coach:
         lexical = prepared.found.lexical
         assert lexical is not None  # _search sets it, in dense mode too
         supported = _without_sentences(checked.text, checked.unsupported)
-        gap = unanswered(prepared.question, _without_markers(supported),
+        gap = unanswered(prepared.question, plain_answer(supported),
                          [c.text for c in checked.citations], share=lexical.share)
         if gap:
             log.info("draft answer dropped: %s", gap)
@@ -293,11 +292,6 @@ def _growing(text: str) -> Iterator[str]:
     for line in text.splitlines(keepends=True):
         shown += line
         yield shown
-
-
-def _without_markers(text: str) -> str:
-    """Answer text without citation markers and group headings (which carry years)."""
-    return strip_markers("\n".join(line for line in text.splitlines() if not is_heading(line)))
 
 
 def build_coach(settings: Settings, *, embedder: Embedder | None = None,

@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from coach.text import NUMBER_WORDS, STOPWORDS, figures, split_sentences, tokens
+from coach.text import (
+    NUMBER_WORDS,
+    STOPWORDS,
+    figures,
+    is_heading,
+    split_sentences,
+    strip_markers,
+    tokens,
+)
 from coach.tuning import NAME_MAX_SHARE
 
 _QUANTITY = re.compile(
@@ -72,6 +80,12 @@ def _gives_figure(question: str, answer: str) -> bool:
     return any(figures(clause, years=years) and noun in clause.lower() for clause in clauses)
 
 
+
+
+def plain_answer(text: str) -> str:
+    """Answer text as the check reads it: no citation markers and no group headings (which
+    carry years)."""
+    return strip_markers("\n".join(line for line in text.splitlines() if not is_heading(line)))
 
 
 def unanswered(question: str, answer: str, evidence: Sequence[str],

@@ -174,19 +174,12 @@ class ExtractiveAnswerer:
     def scored(self, question: str, qvec: np.ndarray, passages: Sequence[Passage]
                ) -> list[Candidate]:
         """Candidates with their full score, best first (only the best few are embedded)."""
-        w = self.weights
-        pool = candidates(question, passages)
+        pool = prefilter(candidates(question, passages), self.weights)
         if not pool:
             return []
-        pool.sort(key=lambda c: -w.score(c.feats, CHEAP_FEATURES))
-        pool = pool[: w.prefilter]
         sims = self.cache.vectors([c.text for c in pool]) @ qvec
-        out = []
-        for cand, sim in zip(pool, sims, strict=True):
-            feats = {**cand.feats, "sim": float(sim)}
-            out.append(replace(cand, feats=feats, score=w.score(feats)))
-        out.sort(key=lambda c: -c.score)
-        return out
+        return rescore([replace(c, feats={**c.feats, "sim": float(s)})
+                        for c, s in zip(pool, sims, strict=True)], self.weights)
 
     def select(self, question: str, qvec: np.ndarray, passages: Sequence[Passage]
                ) -> list[Candidate]:
@@ -199,6 +192,16 @@ class ExtractiveAnswerer:
         if not chosen:
             return "", []
         return compose(chosen, passages)
+
+
+def prefilter(pool: Sequence[Candidate], w: Weights) -> list[Candidate]:
+    """The cheap first cut: the ``w.prefilter`` best by every feature but similarity."""
+    return sorted(pool, key=lambda c: -w.score(c.feats, CHEAP_FEATURES))[: w.prefilter]
+
+
+def rescore(pool: Sequence[Candidate], w: Weights) -> list[Candidate]:
+    """Candidates (their features now including "sim") with their full score, best first."""
+    return sorted((replace(c, score=w.score(c.feats)) for c in pool), key=lambda c: -c.score)
 
 
 def choose(scored: Sequence[Candidate], w: Weights, shape: Shape) -> list[Candidate]:
