@@ -11,7 +11,7 @@ PIP    := $(BIN)/python -m pip
 # multi-GB download on the reference machine.
 CONSTRAINTS := -c constraints.txt
 
-.PHONY: run test check install install-dev lint ingest bench clean browser
+.PHONY: run test check install install-dev lint ingest bench clean browser postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +49,15 @@ browser:
 		apt-get install -y chromium || (apt-get update && apt-get install -y chromium); \
 	fi
 
-test: lint browser
+# The database tests start their own PostgreSQL server from Debian's postgresql package; as
+# root (CI) it is installed when missing, like chromium.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && [ "$$(id -u)" = "0" ]; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y postgresql || (apt-get update && apt-get install -y postgresql); \
+	fi
+
+test: lint browser postgres
 	$(BIN)/python -m pytest --durations=15
 
 check: lint

@@ -21,7 +21,8 @@ from coach.errors import CoachError
 from coach.types import Answer
 
 # modules that add their own sub-commands: each has register(subparsers) -> {name: handler}
-COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.ui.cli", "coach.evals.cli")
+COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.ui.cli", "coach.evals.cli",
+                                     "coach.db.cli")
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 CommandHandler: TypeAlias = Callable[[argparse.Namespace], int]
 
@@ -111,7 +112,12 @@ def _cmd_settings(_: argparse.Namespace) -> int:
 
     settings = load_settings()
     for name, field in type(settings).model_fields.items():
-        print(f"COACH_{name.upper():<22} {getattr(settings, name)!s:<34} {field.description}")
+        value = getattr(settings, name)
+        if name == "database_url" and value:  # never print the database password
+            from sqlalchemy.engine import make_url
+
+            value = make_url(value).render_as_string(hide_password=True)
+        print(f"COACH_{name.upper():<22} {value!s:<34} {field.description}")
     return 0
 
 

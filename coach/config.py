@@ -50,6 +50,15 @@ class Settings(BaseSettings):
         ),
     )
     collection: str = Field("guidance", description="Chroma collection name.")
+    database_url: str | None = Field(
+        None,
+        description=(
+            "Database for coaching progress, feedback and the other app data, e.g. "
+            "postgresql+psycopg://coach:secret@db:5432/coach for replicas that share it. "
+            "Empty: a SQLite file, COACH_HOME/coach.sqlite3 (data files of earlier versions "
+            "there are imported on first start)."
+        ),
+    )
     chunk_size: int = Field(1000, ge=200, le=8000, description="Largest chunk, in characters.")
     chunk_overlap: int = Field(
         150, ge=0, le=2000, description="Characters shared by neighbouring chunks of one section."
@@ -189,7 +198,8 @@ class Settings(BaseSettings):
         50, ge=1, le=2000, description="Largest file the web app's Library tab accepts, in MB."
     )
 
-    @field_validator("chroma_url", "llm_base_url", "auth_file", "rerank_model", mode="before")
+    @field_validator("chroma_url", "database_url", "llm_base_url", "auth_file", "rerank_model",
+                     mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         """An empty (or blank) value in the environment or .env means "not set"."""

@@ -27,6 +27,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from coach.app import Coach, build_coach
 from coach.config import Settings
@@ -50,6 +52,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+# -- fuzzing ------------------------------------------------------------------------------
+# The fuzz tests (tests/test_fuzz_*.py) run on a fixed budget: the same examples every run
+# (derandomize, no example database), so CI is reproducible and a failure can be rerun as is.
+# Each test sets its budget with fuzz_budget(n); `pytest --hypothesis-profile=fuzz-deep` runs
+# ten times as many examples, fresh random ones, for a longer local hunt.
+hypothesis_settings.register_profile(
+    "coach", max_examples=100, deadline=None, derandomize=True, database=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.register_profile(
+    "fuzz-deep", parent=hypothesis_settings.get_profile("coach"), derandomize=False,
+    max_examples=1000,
+)
+hypothesis_settings.load_profile("coach")
+
+
+def fuzz_budget(examples: int) -> int:
+    """``examples`` under the default profile, scaled by the profile pytest runs with."""
+    return max(1, examples * hypothesis_settings.default.max_examples // 100)
+
+
 # -- isolation -----------------------------------------------------------------------------
 @pytest.fixture(autouse=True)
 def _no_coach_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,6 +89,41 @@ def embedder() -> SentenceTransformerEmbeddings:
     model = SentenceTransformerEmbeddings()
     model.encode(["warm up"])  # load now, so the cost is not charged to the first test
     return model
+
+
+# -- the app's database: SQLite and a real PostgreSQL -------------------------------------
+@pytest.fixture(scope="session")
+def postgres() -> Any:
+    """A real PostgreSQL server for the session (tests/pg.py), stopped at the end."""
+    from tests import pg
+
+    reason = pg.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    server = pg.start()
+    yield server
+    server.stop()
+
+
+_DB_COUNTER = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """COACH_DATABASE_URL for each backend in turn: a SQLite file in tmp_path, then a fresh
+    database on the session's PostgreSQL server (dropped afterwards). Tests that take it run
+    once per backend, so SQLite and PostgreSQL pass the same store tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'app.sqlite3'}"
+        return
+    server = request.getfixturevalue("postgres")
+    name = f"t{os.getpid()}_{next(_DB_COUNTER)}"
+    url = server.create_database(name)
+    yield url
+    from coach.db import close_all
+
+    close_all()
+    server.drop_database(name)
 
 
 # -- settings and coaches ------------------------------------------------------------------

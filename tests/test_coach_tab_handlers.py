@@ -81,5 +81,6 @@ def test_charts_and_plans_are_written_per_user_without_temporary_folders(tmp_pat
     assert list(scratch.iterdir()) == []
     # another user's files go to a different folder, named by a keyed hash
     other = ctx.sessions.open("sam")
-    assert exports_dir(other.store.path, "sam") != Path(plans[0][0]).parent
-    assert "sam" not in exports_dir(other.store.path, "sam").name
+    assert exports_dir(settings.home, "sam") == other.exports_dir()
+    assert other.exports_dir() != Path(plans[0][0]).parent
+    assert "sam" not in other.exports_dir().name

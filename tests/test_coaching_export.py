@@ -83,10 +83,15 @@ def test_markdown_has_the_same_content_and_a_chart_file_beside_it(plan, tmp_path
 
 def test_without_an_assessment_the_plan_says_so(tmp_path):
     from coaching_helpers import journey
+    from sqlalchemy.engine import make_url
 
     from coach.coaching.store import ProgressStore
+    from coach.db import Database, migrate
+    from coach.db.engine import engine_for
 
-    s = JourneySession(journey(), ProgressStore(tmp_path / "c.sqlite3"), "new-lead")
+    db = Database(engine_for(make_url(f"sqlite:///{tmp_path / 'c.sqlite3'}")))
+    migrate(db)
+    s = JourneySession(journey(), ProgressStore(db), "new-lead")
     s.apply(m.start)
     text = export.to_markdown(export.blocks(s.plan()))
     assert "No self-assessment taken yet." in text

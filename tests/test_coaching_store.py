@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from coaching_helpers import KNOWLEDGE, journey
+from sqlalchemy.engine import make_url
 
 from coach.coaching import machine as m
 from coach.coaching.journey import parse_journey
 from coach.coaching.session import JourneySession
 from coach.coaching.store import ProgressStore, ProgressStoreError
+from coach.db import Database, migrate
+from coach.db.engine import engine_for
 from coach.errors import BadInputError
 
 SCORES = [3, 2, 1, 0, 2, 3, 3, 3, 3, 3, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3]
@@ -23,13 +25,15 @@ def j():
 
 
 @pytest.fixture
-def db(tmp_path):
-    return tmp_path / "home" / "coaching.sqlite3"
+def db(database_url):
+    """Each test runs on SQLite and on a real PostgreSQL (conftest's database_url)."""
+    migrate(Database(engine_for(make_url(database_url))))
+    return database_url
 
 
 def session(j, db, user="alex"):
-    """A new store object each time, as after a restart."""
-    return JourneySession(j, ProgressStore(db), user)
+    """A new store and a new engine each time, as after a restart."""
+    return JourneySession(j, ProgressStore(Database(engine_for(make_url(db)))), user)
 
 
 def work(s):
@@ -183,17 +187,14 @@ def test_an_assessment_that_no_longer_matches_the_journey_is_reported_not_lost(j
     assert len(session(j, db).history()[0]) == 1
 
 
-def test_a_newer_schema_or_a_file_that_is_not_a_database_is_refused_untouched(j, db, tmp_path):
-    session(j, db).apply(m.start)
-    with sqlite3.connect(db) as conn:
-        conn.execute("PRAGMA user_version = 99")
+def test_a_record_from_a_newer_version_is_refused_untouched(j, db):
+    s = session(j, db)
+    s.apply(m.start)
+    newer = json.dumps({**json.loads(s.store.raw("alex")), "v": 99})
+    s.store.write_raw("alex", newer)
     with pytest.raises(ProgressStoreError, match="newer Improvement Coach"):
         session(j, db).progress()
-    junk = tmp_path / "junk.sqlite3"
-    junk.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(ProgressStoreError, match="not a readable progress database"):
-        session(j, junk).progress()
-    assert junk.read_bytes() == b"this is not a database" * 100
+    assert session(j, db).store.raw("alex") == newer
 
 
 @pytest.mark.parametrize("user", ["", "   ", "x" * 101])

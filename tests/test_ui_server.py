@@ -167,8 +167,8 @@ def test_feedback_is_keyed_to_the_signed_in_user(signed_in):
     assert "source-card" in messages[1]
     note, _ = c.predict("Helpful", "Clear, thanks", api_name="/feedback")
     assert "saved" in note
-    with sqlite3.connect(settings.home / "feedback.sqlite3") as conn:
-        rows = conn.execute("SELECT user, rating, comment, question, sources FROM feedback"
+    with sqlite3.connect(settings.home / "coach.sqlite3") as conn:
+        rows = conn.execute("SELECT user_name, rating, comment, question, sources FROM feedback"
                             ).fetchall()
     assert len(rows) == 1
     user, rating, comment, question, sources = rows[0]

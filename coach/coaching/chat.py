@@ -23,7 +23,8 @@ from coach.coaching import intents, machine, replies
 from coach.coaching.chat_store import DialogueStore
 from coach.coaching.journey import Journey, Step, load_journey
 from coach.coaching.replies import Cited
-from coach.coaching.session import JourneySession, journey_path, store_path
+from coach.coaching.session import JourneySession, journey_path, progress_store
+from coach.db import open_database
 from coach.errors import CoachError
 from coach.ports import Embedder
 from coach.types import Answer, Passage
@@ -86,7 +87,7 @@ class JourneyChat:
         self.journey = load_journey(journey_path(self.settings))
         self.recogniser = IntentRecogniser(coach.embedder, self.journey,
                                            self.settings.intent_threshold)
-        self.dialogues = DialogueStore(store_path(self.settings))
+        self.dialogues = DialogueStore(open_database(self.settings))
 
     @classmethod
     def maybe(cls, coach: Coach) -> JourneyChat | None:
@@ -102,10 +103,8 @@ class JourneyChat:
             return None
 
     def session(self, user: str | None) -> JourneySession:
-        from coach.coaching.store import ProgressStore
-
-        return JourneySession(self.journey, ProgressStore(store_path(self.settings)),
-                              user or LOCAL_USER, self.coach)
+        return JourneySession(self.journey, progress_store(self.settings),
+                              user or LOCAL_USER, self.coach, self.settings.home)
 
     # -- entry point -------------------------------------------------------------------------
     def reply(self, asked: Asked, user: str | None = None) -> Answer | None:

@@ -1,4 +1,4 @@
-"""Where each user's guided chat dialogue stands, beside their progress in coaching.sqlite3.
+"""Where each user's guided chat dialogue stands, in the app's database beside their progress.
 
 Only the dialogue's position lives here (step, question, a waiting offer); notes and actions
 go through the progress store like every other change to a journey. A record that cannot be
@@ -9,38 +9,25 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
-from contextlib import closing
-from pathlib import Path
+
+import sqlalchemy as sa
 
 from coach.coaching.dialogue import Dialogue
 from coach.coaching.store import check_user, now
-from coach.errors import CoachError
+from coach.db import Database
+from coach.db.schema import chat_dialogue as DIALOGUE
 
 log = logging.getLogger(__name__)
 
-_SCHEMA = """CREATE TABLE IF NOT EXISTS chat_dialogue (
-    user TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at TEXT NOT NULL)"""
-
 
 class DialogueStore:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = sqlite3.connect(self.path, timeout=10)
-            with conn:
-                conn.execute(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise CoachError(f"{self.path}: cannot keep the chat dialogue ({exc}).") from exc
-        return conn
+    def __init__(self, db: Database):
+        self.db = db
 
     def load(self, user: str) -> Dialogue:
-        with closing(self._connect()) as conn:
-            row = conn.execute("SELECT data FROM chat_dialogue WHERE user = ?",
-                               (check_user(user),)).fetchone()
+        with self.db.connect() as conn:
+            row = conn.execute(sa.select(DIALOGUE.c.data).where(
+                DIALOGUE.c.user_name == check_user(user))).first()
         if row is None:
             return Dialogue()
         try:
@@ -51,7 +38,6 @@ class DialogueStore:
 
     def save(self, user: str, dialogue: Dialogue) -> None:
         data = json.dumps(dialogue.to_dict(), ensure_ascii=False)
-        with closing(self._connect()) as conn, conn:
-            conn.execute("INSERT INTO chat_dialogue (user, data, updated_at) VALUES (?, ?, ?) "
-                         "ON CONFLICT(user) DO UPDATE SET data = excluded.data, "
-                         "updated_at = excluded.updated_at", (check_user(user), data, now()))
+        with self.db.begin() as conn:
+            self.db.upsert(conn, DIALOGUE, {"user_name": check_user(user), "data": data,
+                                            "updated_at": now()}, key=["user_name"])

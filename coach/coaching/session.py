@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Concatenate, ParamSpec
 from coach.coaching import assessment, machine
 from coach.coaching.journey import Journey, Step, load_journey
 from coach.coaching.machine import Progress
-from coach.coaching.store import DB_NAME, ProgressStore, check_user, now
+from coach.coaching.store import ProgressStore, check_user, now
 from coach.config import Settings
 from coach.errors import CoachError
 from coach.types import Answer
@@ -35,8 +35,11 @@ def journey_path(settings: Settings) -> Path:
     return Path(settings.knowledge_dir) / JOURNEY_FILE
 
 
-def store_path(settings: Settings) -> Path:
-    return Path(settings.home) / DB_NAME
+def progress_store(settings: Settings) -> ProgressStore:
+    """The progress store in the database the settings name."""
+    from coach.db import open_database
+
+    return ProgressStore(open_database(settings))
 
 
 EXPORTS = "exports"
@@ -47,8 +50,8 @@ def exports_root(home: Path) -> Path:
     return Path(home) / EXPORTS
 
 
-def exports_dir(store: Path, user: str) -> Path:
-    """One folder per user beside the progress store, rewritten on each export (never a new
+def exports_dir(home: Path, user: str) -> Path:
+    """One folder per user under COACH_HOME/exports, rewritten on each export (never a new
     temporary folder per click). Its name is a keyed hash of the user name (the key is made
     once, at random, and kept outside the served folder), so one user cannot guess another's
     folder."""
@@ -56,7 +59,7 @@ def exports_dir(store: Path, user: str) -> Path:
     import hmac
     import secrets
 
-    root = exports_root(Path(store).parent)
+    root = exports_root(Path(home))
     root.mkdir(parents=True, exist_ok=True)
     key_file = root.parent / "exports.key"
     if not key_file.exists():
@@ -82,16 +85,24 @@ class Plan:
 
 class JourneySession:
     def __init__(self, journey: Journey, store: ProgressStore, user: str,
-                 coach: Coach | None = None):
+                 coach: Coach | None = None, home: Path | None = None):
         self.journey = journey
         self.store = store
         self.user = check_user(user)
         self.coach = coach
+        self.home = home if home is not None else (
+            Path(coach.settings.home) if coach is not None else None)
+
+    def exports_dir(self) -> Path:
+        """This user's folder for charts and action plans (see ``exports_dir``)."""
+        if self.home is None:
+            raise CoachError("This coaching session has no data folder to write exports to.")
+        return exports_dir(self.home, self.user)
 
     @classmethod
     def open(cls, settings: Settings, user: str, coach: Coach | None = None) -> JourneySession:
         journey = load_journey(journey_path(settings))
-        return cls(journey, ProgressStore(store_path(settings)), user, coach)
+        return cls(journey, progress_store(settings), user, coach, settings.home)
 
     # -- progress --------------------------------------------------------------------------
     def progress(self) -> Progress:

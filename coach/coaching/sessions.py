@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coach.coaching.journey import Journey, load_journey
-from coach.coaching.session import JourneySession, journey_path, store_path
+from coach.coaching.session import JourneySession, journey_path, progress_store
 from coach.coaching.store import ProgressStore
 from coach.config import Settings
 
@@ -46,9 +46,9 @@ class JourneySessions:
         with self._lock:
             if self._store is None:
                 self.stores_opened += 1
-                self._store = ProgressStore(store_path(self.settings))
+                self._store = progress_store(self.settings)
             return self._store
 
     def open(self, user: str, coach: Coach | None = None) -> JourneySession:
         """A session for ``user`` (validated) over the shared journey and store."""
-        return JourneySession(self.journey(), self.store(), user, coach)
+        return JourneySession(self.journey(), self.store(), user, coach, self.settings.home)

@@ -1,10 +1,10 @@
-"""Per-user coaching progress and assessment history in SQLite under the data directory.
+"""Per-user coaching progress and assessment history, kept in the app's database.
 
-Schema version is SQLite's ``user_version``. Progress is one JSON record per user, decoded
-against the current journey.yaml: whatever no longer fits (a renamed or removed step, an unknown
-checklist item, a hand-edited field that makes no sense) is kept aside in the record with a
-warning, never dropped. A record that is not JSON at all is copied to the archive table before
-anything replaces it. Reset archives the old record too.
+Progress is one JSON record per user, decoded against the current journey.yaml: whatever no
+longer fits (a renamed or removed step, an unknown checklist item, a hand-edited field that
+makes no sense) is kept aside in the record with a warning, never dropped. A record that is not
+JSON at all is copied to the archive table before anything replaces it. Reset archives the old
+record too. The tables are in coach/db/schema.py; SQLite or PostgreSQL, the code is the same.
 """
 
 from __future__ import annotations
@@ -12,37 +12,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import sqlite3
-from contextlib import closing
-from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from coach.coaching import assessment
 from coach.coaching.journey import Journey
 from coach.coaching.machine import Action, Progress, Stage, StepProgress, suggested_step
+from coach.db import Database
+from coach.db.schema import assessments as ASSESSMENTS
+from coach.db.schema import progress as PROGRESS
+from coach.db.schema import progress_archive as ARCHIVE
 from coach.errors import BadInputError, CoachError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 RECORD_VERSION = 1
-DB_NAME = "coaching.sqlite3"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS progress (
-    user TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS assessments (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, taken_at TEXT NOT NULL,
-    scores TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS assessments_user ON assessments (user, id);
-CREATE TABLE IF NOT EXISTS archive (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, archived_at TEXT NOT NULL,
-    reason TEXT NOT NULL, data TEXT NOT NULL);
-"""
 
 
 class ProgressStoreError(CoachError):
-    """The progress database cannot be opened or was written by a newer version."""
+    """A saved record was written by a newer version."""
 
 
 def now() -> str:
@@ -56,52 +46,31 @@ def check_user(user: str) -> str:
     return user
 
 
-class ProgressStore:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._ready = False
+def _data(conn: Connection, user: str) -> str | None:
+    row = conn.execute(sa.select(PROGRESS.c.data).where(PROGRESS.c.user_name == user)).first()
+    return None if row is None else str(row[0])
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=10)
-        if not self._ready:
-            try:
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise ProgressStoreError(
-                        f"{self.path} was written by a newer Improvement Coach (schema "
-                        f"{version}, this one reads {SCHEMA_VERSION}); upgrade to use it.")
-                with conn:
-                    conn.executescript(_SCHEMA)
-                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            except sqlite3.DatabaseError as exc:
-                conn.close()
-                raise ProgressStoreError(
-                    f"{self.path} is not a readable progress database ({exc}). Move it aside "
-                    "to start a new one; nothing in it has been changed.") from exc
-            except ProgressStoreError:
-                conn.close()
-                raise
-            self._ready = True
-        return conn
+
+class ProgressStore:
+    def __init__(self, db: Database):
+        self.db = db
 
     # -- progress --------------------------------------------------------------------------
     def load(self, user: str, journey: Journey) -> Progress:
         user = check_user(user)
-        with closing(self._connect()) as conn:
-            row = conn.execute("SELECT data FROM progress WHERE user = ?", (user,)).fetchone()
-            if row is None:
+        with self.db.begin() as conn:
+            raw = _data(conn, user)
+            if raw is None:
                 return Progress()
             try:
-                data = json.loads(row[0])
+                data = json.loads(raw)
                 if not isinstance(data, dict):
                     raise ValueError("the record is not a JSON object")
             except ValueError as exc:
-                with conn:
-                    self._archive(conn, user, "unreadable progress record", row[0])
+                self._archive(conn, user, "unreadable progress record", raw)
                 return Progress(warnings=(
                     f"Your saved progress could not be read ({exc}). A copy was kept in the "
-                    f"archive table of {self.path.name}; you start again from here.",))
+                    "progress archive; you start again from here.",))
         version = data.get("v", RECORD_VERSION)
         if isinstance(version, int) and version > RECORD_VERSION:
             raise ProgressStoreError(
@@ -110,57 +79,53 @@ class ProgressStore:
         return decode(data, journey)
 
     def save(self, user: str, progress: Progress) -> None:
-        user = check_user(user)
-        data = json.dumps(encode(progress), ensure_ascii=False, sort_keys=True)
-        with closing(self._connect()) as conn, conn:
-            conn.execute(
-                "INSERT INTO progress (user, data, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT(user) DO UPDATE SET data = excluded.data, "
-                "updated_at = excluded.updated_at", (user, data, now()))
+        self.write_raw(user, json.dumps(encode(progress), ensure_ascii=False, sort_keys=True))
 
     def reset(self, user: str) -> bool:
         """Clear a user's journey (assessment history stays). The old record is archived."""
         user = check_user(user)
-        with closing(self._connect()) as conn, conn:
-            row = conn.execute("SELECT data FROM progress WHERE user = ?", (user,)).fetchone()
-            if row is None:
+        with self.db.begin() as conn:
+            raw = _data(conn, user)
+            if raw is None:
                 return False
-            self._archive(conn, user, "reset", row[0])
-            conn.execute("DELETE FROM progress WHERE user = ?", (user,))
+            self._archive(conn, user, "reset", raw)
+            conn.execute(PROGRESS.delete().where(PROGRESS.c.user_name == user))
         return True
 
-    def _archive(self, conn: sqlite3.Connection, user: str, reason: str, data: str) -> None:
+    def _archive(self, conn: Connection, user: str, reason: str, data: str) -> None:
         """Copy a record to the archive (once: loading the same bad record again adds none)."""
-        if conn.execute("SELECT 1 FROM archive WHERE user = ? AND data = ? AND reason = ?",
-                        (user, data, reason)).fetchone():
+        c = ARCHIVE.c
+        if conn.execute(sa.select(c.id).where(c.user_name == user, c.data == data,
+                                              c.reason == reason)).first():
             return
-        conn.execute("INSERT INTO archive (user, archived_at, reason, data) VALUES (?, ?, ?, ?)",
-                     (user, now(), reason, data))
+        conn.execute(ARCHIVE.insert().values(user_name=user, archived_at=now(), reason=reason,
+                                             data=data))
         log.warning("archived the progress record of %s (%s)", user, reason)
 
     def archived(self, user: str) -> list[tuple[str, str, str]]:
-        with closing(self._connect()) as conn:
-            return conn.execute("SELECT archived_at, reason, data FROM archive WHERE user = ? "
-                                "ORDER BY id", (check_user(user),)).fetchall()
+        c = ARCHIVE.c
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(c.archived_at, c.reason, c.data).where(
+                c.user_name == check_user(user)).order_by(c.id)).all()
+        return [(str(a), str(r), str(d)) for a, r, d in rows]
 
     def raw(self, user: str) -> str | None:
-        with closing(self._connect()) as conn:
-            row = conn.execute("SELECT data FROM progress WHERE user = ?",
-                               (check_user(user),)).fetchone()
-        return row[0] if row else None
+        with self.db.connect() as conn:
+            return _data(conn, check_user(user))
 
     def write_raw(self, user: str, data: str) -> None:
         """Store a record exactly as given (for repair tools and tests of hand edits)."""
-        with closing(self._connect()) as conn, conn:
-            conn.execute("INSERT OR REPLACE INTO progress (user, data, updated_at) "
-                         "VALUES (?, ?, ?)", (check_user(user), data, now()))
+        with self.db.begin() as conn:
+            self.db.upsert(conn, PROGRESS, {"user_name": check_user(user), "data": data,
+                                            "updated_at": now()}, key=["user_name"])
 
     # -- assessments -----------------------------------------------------------------------
     def add_assessment(self, user: str, scores: dict[str, int]) -> str:
         taken = now()
-        with closing(self._connect()) as conn, conn:
-            conn.execute("INSERT INTO assessments (user, taken_at, scores) VALUES (?, ?, ?)",
-                         (check_user(user), taken, json.dumps(scores, sort_keys=True)))
+        with self.db.begin() as conn:
+            conn.execute(ASSESSMENTS.insert().values(
+                user_name=check_user(user), taken_at=taken,
+                scores=json.dumps(scores, sort_keys=True)))
         return taken
 
     def assessments(self, user: str, journey: Journey
@@ -170,9 +135,10 @@ class ProgressStore:
         One that no longer matches journey.yaml (items renamed or removed) is left in the
         database and reported instead of shown.
         """
-        with closing(self._connect()) as conn:
-            rows = conn.execute("SELECT taken_at, scores FROM assessments WHERE user = ? "
-                                "ORDER BY id", (check_user(user),)).fetchall()
+        c = ASSESSMENTS.c
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(c.taken_at, c.scores).where(
+                c.user_name == check_user(user)).order_by(c.id)).all()
         results, warnings = [], []
         for taken_at, raw in rows:
             try:

@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from coach.coaching import machine
 from coach.coaching.journey import Journey, Step, load_journey
-from coach.coaching.session import JourneySession, journey_path, store_path
-from coach.coaching.store import ProgressStore
+from coach.coaching.session import JourneySession, journey_path, progress_store
 from coach.errors import CoachError
 from coach.evals import metrics as m
 from coach.evals.cases import Suite, load_known_failures, load_suite, suite_kind
@@ -88,7 +87,8 @@ def run_case(coach: Coach, journey: Journey, case: CoachingCase, run_tag: str
     if unknown:
         error = f"the journey has no step {', '.join(map(str, unknown))}"
     else:
-        session = JourneySession(journey, ProgressStore(store_path(coach.settings)), user)
+        session = JourneySession(journey, progress_store(coach.settings), user,
+                                 home=coach.settings.home)
         history: list[tuple[str, str]] = []
         try:
             apply_setup(session, case.setup)

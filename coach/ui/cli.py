@@ -40,6 +40,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from coach.ui.auth import load_users
 
         load_users(settings.auth_file)  # a bad users file fails now, not after the model loads
+    from coach.db import open_database
+
+    db = open_database(settings)  # an unusable database fails now, and is migrated
     coach = build_coach(settings)
     if coach.index.count() == 0:
         print("coach: the guidance index is empty; indexing the knowledge folder first…",
@@ -48,8 +51,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     open_access = not settings.auth_file and not is_loopback(settings.host)
     demo = build_ui(coach, settings, open_access=open_access)
     signin = f", sign-in from {settings.auth_file}" if settings.auth_file else ""
-    print(f"Improvement Coach on http://{settings.host}:{settings.port}{signin} "
-          "(Ctrl+C to stop)", file=sys.stderr)
+    print(f"Improvement Coach on http://{settings.host}:{settings.port}{signin}, data in "
+          f"{db.url} (Ctrl+C to stop)", file=sys.stderr)
     launch(demo, settings, quiet=True, no_auth=args.no_auth)
     return 0
 

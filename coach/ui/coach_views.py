@@ -18,7 +18,7 @@ from coach.coaching.assessment import Result
 from coach.coaching.chart import render_chart
 from coach.coaching.journey import Journey, Step
 from coach.coaching.render import render_progress, render_result
-from coach.coaching.session import JourneySession, exports_dir
+from coach.coaching.session import JourneySession
 from coach.errors import CoachError, IndexEmptyError
 from coach.ui import render
 
@@ -96,7 +96,7 @@ def result_view(session: JourneySession,
     if not results:
         return None, "No self-assessment taken yet: score the statements above."
     latest = session.cite(results[-1])
-    path = exports_dir(session.store.path, session.user) / "readiness.png"
+    path = session.exports_dir() / "readiness.png"
     path.write_bytes(render_chart(results))
     text = render_result(latest, results[0] if len(results) > 1 else None)
     history_md = "\n".join(f"- {r.taken_at[:16].replace('T', ' ')}: overall {r.overall:.2f} "
@@ -193,7 +193,7 @@ def ask(session: JourneySession, step_id: str, question: str, chat: list[dict[st
 
 
 def export_plan(session: JourneySession) -> Outputs:
-    paths = export.write(session.plan(), exports_dir(session.store.path, session.user))
+    paths = export.write(session.plan(), session.exports_dir())
     return (_notice(None, "Your action plan is ready to download below."),
             gr.update(value=[str(p) for p in paths], visible=True))
 

@@ -1,0 +1,82 @@
+"""The tables of everything the app stores (not the guidance index, which lives in Chroma).
+
+One MetaData for SQLite and PostgreSQL alike. Times are ISO 8601 text in UTC, as the stores
+have always written them, so a row reads the same whichever database holds it. A change here
+needs a new migration in coach/db/migrations/versions/ (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+USER = 100  # longest user name a store accepts (coach.coaching.store.check_user)
+STAMP = 40  # an ISO timestamp with offset
+
+progress = Table(
+    "progress", metadata,
+    Column("user_name", String(USER), primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("updated_at", String(STAMP), nullable=False),
+)
+
+assessments = Table(
+    "assessments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(USER), nullable=False),
+    Column("taken_at", String(STAMP), nullable=False),
+    Column("scores", Text, nullable=False),
+    Index("assessments_user", "user_name", "id"),
+)
+
+progress_archive = Table(
+    "progress_archive", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(USER), nullable=False),
+    Column("archived_at", String(STAMP), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("data", Text, nullable=False),
+    Index("progress_archive_user", "user_name", "id"),
+)
+
+chat_dialogue = Table(
+    "chat_dialogue", metadata,
+    Column("user_name", String(USER), primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("updated_at", String(STAMP), nullable=False),
+)
+
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created", String(STAMP), nullable=False),
+    Column("updated", String(STAMP), nullable=False),
+    Column("user_name", String(USER), nullable=False),
+    Column("rating", String(8), nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("sources", Text, nullable=False),
+    Column("refused", Integer, nullable=False),
+    Column("redacted", Text, nullable=False, default=""),
+    CheckConstraint("rating IN ('up', 'down')", name="feedback_rating"),
+    Index("feedback_user", "user_name", "id"),
+)
+
+legacy_imports = Table(
+    "legacy_imports", metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("imported_at", String(STAMP), nullable=False),
+    Column("rows", Integer, nullable=False),
+)
