@@ -68,14 +68,43 @@ def test_a_broken_users_file_names_the_line(tmp_path):
 def test_coach_users_add_reads_the_password_from_stdin(tmp_path, monkeypatch, capsys):
     path = tmp_path / "users"
     monkeypatch.setenv("COACH_AUTH_FILE", str(path))
+    monkeypatch.setenv("COACH_HOME", str(tmp_path / "home"))
     monkeypatch.setattr("sys.stdin", io.StringIO("a-good-password\n"))
     assert cli.main(["users", "add", "carol"]) == 0
-    assert "Added carol" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Added carol (admin)" in out and "first admin" in out
     assert auth.verify_password("a-good-password", auth.load_users(path)["carol"])
+    for name, role in (("dave", ["--role", "editor"]), ("erin", [])):
+        monkeypatch.setattr("sys.stdin", io.StringIO("another-password\n"))
+        assert cli.main(["users", "add", name, *role]) == 0
+    assert "Added erin (staff)" in capsys.readouterr().out
+    assert cli.main(["users", "set-role", "erin", "editor"]) == 0
+    assert cli.main(["users", "set-role", "zed", "editor"]) == 2
+    assert "no user 'zed'" in capsys.readouterr().err
+    assert cli.main(["users", "set-role", "erin", "boss"]) == 2
+    assert "'boss' is not a role" in capsys.readouterr().err
     assert cli.main(["users", "list"]) == 0
-    assert capsys.readouterr().out.split() == ["carol"]
+    assert capsys.readouterr().out.split() == ["carol", "admin", "dave", "editor",
+                                               "erin", "editor"]
     assert cli.main(["users", "remove", "carol"]) == 0
-    assert auth.load_users(path) == {}
+    assert sorted(auth.load_users(path)) == ["dave", "erin"]
+
+
+def test_an_existing_users_file_keeps_working_as_staff_and_asks_for_an_admin(tmp_path):
+    from coach.ui.cli import no_admin_warning
+    from coach.ui.roles import RoleStore
+
+    path = tmp_path / "users"
+    auth.add_user(path, "alice", "alice-password")  # a users file from before roles
+    settings = settings_under(tmp_path, auth_file=path)
+    warning = no_admin_warning(settings)
+    assert warning and "coach users set-role NAME admin" in warning
+    from coach.db import open_database
+
+    roles = RoleStore(open_database(settings))
+    assert roles.role_of("alice") == "staff"
+    roles.set("alice", "admin", by="test")
+    assert no_admin_warning(settings) is None
 
 
 def test_coach_users_without_a_file_says_what_to_set(monkeypatch, capsys):

@@ -80,3 +80,27 @@ legacy_imports = Table(
     Column("imported_at", String(STAMP), nullable=False),
     Column("rows", Integer, nullable=False),
 )
+
+ROLE = 16
+
+user_roles = Table(
+    "user_roles", metadata,
+    Column("user_name", String(USER), primary_key=True),
+    Column("role", String(ROLE), nullable=False),
+    Column("updated_at", String(STAMP), nullable=False),
+    Column("updated_by", String(USER), nullable=False),
+    CheckConstraint("role IN ('staff', 'editor', 'admin')", name="user_roles_role"),
+)
+
+library_changes = Table(
+    "library_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(STAMP), nullable=False),
+    Column("user_name", String(USER), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("chunks_before", Integer, nullable=False),
+    Column("chunks_after", Integer, nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Index("library_changes_at", "id"),
+)

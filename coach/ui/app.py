@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from coach.app import Coach
 from coach.config import Settings
@@ -19,6 +19,8 @@ from coach.ui.context import UIContext
 if TYPE_CHECKING:
     import gradio as gr
     from fastapi import FastAPI
+
+    from coach.ui.roles import Access
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +33,14 @@ TAGLINE = (
 
 # (tab label, module with build(ctx)). The coaching and evaluation tabs add their own lines
 # here (e.g. ("Coach", "coach.ui.coach_tab"), ("Evaluate", "coach.ui.evaluate_tab")).
-TABS: list[tuple[str, str]] = [
-    ("Ask", "coach.ui.ask_tab"),
-    ("Coach", "coach.ui.coach_tab"),
-    ("Evaluate", "coach.ui.evaluate_tab"),
+# (tab label, module with build(ctx), the role every event of the tab needs; see roles.py)
+TABS: list[tuple[str, str, str]] = [
+    ("Ask", "coach.ui.ask_tab", "staff"),
+    ("Coach", "coach.ui.coach_tab", "staff"),
+    ("Evaluate", "coach.ui.evaluate_tab", "editor"),
     # -- other feature tabs go here --
-    ("Library", "coach.ui.library_tab"),
+    ("Library", "coach.ui.library_tab", "editor"),
+    ("Admin", "coach.ui.admin_tab", "admin"),
 ]
 
 CSS = """
@@ -99,22 +103,61 @@ def header_html(*, open_access: bool = False) -> str:
     return f'<div id="app-header"><h1>{TITLE}</h1><p>{TAGLINE}</p>{warning}</div>'
 
 
-def build_ui(coach: Coach, settings: Settings, *, open_access: bool = False) -> gr.Blocks:
+def build_ui(coach: Coach, settings: Settings, *, open_access: bool = False,
+             access: Access | None = None) -> gr.Blocks:
     """The whole app as a queued ``gr.Blocks`` (not launched). ``open_access``: served beyond
     this machine without sign-in (--no-auth), which the header says."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
+    from coach.ui.roles import ROLES, allows, guard
+
     ctx = UIContext(coach, settings)
+    access = access or default_access(settings)
     demo = gr.Blocks(title=TITLE, analytics_enabled=False)
+    declared: dict[int, str] = {}
+    owner: dict[int, str] = {}  # component id -> role of the tab it is in
+    tabs: list[tuple[gr.Tab, str]] = []
     with demo:
         gr.HTML(header_html(open_access=open_access), elem_id="app-header", label="About")
         with gr.Tabs():
-            for label, module in TABS:
-                with gr.Tab(label, id=label.lower()):
+            for label, module, role in TABS:
+                before, blocks = set(demo.fns), set(demo.blocks)
+                # signed in: only staff tabs at first; the page load shows the rest by role
+                with gr.Tab(label, id=label.lower(),
+                            visible=role == "staff" or not access.sign_in) as tab:
                     importlib.import_module(module).build(ctx)
+                tabs.append((tab, role))
+                declared.update(dict.fromkeys(set(demo.fns) - before, role))
+                owner.update(dict.fromkeys(set(demo.blocks) - blocks, role))
+
+        def show_tabs(request: gr.Request) -> list[Any]:
+            mine = access.role_for(request)
+            return [gr.Tab(visible=allows(mine, role)) for _, role in tabs]
+
+        show_tabs.__annotations__["request"] = gr.Request  # resolvable for Gradio
+        before = set(demo.fns)
+        demo.load(show_tabs, None, [tab for tab, _ in tabs], api_visibility="private")
+        declared.update(dict.fromkeys(set(demo.fns) - before, "staff"))
+    # components' callable values get load events as the Blocks closes: their tab's role,
+    # and no public API name (the page's own refresh, not an endpoint for clients)
+    for key, fn in demo.fns.items():
+        found = {owner[b._id] for b in fn.outputs if b._id in owner}
+        if key not in declared and found:
+            declared[key] = max(found, key=ROLES.index)
+            fn.api_visibility = "private"
+    guard(demo, declared, access)
     demo.queue(default_concurrency_limit=settings.concurrency_limit)
     return demo
+
+
+def default_access(settings: Settings) -> Access:
+    """Roles from the app's database when sign-in is on; one admin when it is off."""
+    from coach.db import open_database
+    from coach.ui.roles import Access, RoleStore
+
+    sign_in = settings.auth_file is not None
+    return Access(RoleStore(open_database(settings)) if sign_in else None, sign_in=sign_in)
 
 
 def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = False,

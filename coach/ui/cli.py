@@ -12,6 +12,7 @@ from coach.errors import BadInputError, ConfigError
 
 if TYPE_CHECKING:
     from coach.cli import CommandHandler, Subcommands
+    from coach.config import Settings
 
 
 def register(sub: Subcommands) -> dict[str, CommandHandler]:
@@ -22,9 +23,13 @@ def register(sub: Subcommands) -> dict[str, CommandHandler]:
                    help="serve beyond this machine without sign-in (a trusted network only; "
                         "the page says so)")
 
-    p = sub.add_parser("users", help="manage sign-in accounts for the web app")
-    p.add_argument("action", choices=("add", "remove", "list"))
-    p.add_argument("name", nargs="?", help="user name (for add and remove)")
+    p = sub.add_parser("users", help="manage sign-in accounts and their roles")
+    p.add_argument("action", choices=("add", "remove", "list", "set-role"))
+    p.add_argument("name", nargs="?", help="user name (for add, remove and set-role)")
+    p.add_argument("role", nargs="?", help="for set-role: staff, editor or admin")
+    p.add_argument("--role", dest="add_role", metavar="ROLE",
+                   help="for add: staff, editor or admin (default: admin for the first "
+                        "user when there is no admin yet, otherwise staff)")
     p.add_argument("--file", type=Path, help="users file (default: COACH_AUTH_FILE)")
     return {"serve": cmd_serve, "users": cmd_users}
 
@@ -43,6 +48,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from coach.db import open_database
 
     db = open_database(settings)  # an unusable database fails now, and is migrated
+    warning = no_admin_warning(settings)
+    if warning:
+        print(f"coach: {warning}", file=sys.stderr)
     coach = build_coach(settings)
     if coach.index.count() == 0:
         print("coach: the guidance index is empty; indexing the knowledge folder first…",
@@ -68,22 +76,55 @@ def _read_password(name: str) -> str:
 
 def cmd_users(args: argparse.Namespace) -> int:
     from coach import load_settings
+    from coach.db import open_database
     from coach.ui import auth
+    from coach.ui.roles import RoleStore, check_role
 
-    path = args.file or load_settings().auth_file
+    settings = load_settings()
+    path = args.file or settings.auth_file
     if path is None:
         raise ConfigError("Say which users file to use: set COACH_AUTH_FILE or pass --file.")
+    roles = RoleStore(open_database(settings))
     if args.action == "list":
+        given = roles.all()
         for name in sorted(auth.load_users(path)):
-            print(name)
+            print(f"{name}\t{given.get(name, 'staff')}")
         return 0
     if not args.name:
         raise BadInputError(f"Give a user name: coach users {args.action} NAME")
     if args.action == "remove":
         auth.remove_user(path, args.name)
+        roles.forget(args.name)
         print(f"Removed {args.name} from {path}.")
         return 0
+    if args.action == "set-role":
+        if args.name not in auth.load_users(path):
+            raise BadInputError(f"There is no user '{args.name}' in {path}: add them first "
+                                f"with `coach users add {args.name} --role ROLE`.")
+        roles.set(args.name, check_role(args.role or ""), by="coach users")
+        print(f"{args.name} is now {args.role}.")
+        return 0
     auth.check_name(args.name)
+    role = check_role(args.add_role) if args.add_role else None
     existed = auth.add_user(path, args.name, _read_password(args.name))
-    print(f"{'Changed the password of' if existed else 'Added'} {args.name} in {path}.")
+    if role is None and not existed and not roles.admins():
+        role = "admin"
+        print(f"{args.name} is the first admin (no user had the admin role).")
+    if role is not None:
+        roles.set(args.name, role, by="coach users")
+    shown = role or roles.role_of(args.name)
+    print(f"{'Changed the password of' if existed else 'Added'} {args.name} ({shown}) "
+          f"in {path}.")
     return 0
+
+
+def no_admin_warning(settings: Settings) -> str | None:
+    """With sign-in on and nobody an admin, say how to name one (an upgraded install)."""
+    from coach.db import open_database
+    from coach.ui.roles import RoleStore
+
+    if settings.auth_file is None or RoleStore(open_database(settings)).admins():
+        return None
+    return ("No user has the admin role yet, so nobody can manage roles, the library or "
+            "evaluations in the web app (everyone is staff). Name the first admin with "
+            "`coach users set-role NAME admin`.")
