@@ -190,6 +190,37 @@ class Settings(BaseSettings):
             "When set, the web app requires sign-in and keys feedback to the user."
         ),
     )
+    trusted_user_header: str | None = Field(
+        None,
+        description=(
+            "Single sign-on behind an authenticating proxy (oauth2-proxy and the like): the "
+            "request header that names the signed-in user, e.g. X-Forwarded-User. Honoured "
+            "only from COACH_TRUSTED_PROXIES; used instead of COACH_AUTH_FILE."
+        ),
+    )
+    trusted_role_header: str | None = Field(
+        None,
+        description=(
+            "Optional header from the same proxy listing the user's groups (comma or space "
+            "separated), e.g. X-Forwarded-Groups; mapped to roles by COACH_ROLE_MAP."
+        ),
+    )
+    role_map: str = Field(
+        "",
+        description=(
+            "Groups to roles for COACH_TRUSTED_ROLE_HEADER, e.g. "
+            "'qi-editors=editor,qi-admins=admin'. The highest mapped role wins; a user with no "
+            "mapped group has the role set in the app (`coach users set-role`), else staff."
+        ),
+    )
+    trusted_proxies: str = Field(
+        "",
+        description=(
+            "Addresses or networks (comma separated, e.g. 10.0.0.5,10.1.0.0/24) whose "
+            "COACH_TRUSTED_USER_HEADER is believed; the header from any other address is "
+            "ignored and logged."
+        ),
+    )
     concurrency_limit: int = Field(
         10, ge=1, le=200,
         description="Questions the web app answers at the same time; more wait in the queue.",
@@ -199,7 +230,7 @@ class Settings(BaseSettings):
     )
 
     @field_validator("chroma_url", "database_url", "llm_base_url", "auth_file", "rerank_model",
-                     mode="before")
+                     "trusted_user_header", "trusted_role_header", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         """An empty (or blank) value in the environment or .env means "not set"."""

@@ -88,7 +88,10 @@ def is_loopback(host: str) -> bool:
 def check_exposure(settings: Settings, *, no_auth: bool = False) -> None:
     """Refuse to serve beyond this machine without sign-in, unless --no-auth says the network
     is trusted: anyone who can reach the port could otherwise change the guidance."""
-    if is_loopback(settings.host) or settings.auth_file or no_auth:
+    from coach.ui.proxy import from_settings, sign_in_on
+
+    from_settings(settings)  # a proxy configuration that cannot work fails here
+    if is_loopback(settings.host) or sign_in_on(settings) or no_auth:
         return
     raise ConfigError(
         f"coach serve would listen on {settings.host} without sign-in, so anyone who can reach "
@@ -154,10 +157,13 @@ def build_ui(coach: Coach, settings: Settings, *, open_access: bool = False,
 def default_access(settings: Settings) -> Access:
     """Roles from the app's database when sign-in is on; one admin when it is off."""
     from coach.db import open_database
+    from coach.ui.proxy import from_settings, sign_in_on
     from coach.ui.roles import Access, RoleStore
 
-    sign_in = settings.auth_file is not None
-    return Access(RoleStore(open_database(settings)) if sign_in else None, sign_in=sign_in)
+    sign_in = sign_in_on(settings)
+    proxy = from_settings(settings)
+    return Access(RoleStore(open_database(settings)) if sign_in else None, sign_in=sign_in,
+                  identify=proxy.identify if proxy is not None else None)
 
 
 def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = False,
@@ -167,13 +173,16 @@ def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = F
     import gradio as gr
 
     from coach.ui.auth import authenticator
+    from coach.ui.proxy import from_settings
 
     check_exposure(settings, no_auth=no_auth)
     auth = authenticator(settings.auth_file) if settings.auth_file else None
-    if not is_loopback(settings.host) and auth is None:
+    proxy = from_settings(settings)
+    if not is_loopback(settings.host) and auth is None and proxy is None:
         log.warning("listening on %s without sign-in (--no-auth)", settings.host)
     return demo.launch(
         server_name=settings.host, server_port=settings.port, auth=auth,
+        auth_dependency=proxy.user if proxy is not None else None,
         auth_message="Sign in with the user name and password you were given.",
         max_file_size=f"{settings.max_upload_mb}mb", prevent_thread_lock=prevent_thread_lock,
         quiet=quiet, ssr_mode=False, show_error=False, css=CSS,

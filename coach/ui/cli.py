@@ -56,9 +56,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("coach: the guidance index is empty; indexing the knowledge folder first…",
               file=sys.stderr)
         print(coach.ingest().summary(), file=sys.stderr)
-    open_access = not settings.auth_file and not is_loopback(settings.host)
+    from coach.ui.proxy import sign_in_on
+
+    open_access = not sign_in_on(settings) and not is_loopback(settings.host)
     demo = build_ui(coach, settings, open_access=open_access)
-    signin = f", sign-in from {settings.auth_file}" if settings.auth_file else ""
+    signin = (f", sign-in from {settings.auth_file}" if settings.auth_file else
+              f", sign-in by the proxy's {settings.trusted_user_header} header"
+              if settings.trusted_user_header else "")
     print(f"Improvement Coach on http://{settings.host}:{settings.port}{signin}, data in "
           f"{db.url} (Ctrl+C to stop)", file=sys.stderr)
     launch(demo, settings, quiet=True, no_auth=args.no_auth)
