@@ -26,6 +26,7 @@ PASSWORD = "a-long-password"
 EXPECTED = {
     "ask": "staff", "feedback": "staff", "new_conversation": "staff",
     "evaluate": "editor", "upload": "editor", "reindex": "editor", "test_retrieval": "editor",
+    "remove_document": "editor",
     "on_search": "editor", "set_role": "admin", "list_users": "admin",
 }
 COACH_TAB = "staff"  # every coach_* endpoint (the Coach tab)
@@ -130,3 +131,27 @@ def test_every_event_of_the_app_is_guarded_and_every_tab_has_a_role(make_coach, 
     assert served and all(getattr(fn.fn, "_coach_role", None) in ROLES for fn in served)
     assert {role for _, _, role in TABS} <= set(ROLES)
     assert len(demo.fns) > len(EXPECTED)  # the private events are guarded too
+
+
+def test_the_admin_table_is_read_at_each_page_load(make_coach, tmp_path):
+    """A user or role added elsewhere (the command line, another replica sharing the database)
+    shows when the Admin tab next loads: the table is not a snapshot taken at start-up."""
+    from types import SimpleNamespace
+
+    users = tmp_path / "users"
+    auth.add_user(users, "alice", PASSWORD)
+    settings = settings_under(tmp_path, auth_file=users)
+    roles = RoleStore(open_database(settings))
+    roles.set("alice", "admin", by="test")
+    demo = build_ui(make_coach(settings=settings), settings)
+    table = next(b for b in demo.blocks.values() if getattr(b, "elem_id", "") == "users-table")
+    loads = [fn for fn in demo.fns.values() if fn.fn is not None and table in fn.outputs
+             and all(event == "load" for _, event in fn.targets)]
+    assert len(loads) == 1, "the users table is not refreshed when the page loads"
+
+    auth.add_user(users, "bob", PASSWORD)
+    roles.set("bob", "editor", by="another replica")
+    shown = loads[0].fn(SimpleNamespace(username="alice"))  # as Gradio calls it, signed in
+
+    assert shown == [["alice", "admin"], ["bob", "editor"]]
+    assert not isinstance(loads[0].fn(SimpleNamespace(username="bob")), list)  # editor: skipped

@@ -31,8 +31,10 @@ def build(ctx: UIContext) -> None:
     gr.Markdown("### Users and roles\n**staff** ask and use the Coach tab; **editor** also "
                 "changes the library and runs evaluations; **admin** also manages roles. "
                 "A signed-in user with no role set is staff.")
-    table = gr.Dataframe(headers=["User", "Role"], value=known_users(ctx.settings.auth_file,
-                                                                     roles),
+    # a callable value is read at every page load: users and roles added elsewhere (the
+    # command line, another replica sharing the database) show without pressing Refresh
+    table = gr.Dataframe(lambda: known_users(ctx.settings.auth_file, roles),
+                         headers=["User", "Role"],
                          interactive=False, elem_id="users-table", label="Users")
     with gr.Row():
         name = gr.Textbox(label="User name", elem_id="role-user", scale=2)
