@@ -104,3 +104,54 @@ library_changes = Table(
     Column("detail", Text, nullable=False, default=""),
     Index("library_changes_at", "id"),
 )
+
+# -- insights, history and team surveys (issue #17) ------------------------------------------
+question_log = Table(
+    "question_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(STAMP), nullable=False),
+    Column("user_name", String(USER), nullable=False),
+    Column("question", Text, nullable=False),  # after personal-data redaction
+    Column("refused", Integer, nullable=False),
+    Column("reason", String(32), nullable=False, default=""),  # why refused, or ""
+    Column("cited", Text, nullable=False, default="[]"),  # JSON list of source ids
+    Column("answerer", String(32), nullable=False, default=""),
+    Column("latency_ms", Integer, nullable=False, default=0),
+    Column("step", String(64), nullable=False, default=""),  # journey step, if any
+    Column("conversation", String(40), nullable=False, default=""),
+    Index("question_log_at", "at"),
+    Index("question_log_user", "user_name", "id"),
+)
+
+conversations = Table(
+    "conversations", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("user_name", String(USER), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("created_at", String(STAMP), nullable=False),
+    Column("updated_at", String(STAMP), nullable=False),
+    Column("turns", Text, nullable=False),  # JSON: the chat session's turns with citations
+    Index("conversations_user", "user_name", "updated_at"),
+)
+
+surveys = Table(
+    "surveys", metadata,
+    Column("code", String(16), primary_key=True),
+    Column("owner", String(USER), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("created_at", String(STAMP), nullable=False),
+    Column("closed_at", String(STAMP), nullable=True),
+    Index("surveys_owner", "owner"),
+)
+
+survey_responses = Table(
+    "survey_responses", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(16), nullable=False),
+    Column("at", String(STAMP), nullable=False),
+    Column("user_name", String(USER), nullable=True),  # None: answered anonymously
+    Column("role", String(64), nullable=False),
+    Column("level", String(64), nullable=False),
+    Column("scores", Text, nullable=False),  # JSON: item id -> score
+    Index("survey_responses_code", "code"),
+)
