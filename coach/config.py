@@ -228,6 +228,13 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(
         50, ge=1, le=2000, description="Largest file the web app's Library tab accepts, in MB."
     )
+    rate_limit_per_minute: int = Field(
+        20, ge=0, le=10_000,
+        description="Questions one user may ask the web app in any minute (Ask tab and Coach "
+                    "tab chats); past it they are told when they can ask again. A user is the "
+                    "signed-in name, or the browser session when sign-in is off. Counted per "
+                    "server process: replicas each allow this many. 0: no limit.",
+    )
 
     @field_validator("chroma_url", "database_url", "llm_base_url", "auth_file", "rerank_model",
                      "trusted_user_header", "trusted_role_header", mode="before")

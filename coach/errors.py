@@ -35,3 +35,11 @@ class ConfigError(CoachError):
 
 class ModelError(CoachError):
     """The configured language model could not be reached or failed to answer."""
+
+
+class RateLimitedError(CoachError):
+    """A user asked more questions in a minute than the web app answers per person."""
+
+    def __init__(self, message: str, *, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds until the next question is accepted

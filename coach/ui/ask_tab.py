@@ -78,12 +78,14 @@ def messages(session: ChatSession, pending: tuple[str, str] | None = None) -> Me
     return out
 
 
-def respond(ctx: UIContext, question: str, session: ChatSession | None, user: str
-            ) -> Iterator[Outputs]:
-    """Stream one answer: yields (chat messages, session, status, question box) as it grows."""
+def respond(ctx: UIContext, question: str, session: ChatSession | None, user: str,
+            request: gr.Request | None = None) -> Iterator[Outputs]:
+    """Stream one answer: yields (chat messages, session, status, question box) as it grows.
+    A question past the asker's rate limit (``ctx.admit``) gets a message saying when they
+    can ask again, and stays in the box."""
     session = session_for(session, user)
     try:
-        clean = ctx.coach.validate_question(question)
+        clean = ctx.admit(question, request)
     except CoachError as exc:
         yield messages(session), session, render.error_html(str(exc)), question or ""
         return
@@ -163,7 +165,7 @@ def _saying(ctx: UIContext, said: str
             ) -> Callable[[ChatSession, gr.Request], Iterator[Outputs]]:
     """A button handler that sends ``said`` to the chat as if typed."""
     def handler(state: ChatSession, request: gr.Request) -> Iterator[Outputs]:
-        yield from respond(ctx, said, state, ctx.user_of(request))
+        yield from respond(ctx, said, state, ctx.user_of(request), request)
     return handler
 
 
@@ -205,7 +207,7 @@ def build(ctx: UIContext) -> None:
                 note = gr.Markdown("", elem_id="feedback-note", label="Feedback status")
 
     def on_ask(text: str, state: ChatSession, request: gr.Request) -> Iterator[Outputs]:
-        yield from respond(ctx, text, state, ctx.user_of(request))
+        yield from respond(ctx, text, state, ctx.user_of(request), request)
 
     def on_like(state: ChatSession, data: gr.LikeData, request: gr.Request
                 ) -> tuple[ChatSession, str, str | None]:

@@ -125,12 +125,19 @@ def _step_section(ui: SimpleNamespace) -> None:
         ui.ask_btn = gr.Button("Ask")
 
 
-def _handler(ctx: UIContext, fn: Callable[..., tuple[Any, ...]], n_in: int, n_out: int
-             ) -> Callable[..., tuple[Any, ...]]:
-    """A Gradio handler taking ``n_in`` inputs and the request (Gradio reads the signature)."""
+def _handler(ctx: UIContext, fn: Callable[..., tuple[Any, ...]], n_in: int, n_out: int,
+             question: int | None = None) -> Callable[..., tuple[Any, ...]]:
+    """A Gradio handler taking ``n_in`` inputs and the request (Gradio reads the signature).
+    ``question``: the index of the input holding a question for the answer pipeline, which
+    is admitted first (validated and counted against the asker's rate limit, ``ctx.admit``)."""
+    def run(values: list[Any], request: gr.Request) -> tuple[Any, ...]:
+        if question is not None:
+            ctx.admit(values[question], request)
+        return fn(_session(ctx, request), *values)
+
     def handler(*args: Any) -> tuple[Any, ...]:
         *values, request = args
-        return attempt(n_out, lambda: fn(_session(ctx, request), *values))
+        return attempt(n_out, run, values, request)
 
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     params = [inspect.Parameter(f"value{i}", kind) for i in range(n_in)]
@@ -144,8 +151,8 @@ def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
     view = [ui.notice, ui.overview, ui.step_dd, ui.step_md, ui.explain, ui.checklist, ui.log_md]
 
     def on(trigger: Any, name: str, fn: Callable[..., tuple[Any, ...]], inputs: list[Any],
-           outputs: list[Any]) -> Any:
-        return trigger(_handler(ctx, fn, len(inputs), len(outputs)), inputs=inputs,
+           outputs: list[Any], question: int | None = None) -> Any:
+        return trigger(_handler(ctx, fn, len(inputs), len(outputs), question), inputs=inputs,
                        outputs=outputs, api_name=name)
 
     resume_out = [*view, ui.chart, ui.result, *ui.radios]
@@ -171,8 +178,8 @@ def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
        [ui.step_dd, ui.what, ui.owner, ui.due], [ui.notice, ui.log_md, ui.what, ui.owner, ui.due])
     ask_io = ([ui.step_dd, ui.question, ui.chat, ui.pairs],
               [ui.notice, ui.chat, ui.pairs, ui.question])
-    on(ui.ask_btn.click, "coach_ask", ask, *ask_io)
-    on(ui.question.submit, "coach_ask_submit", ask, *ask_io)
+    on(ui.ask_btn.click, "coach_ask", ask, *ask_io, question=1)  # rate-limited, see ctx.admit
+    on(ui.question.submit, "coach_ask_submit", ask, *ask_io, question=1)
     on(ui.export_btn.click, "coach_export", export_plan, [], [ui.notice, ui.files])
     ui.reset_btn.click(lambda: gr.update(visible=True), outputs=ui.confirm_row,
                        api_visibility="private")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from coach.app import Coach
 from coach.coaching.sessions import JourneySessions
 from coach.config import Settings
+from coach.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -27,11 +28,30 @@ class UIContext:
     settings: Settings
     # built once with the context: the Coach tab opens every click's session from it
     sessions: JourneySessions = field(init=False, repr=False, compare=False)
+    # questions per user per minute (COACH_RATE_LIMIT_PER_MINUTE), counted in this process
+    limiter: RateLimiter = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sessions", JourneySessions(self.settings))
+        object.__setattr__(self, "limiter", RateLimiter(self.settings.rate_limit_per_minute))
 
     def user_of(self, request: gr.Request | None) -> str:
         """The signed-in user name, or ``local`` when sign-in is off (a single-user install)."""
         name = getattr(request, "username", None) if request is not None else None
         return str(name) if name else LOCAL_USER
+
+    def asker_of(self, request: gr.Request | None) -> str:
+        """Who the rate limit counts: the signed-in user, else the browser session (with
+        sign-in off every visitor is ``local``, and one must not use up the others' limit)."""
+        name = getattr(request, "username", None) if request is not None else None
+        if name:
+            return f"user:{name}"
+        session = getattr(request, "session_hash", None) if request is not None else None
+        return f"session:{session}" if session else LOCAL_USER
+
+    def admit(self, question: str, request: gr.Request | None) -> str:
+        """The question as it will be asked, counted against the asker's rate limit; a
+        BadInputError for an unusable question (not counted) or RateLimitedError past it."""
+        clean = self.coach.validate_question(question)
+        self.limiter.acquire(self.asker_of(request))
+        return clean
