@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,11 +21,26 @@ class Asked:
     redaction: Redaction
 
 
+# control characters other than whitespace (which split() handles): NUL, escape, C1 codes
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters, and with each lone surrogate (a JSON request can
+    carry one; UTF-8 cannot, so the embedder, a log or the database would fail on it) made
+    U+FFFD. A surrogate pair is joined into its character."""
+    text = _CONTROL.sub("", text)
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
 def validate(question: str, limit: int) -> str:
-    """The question with its whitespace collapsed, or a BadInputError saying what to fix."""
-    if not isinstance(question, str) or not question.strip():
+    """The question with control characters dropped and its whitespace collapsed, or a
+    BadInputError saying what to fix."""
+    question = " ".join(printable(question).split()) if isinstance(question, str) else ""
+    if not question:
         raise BadInputError("Please type a question: the message was empty.")
-    question = " ".join(question.split())
     if len(question) > limit:
         raise BadInputError(
             f"The question is {len(question)} characters long; the limit is {limit}. "
@@ -36,8 +52,8 @@ def validate(question: str, limit: int) -> str:
 def ask(question: str, history: Sequence[Exchange] | None, limit: int) -> Asked:
     """Redact personal data from the question and its history, then validate the question
     (whitespace is collapsed first, so a number split over two lines is still found)."""
-    plain = " ".join(question.split()) if isinstance(question, str) else ""
+    plain = " ".join(printable(question).split()) if isinstance(question, str) else ""
     redaction = redact(plain)
     text = validate(redaction.text, limit)
-    past = tuple((redact(q).text, redact(a).text) for q, a in history or ())
+    past = tuple((redact(printable(q)).text, redact(printable(a)).text) for q, a in history or ())
     return Asked(text, past, redaction)

@@ -7,6 +7,7 @@ always gets the same id.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 from pathlib import PurePath
@@ -22,30 +23,47 @@ HEADING = re.compile(r"^(#{1,4})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 
 
 def normalise_meta(doc: SourceDoc) -> dict[str, Any]:
-    """Front matter made safe for a vector store: scalars only, known types, defaults filled."""
+    """Front matter made safe for a vector store: scalars only, known types, defaults filled.
+
+    A field of another shape (a mapping, a nested list) counts as missing, and a number a
+    vector store cannot hold (``.inf``, 10**30) as no number."""
     meta = dict(doc.meta)
     out: dict[str, Any] = {}
-    title = str(meta.get("title") or "").strip() or _first_h1(doc.text) or _stem_title(doc.source)
+    title = _text(meta.get("title")) or _first_h1(doc.text) or _stem_title(doc.source)
     out["title"] = title
-    out["publisher"] = str(meta.get("publisher") or "").strip()
+    out["publisher"] = _text(meta.get("publisher"))
     out["year"] = _as_int(meta.get("year"))
-    out["url"] = str(meta.get("url") or "").strip()
-    out["section"] = str(meta.get("section") or "").strip()
+    out["url"] = _text(meta.get("url"))
+    out["section"] = _text(meta.get("section"))
     out["step"] = _as_int(meta.get("step"))
-    out["kind"] = str(meta.get("kind") or "document").strip()
+    out["kind"] = _text(meta.get("kind")) or "document"
     authors = meta.get("authors")
     if isinstance(authors, list):
-        authors = ", ".join(str(a) for a in authors)
-    out["authors"] = str(authors or "").strip()
-    out["coverage"] = " ".join(str(meta.get("coverage") or "").split())
+        authors = ", ".join(_text(a) for a in authors if _text(a))
+    out["authors"] = _text(authors)
+    out["coverage"] = " ".join(_text(meta.get("coverage")).split())
     return out
 
 
+SCALARS = (str, int, float, bool, datetime.date)
+INT64 = 2**63 - 1
+
+
+def _text(value: Any) -> str:
+    """A front matter scalar as text; anything else (None, a mapping, a list) is ''. Only
+    scalars are turned into text: a YAML alias bomb (nested lists sharing anchors) would
+    otherwise expand to billions of items in ``str()``."""
+    return str(value or "").strip() if isinstance(value, SCALARS) else ""
+
+
 def _as_int(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
+    if not isinstance(value, SCALARS) or isinstance(value, datetime.date) or value == "":
         return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):  # 'abc', nan, inf
+        return None
+    return number if -INT64 <= number <= INT64 else None
 
 
 def _first_h1(text: str) -> str:

@@ -11,6 +11,8 @@ as a sentence that can be found, quoted and cited on its own.
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +23,8 @@ import yaml
 from coach.errors import LoaderError, UnsupportedFileError
 from coach.types import SourceDoc
 from coach.yamlio import error_line
+
+log = logging.getLogger(__name__)
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?", re.DOTALL)
 
@@ -36,6 +40,11 @@ def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
         where = error_line(exc, offset=2).replace(" line", " at line")  # after the '---' line
         raise LoaderError(
             f"{name}: the YAML front matter is not valid{where}; fix it and re-run."
+        ) from exc
+    except RecursionError as exc:  # PyYAML parses nesting recursively: '[[[[…' exhausts it
+        raise LoaderError(
+            f"{name}: the YAML front matter is nested too deeply to read; front matter holds "
+            "key: value lines — fix it and re-run."
         ) from exc
     if not isinstance(meta, dict):
         raise LoaderError(f"{name}: the front matter must be a YAML mapping (key: value lines).")
@@ -121,12 +130,24 @@ def load_markdown(path: Path) -> SourceDoc:
 load_text = load_markdown  # plain text may carry front matter and pipe tables too
 
 
+def _damaged(path: Path, kind: str, advice: str, exc: Exception) -> LoaderError:
+    """A parser failed on a damaged file. PDF and Word parsers raise many kinds of exception
+    on bad bytes (a truncated stream, a missing zip part, broken XML), so any exception from
+    the parse becomes this message about the file; the details go to the log."""
+    log.info("%s: %s parser failed", path.name, kind, exc_info=exc)
+    name = type(exc).__name__
+    if name == "error":  # zlib.error, struct.error: the module says what failed
+        name = f"{type(exc).__module__}.{name}"
+    return LoaderError(f"{path.name}: cannot read this {kind} ({name}); it may be damaged — "
+                       f"{advice}")
+
+
 def load_pdf(path: Path) -> SourceDoc:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
+    data = path.read_bytes()  # an OSError here is about the file, not its contents
     try:
-        reader = PdfReader(str(path))
+        reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise LoaderError(f"{path.name}: the PDF is password-protected; save an unlocked copy.")
         pages = []
@@ -135,14 +156,11 @@ def load_pdf(path: Path) -> SourceDoc:
             if text:
                 pages.append((number, text))
         info = reader.metadata
-        title = (info.title if info and info.title else "") or ""
+        title = str(info.title if info and info.title else "")
     except LoaderError:
         raise
-    except (PdfReadError, OSError, ValueError, KeyError, TypeError) as exc:
-        raise LoaderError(
-            f"{path.name}: cannot read this PDF ({type(exc).__name__}); it may be damaged — "
-            "re-export or re-download it."
-        ) from exc
+    except Exception as exc:  # noqa: BLE001 - any parser failure on damaged bytes (see _damaged)
+        raise _damaged(path, "PDF", "re-export or re-download it.", exc) from exc
     if not pages:
         raise LoaderError(
             f"{path.name}: the PDF has no extractable text (a scan?); add a text version instead."
@@ -158,9 +176,16 @@ def load_pdf(path: Path) -> SourceDoc:
 
 def load_html(path: Path) -> SourceDoc:
     from bs4 import BeautifulSoup
+    from bs4.exceptions import ParserRejectedMarkup
 
     markup, encoding = _read_text(path)
-    soup = BeautifulSoup(markup, "html.parser")
+    try:
+        soup = BeautifulSoup(markup, "html.parser")
+    except ParserRejectedMarkup as exc:  # e.g. '<![ ' with no keyword: a broken declaration
+        raise LoaderError(
+            f"{path.name}: cannot read this HTML page (its markup is broken: the parser "
+            "rejected a '<!' declaration); open it in a browser and save it again."
+        ) from exc
     for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "form"]):
         tag.decompose()
     meta: dict[str, Any] = {}
@@ -193,29 +218,13 @@ def load_html(path: Path) -> SourceDoc:
 
 
 def load_docx(path: Path) -> SourceDoc:
-    import zipfile
-
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-    from docx.table import Table as DocxTable
-
-    try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise LoaderError(
-            f"{path.name}: cannot open this Word file; it may be damaged or an old .doc — "
-            "save it again as .docx."
-        ) from exc
+    blocks, title, author = _read_docx(path)
     lines: list[str] = []
-    for block in document.iter_inner_content():  # paragraphs and tables, in reading order
-        if isinstance(block, DocxTable):
-            lines += table_items([[cell.text for cell in row.cells] for row in block.rows])
+    for block in blocks:
+        if isinstance(block, list):
+            lines += table_items(block)
             continue
-        para = block
-        text = para.text.strip()
-        if not text:
-            continue
-        style = (para.style.name or "") if para.style is not None else ""
+        text, style = block
         level = re.match(r"Heading (\d)", style)
         if style == "Title":
             lines.append("# " + text)
@@ -226,14 +235,49 @@ def load_docx(path: Path) -> SourceDoc:
         else:
             lines.append(text)
     meta: dict[str, Any] = {}
-    props = document.core_properties
-    if props.title:
-        meta["title"] = props.title
-    if props.author:
-        meta["authors"] = props.author
+    if title:
+        meta["title"] = title
+    if author:
+        meta["authors"] = author
     if not lines:
         raise LoaderError(f"{path.name}: the Word file has no text.")
     return SourceDoc(source=path.name, text="\n\n".join(lines), meta=meta)
+
+
+DocxBlock = tuple[str, str] | list[list[str]]  # (paragraph text, style name) or table rows
+
+
+def _read_docx(path: Path) -> tuple[list[DocxBlock], str, str]:
+    """The Word file's paragraphs and tables in reading order, its title and author; every
+    part of the file is read here, so a damaged one fails here with a message."""
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table as DocxTable
+
+    data = path.read_bytes()  # an OSError here is about the file, not its contents
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile) as exc:
+        raise LoaderError(
+            f"{path.name}: cannot open this Word file; it may be damaged or an old .doc — "
+            "save it again as .docx."
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 - any parser failure on damaged bytes (see _damaged)
+        raise _damaged(path, "Word file", "save it again as .docx.", exc) from exc
+    try:
+        blocks: list[DocxBlock] = []
+        for block in document.iter_inner_content():  # paragraphs and tables, in reading order
+            if isinstance(block, DocxTable):
+                blocks.append([[cell.text for cell in row.cells] for row in block.rows])
+            elif text := block.text.strip():
+                style = block.style.name if block.style is not None else ""
+                blocks.append((text, style or ""))
+        props = document.core_properties
+        return blocks, str(props.title or ""), str(props.author or "")
+    except Exception as exc:  # noqa: BLE001 - any parser failure on damaged bytes (see _damaged)
+        raise _damaged(path, "Word file", "save it again as .docx.", exc) from exc
 
 
 LOADERS: dict[str, Callable[[Path], SourceDoc]] = {

@@ -157,10 +157,10 @@ class Ingestor:
             if old is not None and old["file_hash"] == digest:
                 report.unchanged.append(sid)
                 continue
+            kept = " (its earlier version stays indexed)" if old else ""
             try:
                 doc = load(path)
             except LoaderError as exc:
-                kept = " (its earlier version stays indexed)" if old else ""
                 report.skipped.append((sid, str(exc).split(": ", 1)[-1] + kept))
                 continue
             doc = replace(doc, source=sid)
@@ -168,7 +168,7 @@ class Ingestor:
                 report.decoded.append((sid, doc.encoding))
             chunks = chunk_document(doc, self.size, self.overlap)
             if not chunks:
-                report.skipped.append((sid, "no text found in the file"))
+                report.skipped.append((sid, "no text found in the file" + kept))
                 continue
             pending.append((sid, digest, chunks, old is not None))
 
