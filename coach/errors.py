@@ -43,3 +43,8 @@ class RateLimitedError(CoachError):
     def __init__(self, message: str, *, retry_after: float):
         super().__init__(message)
         self.retry_after = retry_after  # seconds until the next question is accepted
+
+
+class ConversationNotFoundError(CoachError):
+    """No saved conversation with that id belongs to the user asking (another user's id
+    reads the same as one that does not exist)."""
