@@ -300,14 +300,12 @@ def build_coach(settings: Settings, *, embedder: Embedder | None = None,
     chat model) to reuse existing ones. Otherwise the chat model named by COACH_LLM is built
     by ``coach.providers.chat`` (none for the extractive answerer)."""
     from coach.providers.chroma import make_client
-    from coach.providers.embeddings import SentenceTransformerEmbeddings
+    from coach.providers.embeddings import make_embedder
 
     logging.getLogger("coach").setLevel(settings.log_level.upper())
     settings.home.mkdir(parents=True, exist_ok=True)
     if embedder is None:
-        embedder = SentenceTransformerEmbeddings(
-            settings.embedding_model, device=settings.embedding_device
-        )
+        embedder = make_embedder(settings)
     if client is None:
         client = make_client(settings)
     if llm is None and settings.llm != "extractive":

@@ -15,14 +15,17 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from coach.errors import CoachError
 from coach.types import Answer
 
+if TYPE_CHECKING:
+    from coach.app import Coach
+
 # modules that add their own sub-commands: each has register(subparsers) -> {name: handler}
 COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.ui.cli", "coach.evals.cli",
-                                     "coach.db.cli")
+                                     "coach.db.cli", "coach.insights.cli")
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 CommandHandler: TypeAlias = Callable[[argparse.Namespace], int]
 
@@ -40,7 +43,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, CommandHandler]]:
                    help="drop the index and rebuild it (needed after changing the embedder)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--if-needed", action="store_true",
-                   help="only print when something changed")
+                   help="only print when something changed; an index built with another "
+                   "embedder is rebuilt")
 
     p = sub.add_parser("ask", help="ask one question")
     p.add_argument("question", nargs="?", default=None, help="the question (quote it)")
@@ -84,13 +88,33 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     settings = load_settings()
     coach = build_coach(settings)
     paths = args.paths or [settings.knowledge_dir]
-    report = coach.ingest(paths, rebuild=args.rebuild, show_bar=sys.stderr.isatty())
+    rebuild = args.rebuild
+    if args.if_needed and not rebuild:
+        extra = _rebuild_for_new_embedder(coach)
+        if extra is not None:
+            paths, rebuild = paths + extra, True
+    report = coach.ingest(paths, rebuild=rebuild, show_bar=sys.stderr.isatty())
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     elif report.changed or report.skipped or not args.if_needed:
         print(report.summary())
     check_not_empty(report, paths)
     return 0
+
+
+def _rebuild_for_new_embedder(coach: Coach) -> list[Path] | None:
+    """`coach ingest --if-needed` (what `make run` does) on an index built with another
+    embedder (say, before the default backend changed): None when the index is current, else
+    the files indexed from outside the knowledge folder that still exist, to rebuild with it.
+    An index on a Chroma server may serve other coaches: it is never rebuilt unasked (the
+    ingest then stops with the mismatch message naming `coach ingest --rebuild`)."""
+    old = coach.index.built_with()
+    if old is None or coach.settings.chroma_url is not None:
+        return None
+    print(f"The index was built with the embedder {old}; the configured one is "
+          f"{coach.index.model_name}. Rebuilding it (as `coach ingest --rebuild` does).")
+    outside = (Path(sid) for sid in sorted(coach.index.source_ids()))
+    return [path for path in outside if path.is_absolute() and path.is_file()]
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:

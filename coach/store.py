@@ -129,8 +129,30 @@ class GuidanceIndex:
                 f"The index '{self.name}' was built with the embedding model {model} "
                 f"(dimension {dim}), but the configured model is {self.model_name} "
                 f"(dimension {self.dimension}). Re-index with `coach ingest --rebuild`, or set "
-                "COACH_EMBEDDING_MODEL back to the model the index was built with."
+                "COACH_EMBEDDING_MODEL and COACH_EMBEDDING_BACKEND back to what the index was "
+                "built with."
             )
+
+    def built_with(self) -> str | None:
+        """The embedding model the existing collection records when it is not the configured
+        one (None when it matches, or there is no collection yet). Read without the check
+        every other method makes, to decide what to do about it."""
+        try:
+            col = self._client.get_collection(self.name, embedding_function=None)
+        except Exception:  # no such collection (Chroma's error types differ by version)
+            return None
+        meta = col.metadata or {}
+        model, dim = meta.get("embedding_model"), meta.get("embedding_dim")
+        return None if (model, dim) == (self.model_name, self.dimension) else str(model)
+
+    def source_ids(self) -> set[str]:
+        """Every source in the collection, read without the model check (before a rebuild)."""
+        col = self._client.get_collection(self.name, embedding_function=None)
+        out: set[str] = set()
+        for offset in range(0, col.count(), 5000):
+            got = col.get(include=["metadatas"], limit=5000, offset=offset)
+            out.update(str(meta.get("source")) for meta in _fields(got, "metadatas")[0])
+        return out
 
     def reset(self) -> None:
         """Drop and recreate the collection (only on an explicit --rebuild)."""
@@ -246,26 +268,20 @@ class GuidanceIndex:
         return {ids[pid]: np.asarray(vec, dtype=np.float32)
                 for pid, vec in zip(*_fields(got, "ids", "embeddings"), strict=True)}
 
-    def query(self, vector: Sequence[float] | Vectors, n: int, where: dict[str, Any] | None = None
-              ) -> list[tuple[str, str, dict[str, Any], float, np.ndarray]]:
-        """Nearest chunks as (id, text, metadata, cosine similarity, embedding)."""
-        total = self.count()
-        if total == 0:
-            return []
+    def nearest(self, vector: Sequence[float] | Vectors, n: int,
+                where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """The ``n`` chunks nearest ``vector`` as (id, cosine similarity), best first; fewer
+        when the collection holds fewer. Ids only, with no count first: in a large collection
+        counting, and reading every candidate's text, metadata and vector, cost more than the
+        search itself, so the caller ``get``s just the rows it keeps."""
         res = self.collection.query(
             query_embeddings=np.asarray([vector], dtype=np.float32),
-            n_results=min(n, total),
+            n_results=n,
             where=where or None,
-            include=["documents", "metadatas", "distances", "embeddings"],
+            include=["distances"],
         )
-        return [
-            (pid, doc, meta, 1.0 - float(dist), np.asarray(vec, dtype=np.float32))
-            for pid, doc, meta, dist, vec in zip(
-                *(rows[0] for rows in _fields(
-                    res, "ids", "documents", "metadatas", "distances", "embeddings")),
-                strict=True,
-            )
-        ]
+        ids, distances = (rows[0] for rows in _fields(res, "ids", "distances"))
+        return [(pid, 1.0 - float(dist)) for pid, dist in zip(ids, distances, strict=True)]
 
 
 def _fields(result: Mapping[str, Any], *keys: str) -> list[Any]:

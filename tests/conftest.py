@@ -74,12 +74,26 @@ def fuzz_budget(examples: int) -> int:
 
 
 # -- isolation -----------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def onnx_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the tests keep the embedder's ONNX exports: pytest's cache folder, so the default
+    backend is exported once per checkout rather than once per test's COACH_HOME (writes
+    are atomic renames, so test runs side by side share it safely); a session folder when
+    the cache is off (-p no:cacheprovider)."""
+    cache = getattr(request.config, "cache", None)
+    if cache is None:
+        return tmp_path_factory.mktemp("onnx-models")
+    return Path(cache.mkdir("onnx-models"))
+
+
 @pytest.fixture(autouse=True)
-def _no_coach_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's own COACH_* variables must not leak into the tests."""
+def _no_coach_env(monkeypatch: pytest.MonkeyPatch, onnx_cache: Path) -> None:
+    """A developer's own COACH_* variables must not leak into the tests; every coach the
+    tests build shares one ONNX export cache (tests of the cache itself unset it)."""
     for name in list(os.environ):
         if name.startswith("COACH_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("COACH_EMBEDDING_CACHE", str(onnx_cache))
 
 
 # -- the embedder --------------------------------------------------------------------------

