@@ -191,6 +191,14 @@ class Settings(BaseSettings):
         ),
     )
     log_level: str = Field("WARNING", description="Python logging level for the package.")
+    log_retention_days: int = Field(
+        0, ge=0, le=36_500,
+        description=(
+            "Days the question log (the web app's questions, for the Insights tab and `coach "
+            "insights`) keeps a row; older rows are deleted by the app itself, at start and "
+            "then at most once an hour. 0: kept until deleted (`coach users forget NAME`)."
+        ),
+    )
     host: str = Field(
         "127.0.0.1",
         description=(

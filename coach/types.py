@@ -93,6 +93,11 @@ class Citation:
     coverage: str = ""  # the cited document's caveat on what it covers (see Passage)
 
 
+# why an answer was refused (``Answer.refusal``): the gate's two reasons (answering/gate.py),
+# or a draft dropped because it did not answer the question (answering/answered.py)
+CLINICAL, OUT_OF_SCOPE, MISSED_POINT = "clinical", "out-of-scope", "missed-the-point"
+
+
 @dataclass(frozen=True)
 class Answer:
     text: str
@@ -104,6 +109,8 @@ class Answer:
     notice: str = ""
     # sentences of ``text`` the citation check could not support (the UI marks them)
     unsupported: tuple[str, ...] = ()
+    # why it was refused: CLINICAL, OUT_OF_SCOPE or MISSED_POINT ("" when answered)
+    refusal: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,4 +122,5 @@ class Answer:
             "query": self.query,
             "notice": self.notice,
             "unsupported": list(self.unsupported),
+            "refusal": self.refusal,
         }

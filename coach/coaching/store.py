@@ -148,6 +148,35 @@ class ProgressStore:
                                 f"journey.yaml and is not shown (it is kept): {exc}")
         return results, warnings
 
+    # -- everyone (the Insights tab's aggregates; never shown one by one) --------------------
+    def everyone(self, journey: Journey) -> list[Progress]:
+        """Every saved journey, decoded (records that are not JSON objects are skipped)."""
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(PROGRESS.c.data).order_by(PROGRESS.c.user_name)).all()
+        out = []
+        for (raw,) in rows:
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(data, dict):
+                out.append(decode(data, journey))
+        return out
+
+    def latest_assessments(self, journey: Journey) -> list[assessment.Result]:
+        """Each person's latest assessment that still matches journey.yaml."""
+        c = ASSESSMENTS.c
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(c.user_name, c.taken_at, c.scores).order_by(c.id)).all()
+        latest = {str(user): (taken, raw) for user, taken, raw in rows}
+        out = []
+        for taken, raw in latest.values():
+            try:
+                out.append(assessment.score(journey, json.loads(raw), taken))
+            except (ValueError, TypeError, AttributeError, BadInputError):
+                continue
+        return out
+
 
 # -- records -------------------------------------------------------------------------------
 def encode(progress: Progress) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""`coach serve` (the web app) and `coach users add|remove|list` (sign-in accounts)."""
+"""`coach serve` (the web app) and `coach users add|remove|list|set-role|forget` (sign-in
+accounts, their roles, and deleting what the app keeps about a person)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,11 @@ def register(sub: Subcommands) -> dict[str, CommandHandler]:
                         "the page says so)")
 
     p = sub.add_parser("users", help="manage sign-in accounts and their roles")
-    p.add_argument("action", choices=("add", "remove", "list", "set-role"))
-    p.add_argument("name", nargs="?", help="user name (for add, remove and set-role)")
+    p.add_argument("action", choices=("add", "remove", "list", "set-role", "forget"),
+                   help="forget: delete the person's question log, feedback, journey, "
+                        "assessments, conversations, survey responses, exported plans and "
+                        "role, and say what was deleted (the account stays: use remove)")
+    p.add_argument("name", nargs="?", help="user name (for add, remove, set-role and forget)")
     p.add_argument("role", nargs="?", help="for set-role: staff, editor or admin")
     p.add_argument("--role", dest="add_role", metavar="ROLE",
                    help="for add: staff, editor or admin (default: admin for the first "
@@ -85,6 +89,8 @@ def cmd_users(args: argparse.Namespace) -> int:
     from coach.ui.roles import RoleStore, check_role
 
     settings = load_settings()
+    if args.action == "forget":
+        return _forget(settings, args.name)
     path = args.file or settings.auth_file
     if path is None:
         raise ConfigError("Say which users file to use: set COACH_AUTH_FILE or pass --file.")
@@ -119,6 +125,18 @@ def cmd_users(args: argparse.Namespace) -> int:
     shown = role or roles.role_of(args.name)
     print(f"{'Changed the password of' if existed else 'Added'} {args.name} ({shown}) "
           f"in {path}.")
+    return 0
+
+
+def _forget(settings: Settings, name: str | None) -> int:
+    """Delete what the app keeps about ``name`` (no users file needed: with sign-in off, or
+    behind a proxy, people have data but no account here)."""
+    from coach.db import open_database
+    from coach.insights.forget import forget
+
+    if not name or not name.strip():
+        raise BadInputError("Give a user name: coach users forget NAME")
+    print(forget(open_database(settings), settings.home, name.strip()).summary())
     return 0
 
 

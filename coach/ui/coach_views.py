@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec
 
@@ -20,6 +21,7 @@ from coach.coaching.journey import Journey, Step
 from coach.coaching.render import render_progress, render_result
 from coach.coaching.session import JourneySession
 from coach.errors import CoachError, IndexEmptyError
+from coach.insights.store import record_answer
 from coach.ui import render
 
 P = ParamSpec("P")
@@ -184,8 +186,12 @@ def add_action(session: JourneySession, step_id: str, what: str, owner: str, due
 def ask(session: JourneySession, step_id: str, question: str, chat: list[dict[str, str]],
         pairs: list[list[str]]) -> Outputs:
     """One turn of the step chat; retrieval is focused on the step."""
+    started = time.perf_counter()
     step = machine.find_step(session.journey, step_id)
     answer = session.ask(step, question, [(p[0], p[1]) for p in pairs or []])
+    if session.coach is not None:  # session.ask needs it, so always; for the type checker
+        record_answer(session.coach.settings, user=session.user, question=question,
+                      answer=answer, started=started, step=step.id)
     reply = render.answer_html(render.turn_from(question, answer))
     chat = [*(chat or []), {"role": "user", "content": render.escape_question(question)},
             {"role": "assistant", "content": reply}]

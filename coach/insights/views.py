@@ -1,0 +1,121 @@
+"""The Insights report as Markdown, one section per part: the Insights tab shows each beside
+its chart, `coach insights` prints them one after another."""
+
+from __future__ import annotations
+
+import textwrap
+
+from coach.insights.aggregate import REASONS
+from coach.insights.report import Report
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.0f}%"
+
+
+def _cell(text: str, width: int = 110) -> str:
+    """Text safe inside a Markdown table cell, shortened."""
+    flat = " ".join(str(text).split()).replace("|", "\\|")
+    return textwrap.shorten(flat, width, placeholder="…") if flat else ""
+
+
+def summary(report: Report) -> str:
+    u = report.usage
+    head = f"**Period:** {report.period}" + (f" (from {report.since})" if report.since else "")
+    kept = ("kept until deleted" if report.retention_days <= 0
+            else f"kept {report.retention_days} days")
+    lines = [head + f" · the question log is {kept}."]
+    if report.empty:
+        return "\n\n".join([*lines, report.empty])
+    reasons = ", ".join(f"{REASONS.get(k, k)} {n}" for k, n in u.by_reason.items())
+    lines.append(
+        f"**{u.questions}** questions from **{u.users}** "
+        f"{'person' if u.users == 1 else 'people'}; **{u.refused}** refused "
+        f"({_pct(u.refusal_rate)})" + (f": {reasons}" if reasons else "") + ".")
+    if u.median_latency_ms is not None:
+        answerers = ", ".join(f"{k} {n}" for k, n in u.by_answerer.items())
+        lines.append(f"Median time to answer {u.median_latency_ms / 1000:.1f} s · answered by "
+                     f"{answerers}.")
+    f = report.feedback
+    lines.append(f"**{f.ratings}** answers rated, {_pct(f.helpful_rate)} helpful."
+                 if f.ratings else "No answers were rated in this period.")
+    return "\n\n".join(lines)
+
+
+def gaps(report: Report) -> str:
+    if not report.gaps:
+        return ("No content gaps in this period: no question was refused for lack of "
+                "guidance, and no answer was rated not helpful.")
+    lines = ["Questions refused for lack of guidance (out of scope, or a draft that missed the "
+             "point) and questions whose answer was rated not helpful, grouped by topic. Each "
+             "group is a candidate for new guidance.", "",
+             "| Topic (commonest words) | Questions | Why | Examples |", "|---|---|---|---|"]
+    for g in report.gaps:
+        why = ", ".join(f"{k} {n}" for k, n in g.kinds.items())
+        examples = "<br>".join(_cell(e, 90) for e in g.examples)
+        lines.append(f"| {_cell(g.label)} | {g.size} | {why} | {examples} |")
+    if report.clinical:
+        lines += ["", f"{report.clinical} clinical question(s) were refused as well; the coach "
+                  "never answers those, so they are not a gap to fill."]
+    return "\n".join(lines)
+
+
+def feedback(report: Report) -> str:
+    f = report.feedback
+    if not f.ratings:
+        return "No answers were rated in this period."
+    lines = [f"{f.helpful} of {f.ratings} ratings said helpful ({_pct(f.helpful_rate)})."]
+    if f.worst:
+        lines += ["", "**Worst-rated answers**", "",
+                  "| Question | Not helpful | Helpful | Sources cited | Answer |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {_cell(w.question, 80)} | {w.not_helpful} | {w.helpful} | "
+                  f"{_cell('; '.join(w.sources) or 'none (refused)', 80)} | "
+                  f"{_cell(w.answer, 120)} |" for w in f.worst]
+    if f.comments:
+        lines += ["", "**Latest comments**", "", "| When | Rating | Comment | Question |",
+                  "|---|---|---|---|"]
+        lines += [f"| {c.at[:10]} | {'helpful' if c.rating == 'up' else 'not helpful'} | "
+                  f"{_cell(c.comment)} | {_cell(c.question, 80)} |" for c in f.comments]
+    return "\n".join(lines)
+
+
+def documents(report: Report) -> str:
+    d = report.documents
+    lines = [f"{d.indexed} documents in the guidance index."]
+    if d.most:
+        lines += ["", "| Most cited | Answers citing it |", "|---|---|"]
+        lines += [f"| {_cell(x.title)} ({_cell(x.source, 60)}) | {x.cited} |" for x in d.most]
+    else:
+        lines.append("No answer in this period cited a document.")
+    if d.never:
+        lines += ["", f"**Never cited in this period ({len(d.never)}):** "
+                  + "; ".join(_cell(x.title, 70) for x in d.never)]
+    return "\n".join(lines)
+
+
+def journeys(report: Report) -> str:
+    j = report.journeys
+    if j is None:
+        return "No journey.yaml in the knowledge folder, so there are no journeys to count."
+    lines = [f"{j.users} people have a saved journey; {j.assessed} have taken the "
+             "self-assessment. Figures are shown only over at least "
+             f"{j.min_users} people."]
+    if j.steps:
+        lines += ["", "| Where they are | People |", "|---|---|"]
+        lines += [f"| {label} | {n} |" for label, n in j.steps]
+    if j.readiness:
+        lines += ["", "| Enabler | Median score (0-3) | People |", "|---|---|---|"]
+        lines += [f"| {r.enabler} | {r.median:.2f} | {r.users} |" for r in j.readiness]
+    lines += [f"\n{note}" for note in j.notes]
+    return "\n".join(lines)
+
+
+def as_text(report: Report) -> str:
+    """The whole report for a terminal (`coach insights`)."""
+    parts = [("Improvement Coach insights", summary(report))]
+    if not report.empty:
+        parts += [("Content gaps", gaps(report)), ("Feedback", feedback(report)),
+                  ("Documents", documents(report))]
+    parts.append(("Journeys", journeys(report)))  # saved journeys, whatever the log holds
+    return "\n\n".join(f"## {title}\n\n{body}" for title, body in parts)
