@@ -27,7 +27,7 @@ from coach.pii import Redaction
 from coach.ports import ChatModel, Embedder, Reranker, VectorClient
 from coach.retrieval.retriever import Retrieval, RetrievalConfig, Retriever
 from coach.store import GuidanceIndex
-from coach.types import Answer, Citation, Passage, ProgressCallback
+from coach.types import CLINICAL, MISSED_POINT, Answer, Citation, Passage, ProgressCallback
 
 if TYPE_CHECKING:
     from coach.coaching.chat import JourneyChat
@@ -118,7 +118,7 @@ class Coach:
                 return
         prepared = self._retrieve_and_gate(asked, step, start)
         if prepared.refused:
-            yield self._refusal(prepared)
+            yield self._refusal(prepared, prepared.decision.reason)
             return
         t0 = time.perf_counter()
         sources: dict[int, int] | None  # marker -> passage index; None: [n] is passage n
@@ -129,7 +129,7 @@ class Coach:
         prepared.timings["answer"] = (time.perf_counter() - t0) * 1000
         checked = self._verify(prepared, text, sources)
         if checked is None or self._misses_point(prepared, checked):
-            yield self._refusal(prepared)
+            yield self._refusal(prepared, MISSED_POINT)
             return
         if self.generative is None:  # the extractive draft streams once it has passed
             yield from _growing(checked.text)
@@ -252,9 +252,12 @@ class Coach:
             log.info("draft answer dropped: %s", gap)
         return bool(gap)
 
-    def _refusal(self, prepared: Prepared) -> Answer:
-        name = "refuse-clinical" if prepared.decision.reason == "clinical" else "refuse"
-        return self._answer(prepared, prompts.read(name), (), refused=True)
+    def _refusal(self, prepared: Prepared, reason: str) -> Answer:
+        """The refusal reply; ``reason`` (types.CLINICAL, OUT_OF_SCOPE or MISSED_POINT) goes
+        in ``Answer.refusal`` for the question log."""
+        name = "refuse-clinical" if reason == CLINICAL else "refuse"
+        return replace(self._answer(prepared, prompts.read(name), (), refused=True),
+                       refusal=reason)
 
     def _verified(self, prepared: Prepared, checked: Verification) -> Answer:
         notice = ""
