@@ -157,7 +157,7 @@ class Coach:
     def _retrieve_and_gate(self, asked: Asked, step: int | None, start: float) -> Prepared:
         """Condense a follow-up, retrieve and gate (a configured model is called only to
         rewrite a follow-up that passed)."""
-        if self.index.count() == 0:
+        if self.retriever.is_empty():
             raise IndexEmptyError(
                 "The guidance index is empty: run `coach ingest` (or `make run`) first."
             )

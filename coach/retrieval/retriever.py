@@ -98,7 +98,8 @@ class Retriever:
         self._bm25: BM25Index | None = None
         self._label: str | None = None  # the collection fingerprint _bm25 was built for
         self._warned = False
-        self._meta: dict[str, tuple[int, str]] = {}
+        # each chunk's (step, kind) for filtered searches; None until one needs it
+        self._meta: dict[str, tuple[int, str]] | None = None
         self._lock = threading.Lock()
 
     # -- lexical index lifecycle -----------------------------------------------------------
@@ -138,6 +139,8 @@ class Retriever:
         count = self.index.count()
         if self._bm25 is not None and self._label is None and len(self._bm25) == count:
             return self._bm25
+        if count == 0:  # nothing to index, and no file to write
+            return self._keep(BM25Index({}), None)
         loaded = BM25Index.load(self.lexical_path)
         if loaded is not None and len(loaded[0]) == count:
             bm25 = loaded[0]
@@ -147,12 +150,26 @@ class Retriever:
         return self._keep(bm25, None)
 
     def _keep(self, bm25: BM25Index, label: str | None) -> BM25Index:
-        self._meta = {
-            pid: (int(meta.get("step") or 0), str(meta.get("kind", "")))
-            for pid, meta in self.index._iter_meta()
-        }
-        self._bm25, self._label = bm25, label
+        self._bm25, self._label, self._meta = bm25, label, None
         return bm25
+
+    def _chunk_meta(self) -> dict[str, tuple[int, str]]:
+        """Each chunk's (step, kind), read from the collection when a filtered search first
+        needs it after the lexical index was (re)loaded: a scan of every chunk's metadata
+        (seconds in a large collection), which an unfiltered question never pays."""
+        meta, bm25 = self._meta, self._bm25
+        if meta is None:
+            meta = {pid: (int(m.get("step") or 0), str(m.get("kind", "")))
+                    for pid, m in self.index._iter_meta()}
+            with self._lock:
+                if self._bm25 is bm25:  # not replaced meanwhile by a newer index
+                    self._meta = meta
+        return meta
+
+    def is_empty(self) -> bool:
+        """Whether the collection holds no chunks, told by the lexical index kept current
+        with it (one metadata read; counting the chunks would scan the whole collection)."""
+        return len(self._lexical()) == 0
 
     def lexical(self) -> BM25Index:
         """The current BM25 index (its ``idf`` and ``correct`` serve the refusal gate)."""
@@ -171,7 +188,7 @@ class Retriever:
 
         where = _where(step, kinds)
         t0 = time.perf_counter()
-        dense = [] if mode == "lexical" else self.index.query(qvec, cfg.fetch_k, where)
+        dense = [] if mode == "lexical" else self.index.nearest(qvec, cfg.fetch_k, where)
         timings["dense"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
@@ -182,28 +199,27 @@ class Retriever:
             allowed = None
             if where:
                 allowed = {
-                    pid for pid, (s, kind) in self._meta.items()
+                    pid for pid, (s, kind) in self._chunk_meta().items()
                     if (step is None or s == step) and (kinds is None or kind in kinds)
                 }
             lexical = bm25.search(query, cfg.fetch_k, allowed)
         timings["lexical"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
-        rows = {pid: (text, meta, vec) for pid, text, meta, _sim, vec in dense}
         fused = rrf(
-            [([d[0] for d in dense], cfg.dense_weight if mode != "lexical" else 0.0),
+            [([pid for pid, _ in dense], cfg.dense_weight if mode != "lexical" else 0.0),
              ([pid for pid, _ in lexical], cfg.lexical_weight if mode != "dense" else 0.0)],
             k=cfg.rrf_k,
         )
         pool = fused[: max(k * 3, k)]
-        missing = [pid for pid, _ in pool if pid not in rows]
-        for pid, text, meta, vec in self.index.get(missing):
-            rows[pid] = (text, meta, vec)
+        # text, metadata and vector for the pool only (one read), not every candidate
+        rows = {pid: (text, meta, vec)
+                for pid, text, meta, vec in self.index.get([pid for pid, _ in pool])}
         pool = [(pid, s) for pid, s in pool if pid in rows]
         if not pool:
             timings["fuse"] = (time.perf_counter() - t0) * 1000
             return Retrieval([], qvec, timings, lexical=bm25)
-        ranks = {"dense": {d[0]: r for r, d in enumerate(dense, 1)},
+        ranks = {"dense": {pid: r for r, (pid, _) in enumerate(dense, 1)},
                  "lexical": {pid: r for r, (pid, _) in enumerate(lexical, 1)}}
         top = pool[0][1]
         candidates = [(pid, s / top, rows[pid][2]) for pid, s in pool]

@@ -1,0 +1,167 @@
+"""Retrieval reads from Chroma only what it keeps (issue #15 point 4: cost at 100k chunks).
+
+The dense search asks for ids and distances with no count first, the fusion pool's rows are
+read in one ``get``, an unfiltered question never scans every chunk's metadata, and an empty
+index is told by the lexical index rather than by counting. Each of those reads scanned the
+whole collection or read rows that were thrown away; the results must be exactly the ones the
+old reads gave, which the reference below recomputes from them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach.errors import IndexEmptyError
+from coach.retrieval.fusion import mmr, rrf
+from coach.retrieval.retriever import _where
+
+ROOT = Path(__file__).resolve().parents[1]
+FULL = ["documents", "metadatas", "distances", "embeddings"]
+
+
+def dev_questions() -> list[str]:
+    lines = (ROOT / "evals" / "dev" / "cases.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()]
+
+
+def old_reads(coach, query, *, step=None, kinds=None):
+    """(id, dense score, vector) of each passage as retrieval chose them from the reads it
+    used to make: a count, one query returning every candidate's text, metadata and vector,
+    then a get for the pool's lexical-only members. Fusion and MMR are the product's own."""
+    cfg, col = coach.retriever.config, coach.index.collection
+    qvec = np.asarray(coach.embedder.embed_query(query), dtype=np.float32)
+    res = col.query(query_embeddings=[qvec], n_results=min(cfg.fetch_k, col.count()),
+                    where=_where(step, kinds), include=FULL)
+    rows = {pid: np.asarray(vec, dtype=np.float32)
+            for pid, vec in zip(res["ids"][0], res["embeddings"][0], strict=True)}
+    allowed = None
+    if step is not None or kinds:
+        metas = col.get(include=["metadatas"])
+        allowed = {pid for pid, m in zip(metas["ids"], metas["metadatas"], strict=True)
+                   if (step is None or m["step"] == step) and (kinds is None or m["kind"] in kinds)}
+    lexical = coach.retriever.lexical().search(query, cfg.fetch_k, allowed)
+    fused = rrf([(res["ids"][0], cfg.dense_weight), ([p for p, _ in lexical], cfg.lexical_weight)],
+                k=cfg.rrf_k)
+    pool = fused[: cfg.top_k * 3]
+    missing = [pid for pid, _ in pool if pid not in rows]
+    got = col.get(ids=missing, include=["embeddings"]) if missing else {"ids": [], "embeddings": []}
+    rows.update((pid, np.asarray(v, dtype=np.float32))
+                for pid, v in zip(got["ids"], got["embeddings"], strict=True))
+    chosen = mmr([(pid, s / pool[0][1], rows[pid]) for pid, s in pool], cfg.top_k,
+                 cfg.mmr_lambda)
+    return [(pid, float(rows[pid] @ qvec), rows[pid]) for pid in chosen]
+
+
+def passages(retrieval):
+    return [(p.id, p.dense_score, retrieval.vectors[p.id]) for p in retrieval.passages]
+
+
+def same(a, b) -> bool:
+    return ([(pid, score) for pid, score, _ in a] == [(pid, score) for pid, score, _ in b]
+            and all(np.array_equal(x, y) for (_, _, x), (_, _, y) in zip(a, b, strict=True)))
+
+
+@pytest.mark.slow
+def test_every_dev_question_retrieves_exactly_what_the_full_reads_gave(shipped_coach):
+    coach = shipped_coach
+    differ = [q for q in dev_questions()
+              if not same(passages(coach.retriever.retrieve(q)), old_reads(coach, q))]
+
+    assert differ == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("step", "kinds"), [(2, None), (None, ("report", "report-digest")),
+                                             (4, ("coach-guide", "method"))])
+def test_filtered_searches_retrieve_exactly_what_the_full_reads_gave(shipped_coach, step, kinds):
+    for q in dev_questions()[:40]:
+        got = shipped_coach.retriever.retrieve(q, step=step, kinds=kinds)
+        assert same(passages(got), old_reads(shipped_coach, q, step=step, kinds=kinds)), q
+        assert all(step is None or p.step == step for p in got.passages)
+        assert all(kinds is None or p.kind in kinds for p in got.passages)
+
+
+def test_the_dense_search_gives_the_full_querys_ids_and_scores(make_coach, write_md):
+    coach = make_coach()
+    kb = coach.settings.knowledge_dir
+    write_md(kb / "pdsa.md", "# PDSA\n\nA PDSA cycle tests one change on a small scale.\n\n"
+             "## Study\n\nIn the study stage the team compares results with its prediction.",
+             title="PDSA cycles", step=4, kind="method")
+    write_md(kb / "board.md", "# Boards\n\nBoards set the ambition for improvement.",
+             title="Boards", step=2, kind="report-digest")
+    coach.ingest()
+    col = coach.index.collection
+    for question in ("What is a PDSA cycle?", "What does the board do?"):
+        vec = coach.embedder.encode([question])[0]
+        for where in (None, {"step": 2}, {"kind": {"$in": ["method"]}}):
+            # more asked for than the collection holds: every chunk, best first, no error
+            full = col.query(query_embeddings=[vec], n_results=col.count(), where=where,
+                             include=FULL)
+            near = coach.index.nearest(vec, 30, where)
+            assert near == [(pid, 1.0 - d) for pid, d in
+                            zip(full["ids"][0], full["distances"][0], strict=True)]
+            rows = coach.index.get([pid for pid, _ in near])
+            assert [(pid, text, meta) for pid, text, meta, _ in rows] == list(
+                zip(full["ids"][0], full["documents"][0], full["metadatas"][0], strict=True))
+            assert all(np.array_equal(vec, np.asarray(v, dtype=np.float32))
+                       for (_, _, _, vec), v in zip(rows, full["embeddings"][0], strict=True))
+
+
+def test_an_unfiltered_question_never_scans_the_chunks_metadata(make_coach, write_md):
+    coach = make_coach()
+    kb = coach.settings.knowledge_dir
+    write_md(kb / "pdsa.md", "# PDSA\n\nA PDSA cycle tests one change on a small scale.",
+             title="PDSA cycles", step=4, kind="method")
+    coach.ingest()
+
+    coach.ask("What is a PDSA cycle?")
+    assert coach.retriever._meta is None  # read only when a filtered search needs it
+
+    assert [p.source for p in coach.retriever.retrieve("PDSA cycle", step=4).passages] == [
+        "pdsa.md"]
+    assert coach.retriever.retrieve("PDSA cycle", step=3).passages == []
+
+
+def test_a_filtered_search_sees_chunks_ingested_after_its_first(make_coach, write_md):
+    coach = make_coach()
+    kb = coach.settings.knowledge_dir
+    write_md(kb / "pdsa.md", "# PDSA\n\nA PDSA cycle tests one change on a small scale.",
+             title="PDSA cycles", step=4, kind="method")
+    coach.ingest()
+    assert coach.retriever.retrieve("small tests of change", step=4).passages
+
+    write_md(kb / "tests.md", "# Small tests\n\nSmall tests of change come before spread.",
+             title="Small tests of change", step=4, kind="method")
+    coach.ingest()
+
+    found = coach.retriever.retrieve("small tests of change", step=4).passages
+    assert "tests.md" in [p.source for p in found]
+
+
+def test_an_empty_index_is_refused_without_writing_a_lexical_index(make_coach):
+    coach = make_coach()
+
+    with pytest.raises(IndexEmptyError, match="coach ingest"):
+        coach.ask("What is a PDSA cycle?")
+    assert coach.retriever.is_empty()
+    assert not coach.settings.lexical_path.exists()
+
+
+def test_an_index_emptied_by_ingest_is_refused_as_empty(make_coach, write_md):
+    coach = make_coach()
+    doc = write_md(coach.settings.knowledge_dir / "pdsa.md",
+                   "# PDSA\n\nA PDSA cycle tests one change on a small scale.", title="PDSA")
+    coach.ingest()
+    assert not coach.retriever.is_empty()
+    assert not coach.ask("What is a PDSA cycle?").refused
+
+    doc.unlink()
+    coach.ingest()  # the folder is now empty: its document's chunks are removed
+
+    assert coach.index.count() == 0
+    with pytest.raises(IndexEmptyError):
+        coach.ask("What is a PDSA cycle?")
