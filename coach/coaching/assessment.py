@@ -62,6 +62,7 @@ class Result:
     weakest_categories: tuple[str, ...]
     recommendations: tuple[Recommendation, ...]
     taken_at: str = ""
+    source: str = ""   # where the scores came from when not the lead's own, e.g. a team survey
 
 
 # -- input ---------------------------------------------------------------------------------

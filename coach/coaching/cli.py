@@ -1,4 +1,5 @@
-"""`coach journey start|assess|step|tick|note|action|status|export|reset` for the terminal.
+"""`coach journey start|assess|step|tick|note|action|status|export|reset` for the terminal
+(and `coach survey`, from ``survey_cli``).
 
 Thin: parse, call the user's ``JourneySession``, render text. The Coach (embedder and index) is
 built only by the commands that cite the guidance: assess, step and export.
@@ -14,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from coach.coaching import assessment, machine, where
+from coach.coaching import assessment, machine, survey_cli, where
+from coach.coaching.journey import Journey
 from coach.coaching.render import render_progress, render_result, render_step
 from coach.coaching.session import JourneySession
 from coach.errors import BadInputError, CoachError, IndexEmptyError
@@ -64,7 +66,7 @@ def register(subparsers: Subcommands) -> dict[str, CommandHandler]:
     s.add_argument("--out", type=Path, default=Path("."), help="folder (default: here)")
     s = sub.add_parser("reset", parents=[common], help="clear your journey (asks first)")
     s.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    return {"journey": run}
+    return {"journey": run, **survey_cli.register(subparsers)}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,28 +115,29 @@ def _start(session: JourneySession, args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_scores(session: JourneySession, args: argparse.Namespace) -> Mapping[str, object]:
+def read_scores(journey: Journey, args: argparse.Namespace) -> Mapping[str, object]:
+    """Scores from --scores, --file or, failing both, by asking each statement in turn."""
     if args.scores:
-        return assessment.parse_list(session.journey, args.scores)
+        return assessment.parse_list(journey, args.scores)
     if args.file:
         try:
             data = yaml.safe_load(args.file.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
             raise BadInputError(f"{args.file}: cannot read the scores file ({exc}).") from exc
         if isinstance(data, list):
-            return assessment.parse_list(session.journey, ",".join(map(str, data)))
+            return assessment.parse_list(journey, ",".join(map(str, data)))
         if not isinstance(data, dict):
             raise BadInputError(f"{args.file}: expected item-id: score pairs or a list.")
         return data
-    return _prompt_scores(session)
+    return _prompt_scores(journey)
 
 
-def _prompt_scores(session: JourneySession) -> dict[str, int]:
-    a = session.journey.assessment
+def _prompt_scores(journey: Journey) -> dict[str, int]:
+    a = journey.assessment
     scale = ", ".join(f"{k} {v}" for k, v in a.scale.items())
     print(f"{a.title}: score each statement ({scale}).")
     scores: dict[str, int] = {}
-    for enabler in session.journey.enablers:
+    for enabler in journey.enablers:
         print(f"\n{enabler.title}")
         for item in [i for i in a.items if i.enabler == enabler.id]:
             print(f"  {len(scores) + 1}. {item.statement}")
@@ -155,7 +158,7 @@ def _ask_score() -> int:
 
 
 def _assess(session: JourneySession, args: argparse.Namespace) -> int:
-    scores = assessment.validate(session.journey, _read_scores(session, args))
+    scores = assessment.validate(session.journey, read_scores(session.journey, args))
     _with_coach(session, args)
     result = session.assess(scores)
     results, warnings = session.history()
@@ -229,7 +232,7 @@ def _status(session: JourneySession, args: argparse.Namespace) -> int:
         print(f"coach: note: {w}", file=sys.stderr)
     for r in results:
         print(f"Assessment {r.taken_at[:16].replace('T', ' ')}: overall {r.overall:.2f} "
-              f"({r.band})")
+              f"({r.band})" + (f", from {r.source}" if r.source else ""))
     return 0
 
 

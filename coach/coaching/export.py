@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.coaching import assessment, machine
+from coach.coaching import survey_render as sr
 from coach.coaching.chart import render_chart
 from coach.coaching.render import citation_where
 from coach.coaching.session import Plan
@@ -38,7 +39,9 @@ def _assessment_blocks(plan: Plan) -> list[Block]:
     first = plan.history[0]
     delta = assessment.change(first, latest) if len(plan.history) > 1 else {}
     out += [
-        Block("p", f"Taken {latest.taken_at[:10]}. Overall {latest.overall:.2f} of 3: "
+        Block("p", f"Taken {latest.taken_at[:10]}"
+                   + (f" (from {latest.source})" if latest.source else "")
+                   + f". Overall {latest.overall:.2f} of 3: "
                    f"{latest.band}. {latest.band_description}"),
         Block("img", "Readiness by enabler", data=render_chart(list(plan.history))),
         Block("table", header=("Enabler", "Mean (0-3)", "Band", "Change since first"),
@@ -48,9 +51,10 @@ def _assessment_blocks(plan: Plan) -> list[Block]:
         Block("p", "Weakest area: " + ", ".join(latest.weakest_categories) + "."),
     ]
     if len(plan.history) > 1:
-        out.append(Block("table", header=("Taken", "Overall", "Band"),
+        out.append(Block("table", header=("Taken", "Overall", "Band", "From"),
                          items=tuple((r.taken_at[:16].replace("T", " "), f"{r.overall:.2f}",
-                                      r.band) for r in plan.history)))
+                                      r.band, r.source or "self-assessment")
+                                     for r in plan.history)))
     out.append(Block("h3", "Recommendations (coaching guidance)"))
     if not latest.recommendations:
         out.append(Block("p", "Every item scores 3: keep reassessing at intervals."))
@@ -58,6 +62,28 @@ def _assessment_blocks(plan: Plan) -> list[Block]:
         marks = "".join(f"[{c.number}]" for c in rec.citations)
         out.append(Block("p", f"{rec.statement} (scored {rec.score}; {rec.enabler}; step "
                               f"{rec.step_number}: {rec.step_title}). {rec.text} {marks}".strip()))
+    return out
+
+
+def _survey_blocks(plan: Plan) -> list[Block]:
+    """The team survey adopted as the assessment: who answered, mean and spread per enabler,
+    and where roles disagree most (aggregates only, never one person's answers)."""
+    report = plan.team_survey
+    if report is None:
+        return []
+    stats = report.stats
+    out = [Block("h2", "Team readiness survey"),
+           Block("p", sr.counts_line(report) + " Adopted as the readiness assessment above: "
+                      "each item's mean rounded to a whole score.")]
+    if not stats.shown:
+        return out + [Block("p", " ".join(stats.notes))]
+    out += [Block("table", header=sr.ENABLER_HEADER, items=tuple(sr.enabler_rows(stats))),
+            Block("p", sr.SPREAD_NOTE)]
+    if stats.gaps.get("role"):
+        out += [Block("h3", "Where roles disagree most"),
+                Block("table", header=sr.GAP_HEADER, items=tuple(sr.gap_rows(stats, "role")))]
+    if stats.notes:
+        out.append(Block("ul", items=stats.notes))
     return out
 
 
@@ -115,7 +141,8 @@ def blocks(plan: Plan) -> list[Block]:
     ]
     if plan.warnings:
         out += [Block("h2", "Notices"), Block("ul", items=plan.warnings)]
-    out += _assessment_blocks(plan) + _step_blocks(plan) + _plan_blocks(plan)
+    out += (_assessment_blocks(plan) + _survey_blocks(plan) + _step_blocks(plan)
+            + _plan_blocks(plan))
     if plan.progress.kept:
         kept = tuple(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in plan.progress.kept)
         out += [Block("h2", "Saved entries that no longer match journey.yaml"),

@@ -38,7 +38,8 @@ def citation_lines(citations: Sequence[Citation]) -> list[str]:
 
 def render_result(result: Result, first: Result | None = None) -> str:
     delta = change(first, result) if first is not None else {}
-    lines = [f"Readiness: overall {result.overall:.2f} of 3, {result.band}.",
+    lines = [f"Readiness: overall {result.overall:.2f} of 3, {result.band}"
+             + (f" (from {result.source})." if result.source else "."),
              result.band_description, ""]
     width = max(len(c.title) for c in result.categories)
     for c in result.categories:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec
 
@@ -17,6 +17,14 @@ from coach.coaching import assessment, machine
 from coach.coaching.journey import Journey, Step, load_journey
 from coach.coaching.machine import Progress
 from coach.coaching.store import ProgressStore, check_user, now
+from coach.coaching.survey import (
+    Report,
+    SurveyError,
+    SurveyStore,
+    adopted_code,
+    adoption_labels,
+    adoption_note,
+)
 from coach.config import Settings
 from coach.errors import CoachError
 from coach.types import Answer
@@ -81,6 +89,7 @@ class Plan:
     latest: assessment.Result | None   # the last result, with cited recommendations
     generated_at: str
     warnings: tuple[str, ...] = ()
+    team_survey: Report | None = None   # the team survey adopted last, if any
 
 
 class JourneySession:
@@ -151,11 +160,43 @@ class JourneySession:
         return self.cite(assessment.score(self.journey, clean, taken))
 
     def history(self) -> tuple[list[assessment.Result], list[str]]:
-        return self.store.assessments(self.user, self.journey)
+        """Every assessment, oldest first; one adopted from a team survey says so (source)."""
+        results, warnings = self.store.assessments(self.user, self.journey)
+        labels = adoption_labels(self.journey, self.progress()) if results else {}
+        labelled = []
+        for r in reversed(results):  # the last one taken at a time is the adopted one
+            labelled.append(replace(r, source=labels.pop(r.taken_at[:19], r.source)))
+        return labelled[::-1], warnings
 
     def latest(self) -> assessment.Result | None:
         results, _ = self.history()
         return self.cite(results[-1]) if results else None
+
+    def surveys(self) -> SurveyStore:
+        """Team readiness surveys, in the same database as the progress."""
+        return SurveyStore(self.store.db)
+
+    def adopt_survey(self, code: str) -> tuple[Report, assessment.Result]:
+        """Adopt the results of a team survey this user opened as their journey's assessment.
+
+        The item means, rounded half up to whole scores, are stored as an assessment; the
+        survey is closed (so the plan's figures stay the adopted ones) and a note on step 1
+        records which survey it was and how many answered (the assessment record itself has
+        no place for a label).
+        """
+        surveys = self.surveys()
+        report = surveys.results(code, self.user, self.journey)
+        if not report.stats.shown:
+            raise SurveyError(
+                f"Survey {report.survey.code} cannot be adopted yet: {report.stats.n} "
+                f"answered, and results count from {report.stats.min_group}.")
+        scores = report.stats.rounded_scores()
+        taken = self.store.add_assessment(self.user, scores)
+        surveys.close(report.survey.code, self.user, at=taken)
+        self.work(machine.add_note, adoption_note(report, taken), step=self.journey.steps[0].id)
+        result = replace(assessment.score(self.journey, scores, taken),
+                         source=f"team survey {report.survey.code}, {report.stats.n} respondents")
+        return report, self.cite(result)
 
     def cite(self, result: assessment.Result) -> assessment.Result:
         """The result with cited passages on its recommendations (unchanged without a Coach)."""
@@ -180,5 +221,11 @@ class JourneySession:
         progress = self.progress()
         results, warnings = self.history()
         latest = self.cite(results[-1]) if results else None
+        team, code = None, adopted_code(self.journey, progress)
+        if code is not None:
+            try:
+                team = self.surveys().results(code, self.user, self.journey)
+            except SurveyError as exc:
+                warnings.append(f"The adopted team survey {code} could not be read: {exc}")
         return Plan(self.user, self.journey, progress, tuple(results), latest, now(),
-                    tuple(progress.warnings) + tuple(warnings))
+                    tuple(progress.warnings) + tuple(warnings), team)
