@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from coach.db import Database, migrate
 from coach.db.engine import engine_for
 from coach.db.schema import conversations as CONVERSATIONS
-from coach.errors import ConversationNotFoundError, CoachError
+from coach.errors import CoachError, ConversationNotFoundError
 from coach.ui.history import (
     TITLE_CHARS,
     ConversationStore,
@@ -149,7 +149,8 @@ def test_export_lists_each_answers_sources_in_markdown_and_word(url, tmp_path):
 
     doc = Document(str(docx_path))
     paragraphs = [(p.style.name, p.text) for p in doc.paragraphs]
-    assert ("Heading 1", "1. What is a PDSA cycle? Mail me at [email address removed]") in paragraphs
+    first = "1. What is a PDSA cycle? Mail me at [email address removed]"
+    assert ("Heading 1", first) in paragraphs
     bullets = [text for style, text in paragraphs if style == "List Bullet"]
     assert len(bullets) == 2 and bullets[1].startswith("[1] Run charts, Methods, p. 4")
     assert ("Normal", "A PDSA cycle is a small test of change. [1]") in paragraphs

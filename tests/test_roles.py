@@ -25,9 +25,14 @@ PASSWORD = "a-long-password"
 # the least role each named endpoint needs: a new endpoint must be added here (and to a tab)
 EXPECTED = {
     "ask": "staff", "feedback": "staff", "new_conversation": "staff",
+    "history": "staff", "history_open": "staff", "history_delete": "staff",
+    "history_confirm_delete": "staff", "history_export": "staff",
+    "survey_open": "staff", "survey_list": "staff", "survey_results": "staff",
+    "survey_close": "staff", "survey_adopt": "staff", "survey_respond": "staff",
     "evaluate": "editor", "upload": "editor", "reindex": "editor", "test_retrieval": "editor",
     "remove_document": "editor",
     "on_search": "editor", "set_role": "admin", "list_users": "admin",
+    "insights": "admin", "insights_export": "admin",
 }
 COACH_TAB = "staff"  # every coach_* endpoint (the Coach tab)
 

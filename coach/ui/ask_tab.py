@@ -2,22 +2,36 @@
 
 Handlers are plain functions of (ctx, inputs..., user) so tests call them with a real Coach;
 ``build`` wires them to Gradio components. Conversation state lives in a per-session
-``gr.State`` dict (``new_session``), stamped with the user it belongs to.
+``gr.State`` dict (``new_session``), stamped with the user it belongs to and carrying the id
+its turns are saved under after each answer (coach/ui/history.py): the history panel lists,
+reopens, deletes and exports the user's own saved conversations.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import logging
+import time
 from collections.abc import Callable, Iterator
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import gradio as gr
 
+from coach.coaching.session import exports_root
 from coach.errors import CoachError, IndexEmptyError
+from coach.insights.store import record_answer
 from coach.types import Answer
 from coach.ui import render
 from coach.ui.context import UIContext
 from coach.ui.feedback import FeedbackStore, feedback_store
+from coach.ui.history import (
+    ConversationStore,
+    conversation_store,
+    export,
+    new_id,
+    remove_exports,
+)
 from coach.ui.render import ChatTurn, turn_from
 
 log = logging.getLogger(__name__)
@@ -47,6 +61,7 @@ class ChatSession(TypedDict):
     turns: list[ChatTurn]
     rated: dict[str, int]  # turn index (as text) -> feedback row id
     target: int | None  # the turn the feedback panel is about
+    conversation: str | None  # the id its turns are saved under (given at the first question)
 
 
 Messages = list[dict[str, str]]
@@ -54,7 +69,7 @@ Outputs = tuple[Messages, ChatSession, str, str]
 
 
 def new_session(user: str | None = None) -> ChatSession:
-    return {"user": user, "turns": [], "rated": {}, "target": None}
+    return {"user": user, "turns": [], "rated": {}, "target": None, "conversation": None}
 
 
 def session_for(session: ChatSession | None, user: str) -> ChatSession:
@@ -84,17 +99,23 @@ def respond(ctx: UIContext, question: str, session: ChatSession | None, user: st
     A question past the asker's rate limit (``ctx.admit``) gets a message saying when they
     can ask again, and stays in the box."""
     session = session_for(session, user)
+    started = time.perf_counter()
     try:
         clean = ctx.admit(question, request)
     except CoachError as exc:
         yield messages(session), session, render.error_html(str(exc)), question or ""
         return
+    conversation = session.get("conversation") or new_id()  # the id its history is saved as
+    session = {**session, "conversation": conversation}
     history = [(t["question"], t["text"]) for t in session["turns"]]
     yield messages(session, (clean, "")), session, "", ""
     try:
         for item in ctx.coach.stream(clean, history, user=user):  # journey-aware for user
             if isinstance(item, Answer):
                 session = {**session, "turns": [*session["turns"], turn_from(clean, item)]}
+                record_answer(ctx.settings, user=user, question=clean, answer=item,
+                              started=started, step=journey_step(ctx, user),
+                              conversation=conversation)
             else:
                 yield messages(session, (clean, item)), session, "", ""
     except IndexEmptyError:
@@ -109,7 +130,28 @@ def respond(ctx: UIContext, question: str, session: ChatSession | None, user: st
         msg = "Something went wrong while answering; please try again."
         yield messages(session), session, render.error_html(msg), question
         return
-    yield messages(session), session, "", ""
+    yield messages(session), session, remember(ctx, conversation, user, session["turns"]), ""
+
+
+def remember(ctx: UIContext, conversation: str, user: str, turns: list[ChatTurn]) -> str:
+    """Save the conversation to the user's history; a failure is reported, the answer kept."""
+    try:
+        conversation_store(ctx.settings).save(conversation, user, turns)
+    except Exception:  # the answer is on screen already; the details go to the log
+        log.exception("saving the conversation failed")
+        return render.error_html("The answer could not be saved to your conversation history; "
+                                 "it is shown here but will not be listed.")
+    return ""
+
+
+def journey_step(ctx: UIContext, user: str) -> str:
+    """The step the asker's saved journey is on ('' when they have none), for the log."""
+    try:
+        raw = ctx.sessions.store().raw(user)
+        current = json.loads(raw).get("current") if raw else None
+    except (CoachError, ValueError, AttributeError):
+        return ""
+    return current if isinstance(current, str) else ""
 
 
 def _turn_index(index: int | list[int] | tuple[int, ...] | None) -> int | None:
@@ -161,6 +203,92 @@ def send_feedback(ctx: UIContext, store: FeedbackStore, session: ChatSession | N
     return session, f"Thanks — feedback on answer {turn + 1} saved.", ""
 
 
+# -- the history panel ---------------------------------------------------------------------
+HistoryOutputs = tuple[Messages, ChatSession, str, str | None, str, str]
+
+
+def history_list(store: ConversationStore, user: str, selected: str | None = None
+                 ) -> dict[str, Any]:
+    """The user's conversations for the list, newest first (``selected`` stays chosen)."""
+    found = store.list_for(user)
+    keep = selected if any(s.id == selected for s in found) else None
+    return gr.update(choices=[(s.label(), s.id) for s in found], value=keep)
+
+
+def _note(message: str) -> str:
+    return f'<p class="notice">{html.escape(message)}</p>'
+
+
+def open_conversation(store: ConversationStore, conversation: str | None,
+                      session: ChatSession | None, user: str) -> HistoryOutputs:
+    """Restore a saved conversation in the chat, citations and all, to read or continue:
+    (chat, session, status, feedback choice, feedback note, history note)."""
+    session = session_for(session, user)
+    if not conversation:
+        return (messages(session), session, "", None, "",
+                render.error_html("Choose a conversation from the list first."))
+    try:
+        found = store.open(conversation, user)
+    except CoachError as exc:
+        return messages(session), session, "", None, "", render.error_html(str(exc))
+    restored: ChatSession = {**new_session(user), "turns": found.turns,
+                             "conversation": found.id}
+    return (messages(restored), restored, "", None, "",
+            _note(f"Opened “{found.title}”: ask a question to continue it."))
+
+
+def ask_to_delete(store: ConversationStore, conversation: str | None, user: str
+                  ) -> tuple[str | None, dict[str, Any], str]:
+    """The first step of deleting: (pending id, confirmation row, history note)."""
+    hidden = gr.update(visible=False)
+    if not conversation:
+        return None, hidden, render.error_html("Choose a conversation from the list first.")
+    try:
+        found = store.open(conversation, user)
+    except CoachError as exc:
+        return None, hidden, render.error_html(str(exc))
+    return (found.id, gr.update(visible=True),
+            _note(f"Delete “{found.title}” for good? Press “Yes, delete it” to confirm."))
+
+
+def confirm_delete(ctx: UIContext, store: ConversationStore, pending: str | None,
+                   session: ChatSession | None, user: str
+                   ) -> tuple[dict[str, Any], None, dict[str, Any], str, Messages, ChatSession]:
+    """Delete the conversation waiting for confirmation (the user's own only), with its
+    exported files: (list, pending, confirmation row, history note, chat, session). The
+    chat is cleared when it showed the deleted conversation."""
+    session = session_for(session, user)
+    hidden = gr.update(visible=False)
+    if not pending:
+        return (history_list(store, user), None, hidden,
+                render.error_html("Nothing to delete: choose a conversation and press Delete."),
+                messages(session), session)
+    try:
+        store.delete(pending, user)
+    except CoachError as exc:
+        return (history_list(store, user), None, hidden, render.error_html(str(exc)),
+                messages(session), session)
+    remove_exports(pending, user, ctx.settings.home)
+    if session.get("conversation") == pending:
+        session = new_session(user)
+    return (history_list(store, user, session.get("conversation")), None, hidden,
+            _note("The conversation was deleted."), messages(session), session)
+
+
+def export_conversation(ctx: UIContext, store: ConversationStore, conversation: str | None,
+                        user: str) -> tuple[dict[str, Any], str]:
+    """The conversation as Markdown and Word files listing each answer's sources."""
+    hidden = gr.update(value=None, visible=False)  # no files left from an earlier export
+    if not conversation:
+        return hidden, render.error_html("Choose a conversation from the list first.")
+    try:
+        paths = export(store.open(conversation, user), ctx.settings.home)
+    except CoachError as exc:
+        return hidden, render.error_html(str(exc))
+    return (gr.update(value=[str(p) for p in paths], visible=True),
+            _note("Your conversation is ready to download below (Markdown and Word)."))
+
+
 def _saying(ctx: UIContext, said: str
             ) -> Callable[[ChatSession, gr.Request], Iterator[Outputs]]:
     """A button handler that sends ``said`` to the chat as if typed."""
@@ -172,7 +300,13 @@ def _saying(ctx: UIContext, said: str
 def build(ctx: UIContext) -> None:
     """The Ask tab's components and events (called inside ``gr.Tab``)."""
     store = feedback_store(ctx.settings)
+    saved = conversation_store(ctx.settings)
+    # exported conversations are served in place from the user's exports folder
+    exports = exports_root(ctx.settings.home)
+    exports.mkdir(parents=True, exist_ok=True)
+    gr.set_static_paths([exports])
     session = gr.State(new_session())
+    pending = gr.State(None)  # the conversation waiting for "Yes, delete it"
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=480):
             chat = gr.Chatbot(
@@ -196,6 +330,27 @@ def build(ctx: UIContext) -> None:
             gr.Examples(STARTERS, inputs=[question], label="Starter questions")
         with gr.Column(scale=1, min_width=240):
             new = gr.Button("New conversation", elem_id="new-conversation")
+            with gr.Group(elem_id="history-panel"):
+                gr.Markdown("#### Your conversations\nSaved after every answer, newest first; "
+                            "only you can see yours.")
+                history = gr.Dropdown(choices=[], value=None, label="Saved conversations",
+                                      allow_custom_value=True, elem_id="history-list")
+                with gr.Row():
+                    open_btn = gr.Button("Open", size="sm", min_width=60, elem_id="history-open")
+                    export_btn = gr.Button("Export", size="sm", min_width=60,
+                                           elem_id="history-export")
+                    delete_btn = gr.Button("Delete", size="sm", variant="stop", min_width=60,
+                                           elem_id="history-delete")
+                    refresh = gr.Button("Refresh", size="sm", min_width=60,
+                                        elem_id="history-refresh")
+                with gr.Row(visible=False) as confirm_row:
+                    confirm = gr.Button("Yes, delete it", size="sm", variant="stop",
+                                        elem_id="history-confirm")
+                    cancel = gr.Button("Cancel", size="sm", elem_id="history-cancel")
+                history_note = gr.HTML("", elem_id="history-note", label="History status",
+                                       padding=False, container=False)
+                files = gr.File(label="Download", file_count="multiple", visible=False,
+                                interactive=False, elem_id="history-files")
             with gr.Group(elem_id="feedback-panel"):
                 gr.Markdown("#### Rate an answer\nUse the thumbs under an answer, or rate the "
                             "latest answer here. Personal data is removed before saving.")
@@ -220,11 +375,39 @@ def build(ctx: UIContext) -> None:
     def on_new(request: gr.Request) -> tuple[Messages, ChatSession, str, str, None, str]:
         return [], new_session(ctx.user_of(request)), "", "", None, ""
 
+    def on_list(state: ChatSession | None, request: gr.Request) -> dict[str, Any]:
+        return history_list(saved, ctx.user_of(request),
+                            state.get("conversation") if state else None)
+
+    def on_load(request: gr.Request) -> dict[str, Any]:
+        return history_list(saved, ctx.user_of(request))
+
+    def on_open(picked: str | None, state: ChatSession, request: gr.Request
+                ) -> HistoryOutputs:
+        return open_conversation(saved, picked, state, ctx.user_of(request))
+
+    def on_delete(picked: str | None, request: gr.Request
+                  ) -> tuple[str | None, dict[str, Any], str]:
+        return ask_to_delete(saved, picked, ctx.user_of(request))
+
+    def on_confirm(waiting: str | None, state: ChatSession, request: gr.Request
+                   ) -> tuple[dict[str, Any], None, dict[str, Any], str, Messages, ChatSession]:
+        return confirm_delete(ctx, saved, waiting, state, ctx.user_of(request))
+
+    def on_cancel() -> tuple[None, dict[str, Any], str]:
+        return None, gr.update(visible=False), ""
+
+    def on_export(picked: str | None, request: gr.Request) -> tuple[dict[str, Any], str]:
+        return export_conversation(ctx, saved, picked, ctx.user_of(request))
+
     outputs = [chat, session, status, question]
-    question.submit(on_ask, [question, session], outputs, api_name="ask")
+    listed = {"fn": on_list, "inputs": [session], "outputs": [history],
+              "api_visibility": "private"}  # after an answer: the list shows it, chosen
+    question.submit(on_ask, [question, session], outputs, api_name="ask").then(**listed)
     for said, btn in zip(COACH_BUTTONS.values(), coach_btns, strict=True):
-        btn.click(_saying(ctx, said), [session], outputs, api_visibility="private")
-    send.click(on_ask, [question, session], outputs, api_visibility="private")
+        btn.click(_saying(ctx, said), [session], outputs,
+                  api_visibility="private").then(**listed)
+    send.click(on_ask, [question, session], outputs, api_visibility="private").then(**listed)
     chat.like(on_like, [session], [session, note, choice], api_visibility="private")
     submit.click(on_feedback, [session, choice, comment], [session, note, comment],
                  api_name="feedback")
@@ -233,3 +416,15 @@ def build(ctx: UIContext) -> None:
     # the chat window's own bin icon must forget the conversation too, not just hide it
     chat.clear(on_new, None, [chat, session, status, question, choice, note],
                api_visibility="private")
+    gr.on(None, on_load, None, [history], api_visibility="private")  # at page load
+    refresh.click(on_list, [session], [history], api_name="history")
+    open_btn.click(on_open, [history, session],
+                   [chat, session, status, choice, note, history_note], api_name="history_open")
+    delete_btn.click(on_delete, [history], [pending, confirm_row, history_note],
+                     api_name="history_delete")
+    confirm.click(on_confirm, [pending, session],
+                  [history, pending, confirm_row, history_note, chat, session],
+                  api_name="history_confirm_delete")
+    cancel.click(on_cancel, None, [pending, confirm_row, history_note],
+                 api_visibility="private")
+    export_btn.click(on_export, [history], [files, history_note], api_name="history_export")
