@@ -35,7 +35,7 @@ def app(tmp_path_factory, embedder):
                               role_map="qi-editors=editor,qi-admins=admin")
     coach = build_coach(settings, embedder=embedder)
     coach.ingest()
-    with running_app(coach, settings) as url:
+    with running_app(coach, settings):
         yield settings.port
 
 
