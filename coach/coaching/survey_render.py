@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import textwrap
+from collections.abc import Callable
 
 from coach.coaching.survey import Report
 from coach.coaching.survey_stats import (
@@ -41,15 +42,22 @@ def _agreement(s: Spread) -> str:
     return _f(s.agreement) + ("" if s.agreed else " (low)")
 
 
-def counts_line(report: Report) -> str:
+Escape = Callable[[str], str]   # for text people typed (titles, roles, levels)
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def counts_line(report: Report, esc: Escape = _same) -> str:
     s, stats = report.survey, report.stats
     state = f"closed {s.closed_at[:10]}" if s.closed_at else "open"
-    parts = [f"Survey {s.code} \"{s.title}\" (opened {s.created_at[:10]}, {state}): "
+    parts = [f"Survey {s.code} \"{esc(s.title)}\" (opened {s.created_at[:10]}, {state}): "
              f"{stats.n} {'respondent' if stats.n == 1 else 'respondents'}"]
     for kind in KINDS:
         counts = stats.counts.get(kind, {})
         if counts:
-            parts.append(f"by {kind}: " + ", ".join(f"{k} {v}" for k, v in
+            parts.append(f"by {kind}: " + ", ".join(f"{esc(k)} {v}" for k, v in
                                                     sorted(counts.items())))
     line = "; ".join(parts)
     if report.anonymous:
@@ -81,13 +89,13 @@ def group_header(stats: SurveyStats, kind: str) -> tuple[str, ...]:
     return (kind.capitalize(), "n", "Overall", *[e.title for e in stats.enablers])
 
 
-def group_rows(stats: SurveyStats, kind: str) -> list[tuple[str, ...]]:
-    return [(g.name, str(g.n), _f(g.overall), *[_f(g.enablers[e.id]) for e in stats.enablers])
+def group_rows(stats: SurveyStats, kind: str, esc: Escape = _same) -> list[tuple[str, ...]]:
+    return [(esc(g.name), str(g.n), _f(g.overall), *[_f(g.enablers[e.id]) for e in stats.enablers])
             for g in stats.groups.get(kind, ())]
 
 
-def gap_rows(stats: SurveyStats, kind: str) -> list[tuple[str, ...]]:
-    return [(g.statement, f"{g.high} {_f(g.high_mean)}", f"{g.low} {_f(g.low_mean)}",
+def gap_rows(stats: SurveyStats, kind: str, esc: Escape = _same) -> list[tuple[str, ...]]:
+    return [(g.statement, f"{esc(g.high)} {_f(g.high_mean)}", f"{esc(g.low)} {_f(g.low_mean)}",
              _f(g.gap)) for g in stats.gaps.get(kind, ())]
 
 
@@ -101,23 +109,24 @@ def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     return "\n".join(lines)
 
 
-def markdown(report: Report) -> str:
-    """The whole result for the lead: counts, enablers, items, groups, disagreements."""
+def markdown(report: Report, esc: Escape = _same) -> str:
+    """The whole result for the lead: counts, enablers, items, groups, disagreements.
+    ``esc``: applied to text people typed (the web app escapes HTML and Markdown)."""
     stats = report.stats
-    out = [counts_line(report), ""]
+    out = [counts_line(report, esc), ""]
     if not stats.shown:
-        return "\n".join(out + list(stats.notes))
+        return "\n".join(out + [esc(n) for n in stats.notes])
     out += ["**By enabler**", "", table(ENABLER_HEADER, enabler_rows(stats)), "", SPREAD_NOTE,
             ""]
     for kind in KINDS:
         if stats.groups.get(kind):
             out += [f"**By {kind}** (mean scores)", "",
-                    table(group_header(stats, kind), group_rows(stats, kind)), ""]
+                    table(group_header(stats, kind), group_rows(stats, kind, esc)), ""]
         if stats.gaps.get(kind):
             out += [f"**Where {kind}s disagree most**", "",
-                    table(GAP_HEADER, gap_rows(stats, kind)), ""]
+                    table(GAP_HEADER, gap_rows(stats, kind, esc)), ""]
     out += ["**By item**", "", table(ITEM_HEADER, item_rows(stats)), ""]
-    out += [f"*{n}*" for n in stats.notes]
+    out += [f"*{esc(n)}*" for n in stats.notes]
     return "\n".join(out).rstrip() + "\n"
 
 

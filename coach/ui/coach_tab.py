@@ -17,7 +17,7 @@ from coach.coaching import machine
 from coach.coaching.journey import Journey
 from coach.coaching.session import JourneySession, exports_root
 from coach.errors import CoachError
-from coach.ui import render
+from coach.ui import render, survey_section
 from coach.ui.coach_views import (
     add_action,
     add_note,
@@ -57,6 +57,7 @@ def build(ctx: UIContext) -> None:
     _where_and_assessment(ui, journey)
     _step_section(ui)
     _connect(ctx, ui)
+    survey_section.build(ctx, journey)
 
 
 def _top(ui: SimpleNamespace) -> None:
