@@ -40,6 +40,7 @@ TABS: list[tuple[str, str, str]] = [
     ("Evaluate", "coach.ui.evaluate_tab", "editor"),
     # -- other feature tabs go here --
     ("Library", "coach.ui.library_tab", "editor"),
+    ("Insights", "coach.ui.insights_tab", "admin"),
     ("Admin", "coach.ui.admin_tab", "admin"),
 ]
 
