@@ -177,7 +177,7 @@ def test_method_document_is_labelled_as_coaching_guidance(coach):
 def test_out_of_scope_question_is_refused_without_citations(coach):
     answer = coach.ask("How do I claim my sickness pay?")
 
-    assert answer.refused is True
+    assert answer.refused is True and answer.refusal == "out-of-scope"
     assert answer.citations == ()
     assert "does not cover" in answer.text
     assert not MARKER.search(answer.text)
@@ -192,14 +192,14 @@ def test_close_passages_that_miss_the_point_are_refused(coach, question):
     assert coach.retriever.retrieve(question).passages[0].source == "pdsa.md"
     answer = coach.ask(question)
 
-    assert answer.refused is True
+    assert answer.refused is True and answer.refusal == "missed-the-point"
     assert answer.citations == ()
 
 
 def test_clinical_question_is_refused(coach):
     answer = coach.ask("What dose of paracetamol for a 5 year old?")
 
-    assert answer.refused is True
+    assert answer.refused is True and answer.refusal == "clinical"
     assert answer.citations == ()
     assert "clinical" in answer.text
 
@@ -308,7 +308,7 @@ def test_answer_to_dict_is_json_ready(coach):
 
     assert {"answer", "citations", "passages", "refused", "timings_ms"} <= set(data)
     assert data["answer"] == answer.text
-    assert data["refused"] is False
+    assert data["refused"] is False and data["refusal"] == ""
     assert [c["number"] for c in data["citations"]] == [c.number for c in answer.citations]
     assert len(data["passages"]) == len(answer.passages)
     assert "total" in data["timings_ms"]

@@ -54,8 +54,10 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: every figure the charts draw, with the rates worked out."""
+        import json
+
         u, f = self.usage, self.feedback
-        return {
+        out = {
             "generated": self.generated, "days": self.days, "since": self.since,
             "retention_days": self.retention_days, "empty": self.empty,
             "questions": {
@@ -75,6 +77,7 @@ class Report:
             "documents": asdict(self.documents),
             "journeys": None if self.journeys is None else asdict(self.journeys),
         }
+        return dict(json.loads(json.dumps(out)))  # tuples as lists: what a reader gets back
 
 
 def first_day(days: int | None, now: dt.datetime) -> str | None:
