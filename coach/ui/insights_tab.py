@@ -72,20 +72,20 @@ def build(ctx: UIContext) -> None:
     files = gr.File(label="Question log, feedback and chart data", file_count="multiple",
                     interactive=False, visible=False, elem_id="insights-files")
     summary = gr.Markdown(elem_id="insights-summary", label="Summary")
-    per_day = gr.Plot(label="Questions per day and refusal rate", format="png")
+    per_day = gr.Plot(label="Questions per day and refusal rate", format="png", show_label=False)
     gr.Markdown("### Content gaps")
-    gaps_plot = gr.Plot(label="Content gaps", format="png")
+    gaps_plot = gr.Plot(label="Content gaps", format="png", show_label=False)
     gaps = gr.Markdown(elem_id="insights-gaps", label="Content gaps")
     gr.Markdown("### Feedback")
-    helpful = gr.Plot(label="Helpful rate", format="png")
+    helpful = gr.Plot(label="Helpful rate", format="png", show_label=False)
     feedback = gr.Markdown(elem_id="insights-feedback", label="Feedback")
     gr.Markdown("### Documents")
-    docs_plot = gr.Plot(label="Documents most cited", format="png")
+    docs_plot = gr.Plot(label="Documents most cited", format="png", show_label=False)
     docs = gr.Markdown(elem_id="insights-documents", label="Documents")
     gr.Markdown("### Journeys")
     with gr.Row():
-        steps = gr.Plot(label="Where people are", format="png")
-        readiness = gr.Plot(label="Median readiness by enabler", format="png")
+        steps = gr.Plot(label="Where people are", format="png", show_label=False)
+        readiness = gr.Plot(label="Median readiness by enabler", format="png", show_label=False)
     journeys = gr.Markdown(elem_id="insights-journeys", label="Journeys")
     outputs = [summary, per_day, gaps_plot, gaps, helpful, feedback, docs_plot, docs, steps,
                readiness, journeys]
