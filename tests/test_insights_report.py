@@ -149,3 +149,14 @@ def test_coach_insights_json_and_csv_on_seeded_data(tmp_path, monkeypatch, capsy
     rows = (tmp_path / "csv" / "questions.csv").read_text(encoding="utf-8").splitlines()
     assert len(rows) == 1 + 8  # everything logged, the old question too
     assert main(["insights", "--days", "-1"]) == 2
+
+
+def test_what_people_typed_cannot_add_links_images_html_or_columns(embedder):
+    typed = "Where is ![logo](http://tracker.example/p.png) <img src=x> a|b [here](http://x)?"
+    report = build(questions=[log_row(1, typed, "out-of-scope")], ratings=[], indexed={},
+                   embedder=embedder, journey=None, now=NOW)
+
+    shown = views.gaps(report)
+
+    assert "!\\[logo\\](http://tracker.example/p.png)" in shown and "![" not in shown
+    assert "\\<img src=x\\>" in shown and "a\\|b" in shown and "\\[here\\]" in shown

@@ -3,6 +3,7 @@ its chart, `coach insights` prints them one after another."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from coach.insights.aggregate import REASONS
@@ -13,10 +14,16 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.0f}%"
 
 
+_MARKUP = re.compile(r"([\\`\[\]<>|])")  # links, images, HTML, code and columns
+
+
 def _cell(text: str, width: int = 110) -> str:
-    """Text safe inside a Markdown table cell, shortened."""
-    flat = " ".join(str(text).split()).replace("|", "\\|")
-    return textwrap.shorten(flat, width, placeholder="…") if flat else ""
+    """What people typed, shortened, as text in a Markdown table cell: the characters that
+    make links, images, HTML, code or a new column are escaped (a question cannot add a
+    link, an image that calls out, or a column)."""
+    flat = " ".join(str(text).split())
+    short = textwrap.shorten(flat, width, placeholder="…") if flat else ""
+    return _MARKUP.sub(r"\\\1", short)
 
 
 def summary(report: Report) -> str:
