@@ -159,7 +159,7 @@ def _respondent(ui: SimpleNamespace, journey: Journey) -> None:
     scale = [(f"{k} {v}", k) for k, v in journey.assessment.scale.items()]
     ui.radios = []
     for enabler in journey.enablers:
-        gr.Markdown(f"#### {enabler.title}")
+        gr.Markdown(f"### {enabler.title}")
         for item in [i for i in journey.assessment.items if i.enabler == enabler.id]:
             ui.radios.append(gr.Radio(choices=scale, label=item.statement))
     ui.send_btn = gr.Button("Send my answers", variant="primary")
