@@ -11,15 +11,25 @@ import html
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
+from coach.db import open_database
 from coach.errors import CoachError
+from coach.ingest.library import (
+    HISTORY_HEADERS,
+    LibraryLog,
+    changes_from,
+    counts,
+    history_rows,
+    remove_document,
+)
 from coach.ingest.pipeline import IngestReport
 from coach.ingest.uploads import SUPPORTED_TEXT, add_documents
 from coach.types import ProgressCallback
 from coach.ui import retrieval_view
-from coach.ui.context import UIContext
+from coach.ui.context import LOCAL_USER, UIContext
 from coach.ui.render import KIND_LABELS
 
 log = logging.getLogger(__name__)
@@ -53,25 +63,53 @@ def library_summary(rows: Sequence[Row]) -> str:
     return f"**{len(rows)} documents, {chunks} passages indexed.**"
 
 
+def audit(ctx: UIContext) -> LibraryLog:
+    """The library's audit trail, in the app's database."""
+    return LibraryLog(open_database(ctx.settings))
+
+
 def upload(ctx: UIContext, files: Sequence[str | Path] | None,
-           progress: ProgressCallback | None = None) -> str:
-    """Check, copy and index uploaded files (coach.ingest.uploads); a Markdown report."""
+           progress: ProgressCallback | None = None, *, user: str = LOCAL_USER) -> str:
+    """Check, copy and index uploaded files (coach.ingest.uploads); a Markdown report. Each
+    document added or replaced is recorded in the audit trail under ``user``."""
     if not files:
         return "Choose one or more files to upload first."
+    before = counts(ctx.coach)
     try:
         done = add_documents(ctx.coach, files, progress)
     except CoachError as exc:
         return _error(str(exc))
+    if done.ingest is not None:
+        audit(ctx).record(changes_from(done.ingest, before, counts(ctx.coach), user, "upload"))
     return render_report(done.ingest, done.rejected, done.unchanged)
 
 
-def reindex(ctx: UIContext, progress: ProgressCallback | None = None) -> str:
-    """Bring the index up to date with the knowledge folder."""
+def reindex(ctx: UIContext, progress: ProgressCallback | None = None, *,
+            user: str = LOCAL_USER) -> str:
+    """Bring the index up to date with the knowledge folder (changes go in the audit trail)."""
+    before = counts(ctx.coach)
     try:
         report = ctx.coach.ingest(None, progress=progress)
     except CoachError as exc:
         return _error(str(exc))
+    audit(ctx).record(changes_from(report, before, counts(ctx.coach), user, "re-index"))
     return render_report(report, [], [])
+
+
+def remove(ctx: UIContext, source: str | None, *, user: str = LOCAL_USER) -> str:
+    """Take one document out of the library (its file is kept aside); a Markdown report."""
+    if not source:
+        return "Choose a document to remove first."
+    try:
+        change = remove_document(ctx.coach, source, user, audit(ctx))
+    except CoachError as exc:
+        return _error(str(exc))
+    return (f"- **Removed** `{_esc(source)}` ({change.chunks_before} passages). "
+            f"{_esc(change.detail)}".rstrip())
+
+
+def history(ctx: UIContext) -> list[list[Any]]:
+    return history_rows(audit(ctx).history())
 
 
 def _esc(text: str) -> str:
@@ -126,24 +164,44 @@ def build(ctx: UIContext) -> None:
             add = gr.Button("Index uploaded files", variant="primary")
             redo = gr.Button("Re-index the knowledge folder")
     result = gr.Markdown(elem_id="library-result", label="Indexing report")
+    with gr.Row():
+        pick = gr.Dropdown(sorted(ctx.coach.index.sources()), value=None, scale=3,
+                           label="Remove a document (its file is kept aside, not deleted)",
+                           elem_id="library-remove-pick")
+        drop = gr.Button("Remove document", variant="stop", scale=1,
+                         elem_id="library-remove")
+    gr.Markdown("#### Library history\nWho added, replaced or removed which document, "
+                "newest first.")
+    changes = gr.Dataframe(lambda: history(ctx), headers=HISTORY_HEADERS, interactive=False,
+                           wrap=True, label="Library history", elem_id="library-history",
+                           max_height=300)
     retrieval_view.build(ctx)
 
-    def refresh() -> tuple[str, list[Row]]:
+    def refresh() -> tuple[str, list[Row], Any, list[list[Any]]]:
         rows = document_rows(ctx)
-        return library_summary(rows), rows
+        return (library_summary(rows), rows,
+                gr.Dropdown(choices=sorted(str(r[5]) for r in rows), value=None),
+                history(ctx))
 
-    def on_upload(paths: list[str] | None, progress: gr.Progress = gr.Progress()  # noqa: B008
-                  ) -> tuple[str, None, str, list[Row]]:
-        msg = upload(ctx, paths, lambda f, d: progress(f, desc=d))
+    def on_upload(paths: list[str] | None, progress: gr.Progress = gr.Progress(),  # noqa: B008
+                  request: gr.Request | None = None) -> tuple[Any, ...]:
+        msg = upload(ctx, paths, lambda f, d: progress(f, desc=d), user=ctx.user_of(request))
         return (msg, None, *refresh())
 
-    def on_reindex(progress: gr.Progress = gr.Progress()  # noqa: B008
-                   ) -> tuple[str, str, list[Row]]:
-        msg = reindex(ctx, lambda f, d: progress(f, desc=d))
+    def on_reindex(progress: gr.Progress = gr.Progress(),  # noqa: B008
+                   request: gr.Request | None = None) -> tuple[Any, ...]:
+        msg = reindex(ctx, lambda f, d: progress(f, desc=d), user=ctx.user_of(request))
         return (msg, *refresh())
 
+    def on_remove(source: str | None, request: gr.Request) -> tuple[Any, ...]:
+        return (remove(ctx, source, user=ctx.user_of(request)), *refresh())
+
+    listing = [summary, table, pick, changes]
     # one index writer at a time
-    add.click(on_upload, [files], [result, files, summary, table], api_name="upload",
+    add.click(on_upload, [files], [result, files, *listing],
+              api_name="upload",
               concurrency_limit=1, concurrency_id="index-writes")
-    redo.click(on_reindex, None, [result, summary, table], api_name="reindex",
+    redo.click(on_reindex, None, [result, *listing], api_name="reindex",
+               concurrency_limit=1, concurrency_id="index-writes")
+    drop.click(on_remove, [pick], [result, *listing], api_name="remove_document",
                concurrency_limit=1, concurrency_id="index-writes")
