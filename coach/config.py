@@ -281,7 +281,7 @@ class Settings(BaseSettings):
 
     @property
     def lexical_path(self) -> Path:
-        return self.home / "lexical-index.json"
+        return self.home / "lexical-index.npz"
 
     @property
     def embedding_cache_path(self) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 
@@ -13,6 +12,7 @@ from coach.ingest.chunking import chunk_document
 from coach.ingest.loaders import load
 from coach.ingest.pipeline import check_not_empty
 from coach.providers.chroma import make_client
+from coach.retrieval.lexical import BM25Index
 from coach.store import GuidanceIndex
 
 PDSA = """# PDSA cycles
@@ -95,7 +95,7 @@ def test_chunks_carry_provenance_into_the_index(coach, kb):
 def test_second_run_with_nothing_changed_is_a_no_op(coach, kb, settings):
     coach.ingest()
     count = coach.index.count()
-    lexical_before = settings.lexical_path.read_text()
+    lexical_before = settings.lexical_path.read_bytes()
 
     report = coach.ingest()
 
@@ -105,7 +105,7 @@ def test_second_run_with_nothing_changed_is_a_no_op(coach, kb, settings):
     assert report.chunks_added == report.chunks_removed == 0
     assert report.summary().startswith("Nothing changed")
     assert coach.index.count() == count
-    assert settings.lexical_path.read_text() == lexical_before
+    assert settings.lexical_path.read_bytes() == lexical_before
 
 
 def test_a_fresh_coach_on_the_same_home_sees_nothing_changed(make_coach, kb, settings):
@@ -319,9 +319,10 @@ def test_lexical_index_is_written_under_home(coach, kb, settings):
     path = settings.lexical_path
     assert path.is_file()
     assert settings.home in path.parents
-    data = json.loads(path.read_text())
-    assert set(data["docs"]) == {pid for ids in ids_by_source(coach.index).values()
-                                 for pid in ids}
+    loaded = BM25Index.load(path)
+    assert loaded is not None
+    assert set(loaded[0].ids) == {pid for ids in ids_by_source(coach.index).values()
+                                  for pid in ids}
 
 
 def test_lexical_index_follows_changes(coach, kb):
@@ -330,8 +331,9 @@ def test_lexical_index_follows_changes(coach, kb):
 
     coach.ingest()
 
-    data = json.loads(coach.settings.lexical_path.read_text())
-    assert set(data["docs"]) == set(ids_by_source(coach.index)["methods/run-charts.md"])
+    loaded = BM25Index.load(coach.settings.lexical_path)
+    assert loaded is not None
+    assert set(loaded[0].ids) == set(ids_by_source(coach.index)["methods/run-charts.md"])
 
 
 def test_missing_data_directory_is_created(make_coach, make_settings, tmp_path, write_md):

@@ -76,3 +76,51 @@ def test_search_corrects_typos_and_reports_nothing_for_unknown_words() -> None:
     assert [pid for pid, _ in index.search("measurment", 5)] == ["a"]
     assert index.search("zzz", 5) == []
     assert BM25Index({}).search("board", 5) == []
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_a_saved_index_loads_with_the_same_searches(seed: int, tmp_path) -> None:
+    rng = random.Random(seed)
+    docs = random_corpus(rng)
+    built = BM25Index(docs, k1=rng.choice([1.2, 1.5]), b=rng.choice([0.5, 0.75]))
+    path = tmp_path / "lexical-index.npz"
+    built.save(path, f"fingerprint-{seed}")
+
+    loaded = BM25Index.load(path)
+
+    assert loaded is not None
+    index, label = loaded
+    assert label == f"fingerprint-{seed}"
+    assert index.ids == built.ids == list(docs) and len(index) == len(built)
+    for _ in range(10):
+        query = " ".join(rng.choice(WORDS + ["absent", "mesure"]) for _ in range(3))
+        allowed = {pid for pid in docs if rng.random() < 0.5} if rng.random() < 0.3 else None
+        assert index.search(query, 50, allowed) == built.search(query, 50, allowed)  # exactly
+    for word in WORDS + ["absent"]:
+        assert (index.idf(word), index.share(word)) == (built.idf(word), built.share(word))
+
+
+def test_an_empty_index_saves_and_loads(tmp_path) -> None:
+    BM25Index({}).save(tmp_path / "empty.npz", "none")
+    loaded = BM25Index.load(tmp_path / "empty.npz")
+    assert loaded is not None and len(loaded[0]) == 0 and loaded[0].search("board", 5) == []
+
+
+@pytest.mark.parametrize("content", [b"", b"not an index", b'{"fingerprint": "x", "docs": {}}'])
+def test_an_unreadable_or_old_file_is_no_index(content: bytes, tmp_path) -> None:
+    path = tmp_path / "lexical-index.npz"
+    path.write_bytes(content)  # the last is the JSON format of earlier versions
+    assert BM25Index.load(path) is None
+    assert BM25Index.load(tmp_path / "missing.npz") is None
+
+
+def test_a_file_of_another_format_version_is_no_index(tmp_path) -> None:
+    import numpy as np
+
+    path = tmp_path / "lexical-index.npz"
+    BM25Index.build([("a", "Board vision")]).save(path, "x")
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    with path.open("wb") as out:
+        np.savez(out, **{**arrays, "version": np.array(99)})
+    assert BM25Index.load(path) is None

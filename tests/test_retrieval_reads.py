@@ -165,3 +165,17 @@ def test_an_index_emptied_by_ingest_is_refused_as_empty(make_coach, write_md):
     assert coach.index.count() == 0
     with pytest.raises(IndexEmptyError):
         coach.ask("What is a PDSA cycle?")
+
+
+def test_the_lexical_index_of_an_earlier_version_is_replaced(make_coach, write_md):
+    coach = make_coach()
+    write_md(coach.settings.knowledge_dir / "pdsa.md",
+             "# PDSA\n\nA PDSA cycle tests one change on a small scale.", title="PDSA")
+    old = coach.settings.home / "lexical-index.json"  # token lists, as versions before wrote
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_text('{"fingerprint": "x", "docs": {}}')
+
+    coach.ingest()
+
+    assert coach.settings.lexical_path.is_file() and not old.exists()
+    assert coach.retriever.retrieve("PDSA cycle", mode="lexical").passages

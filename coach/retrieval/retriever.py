@@ -77,6 +77,8 @@ def build_lexical(index: GuidanceIndex, path: Path, label: str | None = None
     bm25 = BM25Index.build(rows)
     label = label or fingerprint(rows)
     bm25.save(path, label)
+    # the token lists earlier versions kept beside it are read no more
+    path.with_name("lexical-index.json").unlink(missing_ok=True)
     return bm25, label
 
 
