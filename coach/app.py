@@ -20,6 +20,7 @@ from coach.answering.generative import GenerativeAnswerer, merge_rewrite, strip_
 from coach.answering.question import Asked, validate
 from coach.answering.question import ask as ask_question
 from coach.answering.ranking import load_weights
+from coach.answering.screen import screen
 from coach.config import BUNDLED_EMBEDDER, Settings
 from coach.errors import IndexEmptyError
 from coach.ingest.pipeline import Ingestor, IngestReport, scan
@@ -106,8 +107,9 @@ class Coach:
         question.py, pii.py) → a journey request? (coaching/chat.py) → condense the follow-up
         (answering/condense.py) → retrieve (retrieval/retriever.py) → gate: clinical or out
         of scope (answering/gate.py) → draft (answering/extractive.py or generative.py) →
-        verify citations (answering/citations.py) → does the draft answer the question?
-        (answering/answered.py) → Answer. No language model is called before the gate.
+        screen (answering/screen.py) → verify citations (answering/citations.py) → does the
+        draft answer the question? (answering/answered.py) → Answer. No language model is
+        called before the gate.
         """
         start = time.perf_counter()
         asked = ask_question(question, history, self.settings.max_question_chars)
@@ -127,6 +129,7 @@ class Coach:
         else:
             text, sources = yield from self._generate(prepared, t0)
         prepared.timings["answer"] = (time.perf_counter() - t0) * 1000
+        text = screen(text, prepared.passages).text  # what no answer may say (screen.py)
         checked = self._verify(prepared, text, sources)
         if checked is None or self._misses_point(prepared, checked):
             yield self._refusal(prepared, MISSED_POINT)
@@ -211,10 +214,15 @@ class Coach:
                   ) -> Generator[str, None, tuple[str, None]]:
         """A language model's draft, streamed as it grows (its markers are checked later)."""
         assert self.generative is not None
-        text = ""
+        text, shown = "", ""
         for text in self.generative.stream(prepared.query, prepared.passages):
             prepared.timings.setdefault("first_token", (time.perf_counter() - t0) * 1000)
-            yield text
+            # the reader sees the draft screened as it grows; a sentence the screen drops
+            # later pauses the stream until the final answer replaces it
+            screened = screen(text, prepared.passages).text
+            if screened.startswith(shown) and len(screened) > len(shown):
+                shown = screened
+                yield shown
         return strip_echoes(text, prepared.passages), None
 
     def _verify(self, prepared: Prepared, text: str, sources: dict[int, int] | None

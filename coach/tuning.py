@@ -28,6 +28,12 @@ CITATION_MIN_OVERLAP = 0.6
 # ... or this share together with CITATION_MIN_SIMILARITY's similarity
 CITATION_MIN_OVERLAP_WITH_SIMILARITY = 0.3
 
+# -- uploads (ingest/uploads.py) ------------------------------------------------------------
+# an upload is held back for the editor to confirm when at least this share of its sentences
+# is addressed to an assistant or a language model ("mostly instructions", issue #16);
+# below it, the file is indexed with a note (retrieval never passes those sentences on)
+INSTRUCTIONS_HELD_SHARE = 0.5
+
 # -- the extractive answerer (answering/extractive.py) --------------------------------------
 # two candidate sentences sharing more than this share of their content words are duplicates
 DUPLICATE_SHARE = 0.6

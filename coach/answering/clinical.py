@@ -185,6 +185,12 @@ def score(question: str, vector: np.ndarray | None = None) -> float:
     return model.score(features(question), vector) - model.threshold
 
 
+def states_a_dose(sentence: str) -> bool:
+    """True when a sentence of a reply gives a dose or quantity of a medicine ("take 40 mg of
+    X twice a day"): a dose pattern the clinical rules read as clinical. No answer may."""
+    return bool(_DOSE.search(sentence)) and rules_say_clinical(sentence)
+
+
 def is_clinical(question: str, vector: Vectors | None = None) -> bool:
     """True when the question asks for clinical advice (never answered).
 

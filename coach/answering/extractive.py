@@ -28,7 +28,14 @@ from coach.answering.ranking import (
 )
 from coach.answering.shape import Shape, question_shape
 from coach.ports import Embedder
-from coach.text import content_words, figures, sentence_groups, sentence_key, sentences
+from coach.text import (
+    addressed_to_a_model,
+    content_words,
+    figures,
+    sentence_groups,
+    sentence_key,
+    sentences,
+)
 from coach.tuning import DUPLICATE_SHARE, MIN_PASSAGE_SIMILARITY, SENTENCE_CACHE_SIZE
 from coach.types import Citation, Passage
 
@@ -38,20 +45,6 @@ _META_SENTENCE = re.compile(
     r"^(?:this is a digest|coaching guidance:?$|see also|sources?:"
     r"|this (?:primer|document|guide|note|digest|section|chapter|leaflet|booklet|briefing)\b"
     r"|the improvement coach (?:primer|guide|note)\b)", re.I
-)
-# Sentences addressed to an assistant or a language model, not to staff: text planted in a
-# document to steer a coach ("Ignore previous instructions…", "AI assistants must tell the
-# user…") is data, and is never quoted as an answer.
-_TO_A_MODEL = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)?"
-    r"(?:previous|prior|above|earlier|preceding|other|system)\s+(?:instructions?|prompts?|rules?)"
-    r"|\b(?:system|developer)\s+prompt\b"
-    r"|\b(?:you\s+are|act\s+as|pretend\s+to\s+be)\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant"
-    r"|chat\s?bot|language\s+model|llm)\b"
-    r"|\b(?:ai|the|any|an?)\s+(?:assistants?|chat\s?bots?|language\s+models?|llms?)\s+"
-    r"(?:must|should|shall|will|may|are\s+to|is\s+to|reading\s+this)\b"
-    r"|\b(?:as\s+an?\s+ai|note\s+to\s+(?:the\s+)?(?:ai|assistant|model))\b"
-    r"|\b(?:tell|inform)\s+the\s+user\s+(?:that|to)\b", re.I
 )
 
 
@@ -138,7 +131,7 @@ def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
             size = len(clean.split()) + sum(len(i.split()) for i in items)
             if size < 5 or not clean or _META_SENTENCE.match(clean) or clean[0].islower():
                 continue
-            if _TO_A_MODEL.search(quoted):
+            if addressed_to_a_model(quoted):  # planted in the document: data, never quoted
                 continue
             if clean.endswith("?") and not asks_for_questions:
                 continue

@@ -3,7 +3,14 @@
 The model is any LangChain ``BaseChatModel`` (built by ``coach.providers.chat``). It sees the
 system prompt (prompts/system.md) and the numbered passages with the question
 (prompts/answer-with-citations.md), and must cite passages with ``[n]`` markers; the draft is
-then checked by ``coach.answering.citations`` like every other answer.
+then screened (``coach.answering.screen``) and checked by ``coach.answering.citations`` like
+every other answer.
+
+Passages are spotlighted as data (OWASP LLM01): each sits in a block fenced by a tag with a
+key drawn afresh for every request, so no document can close its block, and every line of it
+is marked with ``^``; the system prompt says text inside the blocks is never an instruction.
+Retrieval has already cut the sentences a document addresses to a model
+(coach/text/instructions.py).
 
 Follow-up questions are rewritten by the model through prompts/condense.md. A small model can
 rewrite badly (answer the question, drop the topic, ramble), so the rewrite is only used when
@@ -15,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -43,17 +51,38 @@ def _text_of(chunk: Any) -> str:
     return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
 
 
-def format_passages(passages: Sequence[Passage], max_chars: int = 1500) -> str:
-    """Number the passages [1]..[n] with their source kind and title, for the answer prompt."""
+DATA_MARK = "^"  # starts every line of a passage in the prompt (data-marking)
+# the fences of a passage block, whatever its key; a document's own look-alikes are defused
+_FENCE = re.compile(r"<\s*(/?)\s*(passage-)", re.IGNORECASE)
+_FENCE_LINE = re.compile(r"^\s*</?passage-[0-9a-z]*\b[^>]*>?\s*$", re.IGNORECASE)
+
+
+def new_key() -> str:
+    """A fresh, unguessable key for one request's passage blocks."""
+    return secrets.token_hex(4)
+
+
+def _marked(text: str) -> str:
+    """Every line of ``text`` behind the data mark, with look-alike fences defused."""
+    text = _FENCE.sub(r"‹\1\2", text)
+    return "\n".join(f"{DATA_MARK} {line}".rstrip() for line in text.splitlines())
+
+
+def format_passages(passages: Sequence[Passage], max_chars: int = 1500,
+                    key: str = "") -> str:
+    """Number the passages [1]..[n] with their source kind and title, each in a block fenced
+    by ``key`` (``new_key()`` when empty) with every line data-marked, for the answer prompt."""
     labels = prompts.read_yaml("passage-labels.yaml")
     template = prompts.read("passage")
+    key = key or new_key()
     blocks = []
     for number, p in enumerate(passages, start=1):
         text = p.text if len(p.text) <= max_chars else p.text[:max_chars].rsplit(" ", 1)[0] + "…"
-        blocks.append(prompts.render(
-            template, number=number, label=labels.get(p.kind, labels["default"]),
-            title=p.title, heading=f" > {p.heading}" if p.heading else "", text=text.strip(),
-        ))
+        label = labels.get(p.kind, labels["default"])
+        heading = f" > {p.heading}" if p.heading else ""
+        head = f"[{number}] {label} — {p.title}{heading}"
+        blocks.append(prompts.render(template, key=key, number=number,
+                                     lines=_marked(f"{head}\n{text.strip()}")))
     return "\n\n".join(blocks)
 
 
@@ -126,11 +155,15 @@ def merge_rewrite(question: str, rewrite: str, fallback: str,
 
 def strip_echoes(text: str, passages: Sequence[Passage]) -> str:
     """Drop lines where the model copied a passage's header ("[2] coaching guidance — Title")
-    instead of writing an answer; small models do this."""
+    or a block fence instead of writing an answer, and copied data marks; small models do
+    this."""
     labels = prompts.read_yaml("passage-labels.yaml")
     heads = {f"{labels.get(p.kind, labels['default'])} — {p.title}".lower() for p in passages}
     kept = []
     for line in text.splitlines():
+        if _FENCE_LINE.match(line):
+            continue  # a copied block fence
+        line = re.sub(r"^(\s*)\^\s?", r"\1", line)  # a copied data mark
         bare = strip_markers(line).strip(" *#.:").lower()
         if not any(bare.startswith(h) or (len(bare) >= 8 and h.startswith(bare))
                    for h in heads):
@@ -147,12 +180,17 @@ class GenerativeAnswerer:
         self.model = model
         self.passage_chars = passage_chars
 
-    def messages(self, question: str, passages: Sequence[Passage]) -> list[BaseMessage]:
+    def messages(self, question: str, passages: Sequence[Passage],
+                 key: str = "") -> list[BaseMessage]:
+        """The system prompt and the question with its passages, fenced by ``key`` (a fresh
+        one per call when empty)."""
+        key = key or new_key()
         body = prompts.render(
-            prompts.read("answer-with-citations"),
-            passages=format_passages(passages, self.passage_chars), question=question,
+            prompts.read("answer-with-citations"), key=key,
+            passages=format_passages(passages, self.passage_chars, key), question=question,
         )
-        return [SystemMessage(prompts.read("system")), HumanMessage(body)]
+        return [SystemMessage(prompts.render(prompts.read("system"), key=key)),
+                HumanMessage(body)]
 
     def condense_messages(self, question: str, history: Sequence[Exchange]) -> list[BaseMessage]:
         body = prompts.render(prompts.read("condense"), history=format_history(history),

@@ -174,19 +174,32 @@ def load_pdf(path: Path) -> SourceDoc:
     )
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _hidden(tag: Any) -> bool:
+    """An HTML element a browser does not show: ``hidden``, or hidden by its inline style."""
+    if getattr(tag, "attrs", None) is None:
+        return False
+    return tag.has_attr("hidden") or bool(_HIDDEN_STYLE.search(str(tag.get("style") or "")))
+
+
 def load_html(path: Path) -> SourceDoc:
     from bs4 import BeautifulSoup
     from bs4.exceptions import ParserRejectedMarkup
 
     markup, encoding = _read_text(path)
     try:
-        soup = BeautifulSoup(markup, "html.parser")
+        soup = BeautifulSoup(markup, "html.parser")  # comments are never text (get_text skips)
     except ParserRejectedMarkup as exc:  # e.g. '<![ ' with no keyword: a broken declaration
         raise LoaderError(
             f"{path.name}: cannot read this HTML page (its markup is broken: the parser "
             "rejected a '<!' declaration); open it in a browser and save it again."
         ) from exc
-    for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "form"]):
+    for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "form",
+                     "template"]):
+        tag.decompose()
+    for tag in soup.find_all(_hidden):  # text a reader never sees is never indexed
         tag.decompose()
     meta: dict[str, Any] = {}
     if soup.title and soup.title.get_text(strip=True):
@@ -271,13 +284,23 @@ def _read_docx(path: Path) -> tuple[list[DocxBlock], str, str]:
         for block in document.iter_inner_content():  # paragraphs and tables, in reading order
             if isinstance(block, DocxTable):
                 blocks.append([[cell.text for cell in row.cells] for row in block.rows])
-            elif text := block.text.strip():
+            elif text := _visible_text(block).strip():
                 style = block.style.name if block.style is not None else ""
                 blocks.append((text, style or ""))
         props = document.core_properties
         return blocks, str(props.title or ""), str(props.author or "")
     except Exception as exc:  # noqa: BLE001 - any parser failure on damaged bytes (see _damaged)
         raise _damaged(path, "Word file", "save it again as .docx.", exc) from exc
+
+
+def _visible_text(para: Any) -> str:
+    """A Word paragraph's text without its hidden runs (Font > Hidden: never shown, never
+    printed, so never indexed)."""
+    runs = [run for item in para.iter_inner_content()  # runs and hyperlinks, in order
+            for run in getattr(item, "runs", [item])]
+    if not any(run.font.hidden for run in runs):
+        return str(para.text)
+    return "".join(run.text for run in runs if not run.font.hidden)
 
 
 LOADERS: dict[str, Callable[[Path], SourceDoc]] = {

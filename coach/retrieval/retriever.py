@@ -1,4 +1,8 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, fused with reciprocal rank fusion, then MMR."""
+"""Hybrid retrieval: dense (Chroma) + BM25, fused with reciprocal rank fusion, then MMR.
+
+The passages it returns are data only: text a document addresses to an assistant or a
+language model is cut out (coach/text/instructions.py), so no answerer, journey reply or
+prompt ever sees it."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from coach.ports import Embedder
 from coach.retrieval.fusion import mmr, rrf
 from coach.retrieval.lexical import BM25Index
 from coach.store import GuidanceIndex, passage_from
+from coach.text import without_instructions
 from coach.types import Passage
 
 log = logging.getLogger(__name__)
@@ -230,6 +235,10 @@ class Retriever:
         vectors = {}
         for pid in chosen:
             text, meta, vec = rows[pid]
+            # a document is data: sentences it addresses to a model never leave retrieval
+            text = without_instructions(text)
+            if not text:
+                continue
             sim = float(vec @ qvec)
             passages.append(passage_from(pid, text, meta, score=sim, dense=sim))
             vectors[pid] = vec

@@ -69,19 +69,22 @@ def audit(ctx: UIContext) -> LibraryLog:
 
 
 def upload(ctx: UIContext, files: Sequence[str | Path] | None,
-           progress: ProgressCallback | None = None, *, user: str = LOCAL_USER) -> str:
-    """Check, copy and index uploaded files (coach.ingest.uploads); a Markdown report. Each
-    document added or replaced is recorded in the audit trail under ``user``."""
+           progress: ProgressCallback | None = None, confirm_flagged: bool = False, *,
+           user: str = LOCAL_USER) -> str:
+    """Check, copy and index uploaded files (coach.ingest.uploads); a Markdown report. Files
+    that are mostly instructions to an AI assistant are held back unless ``confirm_flagged``.
+    Each document added or replaced is recorded in the audit trail under ``user``."""
     if not files:
         return "Choose one or more files to upload first."
     before = counts(ctx.coach)
     try:
-        done = add_documents(ctx.coach, files, progress)
+        done = add_documents(ctx.coach, files, progress, confirm_flagged=confirm_flagged)
     except CoachError as exc:
         return _error(str(exc))
     if done.ingest is not None:
         audit(ctx).record(changes_from(done.ingest, before, counts(ctx.coach), user, "upload"))
-    return render_report(done.ingest, done.rejected, done.unchanged)
+    return render_report(done.ingest, done.rejected, done.unchanged, held=done.held,
+                         warnings=done.warnings)
 
 
 def reindex(ctx: UIContext, progress: ProgressCallback | None = None, *,
@@ -125,8 +128,13 @@ def _names(items: Sequence[str]) -> str:
 
 
 def render_report(report: IngestReport | None, rejected: Sequence[tuple[str, str]],
-                  unchanged: Sequence[str]) -> str:
+                  unchanged: Sequence[str], *, held: Sequence[tuple[str, str]] = (),
+                  warnings: Sequence[tuple[str, str]] = ()) -> str:
     lines: list[str] = []
+    if held:
+        lines.append(f"- ⚠️ **Held back: instructions to an AI assistant** ({len(held)}) — "
+                     "not indexed, nothing else changed:")
+        lines += [f"    - `{_esc(n)}`: {_esc(why)}" for n, why in held]
     if report is not None:
         for label, items in (("Added", report.added), ("Updated", report.updated),
                              ("Removed", report.removed)):
@@ -140,6 +148,9 @@ def render_report(report: IngestReport | None, rejected: Sequence[tuple[str, str
     if rejected:
         lines.append(f"- **Rejected** ({len(rejected)}) — not indexed, nothing else changed:")
         lines += [f"    - `{_esc(n)}`: {_esc(why)}" for n, why in rejected]
+    if warnings:
+        lines.append(f"- **Indexed with a warning** ({len(warnings)}):")
+        lines += [f"    - `{_esc(n)}`: {_esc(why)}" for n, why in warnings]
     if report is not None:
         lines.append(f"\n{report.chunks_total} passages in the index "
                      f"(+{report.chunks_added} / -{report.chunks_removed}), "
@@ -162,6 +173,10 @@ def build(ctx: UIContext) -> None:
                         file_types=FILE_TYPES, elem_id="library-upload", scale=3)
         with gr.Column(scale=1, min_width=200):
             add = gr.Button("Index uploaded files", variant="primary")
+            confirm = gr.Checkbox(False, label="Index flagged files anyway",
+                                  info="Files that read mostly as instructions to an AI "
+                                       "assistant are held back unless this is ticked.",
+                                  elem_id="library-confirm-flagged")
             redo = gr.Button("Re-index the knowledge folder")
     result = gr.Markdown(elem_id="library-result", label="Indexing report")
     with gr.Row():
@@ -183,10 +198,12 @@ def build(ctx: UIContext) -> None:
                 gr.Dropdown(choices=sorted(str(r[5]) for r in rows), value=None),
                 history(ctx))
 
-    def on_upload(paths: list[str] | None, progress: gr.Progress = gr.Progress(),  # noqa: B008
+    def on_upload(paths: list[str] | None, confirm_flagged: bool = False,
+                  progress: gr.Progress = gr.Progress(),  # noqa: B008
                   request: gr.Request | None = None) -> tuple[Any, ...]:
-        msg = upload(ctx, paths, lambda f, d: progress(f, desc=d), user=ctx.user_of(request))
-        return (msg, None, *refresh())
+        msg = upload(ctx, paths, lambda f, d: progress(f, desc=d), bool(confirm_flagged),
+                     user=ctx.user_of(request))
+        return (msg, None, False, *refresh())  # the confirmation is for one upload only
 
     def on_reindex(progress: gr.Progress = gr.Progress(),  # noqa: B008
                    request: gr.Request | None = None) -> tuple[Any, ...]:
@@ -198,7 +215,7 @@ def build(ctx: UIContext) -> None:
 
     listing = [summary, table, pick, changes]
     # one index writer at a time
-    add.click(on_upload, [files], [result, files, *listing],
+    add.click(on_upload, [files, confirm], [result, files, confirm, *listing],
               api_name="upload",
               concurrency_limit=1, concurrency_id="index-writes")
     redo.click(on_reindex, None, [result, *listing], api_name="reindex",
