@@ -1,0 +1,182 @@
+"""Many people at once against one replica: N concurrent sessions asking through the web app's
+Ask endpoint (`/ask`, the same one the browser uses), each through its own gradio_client
+session, against a `coach serve` started here with the shipped knowledge indexed in a
+private COACH_HOME. The baseline is one session alone, in the same run against the same
+server: each figure is printed beside it with the ratio.
+
+Each session holds one conversation of ``--questions`` dev-suite questions (different
+sessions start at different questions), asked one after another as a person would, with no
+pause between them; a question counts as an error when the call fails or the app shows an
+error instead of an answer. Latency is from sending a question to the app's last update
+(the answer with its source cards), as the person waits for it. Never run by the tests.
+    .venv/bin/python benchmarks/bench_load.py [--sessions 50] [--questions 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_foundation import pct, questions  # noqa: E402
+
+from coach.config import Settings  # noqa: E402
+from tests.servers import free_port, stop  # noqa: E402
+
+COACH = Path(sys.executable).with_name("coach")
+RESULTS = ROOT / "benchmarks" / "results" / "load.json"
+STARTUP_SECONDS = 300
+
+
+def start_server(home: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """``coach serve`` on a free local port over ``home``; its process and URL once it answers."""
+    port = free_port()
+    log = (home / "serve.log").open("wb")
+    process = subprocess.Popen([str(COACH), "serve", "--port", str(port)], env=env,
+                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"coach serve exited with {process.returncode}: see {log.name}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return process, url
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.5)
+    stop(process)
+    raise RuntimeError(f"coach serve did not answer within {STARTUP_SECONDS} s")
+
+
+def text_of(message: dict[str, Any]) -> str:
+    content = message["content"]
+    if isinstance(content, list):
+        content = "".join(part.get("text", "") for part in content)
+    return str(content)
+
+
+def session(url: str, asks: list[str], start: threading.Event | None = None
+            ) -> list[tuple[float, str | None]]:
+    """One person's conversation: (seconds, error or None) per question."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    if start is not None:
+        start.wait()  # every session connected before any asks: the load arrives together
+    out: list[tuple[float, str | None]] = []
+    for n, question in enumerate(asks):
+        t0 = time.perf_counter()
+        error = None
+        try:
+            chat, status, _ = client.predict(question, api_name="/ask")
+            if status:
+                error = f"the app showed a message: {status[:120]}"
+            elif len(chat) != 2 * (n + 1) or "source-card" not in text_of(chat[-1]) and \
+                    "does not cover" not in text_of(chat[-1]) and not text_of(chat[-1]):
+                error = "no answer in the conversation"
+        except Exception as exc:  # any failure of the call counts, with its kind
+            error = f"{type(exc).__name__}: {str(exc)[:120]}"
+        out.append((time.perf_counter() - t0, error))
+    return out
+
+
+def summary(results: list[list[tuple[float, str | None]]], wall: float) -> dict[str, Any]:
+    times = [t * 1000 for rows in results for t, e in rows if e is None]
+    errors = [e for rows in results for _, e in rows if e is not None]
+    asked = sum(len(rows) for rows in results)
+    return {"sessions": len(results), "questions": asked, "errors": len(errors),
+            "error_kinds": sorted(set(errors))[:5], "wall_s": wall,
+            "throughput_qps": (asked - len(errors)) / wall if wall else 0.0,
+            "p50_ms": pct(times, .5) if times else float("nan"),
+            "p95_ms": pct(times, .95) if times else float("nan"),
+            "max_ms": max(times) if times else float("nan")}
+
+
+def run(url: str, pool: list[str], sessions: int, per_session: int) -> dict[str, Any]:
+    plans = [[pool[(s * per_session + i) % len(pool)] for i in range(per_session)]
+             for s in range(sessions)]
+    start = threading.Event()
+    with ThreadPoolExecutor(sessions) as executor:
+        futures = [executor.submit(session, url, plan, start) for plan in plans]
+        time.sleep(0.5)  # let the clients connect
+        while sum(f.running() for f in futures) < sessions and not any(f.done() for f in futures):
+            time.sleep(0.2)
+        t0 = time.perf_counter()
+        start.set()
+        results = [f.result() for f in futures]
+    return summary(results, time.perf_counter() - t0)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=50, help="concurrent sessions")
+    parser.add_argument("--questions", type=int, default=4, help="questions per session")
+    parser.add_argument("--alone", type=int, default=12,
+                        help="questions the single session asks for the baseline")
+    args = parser.parse_args()
+    pool = questions()
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        home = Path(tmp)
+        env = {**os.environ, "COACH_HOME": str(home),
+               "COACH_KNOWLEDGE_DIR": str(ROOT / "knowledge")}
+        subprocess.run([str(COACH), "ingest"], env=env, check=True, capture_output=True)
+        settings = Settings(home=home)  # as the server reads them (environment, .env)
+        process, url = start_server(home, env)
+        try:
+            session(url, pool[-3:])  # warm: the model, the BM25 index, the first requests
+            t0 = time.perf_counter()
+            alone = summary([session(url, pool[: args.alone])], 0.0)
+            alone["wall_s"] = time.perf_counter() - t0
+            alone["throughput_qps"] = (alone["questions"] - alone["errors"]) / alone["wall_s"]
+            many = run(url, pool, args.sessions, args.questions)
+            rss = peak_rss_mb(process.pid)
+        finally:
+            stop(process)
+    limit = settings.concurrency_limit
+    print(f"one replica (coach serve, {settings.llm} answers, COACH_CONCURRENCY_LIMIT={limit}, "
+          f"rate limit {getattr(settings, 'rate_limit_per_minute', 'none')}/min), "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    print(f"{'':<26}{'alone':>10}{f'{args.sessions} sessions':>14}{'ratio':>8}")
+    for key, label in (("questions", "questions asked"), ("errors", "errors"),
+                       ("throughput_qps", "answers per second"), ("p50_ms", "latency p50 ms"),
+                       ("p95_ms", "latency p95 ms"), ("max_ms", "latency max ms"),
+                       ("wall_s", "wall time s")):
+        a, m = alone[key], many[key]
+        ratio = f"{m / a:>7.2f}x" if isinstance(a, float) and a else ""
+        print(f"{label:<26}{a:>10.1f}{m:>14.1f}{ratio:>8}" if isinstance(a, float)
+              else f"{label:<26}{a:>10}{m:>14}{ratio:>8}")
+    if many["error_kinds"]:
+        print("errors:", "; ".join(many["error_kinds"]))
+    print(f"server peak RSS {rss:.0f} MB")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps({"alone": alone, "concurrent": many, "peak_rss_mb": rss,
+                                   "concurrency_limit": limit}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
