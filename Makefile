@@ -68,6 +68,8 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_retrieval.py
 	$(BIN)/python benchmarks/bench_lexical.py
+	$(BIN)/python benchmarks/bench_scale.py
+	$(BIN)/python benchmarks/bench_load.py
 
 clean:
 	rm -rf .coach .pytest_cache .ruff_cache
