@@ -128,3 +128,22 @@ def test_with_an_empty_index_recommendations_come_without_citations(j, make_coac
     r = a.cite(make_coach(), a.score(j, by_order(j, EXAMPLE)))
     assert len(r.recommendations) == 5
     assert all(rec.citations == () for rec in r.recommendations)
+
+
+def test_the_charts_text_alternative_gives_every_number_it_draws(j):
+    """The chart's alt text (coach/coaching/chart.py): the overall score and band, and each
+    result drawn (the first and the latest two) with each enabler's mean as on its bar."""
+    from coach.coaching.chart import alt_text
+
+    first = a.score(j, by_order(j, EXAMPLE), taken_at="2026-01-05T10:00")
+    assert alt_text([first]) == (
+        "Bar chart: readiness by enabler, mean score 0 to 3. Overall 1.85 (Developing). "
+        "Latest (2026-01-05): Leadership and governance 1.6, Infrastructure and resources 3.0, "
+        "Skills and workforce 0.6, Culture and environment 2.2.")
+    later = [a.score(j, by_order(j, [3] * 20), taken_at=f"2026-0{m}-01") for m in (2, 3, 4)]
+    said = alt_text([first, *later])
+    assert said.startswith("Bar chart: readiness by enabler, mean score 0 to 3. Overall 3.00 (")
+    assert [w for w in ("First (2026-01-05)", "Previous (2026-03-01)", "Latest (2026-04-01)",
+                        "(2026-02-01)") if w in said] == ["First (2026-01-05)",
+                                                          "Previous (2026-03-01)",
+                                                          "Latest (2026-04-01)"]

@@ -44,7 +44,8 @@ def test_start_score_tick_note_action_ask_then_resume_after_restart_and_export(a
 
         notice, chart, result = client.predict(*SCORES, api_name="/coach_assess")
         assert "Assessment saved" in notice
-        assert Path(chart).read_bytes().startswith(b"\x89PNG")
+        assert Path(chart["value"]).read_bytes().startswith(b"\x89PNG")
+        assert "Overall 1.85 (Developing)" in chart["alt_text"]  # the chart in words
         assert "overall 1.85 of 3, Developing" in result and "[1]" in result
 
         view = client.predict([], "We already have board support", api_name="/coach_where")

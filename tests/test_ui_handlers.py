@@ -40,7 +40,7 @@ def test_an_answer_streams_then_shows_cited_source_cards(ctx):
     assert status == "" and box == ""
     assert [m["role"] for m in chat] == ["user", "assistant"]
     final = chat[-1]["content"]
-    assert '<span class="cite">[1]</span>' in final
+    assert '<span class="cite" role="img" title="Source 1: ' in final
     assert final.count('<details class="source-card">') == len(session["turns"][0]["citations"])
     assert "PDSA cycles" in final and "relevance" in final
     assert "<mark>" in final  # the supporting words are highlighted in the passage

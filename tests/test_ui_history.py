@@ -85,7 +85,7 @@ def test_history_survives_a_restart_is_private_exports_and_deletes(root, embedde
         assert shown[0].startswith("What is a PDSA cycle? Mail me at [email address removed]")
         assert shown[2] == SECOND
         for answer, title in ((shown[1], "PDSA cycles"), (shown[3], "Run charts")):
-            assert '<span class="cite">[1]</span>' in answer
+            assert '<span class="cite" role="img" title="Source 1: ' in answer
             assert '<details class="source-card">' in answer and title in answer
         continued = ask(alice, THIRD)  # continued in the reopened conversation
         assert len(continued) == 6 and "Board leadership for improvement" in continued[5]

@@ -36,9 +36,10 @@ def test_highlight_keeps_paragraph_breaks():
 
 def test_source_card_shows_title_section_page_relevance_and_the_marked_passage():
     card = render.source_card(CITATION, ["A PDSA cycle tests a change on a small scale first"])
-    assert card.startswith('<details class="source-card"><summary>')
-    assert "<strong>PDSA &lt;cycles&gt;</strong>" in card
-    assert "PDSA · p. 4" in card and "relevance 0.57" in card and "Coaching guidance" in card
+    assert card.startswith('<details class="source-card"><summary><span class="cite" role="img" '
+                           'title="Source 1:">[1]</span> <strong>PDSA &lt;cycles&gt;</strong>'
+                           '<span class="where">, section PDSA, page 4</span>')
+    assert "relevance 0.57" in card and "Coaching guidance" in card
     assert "<mark>A PDSA cycle tests a change on a small scale first</mark>" in card
     assert "<script>" not in card and "&lt;script&gt;" in card
     assert 'href="https://example.org/pdsa?a=1&amp;b=2"' in card
@@ -63,7 +64,8 @@ def test_unsupported_sentences_are_flagged_with_a_visible_warning():
             "refused": False}
     out = render.answer_html(turn)
     assert ('<span class="unsupported" title="No source passage supports this sentence">⚠️ '
-            "An invented claim about budgets.</span>") in out
+            '<span class="sr-only">Not matched to a source: </span>'
+            "An invented claim about budgets.</span>") in out  # said in words, not colour
     assert 'role="alert"' in out and "could not be matched to a source passage" in out
     quiet = render.answer_html({**turn, "unsupported": []})
     assert "unsupported" not in quiet and 'role="alert"' not in quiet
@@ -80,7 +82,7 @@ def test_answer_text_is_escaped_but_our_headings_keep_their_markdown():
     body = render.answer_body("**The report says** (*Title*):\nUse <img src=x> and a*b*c. [2]")
     assert body.startswith("**The report says** (*Title*):\n")
     assert "&lt;img src=x&gt;" in body and "a\\*b\\*c" in body
-    assert body.endswith('<span class="cite">[2]</span>')
+    assert body.endswith('<span class="cite" role="img" title="Source 2">[2]</span>')
 
 
 def test_a_notice_is_shown_above_the_answer():
@@ -91,6 +93,36 @@ def test_a_notice_is_shown_above_the_answer():
 
 def test_the_card_names_the_passage_heading_when_it_adds_something():
     linked = {**CITATION, "heading": "PDSA <cycles> > Linking cycles", "page": None}
-    assert "· PDSA · Linking cycles</span>" in render.source_card(linked, [])
+    assert ", section PDSA, Linking cycles</span>" in render.source_card(linked, [])
     same = {**CITATION, "heading": "PDSA", "page": None}
-    assert '<span class="where">· PDSA</span>' in render.source_card(same, [])
+    assert '<span class="where">, section PDSA</span>' in render.source_card(same, [])
+
+
+def test_markers_and_cards_are_named_for_screen_readers():
+    """A marker is an image of "[n]" named (and titled) with its source's name; the card's
+    summary reads "Source n: title, section …". The chat keeps role and title, not aria-*."""
+    run = {**CITATION, "number": 2, "title": "Run charts", "section": "Measurement",
+           "page": None}
+    assert render.source_name(run) == "Source 2: Run charts, section Measurement"
+    assert render.source_name(CITATION) == "Source 1: PDSA <cycles>, section PDSA, page 4"
+    out = render.answer_html({"text": "A shift is six points. [2]", "refused": False,
+                              "citations": [run]})
+    assert ('<span class="cite" role="img" title="Source 2: Run charts, section Measurement">'
+            "[2]</span>") in out
+    paged = render.answer_html({"text": "A. [1]", "refused": False, "citations": [CITATION]})
+    assert 'title="Source 1: PDSA &lt;cycles&gt;, section PDSA, page 4">[1]</span>' in paged
+
+
+def test_the_announcement_is_the_answer_in_plain_words():
+    turn = {"text": "**The report says** (2019):\nA shift is six points. [1][2]",
+            "refused": False, "citations": [CITATION, {**CITATION, "number": 2}],
+            "unsupported": [], "notice": "", "question": "q"}
+    assert render.announcement(turn, 3) == (
+        "<p>Answer 3: The report says (2019): A shift is six points. 2 sources listed under "
+        "the answer; open one to read the passage.</p>")
+    refused = {**turn, "refused": True, "citations": [], "text": "I can help with <PDSA>."}
+    assert render.announcement(refused, 1) == (
+        "<p>Answer 1: The guidance does not cover this. I can help with &lt;PDSA&gt;.</p>")
+    flagged = render.announcement({**turn, "citations": [], "unsupported": ["x"]}, 1)
+    assert flagged.endswith("Check before relying on it: some sentences could not be "
+                            "matched to a source passage.</p>")

@@ -79,7 +79,7 @@ def test_ask_returns_a_cited_answer_with_source_cards(url):
     messages, status = ask(client(url), "What is a PDSA cycle?")
     assert status == "" and len(messages) == 2
     assert messages[0] == "What is a PDSA cycle?"
-    assert '<span class="cite">[1]</span>' in messages[1]
+    assert '<span class="cite" role="img" title="Source 1: ' in messages[1]
     assert '<details class="source-card">' in messages[1] and "PDSA cycles" in messages[1]
 
 

@@ -11,6 +11,25 @@ import textwrap
 from coach.coaching.assessment import Result
 
 
+def _shown(results: list[Result]) -> list[Result]:
+    """At most the first and the latest two results are drawn, so a retake shows the change."""
+    return results if len(results) <= 3 else [results[0], *results[-2:]]
+
+
+def alt_text(results: list[Result]) -> str:
+    """The chart in words, every number it draws: its text alternative for screen readers."""
+    shown = _shown(results)
+    latest = shown[-1]
+    parts = [f"Bar chart: readiness by enabler, mean score 0 to 3. Overall {latest.overall:.2f}"
+             f" ({latest.band})"]
+    for n, result in enumerate(shown):
+        when = (result.taken_at or "latest")[:10]
+        label = "Latest" if n == len(shown) - 1 else "First" if n == 0 else "Previous"
+        scores = ", ".join(f"{c.title} {c.mean:.1f}" for c in result.categories)
+        parts.append(f"{label} ({when}): {scores}")
+    return ". ".join(parts) + "."
+
+
 def render_chart(results: list[Result]) -> bytes:
     """PNG of the category scores of ``results`` (oldest first; the last is the latest).
 
@@ -21,7 +40,7 @@ def render_chart(results: list[Result]) -> bytes:
     matplotlib.use("Agg", force=True)
     from matplotlib.figure import Figure
 
-    shown = results if len(results) <= 3 else [results[0], *results[-2:]]
+    shown = _shown(results)
     titles = [c.title for c in shown[-1].categories]
     fig = Figure(figsize=(7, 3.6), dpi=110)
     ax = fig.subplots()

@@ -15,6 +15,7 @@ from coach.app import Coach
 from coach.config import Settings
 from coach.errors import ConfigError
 from coach.ui.context import UIContext
+from coach.ui.theme import CSS, HEAD, accessible_theme
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -43,31 +44,6 @@ TABS: list[tuple[str, str, str]] = [
     ("Insights", "coach.ui.insights_tab", "admin"),
     ("Admin", "coach.ui.admin_tab", "admin"),
 ]
-
-CSS = """
-.gradio-container { max-width: 1280px !important; margin: 0 auto; }
-#app-header h1 { margin: 0 0 .2rem 0; font-size: 1.6rem; }
-#app-header p { margin: 0; opacity: .85; }
-#app-header .open-access { margin-top: .3rem; opacity: 1; font-weight: 600; color: #8a3b00; }
-.cite { font-size: .8em; font-weight: 600; color: var(--color-accent); white-space: nowrap; }
-.unsupported { background: #fff4d6; border-bottom: 2px dotted #b7791f; color: #5c3d00; }
-.warning, .refused, .notice, .error { border-radius: 6px; padding: .45rem .7rem; margin: .3rem 0; }
-.warning { background: #fff4d6; color: #5c3d00; border-left: 4px solid #b7791f; }
-.refused { background: #e8f0fe; color: #1a3d7c; border-left: 4px solid #3b6fd8; }
-.notice { background: #eef6ee; color: #1e4620; border-left: 4px solid #3c8d40; }
-.error { background: #fdecea; color: #7a1c12; border-left: 4px solid #c0392b; }
-.sources { margin-top: .6rem; border-top: 1px solid var(--border-color-primary); }
-.sources-head { font-size: .8em; opacity: .75; margin: .4rem 0; }
-details.source-card { border: 1px solid var(--border-color-primary); border-radius: 6px;
-  margin: .3rem 0; padding: .3rem .6rem; background: var(--background-fill-secondary); }
-details.source-card summary { cursor: pointer; }
-.source-card .where, .source-card .origin { opacity: .8; font-size: .9em; }
-.source-card .relevance, .source-card .kind { font-size: .75em; border-radius: 9px;
-  padding: 0 .45rem; margin-left: .3rem; border: 1px solid var(--border-color-primary); }
-.source-card .passage { margin: .5rem 0; line-height: 1.5; font-size: .92em; }
-.source-card mark { background: #fde68a; color: inherit; padding: 0 1px; }
-#library-table table { font-family: var(--font); }
-"""
 
 
 OPEN_ACCESS = ("Sign-in is off (coach serve --no-auth): anyone who can reach this address can "
@@ -130,6 +106,10 @@ def build_ui(coach: Coach, settings: Settings, *, open_access: bool = False,
                 # signed in: only staff tabs at first; the page load shows the rest by role
                 with gr.Tab(label, id=label.lower(),
                             visible=role == "staff" or not access.sign_in) as tab:
+                    # each tab opens with its name as a heading (visually hidden: the tab
+                    # shows it), so the page's headings go h1 > h2 tab > h3 sections
+                    gr.HTML(f'<h2 class="sr-only">{label}</h2>', padding=False,
+                            container=False)
                     importlib.import_module(module).build(ctx)
                 tabs.append((tab, role))
                 declared.update(dict.fromkeys(set(demo.fns) - before, role))
@@ -171,8 +151,6 @@ def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = F
            quiet: bool = False, no_auth: bool = False) -> tuple[FastAPI, str, str]:
     """Start the server on settings.host:settings.port (sign-in when COACH_AUTH_FILE is set;
     beyond this machine only with sign-in or ``no_auth``)."""
-    import gradio as gr
-
     from coach.ui.auth import authenticator
     from coach.ui.proxy import from_settings
 
@@ -186,6 +164,6 @@ def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = F
         auth_dependency=proxy.user if proxy is not None else None,
         auth_message="Sign in with the user name and password you were given.",
         max_file_size=f"{settings.max_upload_mb}mb", prevent_thread_lock=prevent_thread_lock,
-        quiet=quiet, ssr_mode=False, show_error=False, css=CSS,
-        theme=gr.themes.Soft(primary_hue="blue"), footer_links=["api"],
+        quiet=quiet, ssr_mode=False, show_error=False, css=CSS, head=HEAD,
+        theme=accessible_theme(), footer_links=["api"],
     )

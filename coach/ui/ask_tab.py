@@ -289,6 +289,19 @@ def export_conversation(ctx: UIContext, store: ConversationStore, conversation: 
             _note("Your conversation is ready to download below (Markdown and Word)."))
 
 
+def announce(session: ChatSession | None, seen: str | None) -> tuple[Any, str | None]:
+    """The live region's words for the latest answer, once: (region, what it has read).
+    An event that added no answer (an error, a question over the rate limit) says nothing
+    new; errors are read out by their own alert."""
+    if not session or not session.get("turns"):
+        return gr.update(), seen
+    turns = session["turns"]
+    key = f"{session.get('conversation')}:{len(turns)}"
+    if key == seen:
+        return gr.update(), seen
+    return render.announcement(turns[-1], len(turns)), key
+
+
 def _saying(ctx: UIContext, said: str
             ) -> Callable[[ChatSession, gr.Request], Iterator[Outputs]]:
     """A button handler that sends ``said`` to the chat as if typed."""
@@ -307,6 +320,7 @@ def build(ctx: UIContext) -> None:
     gr.set_static_paths([exports])
     session = gr.State(new_session())
     pending = gr.State(None)  # the conversation waiting for "Yes, delete it"
+    announced = gr.State(None)  # the answer the live region last read out
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=480):
             chat = gr.Chatbot(
@@ -322,6 +336,9 @@ def build(ctx: UIContext) -> None:
                 )
                 send = gr.Button("Ask", variant="primary", scale=1, min_width=90,
                                  elem_id="ask-button")
+            # a polite live region (coach-live, see theme.py): each answer, once complete
+            live = gr.HTML("", elem_id="ask-announce", elem_classes=["coach-live", "sr-only"],
+                           label="Answer read aloud", padding=False, container=False)
             status = gr.HTML("", elem_id="ask-status", label="Messages", padding=False,
                              container=False)
             with gr.Row():  # the chat coaches (coach/coaching/chat.py): same as typing these
@@ -331,7 +348,7 @@ def build(ctx: UIContext) -> None:
         with gr.Column(scale=1, min_width=240):
             new = gr.Button("New conversation", elem_id="new-conversation")
             with gr.Group(elem_id="history-panel"):
-                gr.Markdown("#### Your conversations\nSaved after every answer, newest first; "
+                gr.Markdown("### Your conversations\nSaved after every answer, newest first; "
                             "only you can see yours.")
                 history = gr.Dropdown(choices=[], value=None, label="Saved conversations",
                                       allow_custom_value=True, elem_id="history-list")
@@ -352,7 +369,7 @@ def build(ctx: UIContext) -> None:
                 files = gr.File(label="Download", file_count="multiple", visible=False,
                                 interactive=False, elem_id="history-files")
             with gr.Group(elem_id="feedback-panel"):
-                gr.Markdown("#### Rate an answer\nUse the thumbs under an answer, or rate the "
+                gr.Markdown("### Rate an answer\nUse the thumbs under an answer, or rate the "
                             "latest answer here. Personal data is removed before saving.")
                 choice = gr.Radio([HELPFUL, UNHELPFUL], label="Was the answer helpful?",
                                   elem_id="feedback-choice")
@@ -403,11 +420,15 @@ def build(ctx: UIContext) -> None:
     outputs = [chat, session, status, question]
     listed = {"fn": on_list, "inputs": [session], "outputs": [history],
               "api_visibility": "private"}  # after an answer: the list shows it, chosen
-    question.submit(on_ask, [question, session], outputs, api_name="ask").then(**listed)
+    spoken = {"fn": announce, "inputs": [session, announced], "outputs": [live, announced],
+            "api_visibility": "private", "show_progress": "hidden"}  # read the answer out
+    question.submit(on_ask, [question, session], outputs, api_name="ask").then(**spoken).then(
+        **listed)
     for said, btn in zip(COACH_BUTTONS.values(), coach_btns, strict=True):
         btn.click(_saying(ctx, said), [session], outputs,
-                  api_visibility="private").then(**listed)
-    send.click(on_ask, [question, session], outputs, api_visibility="private").then(**listed)
+                  api_visibility="private").then(**spoken).then(**listed)
+    send.click(on_ask, [question, session], outputs, api_visibility="private").then(
+        **spoken).then(**listed)
     chat.like(on_like, [session], [session, note, choice], api_visibility="private")
     submit.click(on_feedback, [session, choice, comment], [session, note, comment],
                  api_name="feedback")

@@ -85,17 +85,17 @@ def _where_and_assessment(ui: SimpleNamespace, journey: Journey) -> None:
         ui.said = gr.Textbox(label="Or say it in your own words",
                              placeholder="e.g. We already have board support")
         ui.where_btn = gr.Button("Suggest my step")
-    with gr.Accordion(journey.assessment.title, open=False):
+    with gr.Accordion(journey.assessment.title, open=False, elem_id="coach-assessment"):
         scale = [(f"{k} {v}", k) for k, v in journey.assessment.scale.items()]
         ui.radios = []
         for enabler in journey.enablers:
-            gr.Markdown(f"#### {enabler.title}")
+            gr.Markdown(f"### {enabler.title}")
             for item in [i for i in journey.assessment.items if i.enabler == enabler.id]:
                 ui.radios.append(gr.Radio(choices=scale, label=item.statement))
         ui.assess_btn = gr.Button("Score my assessment", variant="primary")
         with gr.Row():
             ui.chart = gr.Image(type="filepath", label="Readiness by enabler",
-                                interactive=False)
+                                interactive=False, elem_id="coach-chart")
             ui.result = gr.Markdown()
 
 

@@ -16,7 +16,7 @@ import gradio as gr
 
 from coach.coaching import export, machine, where
 from coach.coaching.assessment import Result
-from coach.coaching.chart import render_chart
+from coach.coaching.chart import alt_text, render_chart
 from coach.coaching.journey import Journey, Step
 from coach.coaching.render import render_progress, render_result
 from coach.coaching.session import JourneySession
@@ -92,8 +92,9 @@ def step_view(session: JourneySession, progress: machine.Progress, message: str 
 
 
 def result_view(session: JourneySession,
-                history: tuple[list[Result], list[str]] | None = None) -> tuple[str | None, str]:
-    """(chart PNG path, Markdown) for the latest assessment, with the change since the first."""
+                history: tuple[list[Result], list[str]] | None = None) -> tuple[object, str]:
+    """(chart PNG path with its text alternative, Markdown) for the latest assessment, with
+    the change since the first."""
     results, warnings = history or session.history()
     if not results:
         return None, "No self-assessment taken yet: score the statements above."
@@ -104,7 +105,8 @@ def result_view(session: JourneySession,
     history_md = "\n".join(f"- {r.taken_at[:16].replace('T', ' ')}: overall {r.overall:.2f} "
                            f"({r.band})" for r in results)
     notes = "".join(f"\n\n> {w}" for w in warnings)
-    return str(path), f"{_pre(text)}\n\n**Assessments so far**\n{history_md}{notes}"
+    chart = gr.update(value=str(path), alt_text=alt_text(results))
+    return chart, f"{_pre(text)}\n\n**Assessments so far**\n{history_md}{notes}"
 
 
 def attempt(n_out: int, fn: Callable[P, Outputs], *args: P.args, **kwargs: P.kwargs

@@ -185,7 +185,7 @@ def build(ctx: UIContext) -> None:
                            elem_id="library-remove-pick")
         drop = gr.Button("Remove document", variant="stop", scale=1,
                          elem_id="library-remove")
-    gr.Markdown("#### Library history\nWho added, replaced or removed which document, "
+    gr.Markdown("### Library history\nWho added, replaced or removed which document, "
                 "newest first.")
     changes = gr.Dataframe(lambda: history(ctx), headers=HISTORY_HEADERS, interactive=False,
                            wrap=True, label="Library history", elem_id="library-history",

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any, TypedDict
 
-from coach.text import MARKER, MARKER_RUN, is_heading, marker_numbers
+from coach.text import MARKER, MARKER_RUN, is_heading, marker_numbers, strip_markers
 from coach.types import Answer
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
@@ -154,19 +154,31 @@ def _body_line(line: str) -> str:
     return escape_text(line)
 
 
-def _with_markers(escaped: str) -> str:
-    return MARKER.sub(r'<span class="cite">[\1]</span>', escaped)
+def marker(number: int, name: str = "") -> str:
+    """A citation marker: ``[n]`` on screen; to a screen reader (and as its tooltip) the
+    source's name, "Source 2: Run charts, section Measurement", or "Source n" while it is not
+    yet known. The chat's sanitiser drops aria-* attributes; role and title stay."""
+    said = html.escape(name or f"Source {number}", quote=True)
+    return f'<span class="cite" role="img" title="{said}">[{number}]</span>'
 
 
-def answer_body(text: str, unsupported: Sequence[str] = ()) -> str:
-    """Answer text as Markdown-safe HTML, with unsupported sentences visibly flagged."""
+def _with_markers(escaped: str, names: Mapping[int, str] | None = None) -> str:
+    return MARKER.sub(lambda m: marker(int(m.group(1)), (names or {}).get(int(m.group(1)), "")),
+                      escaped)
+
+
+def answer_body(text: str, unsupported: Sequence[str] = (),
+                names: Mapping[int, str] | None = None) -> str:
+    """Answer text as Markdown-safe HTML, with unsupported sentences flagged in words as well
+    as colour; ``names``: citation number -> the source's name, read for its marker."""
     out: list[str] = []
     for piece, flagged in _flag_unsupported(text, unsupported):
         escaped = "\n".join(_body_line(line) for line in piece.split("\n"))
         if flagged:
             escaped = ('<span class="unsupported" title="No source passage supports this '
-                       f'sentence">⚠️ {escaped}</span>')
-        out.append(_with_markers(escaped))
+                       'sentence">⚠️ <span class="sr-only">Not matched to a source: </span>'
+                       f"{escaped}</span>")
+        out.append(_with_markers(escaped, names))
     return "".join(out)
 
 
@@ -180,24 +192,37 @@ def unsupported_warning(unsupported: Sequence[str]) -> str:
 
 
 # -- source cards --------------------------------------------------------------------------
-def _where(c: dict[str, Any]) -> str:
-    """Section, the passage's own heading (when it adds something) and page."""
-    section = str(c.get("section") or "")
+def _heading(c: Mapping[str, Any]) -> str:
+    """The passage's own heading, when it adds something to the section and title."""
     heading = str(c.get("heading") or "").split(" > ")[-1].strip()
-    if heading in (section, str(c.get("title") or "")):
-        heading = ""
-    page = f"p. {c['page']}" if c.get("page") else ""
-    return " · ".join(html.escape(p) for p in (section, heading, page) if p)
+    return "" if heading in (str(c.get("section") or ""), str(c.get("title") or "")) else heading
+
+
+def _where(c: Mapping[str, Any]) -> str:
+    """", section S, the passage's own heading (when it adds something), page P"."""
+    parts = [f"section {c['section']}" if c.get("section") else "", _heading(c),
+             f"page {c['page']}" if c.get("page") else ""]
+    return "".join(f", {html.escape(p)}" for p in parts if p)
+
+
+def source_name(c: Mapping[str, Any]) -> str:
+    """What a screen reader calls a citation: "Source 2: Run charts, section Measurement"
+    (plus the passage's heading and page when there are any). Plain text."""
+    title = str(c.get("title") or c.get("source") or "Untitled")
+    return f"Source {int(c['number'])}: {title}" + html.unescape(_where(c))
 
 
 def source_card(c: dict[str, Any], claims: Sequence[str]) -> str:
-    """One citation as a collapsed card; opening it shows the passage with support marked."""
+    """One citation as a collapsed card; opening it shows the passage with support marked.
+    Its summary, "[2] Run charts, section Measurement  relevance 0.57  Coaching guidance",
+    is read as "Source 2: Run charts, section Measurement, relevance 0.57, …"."""
     kind = KIND_LABELS.get(str(c.get("kind") or ""), "")
+    number = int(c["number"])
     where = _where(c)
     summary = (
-        f'<span class="cite">[{int(c["number"])}]</span> '
-        f'<strong>{html.escape(str(c.get("title") or c.get("source") or "Untitled"))}</strong>'
-        + (f' <span class="where">· {where}</span>' if where else "")
+        marker(number, f"Source {number}:") + " "
+        + f'<strong>{html.escape(str(c.get("title") or c.get("source") or "Untitled"))}</strong>'
+        + (f'<span class="where">{where}</span>' if where else "")
         + f' <span class="relevance">relevance {float(c.get("score") or 0):.2f}</span>'
         + (f' <span class="kind">{html.escape(kind)}</span>' if kind else "")
     )
@@ -236,13 +261,35 @@ def answer_html(turn: ChatTurn) -> str:
         blocks.append(escape_text(turn.get("text", ""), markdown=False))
         return "\n\n".join(blocks)
     unsupported = tuple(turn.get("unsupported") or ())
-    blocks.append(answer_body(turn.get("text", ""), unsupported))
+    names = {int(c["number"]): source_name(c) for c in turn.get("citations") or ()}
+    blocks.append(answer_body(turn.get("text", ""), unsupported, names))
     if unsupported:
         blocks.append(unsupported_warning(unsupported))
     sources = sources_block(turn.get("text", ""), turn.get("citations") or ())
     if sources:
         blocks.append(sources)
     return "\n\n".join(blocks)
+
+
+def announcement(turn: ChatTurn, number: int) -> str:
+    """What the Ask tab's live region reads out once answer ``number`` is complete (plain
+    words: no markers, no source cards), as escaped HTML."""
+    said: list[str] = []
+    if turn.get("notice"):
+        said.append(turn["notice"])
+    text = " ".join(strip_markers(turn.get("text", "")).replace("*", "").split())
+    if turn.get("refused"):
+        said.append(f"Answer {number}: {NOT_COVERED}. {text}")
+    else:
+        said.append(f"Answer {number}: {text}")
+        n = len(turn.get("citations") or ())
+        if n:
+            said.append(f"{n} source{'s' if n != 1 else ''} listed under the answer; "
+                        "open one to read the passage.")
+        if turn.get("unsupported"):
+            said.append("Check before relying on it: some sentences could not be matched to "
+                        "a source passage.")
+    return f"<p>{html.escape(' '.join(said), quote=False)}</p>"
 
 
 def error_html(message: str) -> str:

@@ -1,0 +1,159 @@
+"""The web app's accessible look: a Gradio theme, the page's CSS and a small script.
+
+WCAG 2.2 AA (README, "Accessibility"): text 4.5:1 against its background, large text and the
+edges of controls 3:1, a visible focus outline on everything that takes focus, and a page
+that reflows at 320 CSS pixels (and at 200% zoom) without sideways scrolling. The theme is
+Gradio's Soft with blue, its light shades swapped for darker ones wherever text or a control
+sits on them (Soft's own primary text is blue-500 on blue-100, 3.0:1). The browser suite
+checks every tab with axe-core (tests/test_ui_a11y.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+# the blue of focus outlines, links and citation markers (blue-700: 6.7:1 on white)
+FOCUS = "#1d4ed8"
+FOCUS_DARK = "#93c5fd"  # blue-300 on the dark theme's near-black: 10:1
+
+
+def accessible_theme() -> gr.themes.Base:
+    """Gradio's Soft theme with every text and control colour at AA contrast, both modes."""
+    import gradio as gr
+
+    return gr.themes.Soft(primary_hue="blue", secondary_hue="blue", neutral_hue="gray").set(
+        # labels of fields and panels: blue-800 on blue-100 (7.2:1; Soft has blue-500, 3.0:1)
+        block_label_text_color="*primary_800", block_title_text_color="*primary_800",
+        block_label_text_color_dark="white", block_title_text_color_dark="white",
+        block_label_background_fill_dark="*primary_700",
+        # primary buttons: white on blue-700 (6.7:1; Soft's blue-500 is 3.7:1)
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_border_color="*primary_700",
+        button_primary_border_color_hover="*primary_800",
+        button_primary_background_fill_dark="*primary_700",
+        button_primary_background_fill_hover_dark="*primary_800",
+        button_primary_border_color_dark="*primary_700",
+        # secondary buttons and inputs get an edge a person can see (3:1 for controls)
+        button_secondary_border_color="*neutral_500",
+        button_secondary_border_color_hover="*neutral_600",
+        input_border_color="*neutral_500", input_border_color_hover="*neutral_600",
+        input_border_color_focus="*primary_700",
+        input_border_color_dark="*neutral_400", input_border_color_focus_dark="*primary_300",
+        checkbox_border_color="*neutral_500", checkbox_border_color_dark="*neutral_400",
+        checkbox_border_color_focus="*primary_700",
+        checkbox_background_color_selected="*primary_700",
+        checkbox_border_color_selected="*primary_700",
+        checkbox_label_background_fill_selected="*primary_700",
+        checkbox_label_background_fill_selected_dark="*primary_700",
+        checkbox_label_text_color_selected_dark="white",
+        # secondary text (hints, the footer, "- or -") and placeholders
+        body_text_color_subdued="*neutral_600", body_text_color_subdued_dark="*neutral_300",
+        block_info_text_color="*neutral_600", block_info_text_color_dark="*neutral_300",
+        input_placeholder_color="*neutral_500", input_placeholder_color_dark="*neutral_400",
+        color_accent="*primary_700", color_accent_soft="*primary_50",
+        link_text_color="*primary_700", link_text_color_hover="*primary_800",
+        link_text_color_visited="*primary_800", link_text_color_active="*primary_800",
+        link_text_color_dark="*primary_300", link_text_color_hover_dark="*primary_200",
+        link_text_color_visited_dark="*primary_300", link_text_color_active_dark="*primary_200",
+        slider_color="*primary_700", loader_color="*primary_700",
+    )
+
+
+CSS = f"""
+.gradio-container {{ max-width: 1280px !important; margin: 0 auto; }}
+#app-header h1 {{ margin: 0 0 .2rem 0; font-size: 1.6rem; }}
+#app-header p {{ margin: 0; }}
+#app-header .open-access {{ margin-top: .3rem; font-weight: 600; color: #8a3b00; }}
+.dark #app-header .open-access {{ color: #fdba74; }}
+
+/* visually hidden, still read by screen readers */
+.sr-only {{ position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px;
+  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }}
+
+/* a focus outline on everything that takes focus, whatever Gradio's own styles say */
+:focus-visible, .gradio-container :focus-visible, details.source-card summary:focus-visible {{
+  outline: 3px solid {FOCUS} !important; outline-offset: 2px !important; }}
+.dark :focus-visible, .dark .gradio-container :focus-visible {{
+  outline-color: {FOCUS_DARK} !important; }}
+.gradio-container input[type=checkbox]:focus-visible,
+.gradio-container input[type=radio]:focus-visible {{ outline-offset: 1px !important; }}
+
+/* Gradio draws chat messages at 80% opacity, which takes text below 4.5:1 */
+.gradio-container .chatbot.prose {{ opacity: 1 !important; }}
+/* its icon buttons (copy, clear, full screen, download) get a 24 px target (WCAG 2.5.8) */
+.gradio-container button.icon-button {{ min-width: 24px; min-height: 24px; }}
+/* a download link wraps its own icon button: the link takes the click, so axe (and a
+   pointer) sees one 24 px target, not a button covering a link */
+.gradio-container a.download-link > button {{ pointer-events: none; }}
+
+.cite {{ font-size: .8em; font-weight: 600; color: {FOCUS}; white-space: nowrap; }}
+.dark .cite {{ color: {FOCUS_DARK}; }}
+.unsupported {{ background: #fff4d6; border-bottom: 2px dotted #8a5a00; color: #5c3d00; }}
+.warning, .refused, .notice, .error {{ border-radius: 6px; padding: .45rem .7rem;
+  margin: .3rem 0; }}
+.warning {{ background: #fff4d6; color: #5c3d00; border-left: 4px solid #b7791f; }}
+.refused {{ background: #e8f0fe; color: #1a3d7c; border-left: 4px solid #3b6fd8; }}
+.notice {{ background: #eef6ee; color: #1e4620; border-left: 4px solid #3c8d40; }}
+.error {{ background: #fdecea; color: #7a1c12; border-left: 4px solid #c0392b; }}
+.sources {{ margin-top: .6rem; border-top: 1px solid var(--border-color-primary); }}
+.sources-head {{ font-size: .85em; margin: .4rem 0; color: var(--body-text-color-subdued); }}
+details.source-card {{ border: 1px solid var(--neutral-500); border-radius: 6px;
+  margin: .3rem 0; padding: .3rem .6rem; background: var(--background-fill-secondary); }}
+details.source-card summary {{ cursor: pointer; }}
+.source-card .where, .source-card .origin {{ font-size: .9em;
+  color: var(--body-text-color-subdued); }}
+.source-card .relevance, .source-card .kind {{ font-size: .8em; border-radius: 9px;
+  padding: 0 .45rem; margin-left: .3rem; border: 1px solid var(--neutral-500); }}
+.source-card .passage {{ margin: .5rem 0; line-height: 1.5; font-size: .92em; }}
+/* the words the answer relies on: a background and an underline (never colour alone) */
+.source-card mark {{ background: #fde68a; color: #1f2937; padding: 0 1px;
+  text-decoration: underline 2px #8a5a00; text-underline-offset: 3px; }}
+#library-table table {{ font-family: var(--font); }}
+
+/* reflow: at 320 CSS px (or 1280 px at 400% zoom) columns stack and nothing scrolls sideways */
+@media (max-width: 640px) {{
+  .gradio-container {{ padding: 0 .4rem !important; }}
+  .gradio-container .row {{ flex-wrap: wrap !important; }}
+  .gradio-container .row > *, .gradio-container .column {{ min-width: 0 !important;
+    flex-basis: 100% !important; }}
+  .gradio-container pre {{ white-space: pre-wrap; overflow-wrap: anywhere; }}
+  .gradio-container table {{ display: block; overflow-x: auto; }}
+}}
+.gradio-container .prose, .gradio-container .message {{ overflow-wrap: anywhere; }}
+"""
+
+# Gradio draws some of its own parts in ways assistive technology trips over; this script,
+# run on every page, fixes them where they appear:
+# - the Ask tab's chat log is not a live region of its own (it would read each streamed
+#   fragment and every source passage); the answer is announced once, complete, by the
+#   live region below it (#ask-announce);
+# - elements marked .coach-live are polite live regions (role=status) from the moment they
+#   appear, so content the server puts in them later is read out;
+# - the "empty value" placeholder of an empty image, file or plot carries an aria-label on a
+#   plain div, which ARIA does not allow: it becomes an image with that name.
+HEAD = """
+<script>
+(() => {
+  let queued = false;
+  const fix = () => {
+    queued = false;
+    document.querySelectorAll('#chat [role=log][aria-live]').forEach(
+      (e) => e.setAttribute('aria-live', 'off'));
+    document.querySelectorAll('.coach-live:not([aria-live])').forEach((e) => {
+      e.setAttribute('role', 'status');
+      e.setAttribute('aria-live', 'polite');
+    });
+    document.querySelectorAll('div.empty[aria-label]:not([role])').forEach(
+      (e) => e.setAttribute('role', 'img'));
+  };
+  const later = () => { if (!queued) { queued = true; requestAnimationFrame(fix); } };
+  new MutationObserver(later).observe(document.documentElement,
+                                      { childList: true, subtree: true });
+  later();
+})();
+</script>
+"""
