@@ -41,15 +41,18 @@ class Settings(BaseSettings):
             "model folder. Changing it requires `coach ingest --rebuild`."
         ),
     )
-    embedding_device: str = Field("cpu", description="Torch device for the embedder.")
+    embedding_device: str = Field(
+        "cpu", description="Torch device for the embedder (COACH_EMBEDDING_BACKEND=torch only)."
+    )
     embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "torch",
+        "onnx",
         description=(
-            "What runs the embedder: `torch` (sentence-transformers), `onnx` (ONNX Runtime, "
-            "the same vectors) or `onnx-int8` (ONNX Runtime with int8 weights: fastest, "
-            "vectors within about 0.99 cosine of torch's). The ONNX file is exported from the "
+            "What runs the embedder: `onnx` (ONNX Runtime, the same vectors as torch, 2.5x "
+            "torch's ingest speed), `onnx-int8` (int8 weights: fastest, vectors within 0.99 "
+            "cosine of torch's, so borderline answers and refusals can differ) or `torch` "
+            "(sentence-transformers; needed for a GPU). The ONNX file is exported from the "
             "local model on first use and cached; nothing is downloaded. Changing it requires "
-            "`coach ingest --rebuild`."
+            "`coach ingest --rebuild` (`coach ingest --if-needed` does it)."
         ),
     )
     embedding_cache: Path | None = Field(

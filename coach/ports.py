@@ -1,8 +1,10 @@
 """The seams between the coach and the components it is built on, typed in one place.
 
-- ``Embedder``: what the coach asks of an embedding model. Ours is
-  ``providers.embeddings.SentenceTransformerEmbeddings`` (a LangChain ``Embeddings``); any
-  other LangChain ``Embeddings`` drops in through ``providers.embeddings.LangChainEmbedder``.
+- ``Embedder``: what the coach asks of an embedding model. Ours is built by
+  ``providers.embeddings.make_embedder``: ``providers.onnx_embeddings.OnnxEmbeddings`` (ONNX
+  Runtime) or ``providers.embeddings.SentenceTransformerEmbeddings`` (torch), both LangChain
+  ``Embeddings``; any other LangChain ``Embeddings`` drops in through
+  ``providers.embeddings.LangChainEmbedder``.
 - ``ChatModel``: LangChain's ``BaseChatModel`` (OpenAI-compatible, Ollama, llama.cpp, fakes).
 - ``VectorClient`` and ``VectorCollection``: Chroma's client API, embedded or HTTP
   (``providers.chroma.make_client``); ``store.GuidanceIndex`` is the only user.

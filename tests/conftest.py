@@ -1,10 +1,11 @@
 """Shared fixtures for the test suite.
 
-Everything here is real: the bundled sentence-transformers embedder (loaded once per session),
+Everything here is real: the bundled embedder on the default backend (loaded once per session),
 an embedded Chroma store in each test's tmp dir, and documents written to disk by the tests.
 
 Fixtures
-    embedder        the real bundled embedder, shared by the whole session
+    embedder        the real bundled embedder on the default backend, shared by the session
+    torch_embedder  the same model run by torch (sentence-transformers), the reference
     make_settings   factory: Settings rooted in tmp_path (home/ and kb/), keyword overrides
     make_coach      factory: a Coach built from those settings with the shared embedder
     shipped_coach   a Coach over the shipped knowledge/ folder, indexed once per session
@@ -32,7 +33,8 @@ from hypothesis import settings as hypothesis_settings
 
 from coach.app import Coach, build_coach
 from coach.config import Settings
-from coach.providers.embeddings import SentenceTransformerEmbeddings
+from coach.ports import Embedder
+from coach.providers.embeddings import SentenceTransformerEmbeddings, make_embedder
 
 # -- the inner loop ------------------------------------------------------------------------
 # `make check` runs `pytest -m "not slow"`: tests that index the whole knowledge folder, run a
@@ -98,10 +100,22 @@ def _no_coach_env(monkeypatch: pytest.MonkeyPatch, onnx_cache: Path) -> None:
 
 # -- the embedder --------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbeddings:
-    """The real bundled embedder, loaded once (about 8 s) and shared by every test."""
+def embedder(onnx_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    """The real bundled embedder on the default backend (what `coach` builds from the
+    settings), loaded once and shared by every test."""
+    settings = Settings(_env_file=None, home=tmp_path_factory.mktemp("embedder-home"),  # type: ignore[call-arg]
+                        embedding_cache=onnx_cache)
+    model = make_embedder(settings)
+    model.encode(["warm up"])  # load (or export) now, so the cost is not charged to a test
+    return model
+
+
+@pytest.fixture(scope="session")
+def torch_embedder() -> SentenceTransformerEmbeddings:
+    """The bundled embedder run by torch (sentence-transformers), loaded once: the reference
+    the other backends are compared with."""
     model = SentenceTransformerEmbeddings()
-    model.encode(["warm up"])  # load now, so the cost is not charged to the first test
+    model.encode(["warm up"])
     return model
 
 
@@ -163,7 +177,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
 @pytest.fixture
 def make_coach(make_settings: Callable[..., Settings],
-               embedder: SentenceTransformerEmbeddings) -> Callable[..., Coach]:
+               embedder: Embedder) -> Callable[..., Coach]:
     """``make_coach(settings=None, **overrides)``: a real Coach with the shared embedder."""
 
     def factory(settings: Settings | None = None, **overrides: Any) -> Coach:
@@ -177,7 +191,7 @@ def make_coach(make_settings: Callable[..., Settings],
 
 
 @pytest.fixture(scope="session")
-def shipped_coach(embedder: SentenceTransformerEmbeddings,
+def shipped_coach(embedder: Embedder,
                   tmp_path_factory: pytest.TempPathFactory) -> Coach:
     """The shipped knowledge indexed once into a session temp home, for read-only questions."""
     home = tmp_path_factory.mktemp("shipped-home")

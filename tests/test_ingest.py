@@ -273,7 +273,7 @@ def test_rebuild_recovers_from_an_index_built_by_another_model(make_coach, kb, s
 
     assert sorted(report.added) == ["methods/run-charts.md", "pdsa.md"]
     assert coach.index.count() == report.chunks_total > 0
-    assert coach.index.collection.metadata["embedding_model"] == "all-MiniLM-L6-v2"
+    assert coach.index.collection.metadata["embedding_model"] == coach.embedder.model_name
 
 
 def test_rebuild_reindexes_everything_from_scratch(coach, kb):

@@ -25,13 +25,13 @@ def _uses(embedder: Embedder, texts: list[str]) -> np.ndarray:
 
 
 def test_a_langchain_embeddings_drops_in_and_gives_the_same_unit_vectors(
-        embedder: SentenceTransformerEmbeddings):
+        torch_embedder: SentenceTransformerEmbeddings):
     pytest.importorskip("langchain_huggingface")
     from langchain_huggingface import HuggingFaceEmbeddings
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     _, path = resolve_model_path(BUNDLED_EMBEDDER)
-    ours = embedder
+    ours = torch_embedder
     theirs = LangChainEmbedder(HuggingFaceEmbeddings(model_name=path), name="minilm-langchain")
     a, b = _uses(ours, TEXTS), _uses(theirs, TEXTS)
     assert theirs.dimension == ours.dimension == a.shape[1]

@@ -12,8 +12,10 @@ of two backends are never mixed in one index.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,8 +74,8 @@ def pooling_mode(source: Path) -> str:
 
 
 def load_tokenizer(source: Path) -> tuple[Tokenizer, bool]:
-    """The model's fast tokenizer, truncating and padding as sentence-transformers does, and
-    whether texts are lower-cased first (``do_lower_case``)."""
+    """The model's fast tokenizer, truncating as sentence-transformers does, and whether
+    texts are lower-cased first (``do_lower_case``)."""
     from tokenizers import Tokenizer
 
     folder = transformer_folder(source)
@@ -90,23 +92,30 @@ def load_tokenizer(source: Path) -> tuple[Tokenizer, bool]:
               int(_json(folder / "config.json").get("max_position_embeddings") or 0)]
     limit = min(x for x in limits if x > 0) if any(limits) else 512
     tokenizer.enable_truncation(max_length=limit)
-    pad = str(_json(folder / "tokenizer_config.json").get("pad_token") or "[PAD]")
-    tokenizer.enable_padding(pad_id=tokenizer.token_to_id(pad) or 0, pad_token=pad)
+    tokenizer.no_padding()  # each text is run alone
     return tokenizer, bool(sbert.get("do_lower_case"))
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class OnnxEmbeddings(Embeddings):
     """Normalised sentence embeddings from ONNX Runtime; exported and loaded on first use."""
 
     def __init__(self, model: str = BUNDLED_EMBEDDER, *, backend: OnnxBackend, cache: Path,
-                 batch_size: int = 32):
+                 threads: int | None = None):
         self.base_name, self._path = resolve_model_path(model)
         check_supported(Path(self._path))
         self._pooling = pooling_mode(Path(self._path))
         self.backend: OnnxBackend = backend
         self.model_name = f"{self.base_name}+{backend}"
         self._cache = cache
-        self._batch_size = batch_size
+        self._threads = threads or usable_cpus()
         self._loaded: tuple[InferenceSession, Tokenizer, bool] | None = None
         self._lock = threading.Lock()
         self.model_file: Path | None = None  # the ONNX file, once loaded
@@ -122,6 +131,8 @@ class OnnxEmbeddings(Embeddings):
                                                      self._cache)
                     options = ort.SessionOptions()
                     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                    options.intra_op_num_threads = 1  # texts run side by side instead
+                    options.inter_op_num_threads = 1
                     session = ort.InferenceSession(str(self.model_file), options,
                                                    providers=["CPUExecutionProvider"])
                     self._loaded = (session, *load_tokenizer(source))
@@ -134,24 +145,30 @@ class OnnxEmbeddings(Embeddings):
         return known or len(self.encode(["dimension"])[0])
 
     def _token_vectors(self, texts: list[str]) -> Iterator[tuple[int, Vectors, Encoding]]:
-        """(position in texts, token vectors, encoding) for every text, in length-sorted
-        batches (less padding); the vectors cover the text's real tokens only."""
+        """(position in texts, token vectors, encoding) for every text, in order.
+
+        Each text runs alone, on as many single-threaded runs at once as there are cores:
+        no padding is computed, and a text's vector never depends on the texts it came with
+        (int8 quantises a whole input's activations at once, so in a padded batch it would).
+        Measured on the shipped chunks (2 cores), this is about 1.5x faster than batches of
+        32 on two threads, for both backends."""
         session, tokenizer, lower = self._load()
-        wanted = {i.name for i in session.get_inputs()}
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self._batch_size):
-            batch = order[start:start + self._batch_size]
-            encodings = tokenizer.encode_batch(
-                [texts[i].lower() if lower else texts[i] for i in batch])
-            ids = np.asarray([e.ids for e in encodings], dtype=np.int64)
-            feeds = {"input_ids": ids,
-                     "attention_mask": np.asarray([e.attention_mask for e in encodings],
-                                                  dtype=np.int64),
-                     "token_type_ids": np.asarray([e.type_ids for e in encodings],
-                                                  dtype=np.int64)}
-            out = session.run(None, {k: v for k, v in feeds.items() if k in wanted})[0]
-            for row, (i, enc) in enumerate(zip(batch, encodings, strict=True)):
-                yield i, np.asarray(out[row, :sum(enc.attention_mask)], dtype=np.float32), enc
+        wanted = [i.name for i in session.get_inputs()]
+        encodings = tokenizer.encode_batch([t.lower() if lower else t for t in texts])
+
+        def run(enc: Encoding) -> Vectors:
+            rows = {"input_ids": enc.ids, "attention_mask": enc.attention_mask,
+                    "token_type_ids": enc.type_ids}
+            out = session.run(None, {n: np.asarray([rows[n]], dtype=np.int64) for n in wanted})
+            return np.asarray(out[0][0], dtype=np.float32)
+
+        if len(encodings) <= 1:
+            yield from ((0, run(enc), enc) for enc in encodings)
+            return
+        with ThreadPoolExecutor(min(self._threads, len(encodings))) as pool:
+            for i, (enc, tokens) in enumerate(zip(encodings, pool.map(run, encodings),
+                                                  strict=True)):
+                yield i, tokens, enc
 
     def _pool(self, tokens: Vectors) -> Vectors:
         if self._pooling == "cls":

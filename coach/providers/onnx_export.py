@@ -4,8 +4,8 @@ The model's transformer is exported with ``torch.onnx.export`` (the TorchScript 
 which needs only the ``onnx`` package), its graph fused by onnxruntime's transformer optimiser
 (one Attention, SkipLayerNorm and BiasGelu node per layer for a BERT model) and, for
 ``onnx-int8``, its weights quantised to int8 per output channel
-(``onnxruntime.quantization.quantize_dynamic``). Nothing is downloaded: the weights come from
-the model folder.
+(``onnxruntime.quantization.quantize_dynamic``; the feed-forward down-projections stay
+float32). Nothing is downloaded: the weights come from the model folder.
 
 A file is made once and kept in the cache folder (``COACH_HOME/models`` by default) under
 ``<model>-<backend>/model-<fingerprint>.onnx``, the fingerprint naming the source folder's
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 OnnxBackend = Literal["onnx", "onnx-int8"]
 # bump when the export recipe changes, so cached files made by the old one are made again
-EXPORT_RECIPE = "1"
+EXPORT_RECIPE = "2"
 # model types whose graph onnxruntime's BERT optimiser fuses (checked against torch in tests)
 FUSED_TYPES = frozenset({"bert"})
 OPSET = 17
@@ -56,7 +56,8 @@ def exported_model(source: Path, name: str, backend: OnnxBackend, cache: Path) -
     if target.is_file():
         return target
     folder.mkdir(parents=True, exist_ok=True)
-    log.warning("exporting the embedder %s to ONNX (%s) into %s, once", name, backend, folder)
+    log.warning("exporting the embedder %s for ONNX Runtime (%s) into %s: once, about 10 s",
+                name, backend, folder)
     with tempfile.TemporaryDirectory(prefix=".export-", dir=folder) as tmp:
         work = Path(tmp)
         made = _export_fp32(source, work)
@@ -86,6 +87,8 @@ def _export_fp32(source: Path, work: Path) -> Path:
     """Export the transformer (token vectors out) and fuse its graph when the type allows."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     import torch
     from transformers import AutoConfig, AutoModel
 
@@ -132,15 +135,25 @@ def _export_fp32(source: Path, work: Path) -> Path:
 
 
 def _quantise(model: Path, out: Path) -> Path:
-    """Weights to int8 per output channel; activations quantised on the fly."""
+    """Weights to int8 per output channel, activations quantised on the fly, except the
+    feed-forward down-projections: their inputs (GELU outputs) quantise worst. Measured on the
+    shipped chunks against torch, keeping them in float32 halves the vectors' error (mean
+    1 - cosine 0.0051 -> 0.0024 for chunks, 0.0066 -> 0.0031 for their sentences) for about
+    a third more compute than quantising everything."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    graph = onnx.load(str(model), load_external_data=False).graph
+    shapes = {init.name: tuple(init.dims) for init in graph.initializer}
+    down = [node.name for node in graph.node if node.op_type == "MatMul"
+            and any(len(shapes.get(i, ())) == 2 and shapes[i][0] > shapes[i][1]
+                    for i in node.input)]
     root = logging.getLogger()
     quiet = _Quiet()  # its advice to pre-process: tried, same vectors, so not taken
     root.addFilter(quiet)
     try:
         quantize_dynamic(str(model), str(out), weight_type=QuantType.QInt8, per_channel=True,
+                         nodes_to_exclude=down,
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     finally:
         root.removeFilter(quiet)
