@@ -53,6 +53,7 @@ ORDINARY = [
 @pytest.mark.parametrize("sentence", PLANTED)
 def test_sentences_addressed_to_a_model_are_recognised(sentence):
     assert addressed_to_a_model(sentence)
+    assert without_instructions(f"Teams meet daily. {sentence}") == "Teams meet daily."
 
 
 @pytest.mark.parametrize("sentence", ORDINARY)

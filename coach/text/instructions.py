@@ -54,7 +54,7 @@ TO_A_MODEL = re.compile(
     r"|\b(?:note|message|instructions?|notice|attention)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?"
     + _MODEL + r"\b"
     r"|\b(?:attention|dear|hey|hello|hi)\s*,?\s+(?:all\s+|any\s+|the\s+)?" + _MODEL + r"\b"
-    r"|^\s*(?:ai|assistant|llm|chatbot)\s*:"
+    r"|(?:^|(?<=[.!?]\s))\s*(?:ai|assistant|llm|chatbot)\s*:"  # a speaker's label
     r"|\bif\s+you\s+are\s+(?:an?\s+)?" + _AI + r"\b"
     # shaping the reply rather than informing the reader
     r"|\b(?:tell|inform|assure)\s+the\s+(?:user|person\s+asking)\s+(?:that|to)\b"
@@ -72,6 +72,18 @@ TO_A_MODEL = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 
+# every pattern above needs one of these words (or "a.i."): a text without any is not
+# searched (the search costs about a millisecond a passage; the words, a tenth of that)
+_TRIGGERS = frozenset({
+    "ignore", "disregard", "forget", "override", "bypass", "instruction", "instructions",
+    "prompt", "prompts", "rule", "rules", "guideline", "guidelines", "directive", "directives",
+    "programming", "configuration", "ai", "chatbot", "chatbots", "chat", "bot", "bots", "llm",
+    "llms", "gpt", "gpts", "language", "assistant", "assistants", "user", "asking", "reader",
+    "whoever", "insult", "mock", "belittle", "scold", "answer", "answers", "reply", "replies",
+    "respond", "response", "responses", "claim", "pretend", "yourself",
+})
+_WORD = re.compile(r"[a-z]+")
+
 # the end of the section an instruction sits in: the next heading's line
 _SECTION_END = re.compile(r"\n(?=[ \t]*#)")
 _BARE_BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])[\s*_]*$")
@@ -82,10 +94,15 @@ def addressed_to_a_model(sentence: str) -> bool:
     return bool(TO_A_MODEL.search(strip_markdown(sentence)))
 
 
+def _may_address_a_model(text: str) -> bool:
+    lower = text.lower()
+    return "a.i." in lower or not _TRIGGERS.isdisjoint(_WORD.findall(lower))
+
+
 def without_instructions(text: str) -> str:
     """``text`` without its sentences addressed to a model, each with the rest of its
     section; the text is returned unchanged (the same object) when it has none."""
-    if not TO_A_MODEL.search(text):
+    if not _may_address_a_model(text) or not TO_A_MODEL.search(text):
         return text  # the common case: nothing anywhere that could be addressed to a model
     cuts: list[tuple[int, int]] = []
     for key, start, end in sentence_spans(text):
