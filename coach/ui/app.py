@@ -109,7 +109,7 @@ def build_ui(coach: Coach, settings: Settings, *, open_access: bool = False,
                     # each tab opens with its name as a heading (visually hidden: the tab
                     # shows it), so the page's headings go h1 > h2 tab > h3 sections
                     gr.HTML(f'<h2 class="sr-only">{label}</h2>', padding=False,
-                            container=False)
+                            container=False, elem_classes=["sr-only"])
                     importlib.import_module(module).build(ctx)
                 tabs.append((tab, role))
                 declared.update(dict.fromkeys(set(demo.fns) - before, role))

@@ -37,7 +37,9 @@ def accessible_theme() -> gr.themes.Base:
         button_primary_background_fill_dark="*primary_700",
         button_primary_background_fill_hover_dark="*primary_800",
         button_primary_border_color_dark="*primary_700",
-        # secondary buttons and inputs get an edge a person can see (3:1 for controls)
+        # inputs, buttons and choices get an edge a person can see (3:1 for controls; Soft
+        # draws none, only a faint shadow)
+        input_border_width="1px",
         button_secondary_border_color="*neutral_500",
         button_secondary_border_color_hover="*neutral_600",
         input_border_color="*neutral_500", input_border_color_hover="*neutral_600",
@@ -71,8 +73,10 @@ CSS = f"""
 .dark #app-header .open-access {{ color: #fdba74; }}
 
 /* visually hidden, still read by screen readers */
-.sr-only {{ position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px;
-  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }}
+.sr-only {{ position: absolute !important; width: 1px !important; height: 1px !important;
+  padding: 0 !important; margin: -1px !important; overflow: hidden !important;
+  clip: rect(0 0 0 0) !important; white-space: nowrap !important; border: 0 !important;
+  min-width: 0 !important; }}
 
 /* a focus outline on everything that takes focus, whatever Gradio's own styles say */
 :focus-visible, .gradio-container :focus-visible, details.source-card summary:focus-visible {{
@@ -134,7 +138,10 @@ details.source-card summary {{ cursor: pointer; }}
 # - elements marked .coach-live are polite live regions (role=status) from the moment they
 #   appear, so content the server puts in them later is read out;
 # - the "empty value" placeholder of an empty image, file or plot carries an aria-label on a
-#   plain div, which ARIA does not allow: it becomes an image with that name.
+#   plain div, which ARIA does not allow: it becomes an image with that name;
+# - each chat message is a plain div whose aria-label holds the message's whole source,
+#   markup included ("bot's message: **Coaching guidance** … <span class=…"), which Chromium
+#   gives it as a name: the label goes, and the message is read as the text it shows.
 HEAD = """
 <script>
 (() => {
@@ -149,10 +156,13 @@ HEAD = """
     });
     document.querySelectorAll('div.empty[aria-label]:not([role])').forEach(
       (e) => e.setAttribute('role', 'img'));
+    document.querySelectorAll('[data-testid=bot][aria-label], [data-testid=user][aria-label]')
+      .forEach((e) => e.removeAttribute('aria-label'));
   };
   const later = () => { if (!queued) { queued = true; requestAnimationFrame(fix); } };
-  new MutationObserver(later).observe(document.documentElement,
-                                      { childList: true, subtree: true });
+  new MutationObserver(later).observe(document.documentElement, {
+    childList: true, subtree: true, attributes: true,
+    attributeFilter: ['aria-label', 'aria-live'] });
   later();
 })();
 </script>
