@@ -189,8 +189,7 @@ def test_ingest_if_needed_rebuilds_an_index_built_with_another_backend(
     build_coach(settings, embedder=torch_embedder).ingest([settings.knowledge_dir, outside])
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COACH_HOME", str(settings.home))
-    monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(settings.knowledge_dir))
-    monkeypatch.setenv("COACH_EMBEDDING_BACKEND", "onnx-int8")
+    monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(settings.knowledge_dir))  # default backend
 
     assert main(["ingest"]) == 2  # asked plainly, it refuses and says what to do
     assert "coach ingest --rebuild" in capsys.readouterr().err
@@ -200,7 +199,7 @@ def test_ingest_if_needed_rebuilds_an_index_built_with_another_backend(
     assert "built with the embedder all-MiniLM-L6-v2;" in out and "Rebuilding" in out
     assert "2 added" in out
     coach = build_coach(load_settings())
-    assert coach.index.collection.metadata["embedding_model"] == "all-MiniLM-L6-v2+onnx-int8"
+    assert coach.index.collection.metadata["embedding_model"] == "all-MiniLM-L6-v2+onnx"
     assert set(coach.index.sources()) == {"pdsa.md", outside.resolve().as_posix()}
 
     assert main(["ingest", "--if-needed"]) == 0
