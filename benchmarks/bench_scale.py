@@ -214,7 +214,9 @@ def measured(home: Path, chroma_url: str, warmup: int) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--measure", str(home), "--warmup", str(warmup)]
     if chroma_url:
         cmd += ["--chroma-url", chroma_url]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"measuring {home} failed:\n{out.stderr[-3000:]}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -316,9 +318,12 @@ def main() -> None:
     modes = [m for m in args.modes.split(",") if m]
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         work = Path(tmp)
-        # one export of an ONNX embedder for every library's process, not one each
+        # one export of an ONNX embedder for every library's process, not one each; and the
+        # same embedder in all of them, whatever the settings say by the time they start
         os.environ.setdefault("COACH_EMBEDDING_CACHE", str(work / "models"))
-        print(f"load average {os.getloadavg()[0]:.1f} at the start")
+        backend = Settings().embedding_backend
+        os.environ["COACH_EMBEDDING_BACKEND"] = backend
+        print(f"embedder backend {backend}; load average {os.getloadavg()[0]:.1f} at the start")
         t0 = time.perf_counter()
         s = seed(work / "seed")
         print(f"seed: {len(s.ids)} knowledge chunks, {len(s.sentences)} sentence vectors, "
@@ -334,11 +339,17 @@ def main() -> None:
                 print(f"  {mode} {r['chunks']}: build {r['write_s'] + r['bm25_s']:.1f} s, "
                       f"retrieval p95 {r['retrieve_p95']:.1f} ms, ask p95 {r['ask_p95']:.1f} ms "
                       f"({time.perf_counter() - t0:.0f} s)", flush=True)
+                save(backend, cosine, rows)
         print(f"load average {os.getloadavg()[0]:.1f} at the end (other work on the machine "
               "slows every figure)")
     report(rows, cosine)
+
+
+def save(backend: str, cosine: float, rows: list[dict[str, Any]]) -> None:
+    """The rows so far, as JSON (a later failure keeps what was measured)."""
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"proxy_cosine": cosine, "rows": rows}, indent=2))
+    RESULTS.write_text(json.dumps({"embedding_backend": backend, "cpus": os.cpu_count(),
+                                   "proxy_cosine": cosine, "rows": rows}, indent=2))
 
 
 if __name__ == "__main__":

@@ -162,7 +162,7 @@ def cite(coach: Coach, result: Result) -> Result:
     Retrieval uses the item and its recommendation as the query and prefers passages from the
     documents journey.yaml names for the item; numbering runs across the whole result.
     """
-    if coach.index.count() == 0:
+    if coach.retriever.is_empty():
         return result
     recs, number = [], 0
     for rec in result.recommendations:

@@ -144,7 +144,7 @@ class JourneyChat:
     # -- retrieval helpers -------------------------------------------------------------------
     def search(self, query: str, *, step: int | None = None,
                kinds: tuple[str, ...] | None = None, k: int = 8) -> list[Passage]:
-        if self.coach.index.count() == 0:
+        if self.coach.retriever.is_empty():
             return []
         return self.coach.retriever.retrieve(query, k=k, step=step, kinds=kinds).passages
 
@@ -167,7 +167,7 @@ class JourneyChat:
 
     def guidance(self, query: str, step: Step) -> Answer | None:
         """An ordinary cited answer focused on the step (None when the guidance has none)."""
-        if self.coach.index.count() == 0:
+        if self.coach.retriever.is_empty():
             return None
         answer = self.coach.ask(query, [], step=step.number, journey=False)
         return None if answer.refused else answer
