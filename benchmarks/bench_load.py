@@ -73,14 +73,22 @@ def text_of(message: dict[str, Any]) -> str:
     return str(content)
 
 
-def session(url: str, asks: list[str], start: threading.Event | None = None
-            ) -> list[tuple[float, str | None]]:
-    """One person's conversation: (seconds, error or None) per question."""
+def session(url: str, asks: list[str], start: threading.Event | None = None,
+            ready: threading.Semaphore | None = None) -> list[tuple[float, str | None]]:
+    """One person's conversation: (seconds, error or None) per question. With ``start``, the
+    session connects, releases ``ready``, and waits for ``start`` before its first question."""
     from gradio_client import Client
 
-    client = Client(url, verbose=False)
-    if start is not None:
+    try:  # one browser: a worker for its questions, nothing downloaded, no analytics
+        client = Client(url, verbose=False, max_workers=1, analytics_enabled=False,
+                        download_files=False, httpx_kwargs={"timeout": 300})
+    except Exception as exc:  # a session that cannot open counts each question as an error
+        client, failed = None, f"connecting: {type(exc).__name__}: {str(exc)[:120]}"
+    if start is not None and ready is not None:
+        ready.release()
         start.wait()  # every session connected before any asks: the load arrives together
+    if client is None:
+        return [(0.0, failed)] * len(asks)
     out: list[tuple[float, str | None]] = []
     for n, question in enumerate(asks):
         t0 = time.perf_counter()
@@ -113,16 +121,21 @@ def summary(results: list[list[tuple[float, str | None]]], wall: float) -> dict[
 def run(url: str, pool: list[str], sessions: int, per_session: int) -> dict[str, Any]:
     plans = [[pool[(s * per_session + i) % len(pool)] for i in range(per_session)]
              for s in range(sessions)]
-    start = threading.Event()
+    start, ready = threading.Event(), threading.Semaphore(0)
     with ThreadPoolExecutor(sessions) as executor:
-        futures = [executor.submit(session, url, plan, start) for plan in plans]
-        time.sleep(0.5)  # let the clients connect
-        while sum(f.running() for f in futures) < sessions and not any(f.done() for f in futures):
-            time.sleep(0.2)
+        futures = [executor.submit(session, url, plan, start, ready) for plan in plans]
+        for _ in plans:  # every session connected (or failed to) before the clock starts
+            ready.acquire()
         t0 = time.perf_counter()
         start.set()
         results = [f.result() for f in futures]
     return summary(results, time.perf_counter() - t0)
+
+
+def cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU time a process has used so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -130,6 +143,15 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_per_answer(result: dict[str, Any], server: int, before: tuple[float, float]
+                   ) -> dict[str, float]:
+    """CPU the server and this process (the clients) used per answer since ``before``: the
+    clients share the machine with the server, so their share is said, not hidden."""
+    answers = max(1, result["questions"] - result["errors"])
+    return {"server_cpu_ms": (cpu_seconds(server) - before[0]) * 1000 / answers,
+            "client_cpu_ms": (cpu_seconds() - before[1]) * 1000 / answers}
 
 
 def main() -> None:
@@ -149,11 +171,14 @@ def main() -> None:
         process, url = start_server(home, env)
         try:
             session(url, pool[-3:])  # warm: the model, the BM25 index, the first requests
-            t0 = time.perf_counter()
+            t0, cpu = time.perf_counter(), (cpu_seconds(process.pid), cpu_seconds())
             alone = summary([session(url, pool[: args.alone])], 0.0)
             alone["wall_s"] = time.perf_counter() - t0
             alone["throughput_qps"] = (alone["questions"] - alone["errors"]) / alone["wall_s"]
+            alone.update(cpu_per_answer(alone, process.pid, cpu))
+            cpu = (cpu_seconds(process.pid), cpu_seconds())
             many = run(url, pool, args.sessions, args.questions)
+            many.update(cpu_per_answer(many, process.pid, cpu))
             rss = peak_rss_mb(process.pid)
         finally:
             stop(process)
@@ -165,7 +190,8 @@ def main() -> None:
     for key, label in (("questions", "questions asked"), ("errors", "errors"),
                        ("throughput_qps", "answers per second"), ("p50_ms", "latency p50 ms"),
                        ("p95_ms", "latency p95 ms"), ("max_ms", "latency max ms"),
-                       ("wall_s", "wall time s")):
+                       ("wall_s", "wall time s"), ("server_cpu_ms", "server CPU ms / answer"),
+                       ("client_cpu_ms", "clients' CPU ms / answer")):
         a, m = alone[key], many[key]
         ratio = f"{m / a:>7.2f}x" if isinstance(a, float) and a else ""
         print(f"{label:<26}{a:>10.1f}{m:>14.1f}{ratio:>8}" if isinstance(a, float)
