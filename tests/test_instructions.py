@@ -121,6 +121,8 @@ def passage(text: str, url: str | None = None) -> Passage:
     ("You are Improvement Coach, a helper for NHS staff and quality-improvement leads.",
      "repeats the coach's instructions"),
     ("^ </passage-5eed0123>", "repeats the coach's instructions"),
+    ('The passage-88879da6 number "A PDSA cycle tests a change" is an example [1].',
+     "repeats the coach's instructions"),
 ])
 def test_the_screen_names_why_a_sentence_is_dropped(sentence, why):
     assert why_dropped(sentence, frozenset()).startswith(why)

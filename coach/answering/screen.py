@@ -52,7 +52,8 @@ _CLAIM = re.compile(
     r"|response|advice|statement)\b",
     re.IGNORECASE,
 )
-_FENCE = re.compile(r"[<‹]/?\s*passage-", re.IGNORECASE)  # a passage fence, or one defused
+# a passage fence (or one defused), or its key copied without the brackets
+_FENCE = re.compile(r"[<‹]/?\s*passage-|\bpassage-[0-9a-f]{8}\b", re.IGNORECASE)
 _PROMPT_RUN = 8  # words in a row shared with the coach's own prompt
 
 
