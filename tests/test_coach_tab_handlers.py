@@ -84,3 +84,24 @@ def test_charts_and_plans_are_written_per_user_without_temporary_folders(tmp_pat
     assert exports_dir(settings.home, "sam") == other.exports_dir()
     assert other.exports_dir() != Path(plans[0][0]).parent
     assert "sam" not in other.exports_dir().name
+
+
+def test_the_step_shown_in_the_dropdown_is_not_a_move(tmp_path, embedder):
+    """Gradio's dropdown sends its value each time focus leaves it: a keyboard user tabbing
+    past "Go to any step" must not move, redraw the step (over a tick just made) or lose the
+    step chat. Choosing another step moves and empties the chat."""
+    settings = settings_under(tmp_path)
+    write_kb(settings.knowledge_dir)
+    shutil.copyfile(JOURNEY, settings.knowledge_dir / "journey.yaml")
+    ctx = UIContext(build_coach(settings, embedder=embedder), settings)
+    with gr.Blocks(analytics_enabled=False) as demo:
+        coach_tab.build(ctx)
+    fns = handlers(demo)
+    assert fns["coach_resume"](None)[2] == "assessing-readiness"  # suggested, not started
+    same = fns["coach_goto"]("assessing-readiness", None)
+    assert len(same) == 9 and all(v == gr.update() for v in same)
+    assert ctx.sessions.open("local").progress().current is None  # still not started
+    moved = fns["coach_goto"]("board-support", None)
+    assert moved[2] == "board-support" and moved[-2:] == ([], [])
+    assert ctx.sessions.open("local").progress().current == "board-support"
+    assert all(v == gr.update() for v in fns["coach_goto"]("board-support", None))

@@ -203,7 +203,9 @@ def test_a_guided_dialogue_in_the_ask_tab_shows_in_the_coach_tab_and_the_plan(ap
         assert "Added to your action plan" in said["yes, add it"]
         assert "pick up at question 2" in said["stop"]
 
-        view = client.predict("board-support", api_name="/coach_goto")
+        # the dialogue left the lead on step 2 (going to the step shown is no move)
+        view = client.predict(api_name="/coach_resume")
+        assert view[STEP] == "board-support"
         assert "improvement gets ten minutes" in view[LOG]
         assert "— owner Improvement lead, due" in view[LOG]
         notice, files = client.predict(api_name="/coach_export")

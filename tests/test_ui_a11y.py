@@ -97,6 +97,22 @@ def settle(page: Any) -> None:
                            timeout=WAIT)
 
 
+def settled_after(page: Any, action: Any) -> None:
+    """Do ``action`` (a click, a key) and wait until the event it starts has ended: its
+    outputs are seen pending, then nothing is. (Waiting for text alone can pass early: the
+    Coach tab's page-load resume shows the same step a click on "Start / resume" shows, and
+    a tick made while the click's answer is still on its way is drawn over by it.)"""
+    page.evaluate("""() => { window.__pendingSeen = false;
+        new MutationObserver((_, watcher) => {
+            if (document.querySelector('.pending')) { window.__pendingSeen = true;
+                                                      watcher.disconnect(); }
+        }).observe(document.body, { subtree: true, childList: true, attributes: true,
+                                    attributeFilter: ['class'] }); }""")
+    action()
+    page.wait_for_function("() => window.__pendingSeen", timeout=WAIT)
+    settle(page)
+
+
 def assert_passes(page: Any) -> None:
     settle(page)
     failures = audit(page)
@@ -174,16 +190,22 @@ def test_a_refusal(page):
 
 def test_a_coach_step_with_its_checklist_and_an_assessment_with_its_chart(page, tmp_path):
     open_tab(page, "Coach")
-    page.get_by_role("button", name="Start / resume my journey").click()
+    settled_after(page, page.get_by_role("button", name="Start / resume my journey").click)
     page.get_by_text("Step 1 of 6").first.wait_for(timeout=WAIT)
-    settle(page)
     first = page.locator("#coach-checklist input[type=checkbox]").first
     first.check()
-    page.get_by_text("Saved.").first.wait_for(timeout=WAIT)
+    page.locator(".notice", has_text=re.compile(r"^Saved\.$")).wait_for(timeout=WAIT)
     assert_passes(page)
 
+    # a group of choices is named by its label: the checklist, and each statement's scores
+    assert accessible_name(page, "#coach-checklist") == "Checklist (ticks are saved as you go)"
+    assert accessible_name(page, "#coach-checklist input[type=checkbox]") == \
+        page.locator("#coach-checklist label").first.inner_text().strip()
     page.get_by_role("button", name="Readiness self-assessment").click()
     score_every_statement(page)
+    statement = page.locator("#coach-assessment fieldset [data-testid=block-info]").first
+    assert accessible_name(page, "#coach-assessment fieldset") == statement.inner_text().strip()
+    assert statement.inner_text().startswith("The board ")  # the first statement of the YAML
     page.get_by_role("button", name="Score my assessment").click()
     page.get_by_text("Readiness: overall").first.wait_for(timeout=WAIT)
     chart = page.locator("#coach-chart img")
@@ -268,13 +290,12 @@ def test_keyboard_alone_asks_opens_a_source_ticks_and_adds_an_action(page):
     keys.press("Enter")
     page.locator("h2.sr-only", has_text="Coach").wait_for(state="visible")
     tab_to(page, "e.innerText && e.innerText.trim() === 'Start / resume my journey'")
-    keys.press("Enter")
+    settled_after(page, lambda: keys.press("Enter"))
     page.get_by_text("Step 1 of 6").first.wait_for(timeout=WAIT)
-    settle(page)
     tab_to(page, "e.type === 'checkbox' && !e.checked && !!e.closest('#coach-checklist')")
     assert_focus_visible(page)
     keys.press("Space")
-    page.get_by_text("Saved.").first.wait_for(timeout=WAIT)
+    page.locator(".notice", has_text=re.compile(r"^Saved\.$")).wait_for(timeout=WAIT)
     assert page.evaluate("() => document.activeElement.checked"), focused(page)
 
     tab_to(page, "e.labels && e.labels[0] && e.labels[0].innerText.includes('Action: what')")
@@ -325,7 +346,7 @@ def test_the_page_reflows_without_sideways_scrolling(browser, app, width):
         assert page.evaluate(overflow) <= 0
         assert answer.locator("details.source-card mark").first.is_visible()
         open_tab(page, "Coach")
-        page.get_by_role("button", name="Start / resume my journey").click()
+        settled_after(page, page.get_by_role("button", name="Start / resume my journey").click)
         page.get_by_text("Step 1 of 6").first.wait_for(timeout=WAIT)
         assert page.evaluate(overflow) <= 0
         assert page.get_by_role("button", name="Add action").is_visible()

@@ -25,6 +25,7 @@ from coach.ui.coach_views import (
     assess,
     attempt,
     export_plan,
+    goto,
     move,
     reset,
     resume,
@@ -162,11 +163,11 @@ def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
        [], resume_out)  # runs when the page loads
     on(ui.where_btn.click, "coach_where", where_are_we, [ui.in_place, ui.said], view)
     on(ui.assess_btn.click, "coach_assess", assess, ui.radios, [ui.notice, ui.chart, ui.result])
-    for trigger, name, fn in ((ui.step_dd.input, "coach_goto", machine.goto),
-                              (ui.next_btn.click, "coach_next", machine.next_step),
+    # the dropdown reports its value whenever focus leaves it too: goto ignores the step shown
+    on(ui.step_dd.input, "coach_goto", goto, [ui.step_dd], [*view, ui.chat, ui.pairs])
+    for trigger, name, fn in ((ui.next_btn.click, "coach_next", machine.next_step),
                               (ui.prev_btn.click, "coach_previous", machine.previous_step)):
-        inputs = [ui.step_dd] if fn is machine.goto else []
-        on(trigger, name, lambda s, *a, f=fn: move(s, f, *a), inputs, view).then(
+        on(trigger, name, lambda s, f=fn: move(s, f), [], view).then(
             lambda: ([], []), outputs=[ui.chat, ui.pairs], api_visibility="private")
     on(ui.complete_btn.click, "coach_complete",
        lambda s, step_id: step_view(s, s.work(machine.complete, step=step_id)), [ui.step_dd],

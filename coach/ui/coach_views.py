@@ -78,6 +78,9 @@ def _explain(session: JourneySession, step: Step) -> str:
                                  "explanation: open the Library tab and press Re-index.")
 
 
+VIEW_SIZE = 7  # the values step_view returns
+
+
 def step_view(session: JourneySession, progress: machine.Progress, message: str = "",
               explain: bool = True) -> Outputs:
     """(notice, overview, step dropdown, step text, explanation, checklist, notes/actions)."""
@@ -159,6 +162,16 @@ def assess(session: JourneySession, *scores: object) -> Outputs:
     session.assess({i.id: s for i, s in zip(items, scores, strict=True)})
     chart, text = result_view(session)
     return _notice(None, "Assessment saved."), chart, text
+
+
+def goto(session: JourneySession, step_id: str) -> Outputs:
+    """The step chosen in "Go to any step", then the step chat emptied: (the step view, chat,
+    chat pairs). Gradio's dropdown also sends its value each time focus leaves it, so a
+    keyboard user tabbing past would move, redraw the step over a tick just made and lose the
+    step chat: choosing the step already shown changes nothing."""
+    if step_id == session.current_step().id:
+        return (gr.update(),) * (VIEW_SIZE + 2)
+    return (*move(session, machine.goto, step_id), [], [])
 
 
 def move(session: JourneySession,

@@ -141,11 +141,16 @@ details.source-card summary {{ cursor: pointer; }}
 #   plain div, which ARIA does not allow: it becomes an image with that name;
 # - each chat message is a plain div whose aria-label holds the message's whole source,
 #   markup included ("bot's message: **Coaching guidance** … <span class=…"), which Chromium
-#   gives it as a name: the label goes, and the message is read as the text it shows.
+#   gives it as a name: the label goes, and the message is read as the text it shows;
+# - a radio or checkbox group is a fieldset whose label is a plain span, so the group has no
+#   name: a self-assessment choice would be read as "0 Not in place, radio button" without
+#   its statement. The span names the group (aria-labelledby). Each box of a checkbox group
+#   also carries its value as a title (a checklist item's id, "readiness-tool-chosen"), read
+#   as its description and shown as a tooltip: it goes.
 HEAD = """
 <script>
 (() => {
-  let queued = false;
+  let queued = false, labels = 0;
   const fix = () => {
     queued = false;
     document.querySelectorAll('#chat [role=log][aria-live]').forEach(
@@ -158,11 +163,21 @@ HEAD = """
       (e) => e.setAttribute('role', 'img'));
     document.querySelectorAll('[data-testid=bot][aria-label], [data-testid=user][aria-label]')
       .forEach((e) => e.removeAttribute('aria-label'));
+    document.querySelectorAll('fieldset').forEach((group) => {
+      const label = group.querySelector(':scope > [data-testid=block-info]');
+      const named = group.getAttribute('aria-labelledby');
+      if (!label || group.querySelector(':scope > legend')
+          || (named && document.getElementById(named))) return;
+      label.id = label.id || `coach-group-label-${++labels}`;
+      group.setAttribute('aria-labelledby', label.id);
+    });
+    document.querySelectorAll('[data-testid=checkbox-group] input[title]').forEach(
+      (e) => e.removeAttribute('title'));
   };
   const later = () => { if (!queued) { queued = true; requestAnimationFrame(fix); } };
   new MutationObserver(later).observe(document.documentElement, {
     childList: true, subtree: true, attributes: true,
-    attributeFilter: ['aria-label', 'aria-live'] });
+    attributeFilter: ['aria-label', 'aria-live', 'title'] });
   later();
 })();
 </script>
