@@ -310,6 +310,8 @@ def test_keyboard_alone_asks_opens_a_source_ticks_and_adds_an_action(page):
     keys.press("Enter")
     page.get_by_text("Share the readiness results with the board").first.wait_for(
         timeout=WAIT)
+    notice = page.locator("#coach-notice")  # the confirmation is read out, not only shown
+    assert notice.get_attribute("aria-live") == "polite" and "Action added." in notice.inner_text()
     page.get_by_text("owner Medical director, due 2027-05-01").first.wait_for(timeout=WAIT)
 
 

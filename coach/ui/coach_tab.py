@@ -65,7 +65,8 @@ def _top(ui: SimpleNamespace) -> None:
     gr.Markdown("Work through *The improvement journey* step by step. Your progress is saved "
                 "and comes back when you return. Checklists and recommendations are coaching "
                 "guidance; cited passages show where they come from.")
-    ui.notice = gr.HTML()
+    # a polite live region (theme.py): "Saved.", "Action added." and errors are read out
+    ui.notice = gr.HTML(elem_id="coach-notice", elem_classes=["coach-live"])
     with gr.Row():
         ui.resume_btn = gr.Button("Start / resume my journey", variant="primary")
         ui.export_btn = gr.Button("Download action plan")
