@@ -6,7 +6,6 @@ from ``coach_views``. Nothing here branches on the journey; journey.yaml drives 
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -31,6 +30,7 @@ from coach.ui.coach_views import (
     resume,
     set_ticks,
     step_view,
+    takes_request,
     where_are_we,
 )
 from coach.ui.context import UIContext
@@ -142,12 +142,7 @@ def _handler(ctx: UIContext, fn: Callable[..., tuple[Any, ...]], n_in: int, n_ou
         *values, request = args
         return attempt(n_out, run, values, request)
 
-    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    params = [inspect.Parameter(f"value{i}", kind) for i in range(n_in)]
-    handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [*params, inspect.Parameter("request", kind, annotation=gr.Request)])
-    handler.__annotations__ = {"request": gr.Request}
-    return handler
+    return takes_request(handler, n_in)
 
 
 def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:

@@ -10,7 +10,7 @@ import html
 import logging
 import time
 from collections.abc import Callable
-from typing import Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec
 
 import gradio as gr
 
@@ -224,3 +224,16 @@ def reset(session: JourneySession) -> Outputs:
     view = step_view(session, session.progress(), "Your journey was cleared (a copy is "
                      "archived; assessment history is kept).", explain=False)
     return (*view, gr.update(visible=False))
+
+
+def takes_request(handler: Callable[..., Any], n_in: int) -> Callable[..., Any]:
+    """Give a ``*args`` handler the signature Gradio reads: ``n_in`` inputs, then the
+    gr.Request it fills in (the last positional argument the handler receives)."""
+    import inspect
+
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    params = [inspect.Parameter(f"value{i}", kind) for i in range(n_in)]
+    handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*params, inspect.Parameter("request", kind, annotation=gr.Request)])
+    handler.__annotations__ = {"request": gr.Request}
+    return handler

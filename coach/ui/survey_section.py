@@ -11,7 +11,6 @@ and never show one person's answers.
 from __future__ import annotations
 
 import html
-import inspect
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -25,7 +24,7 @@ from coach.coaching.session import JourneySession
 from coach.coaching.survey import LEVELS, ROLES, SurveyStore
 from coach.coaching.survey_stats import MIN_GROUP
 from coach.ui import render
-from coach.ui.coach_views import attempt
+from coach.ui.coach_views import attempt, takes_request
 from coach.ui.context import UIContext
 
 Outputs = tuple[object, ...]
@@ -180,12 +179,7 @@ def _handler(ctx: UIContext, fn: Callable[..., Outputs], n_in: int, n_out: int,
         *values, request = args
         return attempt(n_out, run, values, request)
 
-    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    params = [inspect.Parameter(f"value{i}", kind) for i in range(n_in)]
-    handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [*params, inspect.Parameter("request", kind, annotation=gr.Request)])
-    handler.__annotations__ = {"request": gr.Request}
-    return handler
+    return takes_request(handler, n_in)
 
 
 def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
