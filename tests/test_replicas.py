@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 
 from tests.servers import free_port, stop
+from tests.ui_helpers import chat_text
 
 pytestmark = pytest.mark.slow
 
@@ -259,16 +260,6 @@ def ask(c: Any, question: str) -> tuple[str, str]:
     """(the reply's HTML, the status line) for one question in the Ask tab."""
     chat, status, _box = call(c, question, api_name="/ask")
     return chat_text(chat)[-1], status
-
-
-def chat_text(chat: list[dict[str, Any]]) -> list[str]:
-    out = []
-    for message in chat:
-        content = message["content"]
-        if isinstance(content, list):
-            content = "".join(part.get("text", "") for part in content)
-        out.append(str(content))
-    return out
 
 
 # the Coach tab's view outputs (coach/ui/coach_tab.py): notice, overview, step, step text,

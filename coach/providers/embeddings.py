@@ -100,7 +100,22 @@ def make_embedder(settings: Settings) -> Embedder:
                           cache=settings.embedding_cache_path)
 
 
-class SentenceTransformerEmbeddings(Embeddings):
+class EncodingEmbeddings(Embeddings):
+    """LangChain's Embeddings over one ``encode(texts) -> Vectors`` (torch or ONNX)."""
+
+    def encode(self, texts: list[str]) -> Vectors:
+        raise NotImplementedError
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return [[float(x) for x in row] for row in self.encode(texts)]
+
+    def embed_query(self, text: str) -> list[float]:
+        return [float(x) for x in self.encode([text])[0]]
+
+
+class SentenceTransformerEmbeddings(EncodingEmbeddings):
     """Normalised sentence embeddings; the model loads on first use, not at construction."""
 
     def __init__(self, model: str = BUNDLED_EMBEDDER, device: str = "cpu", batch_size: int = 32):
@@ -172,14 +187,6 @@ class SentenceTransformerEmbeddings(Embeddings):
                                            max_length=limit)["offset_mapping"][:n])
             pooled.append(span_vectors(tokens, offsets, text_spans))
         return np.asarray(vectors, dtype=np.float32), pooled
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        return [[float(x) for x in row] for row in self.encode(texts)]
-
-    def embed_query(self, text: str) -> list[float]:
-        return [float(x) for x in self.encode([text])[0]]
 
 
 class LangChainEmbedder:

@@ -20,12 +20,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from coach.config import BUNDLED_EMBEDDER
 from coach.errors import ConfigError
 from coach.ports import Vectors
-from coach.providers.embeddings import read_dimension, resolve_model_path, span_vectors
+from coach.providers.embeddings import (
+    EncodingEmbeddings,
+    read_dimension,
+    resolve_model_path,
+    span_vectors,
+)
 from coach.providers.onnx_export import (
     OnnxBackend,
     check_supported,
@@ -104,7 +108,7 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-class OnnxEmbeddings(Embeddings):
+class OnnxEmbeddings(EncodingEmbeddings):
     """Normalised sentence embeddings from ONNX Runtime; exported and loaded on first use."""
 
     def __init__(self, model: str = BUNDLED_EMBEDDER, *, backend: OnnxBackend, cache: Path,
@@ -200,11 +204,3 @@ class OnnxEmbeddings(Embeddings):
             offsets = np.asarray(enc.offsets[:len(tokens)], dtype=np.int64).reshape(-1, 2)
             pooled[i] = span_vectors(tokens, offsets, spans[i])
         return vectors, pooled
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        return [[float(x) for x in row] for row in self.encode(texts)]
-
-    def embed_query(self, text: str) -> list[float]:
-        return [float(x) for x in self.encode([text])[0]]
