@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -176,15 +176,19 @@ class GenerativeAnswerer:
 
     name = "llm"
 
-    def __init__(self, model: BaseChatModel, *, passage_chars: int = 1500):
+    def __init__(self, model: BaseChatModel, *, passage_chars: int = 1500,
+                 key_source: Callable[[], str] = new_key):
         self.model = model
         self.passage_chars = passage_chars
+        # a fresh random key per request; a fixed one makes a small local model's replies
+        # repeatable (the key is part of the prompt, so it changes what the model writes)
+        self.key_source = key_source
 
     def messages(self, question: str, passages: Sequence[Passage],
                  key: str = "") -> list[BaseMessage]:
         """The system prompt and the question with its passages, fenced by ``key`` (a fresh
         one per call when empty)."""
-        key = key or new_key()
+        key = key or self.key_source()
         body = prompts.render(
             prompts.read("answer-with-citations"), key=key,
             passages=format_passages(passages, self.passage_chars, key), question=question,
