@@ -102,9 +102,7 @@ def test_a_follow_up_asks_the_model_to_condense_first(smol):
                        [("What is a run chart?", "A run chart plots a measure over time.")])
     assert counter.calls == before + 2  # condense, then the answer
     assert "Rewrite the last question" in counter.prompts[before]
-    # the gate let the condensed question through (whether a 135M model's draft then answers
-    # it is a matter of that toy model's wording, not of the condense plumbing tested here)
-    assert answer.refusal not in ("out-of-scope", "clinical")
+    assert not answer.refused
     assert any(p.source.endswith("run-charts.md") for p in answer.passages[:2])
 
 
