@@ -78,9 +78,10 @@ def _shingles(text: str, n: int = 10) -> set[str]:
     return {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
 
 
-# Fixed wordings of named methods, quoted exactly (the Model for Improvement's change question,
-# the Toyota Kata question on the next step).
+# Fixed wordings of named methods, quoted exactly (the Model for Improvement's measurement and
+# change questions, the Toyota Kata question on the next step).
 FIXED_WORDINGS = (
+    "How will we know that a change is an improvement?",
     "What changes can we make that will result in improvement?",
     "What is your next step, and what do you expect?",
 )
@@ -238,7 +239,7 @@ def test_every_dev_evidence_quote_is_in_its_document():
 def test_model_for_improvement_questions_are_worded_exactly():
     text = (KNOWLEDGE / "methods" / "model-for-improvement-and-pdsa.md").read_text(encoding="utf-8")
     for question in ("What are we trying to accomplish?",
-                     "How will we know a change is an improvement?",
+                     "How will we know that a change is an improvement?",
                      "What changes can we make that will result in improvement?"):
         assert question in text
     for path in DOCS:
