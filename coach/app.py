@@ -14,13 +14,20 @@ from coach import prompts
 from coach.answering.answered import plain_answer, unanswered
 from coach.answering.citations import CitationChecker, Verification, sources_from_citations
 from coach.answering.condense import Exchange, condense
-from coach.answering.extractive import ExtractiveAnswerer, SentenceCache
+from coach.answering.extractive import ExtractiveAnswerer, SentenceCache, split_more
 from coach.answering.gate import GateDecision, decide
 from coach.answering.generative import GenerativeAnswerer, merge_rewrite, strip_echoes
 from coach.answering.question import Asked, validate
 from coach.answering.question import ask as ask_question
 from coach.answering.ranking import load_weights
 from coach.answering.screen import screen
+from coach.answering.sections import (
+    SectionMatch,
+    leading,
+    load_section_weights,
+    match_sections,
+    related,
+)
 from coach.config import BUNDLED_EMBEDDER, Settings
 from coach.errors import IndexEmptyError
 from coach.ingest.pipeline import Ingestor, IngestReport, scan
@@ -28,6 +35,7 @@ from coach.pii import Redaction
 from coach.ports import ChatModel, Embedder, Reranker, VectorClient
 from coach.retrieval.retriever import Retrieval, RetrievalConfig, Retriever
 from coach.store import GuidanceIndex
+from coach.text import marker_numbers
 from coach.types import CLINICAL, MISSED_POINT, Answer, Citation, Passage, ProgressCallback
 
 if TYPE_CHECKING:
@@ -55,6 +63,7 @@ class Coach:
         if settings.answer_sentences is not None:
             weights = replace(weights, max_sentences=settings.answer_sentences)
         self.answerer = ExtractiveAnswerer(embedder, weights, stored=index.sentence_vectors)
+        self.sections = load_section_weights()
         self.checker = CitationChecker(SentenceCache(embedder).vectors)
         self.llm = llm  # a LangChain BaseChatModel, or None for the extractive answerer
         self.generative = GenerativeAnswerer(llm) if llm is not None else None
@@ -134,9 +143,10 @@ class Coach:
         if checked is None or self._misses_point(prepared, checked):
             yield self._refusal(prepared, MISSED_POINT)
             return
+        answer = self._verified(prepared, checked)
         if self.generative is None:  # the extractive draft streams once it has passed
-            yield from _growing(checked.text)
-        yield self._verified(prepared, checked)
+            yield from _growing(answer.text)
+        yield answer
 
     # -- the stages of a question ------------------------------------------------------------
     def prepare(self, question: str, history: Sequence[Exchange] | None = None,
@@ -204,11 +214,32 @@ class Coach:
         )
         return found, decision
 
+    def _matches(self, prepared: Prepared) -> list[SectionMatch]:
+        """The retrieved sections whose questions match the user's, best first (once)."""
+        if prepared.matches is None:
+            prepared.matches = match_sections(prepared.found.query_vector, prepared.passages,
+                                              self.answerer.cache.vectors)
+        return prepared.matches
+
     def _extract(self, prepared: Prepared) -> tuple[str, dict[int, int]]:
-        """The extractive draft, and which passage each of its markers cites."""
+        """The extractive draft, and which passage each of its markers cites: a section
+        whose question matches confidently gives the direct answer (answering/sections.py),
+        else sentence selection does."""
+        matches = self._matches(prepared)
+        lead = leading(matches, prepared.query, self.sections)
         text, citations = self.answerer.answer(prepared.query, prepared.found.query_vector,
-                                               prepared.passages)
+                                               prepared.passages, lead=lead, matches=matches)
         return text, sources_from_citations(citations, prepared.passages)
+
+    def _related(self, prepared: Prepared, direct: Sequence[Citation],
+                 floor: float | None = None) -> tuple[str, ...]:
+        """Follow-up questions: the other retrieved sections' questions, closest first."""
+        cited = {(c.source, c.heading) for c in direct}
+        matches = self._matches(prepared)
+        used = [m for m in matches
+                if (prepared.passages[m.passage].source,
+                    prepared.passages[m.passage].heading) in cited]
+        return tuple(related(matches, [*used, prepared.question], self.sections, floor=floor))
 
     def _generate(self, prepared: Prepared, t0: float
                   ) -> Generator[str, None, tuple[str, None]]:
@@ -264,16 +295,25 @@ class Coach:
         """The refusal reply; ``reason`` (types.CLINICAL, OUT_OF_SCOPE or MISSED_POINT) goes
         in ``Answer.refusal`` for the question log."""
         name = "refuse-clinical" if reason == CLINICAL else "refuse"
+        offered = () if reason == CLINICAL or not prepared.passages else self._related(
+            prepared, (), self.sections.suggest_floor)
+        if len(offered) < 2:  # questions it can answer, if retrieval found none close
+            starters = prompts.read_yaml("starter-questions.yaml")["starters"]
+            offered = tuple(dict.fromkeys([*offered, *starters]))[:3]
         return replace(self._answer(prepared, prompts.read(name), (), refused=True),
-                       refusal=reason)
+                       refusal=reason, related=offered)
 
     def _verified(self, prepared: Prepared, checked: Verification) -> Answer:
         notice = ""
         if checked.unsupported and not checked.citations:
             notice = ("None of this answer could be matched to the guidance: treat it as "
                       "unchecked and read the passages below.")
-        return self._answer(prepared, checked.text, checked.citations, refused=False,
-                            unsupported=checked.unsupported, notice=notice)
+        direct, supporting = split_more(checked.text)
+        in_direct = set(marker_numbers(direct))
+        answer = self._answer(prepared, direct, checked.citations, refused=False,
+                              unsupported=checked.unsupported, notice=notice)
+        return replace(answer, supporting=supporting, related=self._related(
+            prepared, [c for c in checked.citations if c.number in in_direct]))
 
 
 @dataclass
@@ -287,6 +327,7 @@ class Prepared:
     redaction: Redaction
     timings: dict[str, float]
     start: float
+    matches: list[SectionMatch] | None = None  # see Coach._matches
 
     @property
     def refused(self) -> bool:

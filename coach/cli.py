@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
 from coach.errors import CoachError
+from coach.text import marker_numbers
 from coach.types import Answer
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, CommandHandler]]:
     p = sub.add_parser("ask", help="ask one question")
     p.add_argument("question", nargs="?", default=None, help="the question (quote it)")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.add_argument("--more", action="store_true",
+                   help="also print the supporting material under the direct answer")
     p.add_argument("--step", type=int, choices=range(1, 7), metavar="1-6",
                    help="focus retrieval on one step of the journey")
 
@@ -60,15 +63,30 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, CommandHandler]]:
     return parser, handlers
 
 
-def _render_answer(answer: Answer) -> str:
+def _render_answer(answer: Answer, more: bool = False) -> str:
+    """The answer for a terminal: the direct answer; the supporting material with ``more``
+    (else a line saying there is some); the questions to ask next; the sources cited in what
+    was printed."""
     out = ([f"Note: {answer.notice}", ""] if answer.notice else []) + [answer.text, ""]
+    shown = answer.text
+    if answer.supporting and more:
+        out += ["More from the guidance:", answer.supporting, ""]
+        shown = answer.full_text
+    elif answer.supporting:
+        out += ["(More from the guidance on this question: coach ask --more)", ""]
+    if answer.related:
+        out.append("You could also ask:" if not answer.refused else "Questions I can answer:")
+        out.extend(f"  - {q}" for q in answer.related)
+        out.append("")
+    cited = set(marker_numbers(shown))
+    citations = [c for c in answer.citations if c.number in cited]
     if answer.unsupported:
         out.append("Not supported by the sources (check before relying on these):")
         out.extend(f"  - {s}" for s in answer.unsupported)
         out.append("")
-    if answer.citations:
+    if citations:
         out.append("Sources:")
-        for c in answer.citations:
+        for c in citations:
             where = ", ".join(x for x in (c.section or c.heading,
                                           f"p. {c.page}" if c.page else "") if x)
             out.append(f"  [{c.number}] {c.title}" + (f" — {where}" if where else "")
@@ -127,7 +145,8 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         question = sys.stdin.read()
     coach = build_coach(load_settings())
     answer = coach.ask(question, step=args.step)
-    print(json.dumps(answer.to_dict(), indent=2) if args.json else _render_answer(answer))
+    print(json.dumps(answer.to_dict(), indent=2) if args.json
+          else _render_answer(answer, more=args.more))
     return 0
 
 

@@ -53,6 +53,8 @@ def chunk_metadata(chunk: Chunk, file_hash: str, file_chunks: int) -> dict[str, 
         "section": meta.get("section") or "",
         "authors": meta.get("authors") or "",
         "coverage": meta.get("coverage") or "",
+        "asked": "\n".join(chunk.asked),
+        "answer": chunk.answer,
     }
 
 
@@ -78,6 +80,8 @@ def passage_from(pid: str, text: str, meta: dict[str, Any], score: float,
         score=float(score),
         dense_score=dense,
         coverage=str(meta.get("coverage") or ""),
+        asked=tuple(q for q in str(meta.get("asked") or "").split("\n") if q),
+        answer=str(meta.get("answer") or ""),
     )
 
 

@@ -51,3 +51,8 @@ LIST_MAX_ITEMS = 10
 LIST_MAX_CHARS = 900
 # a section's opening sentence is repeated atop its later chunks when at most this long
 LEAD_MAX_CHARS = 400
+# the sentence-selection fallback's direct answer: at most this many sentences, this long
+DIRECT_MAX_SENTENCES = 3
+DIRECT_MAX_CHARS = 450
+# the longest answer-first paragraph (with its list) taken as a section's direct answer
+ANSWER_MAX_CHARS = 900

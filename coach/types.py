@@ -45,10 +45,16 @@ class Located:
 @dataclass(frozen=True)
 class Chunk(Located):
     meta: dict[str, Any] = field(default_factory=dict)
+    # other ways staff ask the section's question (its "Also asked:" block; never quoted)
+    asked: tuple[str, ...] = ()
+    # the section's answer-first paragraph, when this chunk holds it (see chunking.py)
+    answer: str = ""
 
     def embedding_text(self) -> str:
-        """What gets embedded: the passage with its title and heading path as context."""
+        """What gets embedded: the passage with its title, heading path and the other ways
+        its question is asked as context."""
         head = " > ".join(p for p in (self.title, self.heading) if p)
+        head = "\n".join(p for p in (head, "; ".join(self.asked)) if p)
         return f"{head}\n{self.text}" if head else self.text
 
 
@@ -65,6 +71,15 @@ class Passage(Located):
     # the document's caveat on what it covers (front matter ``coverage:``), shown beside a
     # citation of it; never quoted as content
     coverage: str = ""
+    asked: tuple[str, ...] = ()  # see Chunk
+    answer: str = ""  # see Chunk
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """The questions this passage's section answers: its heading when that is a
+        question, then its "Also asked:" lines."""
+        own = self.heading.split(" > ")[-1].strip()
+        return ((own,) if own.endswith("?") else ()) + self.asked
 
     def citation(self, number: int) -> Citation:
         """This passage as citation ``number`` (the one place a Citation is built)."""
@@ -111,10 +126,23 @@ class Answer:
     unsupported: tuple[str, ...] = ()
     # why it was refused: CLINICAL, OUT_OF_SCOPE or MISSED_POINT ("" when answered)
     refusal: str = ""
+    # supporting material on the same question, shown collapsed under the direct answer
+    # ("More from the guidance"; cited with the same numbers as ``text``)
+    supporting: str = ""
+    # other questions the guidance answers, offered as follow-ups (for a refusal: questions
+    # it can answer instead)
+    related: tuple[str, ...] = ()
+
+    @property
+    def full_text(self) -> str:
+        """The direct answer and the supporting material together."""
+        return "\n\n".join(t for t in (self.text, self.supporting) if t)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "answer": self.text,
+            "supporting": self.supporting,
+            "related": list(self.related),
             "citations": [asdict(c) for c in self.citations],
             "passages": [asdict(p) for p in self.passages],
             "refused": self.refused,

@@ -26,6 +26,7 @@ from coach.answering.ranking import (
     load_weights,
     passage_context,
 )
+from coach.answering.sections import SectionMatch, SectionWeights, load_section_weights
 from coach.answering.shape import Shape, question_shape
 from coach.ports import Embedder
 from coach.text import (
@@ -36,7 +37,13 @@ from coach.text import (
     sentence_key,
     sentences,
 )
-from coach.tuning import DUPLICATE_SHARE, MIN_PASSAGE_SIMILARITY, SENTENCE_CACHE_SIZE
+from coach.tuning import (
+    DIRECT_MAX_CHARS,
+    DIRECT_MAX_SENTENCES,
+    DUPLICATE_SHARE,
+    MIN_PASSAGE_SIMILARITY,
+    SENTENCE_CACHE_SIZE,
+)
 from coach.types import Citation, Passage
 
 # Sentences about the document rather than its subject ("This guide explains…", "The
@@ -179,12 +186,16 @@ class ExtractiveAnswerer:
         return choose(self.scored(question, qvec, passages), self.weights,
                       question_shape(question))
 
-    def answer(self, question: str, qvec: np.ndarray, passages: Sequence[Passage]
+    def answer(self, question: str, qvec: np.ndarray, passages: Sequence[Passage],
+               lead: Sequence[SectionMatch] = (), matches: Sequence[SectionMatch] = ()
                ) -> tuple[str, list[Citation]]:
+        """The reply: the direct answer (``lead``'s answer-first paragraphs when given, else
+        the best sentences of one passage), then, after the "more" label, supporting
+        sentences on the same question (see ``compose``)."""
         chosen = self.select(question, qvec, passages)
-        if not chosen:
+        if not chosen and not lead:
             return "", []
-        return compose(chosen, passages)
+        return compose(chosen, passages, lead=lead, matches=matches)
 
 
 def prefilter(pool: Sequence[Candidate], w: Weights) -> list[Candidate]:
@@ -223,35 +234,100 @@ def _heading(p: Passage, labels: dict[str, str]) -> str:
     return prompts.render(template, title=p.title, publisher=p.publisher, year=p.year)
 
 
-def compose(chosen: Sequence[Candidate], passages: Sequence[Passage]
-            ) -> tuple[str, list[Citation]]:
-    """The best sentence first, under the label of its kind of source; the rest follow under
-    "More from the guidance", ordered by passage (best first) then position and grouped by
-    kind of source. Every sentence is cited."""
-    if not chosen:
-        return "", []
+def compose(chosen: Sequence[Candidate], passages: Sequence[Passage], *,
+            lead: Sequence[SectionMatch] = (), matches: Sequence[SectionMatch] = (),
+            weights: SectionWeights | None = None) -> tuple[str, list[Citation]]:
+    """A direct answer first, under the label of its kind of source: the answer-first
+    paragraph of each section in ``lead``, or else the best sentence with the others chosen
+    from its passage (up to DIRECT_MAX_SENTENCES and DIRECT_MAX_CHARS). Then, under "More from
+    the guidance", the other chosen sentences that answer the same question: from a passage
+    already quoted, from a section whose own question matches the user's (``matches``), or
+    from a passage with no question heading (the scorer alone vouches for those); ordered by
+    passage (best first) then position and grouped by kind of source. Every sentence is
+    cited."""
     labels = prompts.read_yaml("answer-labels.yaml")
+    w = weights or load_section_weights()
     numbers: dict[int, int] = {}
-    lead, rest = chosen[0], chosen[1:]
-    blocks = [_heading(passages[lead.passage], labels) + "\n" + _piece(lead, numbers)]
+    if lead:
+        direct = [c for m in lead for c in _paragraph(m.answer, m.passage)]
+    elif chosen:
+        direct = _direct(chosen)
+    else:
+        return "", []
+    blocks = _grouped(direct, passages, labels, numbers, keep_order=True)
+    said = {_bare(c.text) for c in direct} | {_bare(i) for c in direct for i in c.items}
+    close = {m.passage for m in matches if m.score >= w.support} | {c.passage for c in direct}
+    near_sections = {(passages[i].source, passages[i].heading) for i in close}
+    rest = [c for c in chosen if c not in direct and _bare(c.text) not in said
+            and (not passages[c.passage].questions
+                 or (passages[c.passage].source, passages[c.passage].heading) in near_sections)
+            and not any(_similar(c.text, d.text) > DUPLICATE_SHARE for d in direct)]
     if rest:
-        passage_rank: dict[int, float] = {}
-        for c in rest:
-            passage_rank[c.passage] = max(passage_rank.get(c.passage, -1e9), c.score)
-        ordered = sorted(rest, key=lambda c: (-passage_rank[c.passage], c.passage, c.position))
-        groups: dict[str, str] = {}
-        for c in ordered:
-            piece = _piece(c, numbers)
-            head = _heading(passages[c.passage], labels)
-            before = groups.get(head)
-            # a list ends its paragraph: what follows starts a new one
-            joiner = "" if before is None else "\n\n" if before.rsplit("\n", 1)[-1].startswith(
-                "- ") else " "
-            groups[head] = (before or "") + joiner + piece
         blocks.append(labels["more"])
-        blocks.extend(head + "\n" + body for head, body in groups.items())
+        blocks.extend(_grouped(rest, passages, labels, numbers, keep_order=False))
     citations = [passages[i].citation(n) for i, n in sorted(numbers.items(), key=lambda x: x[1])]
     return "\n\n".join(blocks), citations
+
+
+def split_more(text: str) -> tuple[str, str]:
+    """A composed reply as (direct answer, supporting material): the parts before and after
+    the "more" label (a reply without one is all direct answer)."""
+    label = prompts.read_yaml("answer-labels.yaml")["more"]
+    head, found, tail = text.partition("\n\n" + label)
+    if not found:
+        return text, ""
+    return head.strip(), tail.strip()
+
+
+def _paragraph(text: str, passage: int) -> list[Candidate]:
+    """A section's answer-first paragraph as quotable pieces (a sentence with its list)."""
+    out = []
+    for i, (sent, items) in enumerate(sentence_groups(text)):
+        clean = sentence_key(sent)
+        if clean:
+            kept = tuple(k for k in (sentence_key(x).rstrip(";,") for x in items) if k)
+            out.append(Candidate(clean, passage, i, 1.0, items=kept))
+    return out
+
+
+def _direct(chosen: Sequence[Candidate]) -> list[Candidate]:
+    """The best sentence and, in reading order, the others chosen from the same passage
+    while the whole stays short."""
+    best = chosen[0]
+    picked = [best]
+    chars = best.chars
+    for c in chosen[1:]:
+        if len(picked) >= DIRECT_MAX_SENTENCES:
+            break
+        if c.passage == best.passage and chars + c.chars <= DIRECT_MAX_CHARS:
+            picked.append(c)
+            chars += c.chars
+    return sorted(picked, key=lambda c: c.position)
+
+
+def _grouped(pieces: Sequence[Candidate], passages: Sequence[Passage], labels: dict[str, str],
+             numbers: dict[int, int], *, keep_order: bool) -> list[str]:
+    """Pieces under the label of their kind of source, one block per label; without
+    ``keep_order`` ordered by passage (best first) then position."""
+    ordered = list(pieces)
+    if not keep_order:
+        rank: dict[int, float] = {}
+        for c in pieces:
+            rank[c.passage] = max(rank.get(c.passage, -1e9), c.score)
+        ordered.sort(key=lambda c: (-rank[c.passage], c.passage, c.position))
+    groups: dict[str, str] = {}
+    for c in ordered:
+        piece = _piece(c, numbers)
+        head = _heading(passages[c.passage], labels)
+        before = groups.get(head)
+        # a list ends its paragraph: what follows starts a new one
+        joiner = "" if before is None else "\n\n" if before.rsplit("\n", 1)[-1].startswith(
+            "- ") else " "
+        groups[head] = (before or "") + joiner + piece
+    return [head + "\n" + body for head, body in groups.items()]
+
+
+_CLOSED = re.compile(r"[.!?][\"'”’)]+$")  # a sentence ending in a quotation or bracket
 
 
 def _piece(c: Candidate, numbers: dict[int, int]) -> str:
@@ -260,6 +336,6 @@ def _piece(c: Candidate, numbers: dict[int, int]) -> str:
     text = c.text.rstrip(";:,")
     if c.items and c.text.endswith(":"):
         text += ":"
-    elif text[-1] not in ".!?":
+    elif text[-1] not in ".!?" and not _CLOSED.search(text):
         text += "."
     return f"{text} [{n}]" + "".join(f"\n- {item} [{n}]" for item in c.items)

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach.errors import CoachError
-from coach.evals.metrics import AGGREGATES, METRIC_GROUPS, expand_metrics
+from coach.evals.metrics import AGGREGATES, LEAD_CHARS, MAXIMA, METRIC_GROUPS, expand_metrics
 from coach.yamlio import error_line, explain, node_line, parse_model
 
 
@@ -28,14 +28,19 @@ class SuiteError(CoachError):
 
 def known_thresholds(value: dict[str, float], aggregates: Sequence[str]
                      ) -> dict[str, float]:
-    """A suite's thresholds, checked: each names one of ``aggregates`` and lies in 0-1."""
+    """A suite's thresholds, checked: each names one of ``aggregates`` and lies in 0-1 (a
+    length, ``MAXIMA``, is a positive number of characters)."""
     unknown = [m for m in value if m not in aggregates]
     if unknown:
         raise ValueError(f"no metric called {', '.join(unknown)}; thresholds can name "
                          f"{', '.join(aggregates)}")
-    bad = [m for m, v in value.items() if not 0 <= v <= 1]
+    bad = [m for m, v in value.items() if m not in MAXIMA and not 0 <= v <= 1]
     if bad:
         raise ValueError(f"thresholds must lie between 0 and 1: {', '.join(bad)}")
+    lengths = [m for m, v in value.items() if m in MAXIMA and not v > 0]
+    if lengths:
+        raise ValueError(f"a length threshold is a positive number of characters: "
+                         f"{', '.join(lengths)}")
     return value
 
 
@@ -101,6 +106,8 @@ class Suite(SuiteSpec):
 
     kind: Literal["qa"] = "qa"   # `kind: coaching` suites: coach/evals/coaching_cases.py
     k: int = Field(5, ge=1, le=50)
+    # the N of "the required terms within the reply's first N plain characters"
+    lead_chars: int = Field(LEAD_CHARS, ge=50, le=5000)
 
     def selected_metrics(self) -> list[str]:
         """Aggregate metrics this suite reports: its metric set plus every thresholded one."""

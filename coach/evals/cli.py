@@ -86,7 +86,12 @@ def summary_text(run: dict[str, Any]) -> str:
     for name, value in run["aggregate"].items():
         shown = "n/a" if value is None else f"{value:.3f}"
         t = limits.get(name)
-        gate = "" if t is None else f"  (min {t['min']}: {'ok' if t['ok'] else 'BELOW'})"
+        if t is None:
+            gate = ""
+        elif "max" in t:
+            gate = f"  (max {t['max']}: {'ok' if t['ok'] else 'ABOVE'})"
+        else:
+            gate = f"  (min {t['min']}: {'ok' if t['ok'] else 'BELOW'})"
         lines.append(f"  {name:<22} {shown}{gate}")
     for stage, stats in run.get("latency", {}).items():
         lines.append(f"  latency {stage:<14} p50 {stats['p50']:.0f} ms, p95 {stats['p95']:.0f} ms")

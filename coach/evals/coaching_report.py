@@ -59,7 +59,7 @@ def case_table(cases: list[dict[str, Any]]) -> str:
 
 
 def render_coaching_report(run: dict[str, Any]) -> str:
-    thresholds = {t["metric"]: t["min"] for t in run["thresholds"]}
+    thresholds = {t["metric"]: t["min"] for t in run["thresholds"] if "min" in t}
     parts = [_header(run), "<h2>Metrics</h2>", metric_bars(run["aggregate"], thresholds)]
     if run.get("latency"):
         parts.append("<h2>Latency per stage (per turn)</h2>")

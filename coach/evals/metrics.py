@@ -22,8 +22,16 @@ METRIC_GROUPS: dict[str, tuple[str, ...]] = {
     "citations": ("citation_validity", "citation_precision", "citation_recall"),
     "correctness": ("key_point_recall", "must_include", "must_not_include"),
     "abstention": ("abstention_precision", "abstention_recall", "answered_rate"),
+    # what a reader sees: the required terms in the reply's first N plain characters, its
+    # plain length, and the same terms in a search snippet (the top passage's first N
+    # characters) and in the top three passages, for comparison
+    "reader": ("lead_must_include", "reply_chars_median", "reply_chars_p90",
+               "top_passage_lead_must_include", "top3_must_include"),
     "latency": (),
 }
+# aggregates whose threshold is a most (in characters), not a least between 0 and 1
+MAXIMA: frozenset[str] = frozenset({"reply_chars_median", "reply_chars_p90"})
+LEAD_CHARS = 400  # N of "the first N characters" (a suite's ``lead_chars``)
 AGGREGATES: tuple[str, ...] = ("pass_rate", *(m for g in METRIC_GROUPS.values() for m in g))
 
 
@@ -121,6 +129,28 @@ def pattern_found(text: str, pattern: str) -> bool:
 def must_include(text: str, patterns: Sequence[str]) -> float | None:
     """1.0 when every pattern is in the text, else 0.0; None without patterns."""
     return float(all(pattern_found(text, p) for p in patterns)) if patterns else None
+
+
+_LABEL_LINE = re.compile(r"^\s*\*\*[^*\n]+\*\*[^\n]*:\s*$", re.M)
+_MARKER = re.compile(r"\s*\[\d+\]")
+_EMPHASIS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`")
+_LIST_DASH = re.compile(r"^\s*[-*+]\s+", re.M)
+
+
+def plain_reply(text: str) -> str:
+    """What a reader reads of a reply: no source-label lines (``**The report says** (…):``),
+    no citation markers, no Markdown emphasis or list dashes, whitespace collapsed."""
+    text = _LABEL_LINE.sub(" ", text)
+    text = _MARKER.sub("", text)
+    text = _EMPHASIS.sub("", text)
+    text = _LIST_DASH.sub("", text)
+    return " ".join(text.split())
+
+
+def lead_must_include(text: str, patterns: Sequence[str], n: int = LEAD_CHARS
+                      ) -> float | None:
+    """must_include within the first ``n`` characters of the reply's plain text."""
+    return must_include(plain_reply(text)[:n], patterns)
 
 
 def must_not_include(text: str, patterns: Sequence[str]) -> float | None:

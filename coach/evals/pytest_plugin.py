@@ -173,7 +173,8 @@ class CaseItem(_EvalItem):
         state: EvalState = self.config.stash[_STATE]
         suite_file: SuiteFile = self.parent  # type: ignore[assignment]
         coach = state.coach()
-        record = run_case(coach, self.case, suite_file.suite.k, state.similarity)
+        record = run_case(coach, self.case, suite_file.suite.k, state.similarity,
+                          lead_chars=suite_file.suite.lead_chars)
         self.keep(state, suite_file.path, record, suite_file.known,
                   bool(suite_file.suite.known_failures),
                   lambda: failure_text(record, suite_file.suite.k))

@@ -183,7 +183,7 @@ def render_report(run: dict[str, Any]) -> str:
         from coach.evals.coaching_report import render_coaching_report
 
         return render_coaching_report(run)
-    thresholds = {t["metric"]: t["min"] for t in run["thresholds"]}
+    thresholds = {t["metric"]: t["min"] for t in run["thresholds"] if "min" in t}
     parts = [_header(run), "<h2>Metrics</h2>", metric_bars(run["aggregate"], thresholds)]
     if run.get("latency"):
         parts.append("<h2>Latency per stage</h2>")

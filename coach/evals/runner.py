@@ -71,14 +71,14 @@ def public_config(settings: Settings) -> dict[str, Any]:
 
 
 def run_case(coach: Coach, case: Case, k: int, similarity: Similarity | None,
-             judge: LLMJudge | None = None) -> dict[str, Any]:
+             judge: LLMJudge | None = None, lead_chars: int = m.LEAD_CHARS) -> dict[str, Any]:
     """Ask one case through the coach and score it; a CoachError fails the case, not the run."""
     try:
         answer = coach.ask(case.question, history=case.history)
     except CoachError as exc:
         log.warning("case %s: %s", case.id, exc)
         return error_record(case, str(exc))
-    record = score_case(case, answer, k, similarity)
+    record = score_case(case, answer, k, similarity, lead_chars)
     if judge is not None and case.expect.answerable and not answer.refused:
         record["judge"] = judge.judge(case, answer)
     return record
@@ -121,7 +121,7 @@ def run_suite(coach: Coach, suite_path: Path, *, progress: CaseCallback | None =
     started, t0 = datetime.now(UTC), time.perf_counter()
     records = []
     for done, case in enumerate(cases, start=1):
-        records.append(run_case(coach, case, suite.k, similarity, judge))
+        records.append(run_case(coach, case, suite.k, similarity, judge, suite.lead_chars))
         if progress:
             progress(done, len(cases), case.id)
     run = {

@@ -19,7 +19,8 @@ from coach.types import Answer
 PASSAGE_PREVIEW = 400
 CASE_METRICS = ("hit_at_k", "mrr_at_k", "ndcg_at_k", "context_recall", "context_precision",
                 "groundedness", "citation_validity", "citation_precision", "citation_recall",
-                "key_point_recall", "must_include", "must_not_include")
+                "key_point_recall", "must_include", "must_not_include", "lead_must_include",
+                "top_passage_lead_must_include", "top3_must_include")
 
 
 def _retrieval(case: Case, answer: Answer, k: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -55,14 +56,37 @@ def _correctness(case: Case, text: str) -> tuple[dict[str, Any], dict[str, Any]]
     return scores, evidence
 
 
+def _reader(case: Case, answer: Answer, lead_chars: int) -> dict[str, Any]:
+    """What a reader sees: the required terms in the first ``lead_chars`` plain characters
+    of the direct answer, its plain length; and, for comparison, the same terms in the top
+    passage's first ``lead_chars`` characters and in the top three passages."""
+    patterns = case.expect.must_include
+    passages = [p.text for p in answer.passages]
+    return {
+        "lead_must_include": m.lead_must_include(answer.text, patterns, lead_chars),
+        "reply_chars": len(m.plain_reply(answer.text)),
+        "top_passage_lead_must_include": m.lead_must_include(
+            passages[0], patterns, lead_chars) if passages else (0.0 if patterns else None),
+        "top3_must_include": m.must_include("\n".join(passages[:3]), patterns),
+    }
+
+
 def score_case(case: Case, answer: Answer, k: int,
-               similarity: Similarity | None = None) -> dict[str, Any]:
-    """The case record: the answer, every score (None = not applicable) and its evidence."""
+               similarity: Similarity | None = None,
+               lead_chars: int = m.LEAD_CHARS) -> dict[str, Any]:
+    """The case record: the answer, every score (None = not applicable) and its evidence.
+    Correctness and groundedness read the whole reply (the direct answer and the supporting
+    material); what a reader sees first is scored on the direct answer alone."""
     scores, evidence = _retrieval(case, answer, k)
-    text = "" if answer.refused else answer.text
+    text = "" if answer.refused else answer.full_text
     correct, correct_ev = _correctness(case, text)
     if case.expect.answerable:
         scores.update(correct)
+        reader = _reader(case, answer, lead_chars)
+        if answer.refused:  # a refusal shows the reader nothing of the answer
+            reader.update(lead_must_include=0.0 if case.expect.must_include else None,
+                          reply_chars=None)
+        scores.update(reader)
     elif case.expect.must_not_include:
         scores["must_not_include"] = correct["must_not_include"]
     cited = {c.number: c.text for c in answer.citations}
@@ -73,6 +97,7 @@ def score_case(case: Case, answer: Answer, k: int,
     record = {
         "id": case.id, "question": case.question, "history": [list(t) for t in case.history],
         "tags": case.tags, "answerable": case.expect.answerable, "answer": answer.text,
+        "supporting": answer.supporting, "related": list(answer.related),
         "refused": answer.refused, "query": answer.query, "error": None,
         "timings_ms": dict(answer.timings_ms),
         "scores": {key: (None if v is None else round(float(v), 4)) for key, v in scores.items()},
@@ -122,6 +147,10 @@ def aggregate(records: Sequence[dict[str, Any]], names: Sequence[str]) -> dict[s
     precision, recall = m.abstention([(not r["answerable"], r["refused"]) for r in judged])
     values["abstention_precision"], values["abstention_recall"] = precision, recall
     values["answered_rate"] = m.mean(float(not r["refused"]) for r in answerable)
+    lengths = [float(r["scores"]["reply_chars"]) for r in answerable
+               if r["scores"].get("reply_chars") is not None]
+    values["reply_chars_median"] = m.percentile(lengths, 50)
+    values["reply_chars_p90"] = m.percentile(lengths, 90)
     return {n: (None if values.get(n) is None else round(values[n], 4)) for n in names}
 
 
@@ -144,7 +173,15 @@ def run_verdict(records: list[dict[str, Any]], values: dict[str, Any],
 
 def check_thresholds(values: dict[str, Any], thresholds: dict[str, float]
                      ) -> list[dict[str, Any]]:
-    """One row per threshold; a metric no case measured fails its threshold."""
-    return [{"metric": name, "min": low, "value": values.get(name),
-             "ok": values.get(name) is not None and values[name] >= low}
-            for name, low in thresholds.items()]
+    """One row per threshold; a metric no case measured fails its threshold. A length
+    (``metrics.MAXIMA``) is a most, every other threshold a least."""
+    rows = []
+    for name, limit in thresholds.items():
+        value = values.get(name)
+        if name in m.MAXIMA:
+            rows.append({"metric": name, "max": limit, "value": value,
+                         "ok": value is not None and value <= limit})
+        else:
+            rows.append({"metric": name, "min": limit, "value": value,
+                         "ok": value is not None and value >= limit})
+    return rows

@@ -16,7 +16,7 @@ from typing import Any
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from coach.text import first_sentence
-from coach.tuning import LEAD_MAX_CHARS
+from coach.tuning import ANSWER_MAX_CHARS, LEAD_MAX_CHARS
 from coach.types import Chunk, SourceDoc
 
 HEADING = re.compile(r"^(#{1,4})[ \t]+(.+?)[ \t]*#*[ \t]*$")
@@ -104,6 +104,51 @@ def sections(text: str, title: str) -> list[tuple[str, str]]:
     return out
 
 
+# "Also asked:" then a list of other ways staff ask a section's question (or one line of them
+# separated by ";" or "|"): used to match questions, never quoted, so cut from the text.
+_ALSO_ASKED = re.compile(r"\A\s*also asked:[ \t]*(?P<inline>[^\n]*)\n?"
+                         r"(?P<items>(?:[ \t]*[-*+][ \t]+[^\n]*\n?)*)", re.IGNORECASE)
+
+
+def also_asked(body: str) -> tuple[tuple[str, ...], str]:
+    """A section body's "Also asked:" questions, and the body without the block."""
+    match = _ALSO_ASKED.match(body)
+    if not match:
+        return (), body
+    found = re.split(r"[;|]", match.group("inline")) + [
+        re.sub(r"^\s*[-*+]\s+", "", line) for line in match.group("items").splitlines()]
+    asked = tuple(q for q in (" ".join(f.split()) for f in found) if q)
+    return asked, body[match.end():].lstrip("\n")
+
+
+def section_answer(body: str) -> str:
+    """A section's answer-first paragraph: its first paragraph when that is prose, with the
+    list that follows when the paragraph introduces one (ends with ":"). Our documents head
+    each section with the question it answers and state the answer first, so this is the
+    direct answer to that question. '' when the section opens with a list, table or quote,
+    or the paragraph is longer than ANSWER_MAX_CHARS."""
+    blocks = [b.strip() for b in body.strip().split("\n\n") if b.strip()]
+    if not blocks or _NOT_PROSE.match(blocks[0]):
+        return ""
+    first = blocks[0]
+    lines = first.splitlines()
+    if (not any(_NOT_PROSE.match(x) for x in lines) and first.rstrip().endswith(":")
+            and len(blocks) > 1 and _is_list(blocks[1])):
+        first = f"{first}\n\n{blocks[1]}"
+    elif any(_NOT_PROSE.match(x) for x in lines[1:]) and not _is_list("\n".join(
+            x for x in lines if x.strip() and x != lines[0])):
+        return ""
+    return first if len(first) <= ANSWER_MAX_CHARS else ""
+
+
+def _squashed(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _is_list(block: str) -> bool:
+    return all(re.match(r"^\s*(?:[-*+]|\d+[.)])\s", x) for x in block.splitlines() if x.strip())
+
+
 def section_lead(body: str) -> str:
     """The sentence a section opens with, when it opens with a paragraph (not a list or a
     table) and that sentence is short: our documents state a section's answer first, so a
@@ -145,6 +190,8 @@ def chunk_document(doc: SourceDoc, size: int, overlap: int) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: set[str] = set()
     for page, heading, body in parts:
+        asked, body = also_asked(body) if page is None else ((), body)
+        answer = section_answer(body) if page is None else ""
         lead = section_lead(body) if page is None else ""
         # room for the lead, so that every chunk stays within ``size``
         split = make_splitter(size - len(lead) - 2, min(overlap, (size - len(lead)) // 4)
@@ -153,7 +200,8 @@ def chunk_document(doc: SourceDoc, size: int, overlap: int) -> list[Chunk]:
             text = piece.strip()
             if not text:
                 continue
-            if lead and lead not in text:  # a later chunk of the section keeps its topic
+            # a later chunk of the section keeps its topic
+            if lead and _squashed(lead) not in _squashed(text):
                 text = f"{lead}\n\n{text}"
             cid = chunk_id(doc.source, heading, page, text)
             if cid in seen:
@@ -170,6 +218,8 @@ def chunk_document(doc: SourceDoc, size: int, overlap: int) -> list[Chunk]:
                     step=meta["step"],
                     kind=meta["kind"],
                     meta=meta,
+                    asked=asked,
+                    answer=answer if _squashed(answer) in _squashed(text) else "",
                 )
             )
     return chunks

@@ -23,7 +23,7 @@ from coach.types import Chunk, ProgressCallback
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"  # 2: "Also asked:" blocks and answer-first paragraphs
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")  # machine-readable files in knowledge/
 
 

@@ -18,6 +18,7 @@ from typing import Any, TypedDict
 
 import gradio as gr
 
+from coach import prompts
 from coach.coaching.session import exports_root
 from coach.errors import CoachError, IndexEmptyError
 from coach.insights.store import record_answer
@@ -36,13 +37,8 @@ from coach.ui.render import ChatTurn, turn_from
 
 log = logging.getLogger(__name__)
 
-STARTERS = [
-    "What are the six steps of the improvement journey?",
-    "How do we assess our readiness for an organisation-wide approach?",
-    "What is a PDSA cycle?",
-    "How can the board support improvement?",
-    "How do we sustain improvement once a project ends?",
-]
+STARTERS: list[str] = list(prompts.read_yaml("starter-questions.yaml")["starters"])
+RELATED_BUTTONS = 3  # follow-up questions offered under the latest answer
 # buttons of the guided step dialogue: label -> what pressing it says in the chat
 COACH_BUTTONS = {"Coach me through my step": "coach me through my current step",
                  "Yes, add it": "yes, add it", "Skip": "skip", "Back": "back", "Stop": "stop"}
@@ -159,6 +155,15 @@ def _turn_index(index: int | list[int] | tuple[int, ...] | None) -> int | None:
     if isinstance(index, (list, tuple)):
         index = index[0] if index else None
     return int(index) // 2 if isinstance(index, int) else None
+
+
+def related_buttons(session: ChatSession | None) -> list[dict[str, Any]]:
+    """The follow-up buttons for the latest answer: its related questions (for a refusal,
+    questions the guidance answers), the rest hidden."""
+    turns = session["turns"] if session else []
+    asked = list(turns[-1].get("related") or ()) if turns else []
+    return [gr.update(value=asked[i], visible=True) if i < len(asked)
+            else gr.update(value="", visible=False) for i in range(RELATED_BUTTONS)]
 
 
 def rate(ctx: UIContext, store: FeedbackStore, session: ChatSession | None,
@@ -341,6 +346,10 @@ def build(ctx: UIContext) -> None:
                            label="Answer read aloud", padding=False, container=False)
             status = gr.HTML("", elem_id="ask-status", label="Messages", padding=False,
                              container=False)
+            with gr.Row(elem_id="related-row"):  # press one to ask it (related_buttons)
+                follow_ups = [gr.Button("", size="sm", visible=False, elem_id=f"related-{i}",
+                                        elem_classes=["related-question"])
+                              for i in range(RELATED_BUTTONS)]
             with gr.Row():  # the chat coaches (coach/coaching/chat.py): same as typing these
                 coach_btns = [gr.Button(label, size="sm", elem_id=f"chat-{i}")
                               for i, label in enumerate(COACH_BUTTONS)]
@@ -422,21 +431,26 @@ def build(ctx: UIContext) -> None:
               "api_visibility": "private"}  # after an answer: the list shows it, chosen
     spoken = {"fn": announce, "inputs": [session, announced], "outputs": [live, announced],
             "api_visibility": "private", "show_progress": "hidden"}  # read the answer out
+    offered = {"fn": related_buttons, "inputs": [session], "outputs": follow_ups,
+               "api_visibility": "private", "show_progress": "hidden"}  # the follow-ups
     question.submit(on_ask, [question, session], outputs, api_name="ask").then(**spoken).then(
-        **listed)
+        **offered).then(**listed)
     for said, btn in zip(COACH_BUTTONS.values(), coach_btns, strict=True):
         btn.click(_saying(ctx, said), [session], outputs,
-                  api_visibility="private").then(**spoken).then(**listed)
+                  api_visibility="private").then(**spoken).then(**offered).then(**listed)
     send.click(on_ask, [question, session], outputs, api_visibility="private").then(
-        **spoken).then(**listed)
+        **spoken).then(**offered).then(**listed)
+    for btn in follow_ups:  # a follow-up button asks its own label
+        btn.click(on_ask, [btn, session], outputs, api_visibility="private").then(
+            **spoken).then(**offered).then(**listed)
     chat.like(on_like, [session], [session, note, choice], api_visibility="private")
     submit.click(on_feedback, [session, choice, comment], [session, note, comment],
                  api_name="feedback")
     new.click(on_new, None, [chat, session, status, question, choice, note],
-              api_name="new_conversation")
+              api_name="new_conversation").then(**offered)
     # the chat window's own bin icon must forget the conversation too, not just hide it
     chat.clear(on_new, None, [chat, session, status, question, choice, note],
-               api_visibility="private")
+               api_visibility="private").then(**offered)
     gr.on(None, on_load, None, [history], api_visibility="private")  # at page load
     refresh.click(on_list, [session], [history], api_name="history")
     open_btn.click(on_open, [history, session],

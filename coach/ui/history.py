@@ -58,6 +58,8 @@ def clean_turn(turn: ChatTurn) -> ChatTurn:
         "notice": _redacted(turn.get("notice", "")),
         "unsupported": [_redacted(s) for s in turn.get("unsupported") or ()],
         "citations": [dict(c) for c in turn.get("citations") or () if isinstance(c, dict)],
+        "supporting": _redacted(str(turn.get("supporting") or "")),
+        "related": [str(q) for q in turn.get("related") or () if isinstance(q, str)],
     }
 
 

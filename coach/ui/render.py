@@ -10,7 +10,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from coach.text import MARKER, MARKER_RUN, is_heading, marker_numbers, strip_markers
 from coach.types import Answer
@@ -39,6 +39,8 @@ class ChatTurn(TypedDict):
     notice: str
     unsupported: list[str]
     citations: list[dict[str, Any]]
+    supporting: NotRequired[str]  # shown collapsed under the answer (Answer.supporting)
+    related: NotRequired[list[str]]  # follow-up questions (Answer.related)
 
 
 def turn_from(question: str, answer: Answer) -> ChatTurn:
@@ -46,6 +48,7 @@ def turn_from(question: str, answer: Answer) -> ChatTurn:
         "question": question, "text": answer.text, "refused": answer.refused,
         "notice": answer.notice, "unsupported": list(answer.unsupported),
         "citations": [asdict(c) for c in answer.citations],
+        "supporting": answer.supporting, "related": list(answer.related),
     }
 
 
@@ -250,8 +253,21 @@ def sources_block(text: str, citations: Sequence[dict[str, Any]]) -> str:
             f"the passage; highlighted words support the answer</div>{cards}</div>")
 
 
+MORE = "More from the guidance"
+
+
+def related_block(questions: Sequence[str], refused: bool = False) -> str:
+    """The follow-up questions, listed (the Ask tab also offers them as buttons)."""
+    if not questions:
+        return ""
+    head = "Questions I can answer" if refused else "Related questions"
+    items = "".join(f"<li>{escape_text(q)}</li>" for q in questions)
+    return f'<div class="related"><strong>{head}:</strong><ul>{items}</ul></div>'
+
+
 def answer_html(turn: ChatTurn) -> str:
-    """The whole assistant message for one finished turn."""
+    """The whole assistant message for one finished turn: the direct answer, the supporting
+    material collapsed under "More from the guidance", related questions and the sources."""
     blocks: list[str] = []
     if turn.get("notice"):
         blocks.append(f'<div class="notice" role="note">ℹ️ {escape_text(turn["notice"])}</div>')
@@ -259,16 +275,24 @@ def answer_html(turn: ChatTurn) -> str:
         blocks.append(f'<div class="refused" role="note"><strong>{NOT_COVERED}.</strong></div>')
         # the reply is one of our own prompts (Markdown): escape HTML only
         blocks.append(escape_text(turn.get("text", ""), markdown=False))
-        return "\n\n".join(blocks)
+        blocks.append(related_block(turn.get("related") or (), refused=True))
+        return "\n\n".join(b for b in blocks if b)
     unsupported = tuple(turn.get("unsupported") or ())
     names = {int(c["number"]): source_name(c) for c in turn.get("citations") or ()}
     blocks.append(answer_body(turn.get("text", ""), unsupported, names))
+    supporting = turn.get("supporting") or ""
+    if supporting:
+        body = answer_body(supporting, unsupported, names)
+        blocks.append(f'<details class="more"><summary>{MORE}</summary>\n\n{body}\n\n'
+                      "</details>")
     if unsupported:
         blocks.append(unsupported_warning(unsupported))
-    sources = sources_block(turn.get("text", ""), turn.get("citations") or ())
+    blocks.append(related_block(turn.get("related") or ()))
+    whole = "\n\n".join(t for t in (turn.get("text", ""), supporting) if t)
+    sources = sources_block(whole, turn.get("citations") or ())
     if sources:
         blocks.append(sources)
-    return "\n\n".join(blocks)
+    return "\n\n".join(b for b in blocks if b)
 
 
 def announcement(turn: ChatTurn, number: int) -> str:

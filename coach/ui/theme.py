@@ -79,7 +79,8 @@ CSS = f"""
   min-width: 0 !important; }}
 
 /* a focus outline on everything that takes focus, whatever Gradio's own styles say */
-:focus-visible, .gradio-container :focus-visible, details.source-card summary:focus-visible {{
+:focus-visible, .gradio-container :focus-visible, details.source-card summary:focus-visible,
+details.more summary:focus-visible {{
   outline: 3px solid {FOCUS} !important; outline-offset: 2px !important; }}
 .dark :focus-visible, .dark .gradio-container :focus-visible {{
   outline-color: {FOCUS_DARK} !important; }}
@@ -103,6 +104,10 @@ CSS = f"""
 .refused {{ background: #e8f0fe; color: #1a3d7c; border-left: 4px solid #3b6fd8; }}
 .notice {{ background: #eef6ee; color: #1e4620; border-left: 4px solid #3c8d40; }}
 .error {{ background: #fdecea; color: #7a1c12; border-left: 4px solid #c0392b; }}
+details.more {{ margin: .5rem 0; border-left: 3px solid var(--neutral-500); padding-left: .6rem; }}
+details.more summary {{ cursor: pointer; font-weight: 600; }}
+.related {{ margin-top: .5rem; font-size: .95em; }}
+.related ul {{ margin: .2rem 0 0 1.2rem; }}
 .sources {{ margin-top: .6rem; border-top: 1px solid var(--border-color-primary); }}
 .sources-head {{ font-size: .85em; margin: .4rem 0; color: var(--body-text-color-subdued); }}
 details.source-card {{ border: 1px solid var(--neutral-500); border-radius: 6px;

@@ -1,0 +1,177 @@
+"""Replies that answer first (issue 23): question-keyed sections, the direct answer, the
+supporting material on the same question, related questions, and refusals that offer
+questions the guidance answers. Real embedder, real Chroma, no mocks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from coach.answering.extractive import split_more
+from coach.answering.sections import SectionWeights, leading, match_sections, related, two_part
+from coach.cli import main
+from coach.ingest.chunking import also_asked, chunk_document, section_answer
+from coach.types import SourceDoc
+
+GUIDE = {"publisher": "Improvement Coach (coaching guidance)", "year": 2026, "kind": "method",
+         "title": "Measurement basics", "section": "Measurement"}
+
+MEASURES = """# Measurement basics
+
+## What is a run chart?
+
+Also asked:
+- run chart meaning
+- how do you read a run chart
+
+A run chart is a line graph of a measure over time with a centre line at the median. Teams use
+it to see whether a change has led to improvement.
+
+Four rules tell a team when a pattern is unlikely to be chance: a shift, a trend, too few or too
+many runs, and an astronomical point. A shift is six or more points in a row on one side of the
+median.
+
+## What is an SPC chart?
+
+A statistical process control (SPC) chart plots a measure over time with a mean and control
+limits, which separate common-cause from special-cause variation.
+
+## What are the three kinds of measure?
+
+The three kinds of measure in a QI project are:
+
+- outcome measures, which show whether the aim is being met;
+- process measures, which show whether the changes are being carried out;
+- balancing measures, which watch for harm elsewhere in the system.
+
+Each project usually tracks a few of each.
+
+## How do we write a good aim?
+
+A good aim says how much improvement the team expects, for whom, and by when.
+"""
+
+PARKING = """# Estates
+
+Staff car parking permits are issued by the estates office each April.
+"""
+
+
+def test_also_asked_is_cut_from_the_text_and_kept_as_questions():
+    asked, body = also_asked("Also asked:\n- run chart meaning\n- how to read one\n\nA run chart "
+                             "is a graph.\n")
+    assert asked == ("run chart meaning", "how to read one")
+    assert body == "A run chart is a graph.\n"
+    assert also_asked("Also asked: a?; b? | c?\n\nText.") == (("a?", "b?", "c?"), "Text.")
+    assert also_asked("A paragraph that says also asked: nothing.") == (
+        (), "A paragraph that says also asked: nothing.")
+
+
+def test_the_answer_first_paragraph_keeps_the_list_it_introduces():
+    assert section_answer("One sentence. Two.\n\nMore detail.") == "One sentence. Two."
+    assert section_answer("The three are:\n\n- a\n- b\n- c\n\nAfter.") == (
+        "The three are:\n\n- a\n- b\n- c")
+    assert section_answer("- a list first\n- no answer paragraph") == ""
+    assert section_answer("x " * 600) == ""  # too long to be a direct answer
+
+
+def test_chunks_carry_their_questions_and_answer_but_never_quote_the_block():
+    doc = SourceDoc(source="m.md", text=MEASURES, meta=GUIDE)
+    chunks = chunk_document(doc, 1000, 100)
+    first = next(c for c in chunks if c.heading == "What is a run chart?")
+    assert first.asked == ("run chart meaning", "how do you read a run chart")
+    assert "Also asked" not in first.text and "run chart meaning" not in first.text
+    assert first.answer.startswith("A run chart is a line graph")
+    assert "run chart meaning" in first.embedding_text()  # the ways it is asked are embedded
+    kinds = next(c for c in chunks if c.heading == "What are the three kinds of measure?")
+    assert kinds.answer.endswith("balancing measures, which watch for harm elsewhere in the "
+                                 "system.")
+
+
+def test_two_part_questions_are_told_apart():
+    assert two_part("what is a run chart and how do I read one?")
+    assert two_part("What is an SPC chart? Why does it matter?")
+    assert not two_part("what are outcome and process measures")
+    assert not two_part("what is a run chart")
+
+
+@pytest.fixture
+def measures_coach(make_coach, write_md):
+    coach = make_coach()
+    write_md(coach.settings.knowledge_dir / "measures.md", MEASURES, **GUIDE)
+    write_md(coach.settings.knowledge_dir / "estates.md", PARKING, title="Estates",
+             publisher="Improvement Coach (coaching guidance)", year=2026, kind="method")
+    coach.ingest()
+    return coach
+
+
+def test_a_matching_section_gives_the_direct_answer_and_the_rest_is_supporting(measures_coach):
+    answer = measures_coach.ask("whats a run chart", journey=False)
+    assert not answer.refused
+    first = answer.text.split("\n", 1)[1]  # below the source label
+    assert first.startswith("A run chart is a line graph of a measure over time")
+    assert "[1]" in answer.text
+    assert len(answer.text) < 500
+    assert "More from the guidance" not in answer.text
+    # the related questions are other sections' questions, never the one answered
+    assert answer.related and "What is a run chart?" not in answer.related
+    assert set(answer.related) <= {"What is an SPC chart?", "What are the three kinds of measure?",
+                                   "How do we write a good aim?"}
+    data = answer.to_dict()
+    assert data["supporting"] == answer.supporting and data["related"] == list(answer.related)
+
+
+def test_the_section_match_reads_the_ways_staff_ask(measures_coach, embedder):
+    prepared = measures_coach.prepare("how do you read a run chart")
+    matches = match_sections(prepared.found.query_vector, prepared.passages,
+                             measures_coach.answerer.cache.vectors)
+    assert matches[0].question == "What is a run chart?"
+    assert matches[0].score > 0.9  # an "Also asked" line matches exactly
+    w = SectionWeights(threshold=0.6)
+    assert leading(matches, "how do you read a run chart", w) == [matches[0]]
+    assert leading(matches, "how do you read a run chart", SectionWeights(threshold=1.01)) == []
+    offered = related(matches, [matches[0]], w)
+    assert "What is a run chart?" not in offered and len(offered) <= 3
+
+
+def test_a_list_answer_is_quoted_whole_with_every_item_cited(measures_coach):
+    answer = measures_coach.ask("what are the 3 types of measures in QI", journey=False)
+    assert not answer.refused
+    for kind in ("outcome measures", "process measures", "balancing measures"):
+        assert kind in answer.text
+    assert answer.text.count("[1]") >= 4
+
+
+def test_a_refusal_offers_questions_the_guidance_answers(measures_coach):
+    answer = measures_coach.ask("what is the capital of peru", journey=False)
+    assert answer.refused
+    assert 2 <= len(answer.related) <= 3
+    assert answer.supporting == ""
+
+
+def test_split_more_separates_the_supporting_material():
+    direct, more = split_more("**Coaching guidance** (x):\nA. [1]\n\n**More from the guidance**:"
+                              "\n\n**Coaching guidance** (x):\nB. [2]")
+    assert direct == "**Coaching guidance** (x):\nA. [1]"
+    assert more == "**Coaching guidance** (x):\nB. [2]"
+    assert split_more("Only an answer. [1]") == ("Only an answer. [1]", "")
+
+
+def test_coach_ask_more_and_json(measures_coach, monkeypatch, capsys):
+    settings = measures_coach.settings
+    monkeypatch.setenv("COACH_HOME", str(settings.home))
+    monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(settings.knowledge_dir))
+    question = "what is a run chart and what are the rules for reading one"
+    assert main(["ask", "--json", question]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"answer", "supporting", "related"} <= set(data)
+    assert main(["ask", question]) == 0
+    plain = capsys.readouterr().out
+    assert main(["ask", "--more", question]) == 0
+    more = capsys.readouterr().out
+    assert "shift" in data["supporting"].lower()  # the rules, on the same question
+    assert "coach ask --more" in plain and "More from the guidance:" not in plain
+    assert "More from the guidance:" in more
+    assert data["supporting"].split("\n")[-1][:40] in more
+    assert "You could also ask:" in plain
