@@ -74,6 +74,41 @@ def test_ask_open_a_source_card_rate_and_screenshot(browser, app, tmp_path):
     page.close()
 
 
+def test_the_direct_answer_comes_first_with_more_collapsed_and_related_clickable(browser, app,
+                                                                              tmp_path):
+    """Issue 23: the reply opens with the section's answer; the supporting material sits in a
+    closed "More from the guidance"; related questions are buttons that ask themselves."""
+    url, _ = app
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(url)
+    page.get_by_role("heading", name="Improvement Coach").wait_for()
+    box = page.get_by_label("Your question")
+    box.fill("what does pdsa stand for")
+    box.press("Enter")
+    more = page.locator("#chat details.more").first
+    more.wait_for(state="attached", timeout=60_000)
+    message = page.locator("#chat .message.bot, #chat [data-testid='bot']").last
+    text = message.inner_text()
+    # the direct answer is what a person reads first; the supporting text is hidden
+    assert text.index("A PDSA cycle is a small test of change") < text.index(
+        "More from the guidance")
+    assert not more.evaluate("el => el.open")
+    hidden = more.locator("p, span").filter(has_text="learning of the one before").first
+    assert not hidden.is_visible()
+    more.locator("summary").click()
+    assert more.evaluate("el => el.open") and hidden.is_visible()
+    follow_up = page.locator("#related-row button", has_text="ramp")
+    follow_up.wait_for(state="visible", timeout=20_000)
+    shot = tmp_path / "ask-direct-answer.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+    follow_up.click()
+    page.get_by_text("Linked PDSA cycles form a ramp").first.wait_for(timeout=60_000)
+    assert page.locator("#chat .message.user, #chat [data-testid='user']").last.inner_text(
+        ).strip() == "How do PDSA cycles link into a ramp?"
+    page.close()
+
+
 def test_the_library_tab_lists_the_documents(browser, app):
     url, _ = app
     page = browser.new_page(viewport={"width": 1366, "height": 900})

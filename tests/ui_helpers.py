@@ -15,11 +15,15 @@ GUIDE = {"publisher": "Improvement Coach (coaching guidance)", "year": 2026, "ki
 DOCS: dict[str, tuple[str, dict[str, Any]]] = {
     "methods/pdsa.md": (
         "# PDSA cycles\n\n"
+        "## What is a PDSA cycle?\n\n"
+        "Also asked:\n- what does PDSA stand for\n- how does plan do study act work\n\n"
         "A PDSA cycle is a small test of change that runs through four stages: Plan, Do, Study "
         "and Act. The team writes a prediction before the test and compares the results with "
-        "it in the Study stage. Each cycle builds on the learning of the one before, starting "
-        "with a very small test on one ward or with one person.\n\n"
-        "## Linking cycles\n\n"
+        "it in the Study stage.\n\n"
+        "Each PDSA cycle builds on the learning of the one before, starting with a very small "
+        "test on one ward or with one person. A PDSA cycle that fails still teaches the team "
+        "something about the change it tested.\n\n"
+        "## How do PDSA cycles link into a ramp?\n\n"
         "Linked PDSA cycles form a ramp that moves from small tests to wider use once the team "
         "is confident the change works in different conditions.",
         {"title": "PDSA cycles", "section": "PDSA", **GUIDE},
