@@ -111,6 +111,9 @@ class Citation:
 # why an answer was refused (``Answer.refusal``): the gate's two reasons (answering/gate.py),
 # or a draft dropped because it did not answer the question (answering/answered.py)
 CLINICAL, OUT_OF_SCOPE, MISSED_POINT = "clinical", "out-of-scope", "missed-the-point"
+# the off-topic check's two (answering/scope.py): not about improvement at all, or asks what a
+# named document the library does not hold says
+OFF_TOPIC, NOT_HELD = "off-topic", "not-held"
 
 
 @dataclass(frozen=True)
