@@ -1,8 +1,10 @@
 """The relevance gate (pure): decides, before any answerer runs, whether to refuse.
 
-Two reasons to refuse: the question asks for clinical advice (medicines, doses, diagnosis,
-treatment), which this coach never gives; or nothing retrieved is close enough to the question
-for an answer to be grounded in the guidance.
+Four reasons to refuse, checked in this order: the question asks for clinical advice
+(medicines, doses, diagnosis, treatment), which this coach never gives; it is not about
+quality improvement at all (pay, IT, rotas, news…: "off-topic"); it asks what a named document
+the library does not hold says ("not-held"); or nothing retrieved is close enough to the
+question for an answer to be grounded in the guidance ("out-of-scope").
 """
 
 from __future__ import annotations
@@ -10,19 +12,27 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from coach.answering import scope
 from coach.answering.clinical import is_clinical  # importable from here too
 from coach.ports import Vectors
 from coach.text import content_words
 from coach.tuning import COVERAGE_WEIGHT, MIN_FOLLOW_UP_COVERAGE
-from coach.types import Passage
+from coach.types import CLINICAL, OUT_OF_SCOPE, Passage
+
+# how answering/condense.py marks a follow-up it rewrote by carrying the earlier topic
+_CARRIED_TOPIC = "(following on from: "
 
 
 @dataclass(frozen=True)
 class GateDecision:
     refuse: bool
-    reason: str  # "clinical" | "out-of-scope" | "ok"
+    reason: str  # "clinical" | "off-topic" | "not-held" | "out-of-scope" | "ok"
     best_similarity: float
     coverage: float
+    # for "not-held": the document asked about, as the refusal names it
+    document: str = ""
+    # the off-topic check's verdict in one line, for the logs ("" when it did not run)
+    scope: str = ""
 
 
 def term_coverage(question: str, texts: Sequence[str],
@@ -58,8 +68,9 @@ def relevance_score(best_similarity: float, coverage: float) -> float:
 def decide(question: str, passages: Sequence[Passage], *, min_relevance: float,
            idf: Callable[[str], float] | None = None,
            correct: Callable[[str], str] | None = None,
-           follow_up: str | None = None, vector: Vectors | None = None) -> GateDecision:
-    """Refuse clinical questions always; refuse others when the evidence is weak.
+           follow_up: str | None = None, vector: Vectors | None = None,
+           library_titles: Sequence[str] | None = None) -> GateDecision:
+    """Refuse clinical and off-topic questions always; refuse others when the evidence is weak.
 
     Evidence is weak when the best passage's cosine similarity to the question, plus
     0.35 × the IDF-weighted share of the question's words found in the top passages, is
@@ -68,17 +79,31 @@ def decide(question: str, passages: Sequence[Passage], *, min_relevance: float,
     words the person typed as ``follow_up``: under 30% of those found is weak evidence too,
     since the topic carried from earlier turns would otherwise vouch for any new question.
     ``vector`` is the bundled embedder's vector for ``question`` when the caller has it
-    (the clinical check embeds the question itself otherwise).
+    (the clinical and off-topic checks embed the question themselves otherwise).
+
+    The off-topic check (answering/scope.py) runs on a question standing alone; a follow-up
+    (``follow_up`` given, or a query condense carried a topic into) is judged by the
+    follow-up rule above instead, since its own words lean on the conversation.
+    ``library_titles`` is the titles and publishers of the documents in the index, so that a
+    question about a named document the library does not hold is refused saying so
+    (GateDecision.document names it); None stands for the shipped library.
     """
     if is_clinical(question, vector):
-        return GateDecision(True, "clinical", 0.0, 0.0)
+        return GateDecision(True, CLINICAL, 0.0, 0.0)
+    verdict = None
+    if follow_up is None and _CARRIED_TOPIC not in question:
+        verdict = scope.assess(question, vector, library_titles)
+        if verdict.off_topic:
+            return GateDecision(True, verdict.reason, 0.0, 0.0, verdict.document,
+                                verdict.describe())
+    described = verdict.describe() if verdict else ""
     best = max((p.dense_score or p.score for p in passages), default=0.0)
     texts = [f"{p.title} {p.heading} {p.text}" for p in passages[:5]]
     coverage = term_coverage(question, texts, idf, correct)
     if relevance_score(best, coverage) < min_relevance:
-        return GateDecision(True, "out-of-scope", best, coverage)
+        return GateDecision(True, OUT_OF_SCOPE, best, coverage, scope=described)
     if follow_up and content_words(follow_up):
         own = term_coverage(follow_up, texts, idf, correct)
         if own < MIN_FOLLOW_UP_COVERAGE:
-            return GateDecision(True, "out-of-scope", best, own)
-    return GateDecision(False, "ok", best, coverage)
+            return GateDecision(True, OUT_OF_SCOPE, best, own, scope=described)
+    return GateDecision(False, "ok", best, coverage, scope=described)
