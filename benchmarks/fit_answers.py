@@ -1,4 +1,5 @@
-"""Learn the extractive answerer's sentence scorer from the dev suite, with cross-validation.
+"""Learn the extractive answerer's sentence scorer and when a matching section's answer leads
+the reply, from the fit suites (evals/dev and evals/staff), with cross-validation.
 
 For every answerable dev case the question goes through the real pipeline up to the answer
 (validate, condense, retrieve, gate), and every quotable sentence of the retrieved passages
@@ -7,12 +8,20 @@ useful when it (with the list it introduces) covers one of the case's key points
 of its must-include terms. A logistic regression learns the feature weights; the selection
 settings (margin, caps, how many candidates are embedded) are chosen by the answers they give.
 
-Everything is cross-validated over cases (5 folds): each fold's answers are written by a scorer
-and selection settings fitted on the other four folds only, and judged by the suite's own
-metrics (must_include, key-point recall) after the same "does it answer the question?" check
-the product runs. The in-sample figure (fitted and judged on all cases) is printed beside it.
-The weights fitted on all cases are written to coach/answering/sentence_weights.json.
-    .venv/bin/python benchmarks/fit_sentences.py [--suite evals/dev/suite.yaml] [--dry-run]
+The reply opens with a direct answer: the answer-first paragraph of the retrieved section whose
+question matches the user's (coach/answering/sections.py), when the match reaches a threshold,
+else the best sentences of one passage. The threshold is chosen here with the selection
+settings, by what a reader sees: the objective is the required terms in the first 400 plain
+characters of the direct answer, plus must_include and key-point recall over the whole reply,
+minus a cost for a direct answer whose median passes 500 plain characters or p90 passes 900
+(the length budget).
+
+Everything is cross-validated over cases (5 folds): each fold's answers are written by a scorer,
+selection settings and threshold fitted on the other four folds only, and judged after the
+same "does it answer the question?" check the product runs. The in-sample figure (fitted and
+judged on all cases) is printed beside it. The weights fitted on all cases are written to
+coach/answering/sentence_weights.json and section_weights.json. evals/heldout is never read.
+    .venv/bin/python benchmarks/fit_answers.py [--suite S ...] [--dry-run]
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_retrieval import answerable_cases, indexed_knowledge  # noqa: E402
+from bench_retrieval import indexed_knowledge  # noqa: E402
 
 from coach.answering.answered import plain_answer, unanswered  # noqa: E402
 from coach.answering.extractive import (  # noqa: E402
@@ -43,28 +52,46 @@ from coach.answering.extractive import (  # noqa: E402
     compose,
     prefilter,
     rescore,
+    split_more,
 )
 from coach.answering.ranking import FEATURES, WEIGHTS_FILE, Weights  # noqa: E402
+from coach.answering.sections import (  # noqa: E402
+    FEATURES as SECTION_FEATURES,
+)
+from coach.answering.sections import (  # noqa: E402
+    SectionMatch,
+    SectionWeights,
+    leading,
+    match_sections,
+)
 from coach.answering.shape import Shape, question_shape  # noqa: E402
+from coach.evals.cases import load_suite  # noqa: E402
 from coach.evals.metrics import (  # noqa: E402
     key_point_covered,
     key_point_recall,
+    lead_must_include,
     must_include,
-    pattern_found,  # noqa: E402
+    pattern_found,
+    plain_reply,
 )
 
 FOLDS = 5
 SEED = 7
 # the selection settings tried; the caps keep replies short enough to read
 GRID = {
-    "margin": (1.0, 1.5, 2.0, 2.5, 3.0, 4.0),
-    "max_sentences": (3, 4, 5, 6),
-    "max_chars": (900, 1200, 1500),
-    "list_max_sentences": (6, 8),
+    "margin": (1.0, 2.0, 3.0),
+    "max_sentences": (3, 5),
+    "max_chars": (900,),
+    "list_max_sentences": (6,),
     "prefilter": (12, 24),
 }
-# per 1,000 characters of reply: a longer answer must buy its length in found key points
-LENGTH_COST = 0.04
+# a section's answer leads the reply when the section model's confidence reaches this
+THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01)  # 1.01: never
+# a section answer is topped up with the best other sentences up to this many characters
+FILLS = (0, 450)
+FIT_SUITES = ("evals/dev/suite.yaml", "evals/staff/suite.yaml")
+# the length budget of the direct answer, in plain characters, and what passing it costs
+MEDIAN_BUDGET, P90_BUDGET, OVER_COST = 500, 900, 1.0
 
 
 @dataclass
@@ -77,6 +104,29 @@ class CaseData:
     passages: list
     share: object  # the lexical index's share(term), for the gate's check
     refused: bool
+    query: str = ""
+    matches: list[SectionMatch] | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What one fit chooses: the sentence scorer with its selection settings, and the
+    section threshold."""
+
+    sentences: Weights
+    sections: SectionWeights
+
+
+def fit_cases(paths: list[str]) -> list:
+    """The answerable cases of the fit suites (never evals/heldout)."""
+    out = []
+    for raw in paths:
+        path = (ROOT / raw).resolve()
+        if "heldout" in path.parts:
+            raise SystemExit(f"{raw}: the held-out suite is never read by a fit")
+        _spec, cases = load_suite(path)
+        out += [c for c in cases if c.expect.answerable]
+    return out
 
 
 def collect(coach, cases) -> list[CaseData]:
@@ -87,6 +137,7 @@ def collect(coach, cases) -> list[CaseData]:
             out.append(CaseData(case, turn.question, question_shape(turn.query), [],
                                 np.zeros(0), [], None, True))
             continue
+        matches = None  # after the sentences are scored, below
         pool = candidates(turn.query, turn.passages)
         vecs = coach.answerer.cache.vectors([c.text for c in pool]) if pool else np.zeros((0,))
         sims = vecs @ turn.found.query_vector if pool else []
@@ -97,8 +148,15 @@ def collect(coach, cases) -> list[CaseData]:
             float(any(key_point_covered(_quoted(c), p) for p in exp.key_points)
                   or any(pattern_found(_quoted(c), p) for p in exp.must_include))
             for c in pool])
+        # the section features read the sentence scores of the shipped scorer, as the
+        # product does (a refit scorer moves them little: they are relative to the best)
+        scored = coach.answerer.scored(turn.query, turn.found.query_vector, turn.passages)
+        matches = match_sections(turn.query, turn.found.query_vector, turn.passages,
+                                 coach.answerer.cache.vectors,
+                                 scored=[(c.passage, c.text, c.score) for c in scored])
         out.append(CaseData(case, turn.question, question_shape(turn.query), pool, labels,
-                            turn.passages, turn.found.lexical.share, False))
+                            turn.passages, turn.found.lexical.share, False, turn.query,
+                            matches))
     return out
 
 
@@ -122,42 +180,95 @@ def fit(data: list[CaseData]) -> tuple[dict[str, float], float]:
     return {f: round(float(v), 5) for f, v in zip(FEATURES, w, strict=True)}, round(bias, 5)
 
 
-def answer(d: CaseData, w: Weights) -> str:
-    if d.refused or not d.pool:
-        return ""
+def section_label(d: CaseData, m: SectionMatch) -> float:
+    """Does the section's answer-first paragraph alone answer the case?"""
+    exp = d.case.expect
+    if exp.must_include:
+        return float(bool(must_include(m.answer, exp.must_include)))
+    return float((key_point_recall(m.answer, exp.key_points) or 0.0) >= 0.5)
+
+
+def fit_sections(data: list[CaseData]) -> tuple[dict[str, float], float]:
+    """Logistic regression of ``section_label`` over the features of every retrieved section
+    with an answer-first paragraph."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [(m.feats, section_label(d, m)) for d in data for m in d.matches or [] if m.answer]
+    x = np.array([[f.get(k, 0.0) for k in SECTION_FEATURES] for f, _ in rows])
+    y = np.array([label for _, label in rows])
+    mu, sd = x.mean(axis=0), x.std(axis=0)
+    sd[sd == 0] = 1.0
+    model = LogisticRegression(C=1.0, max_iter=2000)
+    model.fit((x - mu) / sd, y)
+    w = model.coef_[0] / sd
+    bias = float(model.intercept_[0] - (w * mu).sum())
+    return ({k: round(float(v), 5) for k, v in zip(SECTION_FEATURES, w, strict=True)},
+            round(bias, 5))
+
+
+def rescored(matches: list[SectionMatch], sw: SectionWeights) -> list[SectionMatch]:
+    out = [replace(m, confidence=sw.confidence(m.feats) if m.answer else 0.0) for m in matches]
+    return sorted(out, key=lambda m: (-m.confidence, -m.score))
+
+
+def answer(d: CaseData, st: Settings) -> tuple[str, str]:
+    """(direct answer, whole reply) as the product writes them; ('', '') when refused."""
+    if d.refused or (not d.pool and not d.matches):
+        return "", ""
+    w = st.sentences
     scored = rescore(prefilter(d.pool, w), w)
-    text, cites = compose(choose(scored, w, d.shape), d.passages)
-    if unanswered(d.question, plain_answer(text), [c.text for c in cites], share=d.share):
-        return ""
-    return text
+    matches = rescored(d.matches or [], st.sections)
+    lead = leading(matches, d.query, st.sections)
+    text, cites = compose(choose(scored, w, d.shape), d.passages, lead=lead,
+                          matches=matches, weights=st.sections)
+    if not text or unanswered(d.question, plain_answer(text), [c.text for c in cites],
+                              share=d.share):
+        return "", ""
+    direct, _ = split_more(text)
+    return direct, text
 
 
-def measure(answered: list[tuple[CaseData, str]]) -> dict[str, float]:
-    """The suite's must_include and key-point recall over (case, answer text) pairs."""
+def measure(answered: list[tuple[CaseData, tuple[str, str]]]) -> dict[str, float]:
+    """What a reader sees (the required terms in the direct answer's first 400 plain
+    characters; its plain length) and the suite's must_include and key-point recall over the
+    whole reply, over (case, (direct, whole)) pairs."""
     exp = [(d.case.expect, t) for d, t in answered]
-    mi = [v for e, t in exp if (v := must_include(t, e.must_include)) is not None]
-    kp = [v for e, t in exp if (v := key_point_recall(t, e.key_points)) is not None]
-    return {"must_include": float(np.mean(mi)), "key_point_recall": float(np.mean(kp)),
-            "median_chars": float(np.median([len(t) for _, t in answered if t] or [0]))}
+    lead = [v for e, (direct, _) in exp if (v := lead_must_include(direct, e.must_include))
+            is not None]
+    mi = [v for e, (_, t) in exp if (v := must_include(t, e.must_include)) is not None]
+    kp = [v for e, (_, t) in exp if (v := key_point_recall(t, e.key_points)) is not None]
+    lengths = [len(plain_reply(direct)) for _, (direct, _) in exp if direct] or [0]
+    return {"lead_must_include": float(np.mean(lead)), "must_include": float(np.mean(mi)),
+            "key_point_recall": float(np.mean(kp)),
+            "median_chars": float(np.median(lengths)),
+            "p90_chars": float(np.percentile(lengths, 90))}
 
 
-def judge(data: list[CaseData], w: Weights) -> dict[str, float]:
-    return measure([(d, answer(d, w)) for d in data])
+def judge(data: list[CaseData], st: Settings) -> dict[str, float]:
+    return measure([(d, answer(d, st)) for d in data])
 
 
 def objective(m: dict[str, float]) -> float:
-    return m["must_include"] + m["key_point_recall"] - LENGTH_COST * m["median_chars"] / 1000
+    over = (max(0.0, m["median_chars"] - MEDIAN_BUDGET) / MEDIAN_BUDGET
+            + max(0.0, m["p90_chars"] - P90_BUDGET) / P90_BUDGET)
+    return (2 * m["lead_must_include"] + m["must_include"] + m["key_point_recall"]
+            - OVER_COST * over)
 
 
-def best_selection(data: list[CaseData], weights: dict[str, float], bias: float) -> Weights:
-    """The selection settings from GRID that give ``data`` the best answers."""
+def best_selection(data: list[CaseData], weights: dict[str, float], bias: float,
+                   section: tuple[dict[str, float], float]) -> Settings:
+    """The selection settings from GRID and the section threshold from THRESHOLDS that give
+    ``data`` the best replies."""
     keys = list(GRID)
     best, best_value = None, -1e9
     for values in itertools.product(*(GRID[k] for k in keys)):
         w = Weights(weights=weights, bias=bias, **dict(zip(keys, values, strict=True)))
-        value = objective(judge(data, w))
-        if value > best_value:
-            best, best_value = w, value
+        for t, fill in itertools.product(THRESHOLDS, FILLS):
+            st = Settings(w, SectionWeights(threshold=t, second=t, weights=section[0],
+                                            bias=section[1], fill=fill))
+            value = objective(judge(data, st))
+            if value > best_value:
+                best, best_value = st, value
     assert best is not None
     return best
 
@@ -166,47 +277,65 @@ def cross_validate(data: list[CaseData]) -> dict[str, float]:
     rng = np.random.default_rng(SEED)
     order = rng.permutation(len(data))
     folds = [order[i::FOLDS] for i in range(FOLDS)]
-    answered: list[tuple[CaseData, str]] = []
+    answered: list[tuple[CaseData, tuple[str, str]]] = []
     for k in range(FOLDS):
         train = [data[i] for j, f in enumerate(folds) if j != k for i in f]
         weights, bias = fit([d for d in train if d.pool])
-        chosen = best_selection(train, weights, bias)
+        chosen = best_selection(train, weights, bias, fit_sections(train))
         # each held-out case is answered with the settings of its own fold
         answered.extend((data[i], answer(data[i], chosen)) for i in folds[k])
-        print(f"  fold {k + 1}: margin {chosen.margin}, caps {chosen.max_sentences}/"
-              f"{chosen.list_max_sentences} sentences, {chosen.max_chars} chars, "
-              f"prefilter {chosen.prefilter}", flush=True)
+        w = chosen.sentences
+        print(f"  fold {k + 1}: section threshold {chosen.sections.threshold}, fill "
+              f"{chosen.sections.fill}, margin "
+              f"{w.margin}, caps {w.max_sentences}/{w.list_max_sentences} sentences, "
+              f"prefilter {w.prefilter}", flush=True)
     return measure(answered)
 
 
 def main() -> int:
-    dry = "--dry-run" in sys.argv
-    if dry:
-        sys.argv.remove("--dry-run")
-    suite, _spec, cases = answerable_cases(__doc__.splitlines()[0])
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", action="append", help="a fit suite (repeatable); default: "
+                        + " and ".join(FIT_SUITES))
+    parser.add_argument("--dry-run", action="store_true", help="print, write nothing")
+    args = parser.parse_args()
+    suites = args.suite or list(FIT_SUITES)
+    cases = fit_cases(suites)
     with indexed_knowledge() as coach:
         data = collect(coach, cases)
-        before = coach.answerer.weights
+        before = Settings(coach.answerer.weights, coach.sections)
     usable = [d for d in data if d.pool]
     positives = int(sum(d.labels.sum() for d in usable))
-    print(f"{suite}: {len(data)} answerable cases ({len(data) - len(usable)} refused at the "
-          f"gate), {sum(len(d.pool) for d in usable)} candidate sentences, {positives} useful")
-    print("shipped weights before this fit:", _fmt(judge(data, before)))
+    print(f"{', '.join(suites)}: {len(data)} answerable cases ({len(data) - len(usable)} "
+          f"refused at the gate), {sum(len(d.pool) for d in usable)} candidate sentences, "
+          f"{positives} useful")
+    print("shipped settings before this fit:", _fmt(judge(data, before)))
     print(f"{FOLDS}-fold cross-validation over cases:")
     cv = cross_validate(data)
     print("cross-validated:", _fmt(cv))
     weights, bias = fit(usable)
-    final = best_selection(data, weights, bias)
+    final = best_selection(data, weights, bias, fit_sections(data))
     insample = judge(data, final)
     print("in-sample (fitted and judged on all cases):", _fmt(insample))
-    final = replace(final, meta={
-        "fitted": date.today().isoformat(), "suite": str(Path(suite).relative_to(ROOT)),
-        "cases": len(data), "folds": FOLDS, "cross_validated": _rounded(cv),
-        "in_sample": _rounded(insample), "script": "benchmarks/fit_sentences.py"})
-    print("weights:", json.dumps(final.weights))
-    if not dry:
+    meta = {"fitted": date.today().isoformat(), "suites": suites, "cases": len(data),
+            "folds": FOLDS, "cross_validated": _rounded(cv), "in_sample": _rounded(insample),
+            "script": "benchmarks/fit_answers.py"}
+    sentences = replace(final.sentences, meta=meta)
+    print("weights:", json.dumps(sentences.weights))
+    print("section weights:", json.dumps(final.sections.weights), "bias",
+          final.sections.bias, "threshold", final.sections.threshold)
+    if not args.dry_run:
         out = ROOT / "coach" / "answering" / WEIGHTS_FILE
-        out.write_text(json.dumps(final.to_json(), indent=2) + "\n", encoding="utf-8")
+        out.write_text(json.dumps(sentences.to_json(), indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {out.relative_to(ROOT)}")
+        out = ROOT / "coach" / "answering" / "section_weights.json"
+        section = {"features": list(SECTION_FEATURES), "weights": final.sections.weights,
+                   "bias": final.sections.bias,
+                   "limits": {"threshold": final.sections.threshold,
+                              "second": final.sections.second,
+                              "fill": final.sections.fill}, **meta}
+        out.write_text(json.dumps(section, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {out.relative_to(ROOT)}")
     return 0
 
@@ -216,8 +345,9 @@ def _rounded(m: dict[str, float]) -> dict[str, float]:
 
 
 def _fmt(m: dict[str, float]) -> str:
-    return (f"must_include {m['must_include']:.3f}, key-point recall "
-            f"{m['key_point_recall']:.3f}, median reply {m['median_chars']:.0f} chars")
+    return (f"first-400 must_include {m['lead_must_include']:.3f}, whole-reply must_include "
+            f"{m['must_include']:.3f}, key-point recall {m['key_point_recall']:.3f}, direct "
+            f"answer median {m['median_chars']:.0f} / p90 {m['p90_chars']:.0f} chars")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,16 @@ from coach import prompts
 from coach.answering.answered import plain_answer, unanswered
 from coach.answering.citations import CitationChecker, Verification, sources_from_citations
 from coach.answering.condense import Exchange, condense
-from coach.answering.extractive import ExtractiveAnswerer, SentenceCache, split_more
+from coach.answering.extractive import (
+    Candidate,
+    ExtractiveAnswerer,
+    SentenceCache,
+    compose,
+    split_more,
+)
 from coach.answering.gate import GateDecision, decide
 from coach.answering.generative import GenerativeAnswerer, merge_rewrite, strip_echoes
+from coach.answering.named_documents import library_names
 from coach.answering.question import Asked, validate
 from coach.answering.question import ask as ask_question
 from coach.answering.ranking import load_weights
@@ -36,7 +43,16 @@ from coach.ports import ChatModel, Embedder, Reranker, VectorClient
 from coach.retrieval.retriever import Retrieval, RetrievalConfig, Retriever
 from coach.store import GuidanceIndex
 from coach.text import marker_numbers
-from coach.types import CLINICAL, MISSED_POINT, Answer, Citation, Passage, ProgressCallback
+from coach.types import (
+    CLINICAL,
+    MISSED_POINT,
+    NOT_HELD,
+    OFF_TOPIC,
+    Answer,
+    Citation,
+    Passage,
+    ProgressCallback,
+)
 
 if TYPE_CHECKING:
     from coach.coaching.chat import JourneyChat
@@ -71,6 +87,7 @@ class Coach:
         # built when first used; False when coaching mode is off or has no journey.yaml
         self._journey_chat: JourneyChat | Literal[False] | None = None
         self._journey_lock = threading.Lock()
+        self._titles: tuple[object, tuple[str, ...]] | None = None  # see library_titles
 
     # -- ingest ----------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path] | None = None, *, rebuild: bool = False,
@@ -88,6 +105,15 @@ class Coach:
         report = ingestor.run(targets, progress=progress, show_bar=show_bar)
         self.retriever.refresh()
         return report
+
+    def library_titles(self) -> tuple[str, ...]:
+        """The titles and publishers of the indexed documents (for the gate's rule on named
+        documents the library does not hold); read again whenever the lexical index changes,
+        i.e. after an ingest by this or another replica."""
+        lexical = self.retriever.lexical()
+        if self._titles is None or self._titles[0] is not lexical:
+            self._titles = (lexical, library_names(self.index.sources()))
+        return self._titles[1]
 
     # -- ask -------------------------------------------------------------------------------
     def validate_question(self, question: str) -> str:
@@ -177,14 +203,15 @@ class Coach:
         question, history = asked.text, list(asked.history)
         timings: dict[str, float] = {}
         query = condense(question, history)
-        found, decision = self._search(question, query, step, timings)
+        context = history[-1][0] if history else None
+        found, decision = self._search(question, query, step, timings, context)
         if not decision.refuse and self.generative is not None and history:
             t0 = time.perf_counter()
             rewrite = self.generative.condense(question, history)
             timings["condense"] = (time.perf_counter() - t0) * 1000
             merged = merge_rewrite(question, rewrite, query, history)
             if merged != query:
-                found2, decision2 = self._search(question, merged, step, timings)
+                found2, decision2 = self._search(question, merged, step, timings, context)
                 if decision2.reason == "clinical" or not decision2.refuse:
                     query, found, decision = merged, found2, decision2
         log.info("ask refused=%s reason=%s best=%.3f coverage=%.2f redacted=%s",
@@ -193,7 +220,8 @@ class Coach:
         return Prepared(question, query, found, decision, asked.redaction, timings, start)
 
     def _search(self, question: str, query: str, step: int | None,
-                timings: dict[str, float]) -> tuple[Retrieval, GateDecision]:
+                timings: dict[str, float], context: str | None = None
+                ) -> tuple[Retrieval, GateDecision]:
         t0 = time.perf_counter()
         if self.reranker is None:
             found = self.retriever.retrieve(query, step=step)
@@ -211,24 +239,31 @@ class Coach:
             follow_up=question if query != question else None,
             vector=found.query_vector if self.settings.embedding_model == BUNDLED_EMBEDDER
             else None,  # the clinical check's model was fitted on the bundled embedder
+            library_titles=self.library_titles(), context=context,
         )
         return found, decision
 
-    def _matches(self, prepared: Prepared) -> list[SectionMatch]:
-        """The retrieved sections whose questions match the user's, best first (once)."""
+    def _matches(self, prepared: Prepared, scored: Sequence[Candidate] = ()
+                 ) -> list[SectionMatch]:
+        """The retrieved sections, most likely to answer the question first (once)."""
         if prepared.matches is None:
-            prepared.matches = match_sections(prepared.found.query_vector, prepared.passages,
-                                              self.answerer.cache.vectors)
+            prepared.matches = match_sections(
+                prepared.query, prepared.found.query_vector, prepared.passages,
+                self.answerer.cache.vectors, self.sections,
+                [(c.passage, c.text, c.score) for c in scored])
         return prepared.matches
 
     def _extract(self, prepared: Prepared) -> tuple[str, dict[int, int]]:
         """The extractive draft, and which passage each of its markers cites: a section
-        whose question matches confidently gives the direct answer (answering/sections.py),
-        else sentence selection does."""
-        matches = self._matches(prepared)
+        whose answer-first paragraph answers the question confidently gives the direct
+        answer (answering/sections.py), else sentence selection does."""
+        qvec = prepared.found.query_vector
+        scored = self.answerer.scored(prepared.query, qvec, prepared.passages)
+        matches = self._matches(prepared, scored)
         lead = leading(matches, prepared.query, self.sections)
-        text, citations = self.answerer.answer(prepared.query, prepared.found.query_vector,
-                                               prepared.passages, lead=lead, matches=matches)
+        chosen = self.answerer.choose(prepared.query, scored)
+        text, citations = compose(chosen, prepared.passages, lead=lead, matches=matches,
+                                  weights=self.sections) if chosen or lead else ("", [])
         return text, sources_from_citations(citations, prepared.passages)
 
     def _related(self, prepared: Prepared, direct: Sequence[Citation],
@@ -294,13 +329,16 @@ class Coach:
     def _refusal(self, prepared: Prepared, reason: str) -> Answer:
         """The refusal reply; ``reason`` (types.CLINICAL, OUT_OF_SCOPE or MISSED_POINT) goes
         in ``Answer.refusal`` for the question log."""
-        name = "refuse-clinical" if reason == CLINICAL else "refuse"
+        name = {CLINICAL: "refuse-clinical", OFF_TOPIC: "refuse-off-topic",
+                NOT_HELD: "refuse-not-held"}.get(reason, "refuse")
         offered = () if reason == CLINICAL or not prepared.passages else self._related(
             prepared, (), self.sections.suggest_floor)
         if len(offered) < 2:  # questions it can answer, if retrieval found none close
             starters = prompts.read_yaml("starter-questions.yaml")["starters"]
             offered = tuple(dict.fromkeys([*offered, *starters]))[:3]
-        return replace(self._answer(prepared, prompts.read(name), (), refused=True),
+        text = prompts.render(prompts.read(name), document=prepared.decision.document
+                              or "that document") if reason == NOT_HELD else prompts.read(name)
+        return replace(self._answer(prepared, text, (), refused=True),
                        refusal=reason, related=offered)
 
     def _verified(self, prepared: Prepared, checked: Verification) -> Answer:

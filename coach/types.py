@@ -147,7 +147,7 @@ class Answer:
             "supporting": self.supporting,
             "related": list(self.related),
             "citations": [asdict(c) for c in self.citations],
-            "passages": [asdict(p) for p in self.passages],
+            "passages": [{**asdict(p), "asked": list(p.asked)} for p in self.passages],
             "refused": self.refused,
             "timings_ms": dict(self.timings_ms),
             "query": self.query,

@@ -11,7 +11,7 @@ from conftest import markdown_doc, settings_under
 from coach import prompts
 from coach.app import build_coach
 from coach.errors import BadInputError, IndexEmptyError
-from coach.types import Answer
+from coach.types import OFF_TOPIC, Answer
 
 CORPUS = {
     "pdsa.md": (
@@ -94,15 +94,13 @@ def coach(embedder, tmp_path_factory):
 
 
 def answer_groups(answer: Answer) -> list[tuple[str, list[tuple[str, int]]]]:
-    """Split an answer into (bold group heading, [(sentence, citation number)]) blocks."""
+    """Split a reply (the direct answer, then the supporting material) into (bold group
+    heading, [(sentence, citation number)]) blocks."""
     groups = []
     more = prompts.read_yaml("answer-labels.yaml")["more"]
-    blocks = answer.text.split("\n\n")
-    # the lead (the sentence that answers most directly) may be followed by more context
-    assert blocks.count(more) <= 1 and blocks[0] != more
+    assert more not in answer.text and more not in answer.supporting  # the UI labels it
+    blocks = answer.full_text.split("\n\n")
     for block in blocks:
-        if block == more:
-            continue
         head, _, body = block.partition("\n")
         if not head.startswith("**"):  # a paragraph after a list, in the same group
             assert groups, block
@@ -124,8 +122,8 @@ def test_in_scope_answer_is_grounded_and_cited(coach):
     assert answer.refused is False
     assert answer.citations
     assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
-    # Every [n] in the text is a citation, and every citation is used.
-    used = {int(n) for n in MARKER.findall(answer.text)}
+    # Every [n] in the reply is a citation, and every citation is used.
+    used = {int(n) for n in MARKER.findall(answer.full_text)}
     assert used == {c.number for c in answer.citations}
     # Each citation quotes a passage that was actually retrieved.
     passage_texts = {p.text for p in answer.passages}
@@ -177,9 +175,11 @@ def test_method_document_is_labelled_as_coaching_guidance(coach):
 def test_out_of_scope_question_is_refused_without_citations(coach):
     answer = coach.ask("How do I claim my sickness pay?")
 
-    assert answer.refused is True and answer.refusal == "out-of-scope"
+    # the off-topic check refuses it before the relevance gate would
+    assert answer.refused is True and answer.refusal == OFF_TOPIC
     assert answer.citations == ()
-    assert "does not cover" in answer.text
+    assert "only answer questions about quality improvement" in answer.text
+    assert len(answer.related) >= 2  # questions it can answer, offered instead
     assert not MARKER.search(answer.text)
 
 

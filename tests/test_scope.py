@@ -165,10 +165,12 @@ def test_the_recorded_figures_meet_the_target_and_held_out_matches_the_shipped_c
     assert got.as_record() == pytest.approx(record["held-out"], abs=0.02)
 
 
-def _passage(text: str) -> Passage:
+def _passage(text: str, similarity: float = 0.35) -> Passage:
+    """A retrieved passage; ``similarity``: its cosine similarity to the question (an
+    off-topic question finds nothing closer than about this in the guidance)."""
     return Passage(id="p", text=text, source="s.md", title="PDSA cycles", heading="", page=None,
                    step=None, kind="method", publisher="", year=None, url=None, section="",
-                   score=0.9, dense_score=0.9)
+                   score=similarity, dense_score=similarity)
 
 
 def test_decide_returns_the_new_reasons(embedder):
@@ -191,6 +193,27 @@ def test_decide_returns_the_new_reasons(embedder):
     follow = gate("what about the pay band for that role? (following on from: What is a PDSA "
                   "cycle?)", follow_up="what about the pay band for that role?")
     assert follow.reason == "out-of-scope"
+
+
+def test_strong_evidence_or_the_conversation_outweighs_the_model(embedder):
+    """Jargon the model has not seen can look off-topic to it; a passage that plainly answers
+    the question (relevance past scope.evidence_override()) or the conversation's last
+    question vouches for it. A document the library does not hold is refused regardless."""
+    question = ISSUE_EXAMPLES[0]
+    vector = embedder.encode([question])[0]
+    weak = [_passage("Agenda for Change pay bands are set nationally.", 0.35)]
+    strong = [_passage("Agenda for Change band 6 salary this year is set nationally.", 0.95)]
+    assert decide(question, weak, min_relevance=0.3, vector=vector).reason == OFF_TOPIC
+    assert scope.evidence_override() < 0.95 + 0.35
+    assert decide(question, strong, min_relevance=0.3, vector=vector).reason == "ok"
+    follow = "which one carries the most weight?"
+    fvec = embedder.encode([follow])[0]
+    assert scope.is_off_topic(follow, fvec)  # alone, it reads as small talk
+    assert not decide(follow, weak, min_relevance=0.3, vector=fvec,
+                      context="What are the factors of the NHS Sustainability Model?").refuse
+    not_held = decide(ISSUE_EXAMPLES[2], strong, min_relevance=0.3,
+                      vector=embedder.encode([ISSUE_EXAMPLES[2]])[0])
+    assert not_held.reason == NOT_HELD
 
 
 def test_the_refusals_name_the_document_and_what_the_library_holds():

@@ -181,10 +181,13 @@ class ExtractiveAnswerer:
         return rescore([replace(c, feats={**c.feats, "sim": float(s)})
                         for c, s in zip(pool, sims, strict=True)], self.weights)
 
+    def choose(self, question: str, scored: Sequence[Candidate]) -> list[Candidate]:
+        """The sentences worth quoting, from the scored candidates (see ``choose``)."""
+        return choose(scored, self.weights, question_shape(question))
+
     def select(self, question: str, qvec: np.ndarray, passages: Sequence[Passage]
                ) -> list[Candidate]:
-        return choose(self.scored(question, qvec, passages), self.weights,
-                      question_shape(question))
+        return self.choose(question, self.scored(question, qvec, passages))
 
     def answer(self, question: str, qvec: np.ndarray, passages: Sequence[Passage],
                lead: Sequence[SectionMatch] = (), matches: Sequence[SectionMatch] = ()
@@ -236,7 +239,8 @@ def _heading(p: Passage, labels: dict[str, str]) -> str:
 
 def compose(chosen: Sequence[Candidate], passages: Sequence[Passage], *,
             lead: Sequence[SectionMatch] = (), matches: Sequence[SectionMatch] = (),
-            weights: SectionWeights | None = None) -> tuple[str, list[Citation]]:
+            weights: SectionWeights | None = None, fill: int | None = None
+            ) -> tuple[str, list[Citation]]:
     """A direct answer first, under the label of its kind of source: the answer-first
     paragraph of each section in ``lead``, or else the best sentence with the others chosen
     from its passage (up to DIRECT_MAX_SENTENCES and DIRECT_MAX_CHARS). Then, under "More from
@@ -250,6 +254,7 @@ def compose(chosen: Sequence[Candidate], passages: Sequence[Passage], *,
     numbers: dict[int, int] = {}
     if lead:
         direct = [c for m in lead for c in _paragraph(m.answer, m.passage)]
+        direct += _filling(direct, chosen, int(w.fill if fill is None else fill))
     elif chosen:
         direct = _direct(chosen)
     else:
@@ -287,6 +292,27 @@ def _paragraph(text: str, passage: int) -> list[Candidate]:
         if clean:
             kept = tuple(k for k in (sentence_key(x).rstrip(";,") for x in items) if k)
             out.append(Candidate(clean, passage, i, 1.0, items=kept))
+    return out
+
+
+def _filling(direct: Sequence[Candidate], chosen: Sequence[Candidate], budget: int
+             ) -> list[Candidate]:
+    """After a short section answer, the best other chosen sentences while the direct answer
+    stays within ``budget`` characters and DIRECT_MAX_SENTENCES sentences (a list answer takes
+    none): the detail asked for may sit just after the section's lead, or beside it."""
+    if any(c.items for c in direct):
+        return []
+    chars = sum(c.chars for c in direct)
+    said = {_bare(c.text) for c in direct}
+    out: list[Candidate] = []
+    for c in chosen:
+        if len(direct) + len(out) >= DIRECT_MAX_SENTENCES:
+            break
+        if (_bare(c.text) in said or c.items or chars + c.chars > budget
+                or any(_similar(c.text, d.text) > DUPLICATE_SHARE for d in [*direct, *out])):
+            continue
+        out.append(c)
+        chars += c.chars
     return out
 
 

@@ -10,14 +10,14 @@ question for an answer to be grounded in the guidance ("out-of-scope").
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from coach.answering import scope
 from coach.answering.clinical import is_clinical  # importable from here too
 from coach.ports import Vectors
 from coach.text import content_words
 from coach.tuning import COVERAGE_WEIGHT, MIN_FOLLOW_UP_COVERAGE
-from coach.types import CLINICAL, OUT_OF_SCOPE, Passage
+from coach.types import CLINICAL, OFF_TOPIC, OUT_OF_SCOPE, Passage
 
 # how answering/condense.py marks a follow-up it rewrote by carrying the earlier topic
 _CARRIED_TOPIC = "(following on from: "
@@ -69,7 +69,8 @@ def decide(question: str, passages: Sequence[Passage], *, min_relevance: float,
            idf: Callable[[str], float] | None = None,
            correct: Callable[[str], str] | None = None,
            follow_up: str | None = None, vector: Vectors | None = None,
-           library_titles: Sequence[str] | None = None) -> GateDecision:
+           library_titles: Sequence[str] | None = None,
+           context: str | None = None) -> GateDecision:
     """Refuse clinical and off-topic questions always; refuse others when the evidence is weak.
 
     Evidence is weak when the best passage's cosine similarity to the question, plus
@@ -84,23 +85,34 @@ def decide(question: str, passages: Sequence[Passage], *, min_relevance: float,
     The off-topic check (answering/scope.py) runs on a question standing alone; a follow-up
     (``follow_up`` given, or a query condense carried a topic into) is judged by the
     follow-up rule above instead, since its own words lean on the conversation.
+    ``context`` is the conversation's last question, read with a question the off-topic
+    model refuses on its own words.
     ``library_titles`` is the titles and publishers of the documents in the index, so that a
     question about a named document the library does not hold is refused saying so
     (GateDecision.document names it); None stands for the shipped library.
     """
     if is_clinical(question, vector):
         return GateDecision(True, CLINICAL, 0.0, 0.0)
-    verdict = None
-    if follow_up is None and _CARRIED_TOPIC not in question:
-        verdict = scope.assess(question, vector, library_titles)
-        if verdict.off_topic:
-            return GateDecision(True, verdict.reason, 0.0, 0.0, verdict.document,
-                                verdict.describe())
-    described = verdict.describe() if verdict else ""
     best = max((p.dense_score or p.score for p in passages), default=0.0)
     texts = [f"{p.title} {p.heading} {p.text}" for p in passages[:5]]
     coverage = term_coverage(question, texts, idf, correct)
-    if relevance_score(best, coverage) < min_relevance:
+    evidence = relevance_score(best, coverage)
+    verdict = None
+    if follow_up is None and _CARRIED_TOPIC not in question:
+        verdict = scope.assess(question, vector, library_titles)
+        # strong evidence in the guidance outweighs the off-topic model (never the rule for
+        # documents the library does not hold): "what is SEIPS?" has an answer; so does a
+        # question whose words lean on the conversation's last question ("which factor
+        # carries the most weight?")
+        if verdict.reason == OFF_TOPIC and (
+                evidence >= scope.evidence_override()
+                or (context and not scope.assess(f"{context} {question}").off_topic)):
+            verdict = replace(verdict, reason=scope.OK)
+        if verdict.off_topic:
+            return GateDecision(True, verdict.reason, best, coverage, verdict.document,
+                                verdict.describe())
+    described = verdict.describe() if verdict else ""
+    if evidence < min_relevance:
         return GateDecision(True, OUT_OF_SCOPE, best, coverage, scope=described)
     if follow_up and content_words(follow_up):
         own = term_coverage(follow_up, texts, idf, correct)

@@ -141,6 +141,19 @@ def _model() -> Model:
     return model_from(json.loads(text))
 
 
+@lru_cache(maxsize=1)
+def evidence_override() -> float:
+    """The relevance score (gate.relevance_score of the retrieved passages) at and above
+    which the guidance's own evidence outweighs the off-topic model; chosen on the labelled
+    set's fit split by benchmarks/fit_scope_evidence.py (scope_evidence.json)."""
+    try:
+        text = resources.files("coach.answering").joinpath("scope_evidence.json").read_text(
+            encoding="utf-8")
+    except FileNotFoundError:
+        return math.inf
+    return float(json.loads(text)["override"])
+
+
 def _embed(question: str) -> np.ndarray:
     from coach.answering.clinical import _embed as embed  # one embedder for both checks
 

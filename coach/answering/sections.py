@@ -1,25 +1,36 @@
 """Which section of the guidance answers the question (pure apart from the embedding function).
 
 Each knowledge section is headed by the question it answers, and may list other ways staff ask
-it ("Also asked:"; see ingest/chunking.py). The user's question is compared with those
-questions for every section among the retrieved passages; when one matches confidently, the
-section's answer-first paragraph is the direct answer (extractive.py), and the other sections'
-questions are offered as related follow-ups. The confidence threshold is learnt with
-cross-validation by ``benchmarks/fit_sections.py`` (``section_weights.json``).
+it ("Also asked:"; see ingest/chunking.py). For every section among the retrieved passages, the
+user's question is compared with those questions and with the section's answer-first
+paragraph (embedding similarity, shared words, the passage's retrieval rank, the kind of answer
+asked for); a logistic model over these features gives the confidence that the paragraph
+answers the question. When the most confident section reaches a threshold, its paragraph is
+the direct answer (extractive.py); the other sections' questions are offered as related
+follow-ups. Weights and threshold are learnt with cross-validation over cases by
+``benchmarks/fit_answers.py`` (``section_weights.json``).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 import numpy as np
 
+from coach.answering.ranking import asks_about_report
+from coach.answering.shape import question_shape
+from coach.text import NUMBER_WORDS, content_words, sentences, strip_markdown
 from coach.types import Passage
+
+MAX_ANSWER_SENTENCES = 3  # an answer's first sentences compared with the question
+_DIGITS = {str(n): w for w, n in NUMBER_WORDS.items()}
+SCORE_SPAN = 6.0  # sentence scores (logits) more than this behind the best count as this
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -30,14 +41,23 @@ _TWO_PART = re.compile(
     r"|does|do|should|can|could)\b|\?\s*\S.*\?", re.I)
 
 
+FEATURES = ("qsim", "heading_sim", "gap", "dense", "rank", "words_q", "words_a",
+            "answer_sim", "list_fit", "definition_fit", "report_fit", "best_sentence",
+            "answer_sentence", "overlap_q")
+# the sentence scorer's candidates, as (passage index, sentence, score): see extractive.py
+Scored = Sequence[tuple[int, str, float]]
+
+
 @dataclass(frozen=True)
 class SectionMatch:
-    """One retrieved section and how closely its questions match the user's."""
+    """One retrieved section and how well it answers the user's question."""
 
-    passage: int  # index of the passage (the first of the section's among those retrieved)
+    passage: int  # index of the passage (the chunk holding the section's answer, if retrieved)
     score: float  # the best cosine similarity between the user's question and its questions
     question: str  # the section's own question (its heading)
     answer: str  # its answer-first paragraph, '' when no retrieved chunk holds one
+    confidence: float = 0.0  # the learnt probability that its answer answers the question
+    feats: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def key(self) -> str:
@@ -48,11 +68,18 @@ class SectionMatch:
 class SectionWeights:
     """When a section's answer is taken as the direct answer (fitted; see the module doc)."""
 
-    threshold: float = 0.62  # the best match must reach this
-    second: float = 0.62  # a two-part question's second section must reach this
+    threshold: float = 0.5  # the best section's confidence must reach this
+    second: float = 0.5  # a two-part question's second section must reach this
     support: float = 0.5  # another section's material counts as on the same question
     related_floor: float = 0.3  # a related question offered must be at least this close
     suggest_floor: float = 0.45  # a question a refusal offers instead must be this close
+    fill: float = 0.0  # a section answer shorter than this takes the best other sentences
+    weights: dict[str, float] = field(default_factory=lambda: {"qsim": 10.0})
+    bias: float = -6.0
+
+    def confidence(self, feats: dict[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(f, 0.0) * v for f, v in feats.items())
+        return float(1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z)))))
 
 
 @lru_cache(maxsize=1)
@@ -62,14 +89,36 @@ def load_section_weights() -> SectionWeights:
                          .read_text(encoding="utf-8"))
     except FileNotFoundError:
         return SectionWeights()
-    fields = SectionWeights.__dataclass_fields__
-    return SectionWeights(**{k: float(v) for k, v in raw.get("weights", {}).items()
-                             if k in fields})
+    limits = {k: float(v) for k, v in raw.get("limits", {}).items()
+              if k in SectionWeights.__dataclass_fields__}
+    return SectionWeights(weights={k: float(v) for k, v in raw["weights"].items()},
+                          bias=float(raw["bias"]), **limits)
 
 
-def match_sections(qvec: np.ndarray, passages: Sequence[Passage], embed: Embed
+def _share(words: set[str], text: str) -> float:
+    return len(words & content_words(text)) / len(words) if words else 0.0
+
+
+def _words(text: str) -> set[str]:
+    """Content words with numbers as words ("8 steps" and "eight steps" alike)."""
+    return {_DIGITS.get(w, w) for w in content_words(text)}
+
+
+def _overlap(words: set[str], questions: Sequence[str]) -> float:
+    """The best Jaccard overlap between the question's words and one of the section's
+    questions: extra words in a section's question count against it."""
+    return max((len(words & q) / len(words | q) for q in map(_words, questions) if q | words),
+               default=0.0)
+
+
+def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage], embed: Embed,
+                   weights: SectionWeights | None = None, scored: Scored = ()
                    ) -> list[SectionMatch]:
-    """Every section among ``passages`` that is headed by a question, best match first."""
+    """Every section among ``passages`` headed by a question, with its features and the
+    learnt confidence that its answer-first paragraph answers ``question``; most confident
+    first. ``scored``: the sentence scorer's candidates, whose scores say how well each
+    section's sentences (and its answer's) answer the question."""
+    w = weights or load_section_weights()
     firsts: dict[tuple[str, str], int] = {}
     answers: dict[tuple[str, str], str] = {}
     for i, p in enumerate(passages):
@@ -82,14 +131,59 @@ def match_sections(qvec: np.ndarray, passages: Sequence[Passage], embed: Embed
             firsts[key] = i  # cite the chunk that holds the answer
     if not firsts:
         return []
-    asked = [(key, q) for key in firsts for q in passages[firsts[key]].questions]
-    sims = embed([q for _, q in asked]) @ qvec
+    keys = list(firsts)
+    asked = [(key, q) for key in keys for q in passages[firsts[key]].questions]
+    said = {key: [x for x in sentences(strip_markdown(answers[key]))][:MAX_ANSWER_SENTENCES]
+            for key in keys if key in answers}
+    texts = [q for _, q in asked] + [x for key in keys for x in said.get(key, ())]
+    sims = embed(texts) @ qvec if texts else np.zeros(0)
     best: dict[tuple[str, str], float] = {}
-    for (key, _), sim in zip(asked, sims, strict=True):
+    heading: dict[tuple[str, str], float] = {}
+    for (key, _), sim in zip(asked, sims, strict=False):
+        heading.setdefault(key, float(sim))
         best[key] = max(best.get(key, -1.0), float(sim))
-    out = [SectionMatch(firsts[k], best[k], passages[firsts[k]].questions[0],
-                        answers.get(k, "")) for k in firsts]
-    return sorted(out, key=lambda m: -m.score)
+    answer_sim: dict[tuple[str, str], float] = {}
+    at = len(asked)
+    for key in keys:
+        n = len(said.get(key, ()))
+        answer_sim[key] = float(sims[at:at + n].max()) if n else 0.0
+        at += n
+    top = max((sc for _, _, sc in scored), default=0.0)
+    section_of = {i: (p.source, p.heading) for i, p in enumerate(passages)}
+    best_sentence: dict[tuple[str, str], float] = {}
+    answer_sentence: dict[tuple[str, str], float] = {}
+    for pi, text, sc in scored:
+        key = section_of[pi]
+        best_sentence[key] = max(best_sentence.get(key, -1e9), sc)
+        if key in answers and text.rstrip(".") in answers[key]:
+            answer_sentence[key] = max(answer_sentence.get(key, -1e9), sc)
+    floor = top - SCORE_SPAN  # a section with no scored sentence counts as this far behind
+    words = content_words(question)
+    qwords = _words(question)
+    shape = question_shape(question)
+    report = asks_about_report(question)
+    out = []
+    for key in keys:
+        i = firsts[key]
+        p = passages[i]
+        others = [v for k, v in best.items() if k != key]
+        answer = answers.get(key, "")
+        feats = {
+            "qsim": best[key], "heading_sim": heading[key],
+            "gap": best[key] - (max(others) if others else 0.0),
+            "dense": p.dense_score or 0.0, "rank": 1.0 / (1 + i),
+            "words_q": _share(words, " ".join(p.questions)), "words_a": _share(words, answer),
+            "answer_sim": answer_sim[key],
+            "list_fit": float(shape.kind == "list" and "\n- " in f"\n{answer}"),
+            "definition_fit": float(shape.kind == "definition"),
+            "report_fit": float(report and p.kind in ("report", "report-digest")),
+            "best_sentence": max(best_sentence.get(key, floor), floor) - top,
+            "answer_sentence": max(answer_sentence.get(key, floor), floor) - top,
+            "overlap_q": _overlap(qwords, p.questions),
+        }
+        out.append(SectionMatch(i, best[key], p.questions[0], answer,
+                                w.confidence(feats) if answer else 0.0, feats))
+    return sorted(out, key=lambda m: (-m.confidence, -m.score))
 
 
 def two_part(question: str) -> bool:
@@ -101,11 +195,11 @@ def leading(matches: Sequence[SectionMatch], question: str, w: SectionWeights
     """The sections whose answers make the direct answer: the best when it is confident and
     has an answer, and for a two-part question a second confident one."""
     usable = [m for m in matches if m.answer]
-    if not usable or usable[0].score < w.threshold or usable[0] is not matches[0]:
+    if not usable or usable[0].confidence < w.threshold:
         return []
     chosen = [usable[0]]
     if two_part(question):
-        second = next((m for m in usable[1:] if m.score >= w.second
+        second = next((m for m in usable[1:] if m.confidence >= w.second
                        and m.answer != chosen[0].answer), None)
         if second is not None:
             chosen.append(second)
@@ -120,7 +214,7 @@ def related(matches: Sequence[SectionMatch], used: Sequence[SectionMatch | str],
     taken = {u.key if isinstance(u, SectionMatch) else u.lower() for u in used}
     low = w.related_floor if floor is None else floor
     out: list[str] = []
-    for m in matches:
+    for m in sorted(matches, key=lambda m: -m.score):
         if m.key in taken or m.score < low or not m.question.endswith("?"):
             continue
         taken.add(m.key)

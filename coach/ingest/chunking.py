@@ -192,7 +192,10 @@ def chunk_document(doc: SourceDoc, size: int, overlap: int) -> list[Chunk]:
     for page, heading, body in parts:
         asked, body = also_asked(body) if page is None else ((), body)
         answer = section_answer(body) if page is None else ""
-        lead = section_lead(body) if page is None else ""
+        # a later chunk of the section repeats its answer-first paragraph when that is short
+        # (so every chunk of the section can give the direct answer), else its first sentence
+        lead = (answer if answer and len(answer) <= LEAD_MAX_CHARS + 100 else
+                section_lead(body)) if page is None else ""
         # room for the lead, so that every chunk stays within ``size``
         split = make_splitter(size - len(lead) - 2, min(overlap, (size - len(lead)) // 4)
                               ) if lead and len(body) > size else splitter
