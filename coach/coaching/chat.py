@@ -155,7 +155,7 @@ class JourneyChat:
 
     def first_actions(self, step: Step) -> list[tuple[str, Passage]]:
         found = self.search(f"Practical actions for {step.title.lower()}", step=step.number,
-                            kinds=replies.GUIDANCE_KINDS, k=8)
+                            kinds=replies.GUIDANCE_KINDS, k=14)  # a long list spans chunks
         found.sort(key=lambda p: p.source != step.guide)  # the step's own guide first
         return replies.actions_in(found, self.recogniser.action_verbs)
 

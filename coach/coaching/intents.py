@@ -35,8 +35,12 @@ _ORDINAL_STEP = re.compile(r"\b(first|second|third|fourth|fifth|sixth|[1-6](?:st
 _CLAIM = re.compile(r"\b(already|have|has|had|got|done|did|finished|completed|agreed|approved|"
                     r"signed|secured|backs|backing|running|in place|invest\w*|funded)\b|'ve\b")
 _NEGATED = re.compile(r"\b(no|not|never|without|yet to|\w+n't)\b")
+# typed questions: "whats", "hows", "wheres" and "what's" start questions too
 _QUESTION_START = re.compile(r"^(what|where|which|how|why|when|who|whose|is|are|was|were|do|"
-                             r"does|did|can|could|should|would|will|have|has|had|shall|may)\b")
+                             r"does|did|can|could|should|would|will|have|has|had|shall|may|"
+                             r"whats|hows|wheres|whys|whos|whens|what's|how's|where's|who's)\b")
+# a question word opening a clause inside a message: "…and why has our board pack got them?"
+_ASKS_INSIDE = re.compile(r"\b(?:and|but|so|or)\s+(?:what|why|how|where|when|who|which)\b")
 _ANAPHORA = re.compile(r"\b(that|it|this|those|these|the last one|the first one|them)\b")
 
 
@@ -214,7 +218,8 @@ def _asks(text: str) -> bool:
     # chat messages are often typed in lower case: the prose splitter (coach.text) needs a
     # capital to start a sentence, so a message splits at any end mark followed by space
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", message_form(text)) if s]
-    return all(s.endswith("?") or _QUESTION_START.match(s) for s in sentences)
+    return all(s.endswith("?") or _QUESTION_START.match(s) or _ASKS_INSIDE.search(s)
+               for s in sentences)
 
 
 # -- commands inside a guided dialogue -----------------------------------------------------

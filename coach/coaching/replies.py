@@ -64,15 +64,20 @@ def actions_in(passages: Sequence[Passage], verbs: Sequence[str]
                ) -> list[tuple[str, Passage]]:
     """List items of coaching guidance that start with an imperative verb, in passage order."""
     verbs_set = {v.lower() for v in verbs}
-    out: list[tuple[str, Passage]] = []
-    for p in passages:
+    found: list[tuple[tuple[int, int, int], str, Passage]] = []
+    sections: dict[tuple[str, str], int] = {}
+    for pi, p in enumerate(passages):
         if p.kind not in GUIDANCE_KINDS:
             continue
-        for item in list_items(p.text):
+        # a numbered list split across chunks of one section is read in its own order
+        section = sections.setdefault((p.source, p.heading), pi)
+        for ii, item in enumerate(list_items(p.text)):
             first = re.match(r"[A-Za-z]+", item)
             if first and first.group(0).lower() in verbs_set and 4 <= len(item.split()) <= 45:
-                out.append((item.rstrip(), p))
-    return out
+                number = re.search(rf"^\s*(\d+)[.)]\s+{re.escape(item[:20])}", p.text, re.M)
+                found.append(((section, int(number.group(1)) if number else 0, pi * 1000 + ii),
+                              item.rstrip(), p))
+    return [(item, p) for _, item, p in sorted(found, key=lambda f: f[0])]
 
 
 # -- pieces of replies ---------------------------------------------------------------------
