@@ -54,5 +54,7 @@ LEAD_MAX_CHARS = 400
 # the sentence-selection fallback's direct answer: at most this many sentences, this long
 DIRECT_MAX_SENTENCES = 3
 DIRECT_MAX_CHARS = 450
+# sentences of the leading section's own detail that open "More from the guidance"
+SECTION_DETAIL = 3
 # the longest answer-first paragraph (with its list) taken as a section's direct answer
 ANSWER_MAX_CHARS = 900

@@ -63,7 +63,7 @@ def test_shipped_weights_load_and_name_only_known_features():
     w = load_weights()
     assert set(w.weights) <= set(FEATURES)
     assert w.weights.get("sim", 0) > 0  # closer to the question scores higher
-    assert w.meta.get("cross_validated"), "fit_sentences.py records its cross-validated figures"
+    assert w.meta.get("cross_validated"), "fit_answers.py records its cross-validated figures"
 
 
 def test_unknown_features_in_a_weights_file_are_an_error(tmp_path):

@@ -9,6 +9,7 @@ they come from, so the reply reads "The report says…" or "Coaching guidance…
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -42,6 +43,7 @@ from coach.tuning import (
     DIRECT_MAX_SENTENCES,
     DUPLICATE_SHARE,
     MIN_PASSAGE_SIMILARITY,
+    SECTION_DETAIL,
     SENTENCE_CACHE_SIZE,
 )
 from coach.types import Citation, Passage
@@ -244,9 +246,10 @@ def compose(chosen: Sequence[Candidate], passages: Sequence[Passage], *,
     """A direct answer first, under the label of its kind of source: the answer-first
     paragraph of each section in ``lead``, or else the best sentence with the others chosen
     from its passage (up to DIRECT_MAX_SENTENCES and DIRECT_MAX_CHARS). Then, under "More from
-    the guidance", the other chosen sentences that answer the same question: from a passage
-    already quoted, from a section whose own question matches the user's (``matches``), or
-    from a passage with no question heading (the scorer alone vouches for those); ordered by
+    the guidance", the other chosen sentences that answer the same question: from a section
+    already quoted, from a section the section model is confident answers it too
+    (``matches``, ``weights.support``), or from a passage with no question heading (the
+    scorer alone vouches for those); ordered by
     passage (best first) then position and grouped by kind of source. Every sentence is
     cited."""
     labels = prompts.read_yaml("answer-labels.yaml")
@@ -261,9 +264,16 @@ def compose(chosen: Sequence[Candidate], passages: Sequence[Passage], *,
         return "", []
     blocks = _grouped(direct, passages, labels, numbers, keep_order=True)
     said = {_bare(c.text) for c in direct} | {_bare(i) for c in direct for i in c.items}
-    close = {m.passage for m in matches if m.score >= w.support} | {c.passage for c in direct}
+    close = {m.passage for m in matches if m.confidence >= w.support} | {
+        c.passage for c in direct}
     near_sections = {(passages[i].source, passages[i].heading) for i in close}
-    rest = [c for c in chosen if c not in direct and _bare(c.text) not in said
+    # the section's own detail first (it answers the same question by construction), then
+    # the other chosen sentences on the same question
+    detail = [replace(c, score=math.inf) for m in lead
+              for c in _paragraph(passages[m.passage].text, m.passage)
+              if _bare(c.text) not in said and _quotable(c)][:SECTION_DETAIL]
+    said |= {_bare(c.text) for c in detail}
+    rest = detail + [c for c in chosen if c not in direct and _bare(c.text) not in said
             and (not passages[c.passage].questions
                  or (passages[c.passage].source, passages[c.passage].heading) in near_sections)
             and not any(_similar(c.text, d.text) > DUPLICATE_SHARE for d in direct)]
@@ -282,6 +292,15 @@ def split_more(text: str) -> tuple[str, str]:
     if not found:
         return text, ""
     return head.strip(), tail.strip()
+
+
+def _quotable(c: Candidate) -> bool:
+    """What ``candidates`` would quote: a sentence (with its list) of five words or more, not
+    about the document, not a question, not addressed to a model."""
+    quoted = " ".join((c.text, *c.items))
+    return (len(quoted.split()) >= 5 and not _META_SENTENCE.match(c.text)
+            and not c.text.endswith("?") and not c.text[0].islower()
+            and not addressed_to_a_model(quoted))
 
 
 def _paragraph(text: str, passage: int) -> list[Candidate]:

@@ -5,7 +5,7 @@ A candidate is a sentence of a retrieved passage (with the list it introduces). 
 say how close it is to the question (embedding similarity, shared words, the passage's own
 rank and similarity, the passage heading's words), where it sits (the first sentence of a
 section states its answer), and whether it has the shape the question wants (see shape.py).
-The weights are a logistic regression learnt by ``benchmarks/fit_sentences.py`` from the dev
+The weights are a logistic regression learnt by ``benchmarks/fit_answers.py`` from the dev
 suite, with cross-validation over cases; they ship in ``sentence_weights.json`` beside this
 module together with the selection settings and the figures the fit reported.
 """

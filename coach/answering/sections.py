@@ -31,6 +31,7 @@ from coach.types import Passage
 MAX_ANSWER_SENTENCES = 3  # an answer's first sentences compared with the question
 _DIGITS = {str(n): w for w, n in NUMBER_WORDS.items()}
 SCORE_SPAN = 6.0  # sentence scores (logits) more than this behind the best count as this
+ALIKE = 0.6  # the share of content words two questions share when they are the same one
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -70,7 +71,8 @@ class SectionWeights:
 
     threshold: float = 0.5  # the best section's confidence must reach this
     second: float = 0.5  # a two-part question's second section must reach this
-    support: float = 0.5  # another section's material counts as on the same question
+    support: float = 0.5  # a section this confident counts as on the same question
+    same: float = 0.85  # a section question this close to the user's is the same question
     related_floor: float = 0.3  # a related question offered must be at least this close
     suggest_floor: float = 0.45  # a question a refusal offers instead must be this close
     fill: float = 0.0  # a section answer shorter than this takes the best other sentences
@@ -186,6 +188,13 @@ def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage],
     return sorted(out, key=lambda m: (-m.confidence, -m.score))
 
 
+def _alike(a: str, b: str) -> bool:
+    """Two questions in nearly the same words ("What is psychological safety?" and "What is
+    meant by psychological safety?")."""
+    wa, wb = _words(a), _words(b)
+    return bool(wa | wb) and len(wa & wb) / len(wa | wb) >= ALIKE
+
+
 def two_part(question: str) -> bool:
     return bool(_TWO_PART.search(" ".join(question.split())))
 
@@ -211,13 +220,14 @@ def related(matches: Sequence[SectionMatch], used: Sequence[SectionMatch | str],
     """Up to ``limit`` other questions the guidance answers, closest first: the questions of
     retrieved sections not already used for the reply, at least ``floor`` close (default
     ``w.related_floor``)."""
-    taken = {u.key if isinstance(u, SectionMatch) else u.lower() for u in used}
+    taken = [u.question if isinstance(u, SectionMatch) else u for u in used]
     low = w.related_floor if floor is None else floor
     out: list[str] = []
     for m in sorted(matches, key=lambda m: -m.score):
-        if m.key in taken or m.score < low or not m.question.endswith("?"):
-            continue
-        taken.add(m.key)
+        if (m.score < low or m.score >= w.same or not m.question.endswith("?")
+                or any(_alike(m.question, t) for t in taken)):
+            continue  # not close enough, or the question already answered in other words
+        taken.append(m.question)
         out.append(m.question)
         if len(out) == limit:
             break

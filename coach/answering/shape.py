@@ -2,7 +2,7 @@
 figure, steps to take, reasons — and the features that say how well a sentence has that shape.
 
 The extractive answerer scores each candidate sentence with these features plus its
-similarity to the question; the weights are learnt by ``benchmarks/fit_sentences.py``.
+similarity to the question; the weights are learnt by ``benchmarks/fit_answers.py``.
 """
 
 from __future__ import annotations

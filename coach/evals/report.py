@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from coach.evals.metrics import percentile
+from coach.evals.metrics import MAXIMA, percentile
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d2330}
@@ -26,6 +26,22 @@ padding:.5rem;margin:.2rem 0}td.q{width:62%}
 
 def _fmt(value: Any) -> str:
     return "—" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def reply_lengths(run: dict[str, Any]) -> str:
+    """The direct answer's plain length (median, p90) with its limits, as a sentence."""
+    limits = {t["metric"]: t for t in run["thresholds"] if "max" in t}
+    said = []
+    for name, label in (("reply_chars_median", "median"), ("reply_chars_p90", "p90")):
+        value = run["aggregate"].get(name)
+        if value is None:
+            continue
+        limit = limits.get(name)
+        check = "" if limit is None else (f" (at most {limit['max']:.0f}: "
+                                          f"{'ok' if limit['ok'] else 'ABOVE'})")
+        said.append(f"{label} {value:.0f} characters{check}")
+    return (f"<p>Direct answer length, plain text: {escape(', '.join(said))}.</p>"
+            if said else "")
 
 
 def metric_bars(values: dict[str, Any], thresholds: dict[str, float]) -> str:
@@ -184,7 +200,9 @@ def render_report(run: dict[str, Any]) -> str:
 
         return render_coaching_report(run)
     thresholds = {t["metric"]: t["min"] for t in run["thresholds"] if "min" in t}
-    parts = [_header(run), "<h2>Metrics</h2>", metric_bars(run["aggregate"], thresholds)]
+    shares = {k: v for k, v in run["aggregate"].items() if k not in MAXIMA}
+    parts = [_header(run), "<h2>Metrics</h2>", metric_bars(shares, thresholds),
+             reply_lengths(run)]
     if run.get("latency"):
         parts.append("<h2>Latency per stage</h2>")
         for stage, stats in run["latency"].items():

@@ -199,7 +199,12 @@ def chunk_document(doc: SourceDoc, size: int, overlap: int) -> list[Chunk]:
         # room for the lead, so that every chunk stays within ``size``
         split = make_splitter(size - len(lead) - 2, min(overlap, (size - len(lead)) // 4)
                               ) if lead and len(body) > size else splitter
-        for piece in split.split_text(body):
+        rest = body
+        if lead and lead == answer and len(body) > size:
+            # every chunk is the answer and a piece of the detail (the first one too, rather
+            # than the answer alone)
+            rest = body.strip()[len(answer):] if body.strip().startswith(answer) else body
+        for piece in split.split_text(rest) or [body]:
             text = piece.strip()
             if not text:
                 continue
