@@ -27,6 +27,13 @@ class SourceDoc:
     encoding: str = "utf-8"
 
 
+def section_questions(heading: str, asked: tuple[str, ...]) -> tuple[str, ...]:
+    """A section's own question (its heading, when that is a question), then the other ways
+    staff ask it."""
+    own = heading.split(" > ")[-1].strip()
+    return ((own,) if own.endswith("?") else ()) + asked
+
+
 @dataclass(frozen=True)
 class Located:
     """A piece of guidance text and where it comes from (what a chunk and a retrieved
@@ -49,6 +56,11 @@ class Chunk(Located):
     asked: tuple[str, ...] = ()
     # the section's answer-first paragraph, when this chunk holds it (see chunking.py)
     answer: str = ""
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """The questions this chunk's section answers (see Passage.questions)."""
+        return section_questions(self.heading, self.asked)
 
     def embedding_text(self) -> str:
         """What gets embedded: the passage with its title, heading path and the other ways
@@ -78,8 +90,7 @@ class Passage(Located):
     def questions(self) -> tuple[str, ...]:
         """The questions this passage's section answers: its heading when that is a
         question, then its "Also asked:" lines."""
-        own = self.heading.split(" > ")[-1].strip()
-        return ((own,) if own.endswith("?") else ()) + self.asked
+        return section_questions(self.heading, self.asked)
 
     def citation(self, number: int) -> Citation:
         """This passage as citation ``number`` (the one place a Citation is built)."""

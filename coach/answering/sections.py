@@ -25,7 +25,7 @@ import numpy as np
 
 from coach.answering.ranking import asks_about_report
 from coach.answering.shape import question_shape
-from coach.text import NUMBER_WORDS, content_words, sentences, strip_markdown
+from coach.text import NUMBER_WORDS, content_words, sentence_spans
 from coach.types import Passage
 
 MAX_ANSWER_SENTENCES = 3  # an answer's first sentences compared with the question
@@ -135,7 +135,8 @@ def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage],
         return []
     keys = list(firsts)
     asked = [(key, q) for key in keys for q in passages[firsts[key]].questions]
-    said = {key: [x for x in sentences(strip_markdown(answers[key]))][:MAX_ANSWER_SENTENCES]
+    # the answers' sentences under the keys their vectors were stored with at ingest
+    said = {key: [k for k, _, _ in sentence_spans(answers[key])][:MAX_ANSWER_SENTENCES]
             for key in keys if key in answers}
     texts = [q for _, q in asked] + [x for key in keys for x in said.get(key, ())]
     sims = embed(texts) @ qvec if texts else np.zeros(0)

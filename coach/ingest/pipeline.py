@@ -23,7 +23,7 @@ from coach.types import Chunk, ProgressCallback
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "2"  # 2: "Also asked:" blocks and answer-first paragraphs
+CHUNKER_VERSION = "3"  # 2: "Also asked:" blocks and answer-first paragraphs; 3: question vectors
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")  # machine-readable files in knowledge/
 
 
@@ -257,6 +257,12 @@ def embed_chunks(embedder: Embedder, chunks: list[Chunk]
     rows = [(key, chunk.id, vec)
             for chunk, row, vecs in zip(chunks, spans, pooled, strict=True)
             for (key, _, _), vec in zip(row, vecs, strict=True) if vec is not None]
+    # the questions each section answers, embedded on their own as a user's question is, so
+    # matching a question to sections (answering/sections.py) embeds nothing while they wait
+    asked = list(dict.fromkeys(q for c in chunks for q in c.questions))
+    if asked:
+        by_text = dict(zip(asked, embedder.encode(asked), strict=True))
+        rows += [(q, c.id, by_text[q]) for c in chunks for q in c.questions]
     return vectors, rows
 
 
