@@ -80,17 +80,19 @@ SEED = 7
 # the selection settings tried; the caps keep replies short enough to read
 GRID = {
     "margin": (2.0, 3.0),
-    "max_sentences": (3, 5),
+    "max_sentences": (5,),
     "max_chars": (900,),
     "list_max_sentences": (6,),
     "prefilter": (12,),
 }
 # a section's answer leads the reply when the section model's confidence reaches this
-THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01)  # 1.01: never
+THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.01)  # 1.01: never
 # a section answer is topped up with the best other sentences up to this many characters
 FILLS = (0, 450)
 # another section's sentences join "More from the guidance" at this section confidence
 SUPPORTS = (0.5, 0.7, 0.9)
+# how far (logits) the leading section's best sentence may trail the best sentence anywhere
+BEHIND = (1.0, 2.0, 4.0, 50.0)
 FIT_SUITES = ("evals/dev/suite.yaml", "evals/staff/suite.yaml")
 # the length budget of the direct answer, in plain characters, and what passing it costs
 MEDIAN_BUDGET, P90_BUDGET, OVER_COST = 500, 900, 1.0
@@ -265,9 +267,11 @@ def best_selection(data: list[CaseData], weights: dict[str, float], bias: float,
     best, best_value = None, -1e9
     for values in itertools.product(*(GRID[k] for k in keys)):
         w = Weights(weights=weights, bias=bias, **dict(zip(keys, values, strict=True)))
-        for t, fill, support in itertools.product(THRESHOLDS, FILLS, SUPPORTS):
+        for t, fill, support, behind in itertools.product(THRESHOLDS, FILLS, SUPPORTS,
+                                                          BEHIND):
             st = Settings(w, SectionWeights(threshold=t, second=t, weights=section[0],
-                                            bias=section[1], fill=fill, support=support))
+                                            bias=section[1], fill=fill, support=support,
+                                            behind=behind))
             value = objective(judge(data, st))
             if value > best_value:
                 best, best_value = st, value
@@ -288,7 +292,8 @@ def cross_validate(data: list[CaseData]) -> dict[str, float]:
         answered.extend((data[i], answer(data[i], chosen)) for i in folds[k])
         w = chosen.sentences
         print(f"  fold {k + 1}: section threshold {chosen.sections.threshold}, fill "
-              f"{chosen.sections.fill}, support {chosen.sections.support}, margin "
+              f"{chosen.sections.fill}, support {chosen.sections.support}, behind "
+              f"{chosen.sections.behind}, margin "
               f"{w.margin}, caps {w.max_sentences}/{w.list_max_sentences} sentences, "
               f"prefilter {w.prefilter}", flush=True)
     return measure(answered)
@@ -337,7 +342,8 @@ def main() -> int:
                    "limits": {"threshold": final.sections.threshold,
                               "second": final.sections.second,
                               "fill": final.sections.fill,
-                              "support": final.sections.support}, **meta}
+                              "support": final.sections.support,
+                              "behind": final.sections.behind}, **meta}
         out.write_text(json.dumps(section, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {out.relative_to(ROOT)}")
     return 0

@@ -166,10 +166,13 @@ def test_extractive_answers_on_the_knowledge_base_pass_verification(knowledge_co
     answer = knowledge_coach.ask(question)
     assert not answer.refused, question
     assert answer.unsupported == ()
-    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    # the reply is the direct answer and the supporting material: one numbering for both
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.full_text)}
     assert numbers == {c.number for c in answer.citations} == set(
         range(1, len(answer.citations) + 1))
-    body = [ln for ln in answer.text.splitlines() if ln.strip() and not ln.startswith("**")]
+    assert re.search(r"\[\d+\]", answer.text)  # the direct answer is cited itself
+    body = [ln for ln in answer.full_text.splitlines() if ln.strip()
+            and not ln.startswith("**")]
     assert body and all(re.search(r"\[\d+\]$", ln) for ln in body)  # every group ends cited
     sources = {(p.source, p.text) for p in answer.passages}
     assert all((c.source, c.text) in sources for c in answer.citations)

@@ -20,7 +20,7 @@ from coach.ui.roles import RoleStore
 
 JOURNEY = Path(__file__).resolve().parents[1] / "knowledge" / "journey.yaml"
 ANSWERED, CLINICAL = "What is a PDSA cycle?", "What dose of paracetamol should a child get?"
-OUT_OF_SCOPE = "How do I claim my sickness pay?"
+OUT_OF_SCOPE = "How do I claim my sickness pay?"  # refused by the off-topic check
 
 
 def make_ctx(root: Path, embedder: object, **overrides: object) -> UIContext:
@@ -63,7 +63,7 @@ def test_the_ask_tab_logs_each_question_with_why_it_was_refused(ctx):
     assert answered["step"] == "board-support" and answered["latency_ms"] > 0
     assert (clinical["refused"], clinical["reason"], clinical["cited"]) == (True, "clinical", [])
     assert clinical["question"] == CLINICAL + " Call me on [phone number removed]."
-    assert (out["refused"], out["reason"], out["step"]) == (True, "out-of-scope", "")
+    assert (out["refused"], out["reason"], out["step"]) == (True, "off-topic", "")
     assert out["question"] == OUT_OF_SCOPE and out["user_name"] == "bob"
 
 
@@ -82,7 +82,7 @@ def test_the_coach_tab_step_chat_logs_with_the_step_asked_about(ctx):
 
     first, second = log.rows(user="dave")
     assert (first["step"], first["reason"], first["question"]) == (
-        "assessing-readiness", "out-of-scope", OUT_OF_SCOPE)
+        "assessing-readiness", "off-topic", OUT_OF_SCOPE)
     assert (second["step"], second["reason"]) == ("board-support", "clinical")
 
 

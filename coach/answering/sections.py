@@ -76,6 +76,10 @@ class SectionWeights:
     related_floor: float = 0.3  # a related question offered must be at least this close
     suggest_floor: float = 0.45  # a question a refusal offers instead must be this close
     fill: float = 0.0  # a section answer shorter than this takes the best other sentences
+    # the leading section's best sentence may trail the best sentence anywhere by at most
+    # this (logits): a section whose question looks alike but whose text does not answer
+    # ("What is a PDSA cycle?" for "what is a run chart?") does not lead
+    behind: float = 50.0
     weights: dict[str, float] = field(default_factory=lambda: {"qsim": 10.0})
     bias: float = -6.0
 
@@ -205,7 +209,8 @@ def leading(matches: Sequence[SectionMatch], question: str, w: SectionWeights
     """The sections whose answers make the direct answer: the best when it is confident and
     has an answer, and for a two-part question a second confident one."""
     usable = [m for m in matches if m.answer]
-    if not usable or usable[0].confidence < w.threshold:
+    if (not usable or usable[0].confidence < w.threshold
+            or usable[0].feats.get("best_sentence", 0.0) < -w.behind):
         return []
     chosen = [usable[0]]
     if two_part(question):

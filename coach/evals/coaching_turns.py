@@ -115,16 +115,17 @@ def _saved(t: Turned, exp: TurnExpect, key: str) -> None:
 
 def _cites(t: Turned, exp: TurnExpect) -> None:
     numbers = [c.number for c in t.answer.citations]
-    valid = cm.markers_valid(t.answer.text, numbers)
-    ok = valid if exp.cites else not marker_numbers(t.answer.text)
+    whole = t.answer.full_text  # the direct answer and its supporting material
+    valid = cm.markers_valid(whole, numbers)
+    ok = valid if exp.cites else not marker_numbers(whole)
     failure = ("no valid [n] markers (markers must point at the reply's citations)"
                if exp.cites else "cites, expected no citations")
     t.record("cited", ok, failure, citations=numbers,
-             markers=sorted(set(marker_numbers(t.answer.text))))
+             markers=sorted(set(marker_numbers(whole))))
 
 
 def _patterns(t: Turned, exp: TurnExpect) -> None:
-    text = t.answer.text
+    text = t.answer.full_text  # as in the Q&A suites: the whole reply
     for key, want in (("must_include", True), ("must_not_include", False)):
         patterns = getattr(exp, key)
         if patterns:
