@@ -90,9 +90,9 @@ THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.01)  # 1.01: never
 # a section answer is topped up with the best other sentences up to this many characters
 FILLS = (0, 450)
 # another section's sentences join "More from the guidance" at this section confidence
-SUPPORTS = (0.5, 0.7, 0.9)
+SUPPORTS = (0.2, 0.35, 0.5, 0.7)
 # how far (logits) the leading section's best sentence may trail the best sentence anywhere
-BEHIND = (1.0, 2.0, 4.0, 50.0)
+BEHIND = (2.0, 4.0, 50.0)
 FIT_SUITES = ("evals/dev/suite.yaml", "evals/staff/suite.yaml")
 # the length budget of the direct answer, in plain characters, and what passing it costs
 MEDIAN_BUDGET, P90_BUDGET, OVER_COST = 500, 900, 1.0
