@@ -20,6 +20,9 @@ pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = ROOT / "evals" / "dev" / "suite.yaml"
+# the CI gate runs the fit suites; evals/heldout is never gated (no threshold may be chosen on
+# it), only reported
+GATED = [SUITE, ROOT / "evals" / "staff" / "suite.yaml"]
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +52,16 @@ def test_dev_suite_evidence_exists_in_the_knowledge(suite):
 
 
 @pytest.mark.slow
-def test_dev_suite_through_the_plugin(pytester, make_coach, tmp_path, monkeypatch, capsys):
-    """`pytest --eval-suite evals/dev/suite.yaml`: one test per case, the known failures xfail,
-    no other case may fail, and the suite's aggregate thresholds must hold."""
+@pytest.mark.parametrize("path", GATED, ids=lambda p: p.parent.name)
+def test_dev_suite_through_the_plugin(path, pytester, make_coach, tmp_path, monkeypatch,
+                                      capsys):
+    """`pytest --eval-suite evals/dev/suite.yaml` (and the staff-style suite): one test per
+    case, the known failures xfail, no other case may fail, and the suite's aggregate
+    thresholds must hold."""
     make_coach()  # load torch and Chroma here once (pytester restores sys.modules after a run)
     monkeypatch.setenv("COACH_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(ROOT / "knowledge"))
-    result = pytester.runpytest("-p", "coach.evals.pytest_plugin", "--eval-suite", str(SUITE),
+    result = pytester.runpytest("-p", "coach.evals.pytest_plugin", "--eval-suite", str(path),
                                 "--eval-out", str(tmp_path / "out"), "-q")
     out = result.stdout.str()
     summary = out[out.find("eval suite suite.yaml"):]
@@ -63,13 +69,13 @@ def test_dev_suite_through_the_plugin(pytester, make_coach, tmp_path, monkeypatc
         print("\n" + summary)
     outcomes = result.parseoutcomes()
     assert not outcomes.get("failed") and not outcomes.get("errors"), (
-        "dev suite cases failed that are not in evals/dev/known_failures.yaml; if the change "
-        "is intended, run `coach eval run evals/dev/suite.yaml --update-known-failures`\n"
+        f"suite cases failed that are not in its known_failures.yaml; if the change "
+        f"is intended, run `coach eval run {path.relative_to(ROOT)} --update-known-failures`\n"
         + out[-6000:])
-    _, cases = load_suite(SUITE)
+    spec, cases = load_suite(path)
     ran = sum(outcomes.get(k, 0) for k in ("passed", "xfailed", "xpassed"))
     assert ran == len(cases) + 1  # every case, and the thresholds
-    run = json.loads((tmp_path / "out" / "dev" / "run.json").read_text())
+    run = json.loads((tmp_path / "out" / spec.name / "run.json").read_text())
     assert run["ok"] and run["new_failures"] == []
     by_id = {c["id"]: c for c in run["cases"]}
     clinical = [c.id for c in cases if "clinical" in c.tags and not c.expect.answerable]
@@ -78,12 +84,17 @@ def test_dev_suite_through_the_plugin(pytester, make_coach, tmp_path, monkeypatc
     wrongly_refused = [c["id"] for c in run["cases"] if c["answerable"] and c["refused"]]
     assert len(wrongly_refused) <= 0.1 * run["counts"]["answerable"], wrongly_refused
     answered = [c for c in run["cases"] if not c["refused"]]
-    about = [(c["id"], s) for c in answered for s in c["answer"].splitlines()
+    about = [(c["id"], s) for c in answered for s in _reply(c).splitlines()
              if ABOUT_THE_GUIDANCE.search(s)]
     assert not about, f"reply sentences about the knowledge base, not its subject: {about[:3]}"
-    mislabelled = [(c["id"], s) for c in answered for s in report_says(c["answer"])
+    mislabelled = [(c["id"], s) for c in answered for s in report_says(_reply(c))
                    if NOT_THE_REPORT.search(s)]
     assert not mislabelled, f"coaching guidance under 'The report says': {mislabelled[:3]}"
+
+
+def _reply(case: dict) -> str:
+    """The whole reply of a run's case: the direct answer, then the supporting material."""
+    return "\n\n".join(t for t in (case["answer"], case.get("supporting") or "") if t)
 
 
 # a sentence about our documents rather than their subject

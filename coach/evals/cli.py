@@ -79,6 +79,8 @@ def _progress(done: int, total: int, case_id: str) -> None:
 
 
 def summary_text(run: dict[str, Any]) -> str:
+    from coach.evals.scoring import bound
+
     took = f" in {run['duration_s']:.0f} s" if run.get("duration_s") else ""
     lines = [f"suite {run['suite']['name']}: {run['counts']['passed']}/{run['counts']['cases']} "
              f"cases passed{took}"]
@@ -86,12 +88,7 @@ def summary_text(run: dict[str, Any]) -> str:
     for name, value in run["aggregate"].items():
         shown = "n/a" if value is None else f"{value:.3f}"
         t = limits.get(name)
-        if t is None:
-            gate = ""
-        elif "max" in t:
-            gate = f"  (max {t['max']}: {'ok' if t['ok'] else 'ABOVE'})"
-        else:
-            gate = f"  (min {t['min']}: {'ok' if t['ok'] else 'BELOW'})"
+        gate = "" if t is None else f"  ({bound(t)}: {'ok' if t['ok'] else 'NOT MET'})"
         lines.append(f"  {name:<22} {shown}{gate}")
     for stage, stats in run.get("latency", {}).items():
         lines.append(f"  latency {stage:<14} p50 {stats['p50']:.0f} ms, p95 {stats['p95']:.0f} ms")

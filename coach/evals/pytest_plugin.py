@@ -150,10 +150,12 @@ class _EvalItem(pytest.Item):
     @staticmethod
     def check(run: dict[str, Any]) -> None:
         """Fail when the run is below any of its suite's thresholds."""
+        from coach.evals.scoring import bound
+
         below = [t for t in run["thresholds"] if not t["ok"]]
         if below:
             raise CaseFailed("suite below its thresholds: " + "; ".join(
-                f"{t['metric']} = {t['value']} < {t['min']}" for t in below))
+                f"{t['metric']} = {t['value']}, must be {bound(t)}" for t in below))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: TracebackStyle | None = None) -> str | TerminalRepr:

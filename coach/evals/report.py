@@ -11,6 +11,7 @@ from html import escape
 from typing import Any
 
 from coach.evals.metrics import MAXIMA, percentile
+from coach.evals.scoring import bound
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d2330}
@@ -165,9 +166,9 @@ def verdict(run: dict[str, Any]) -> str:
 def threshold_table(run: dict[str, Any]) -> str:
     """The run's thresholds, each with its value and minimum, as an HTML table."""
     rows = "".join(f"<tr class=\"{'ok' if t['ok'] else 'bad'}\"><td>{escape(t['metric'])}</td>"
-                   f"<td>{_fmt(t['value'])}</td><td>≥ {t['min']}</td></tr>"
+                   f"<td>{_fmt(t['value'])}</td><td>{escape(bound(t))}</td></tr>"
                    for t in run["thresholds"])
-    return f"<table><tr><th>threshold</th><th>value</th><th>minimum</th></tr>{rows}</table>"
+    return f"<table><tr><th>threshold</th><th>value</th><th>limit</th></tr>{rows}</table>"
 
 
 def provenance(run: dict[str, Any]) -> str:

@@ -171,6 +171,11 @@ def run_verdict(records: list[dict[str, Any]], values: dict[str, Any],
     }
 
 
+def bound(row: dict[str, Any]) -> str:
+    """A threshold row's limit as a reader reads it: "≥ 0.9", or "≤ 600" for a length."""
+    return f"≤ {row['max']}" if "max" in row else f"≥ {row['min']}"
+
+
 def check_thresholds(values: dict[str, Any], thresholds: dict[str, float]
                      ) -> list[dict[str, Any]]:
     """One row per threshold; a metric no case measured fails its threshold. A length
