@@ -53,7 +53,7 @@ def test_known_failures_are_xfail_and_thresholds_gate(pytester, tiny_env):
     result.assert_outcomes(passed=3, xfailed=1, failed=1)
     out = result.stdout.str()
     assert "known failure: no zebra in the guidance" in out
-    assert "suite below its thresholds: pass_rate = 0.75 < 0.9" in out
+    assert "suite below its thresholds: pass_rate = 0.75, must be ≥ 0.9" in out
 
 
 def test_selecting_some_cases_skips_the_thresholds(pytester, tiny_env):
