@@ -148,7 +148,7 @@ def test_coach_eval_run_and_the_plugin_fail_on_it(indexed, monkeypatch, tmp_path
     result.assert_outcomes(passed=1, failed=2)  # the broken case and the thresholds
     out = result.stdout.str()
     assert "case cannot-hold FAILED: turn 1: does not name Step 5" in out
-    assert "suite below its thresholds: case_pass_rate = 0.5 < 1.0" in out
+    assert "suite below its thresholds: case_pass_rate = 0.5, must be ≥ 1.0" in out
 
 
 def test_the_evaluate_tab_runs_and_compares_a_coaching_suite(indexed, embedder, tmp_path):

@@ -362,7 +362,7 @@ def _grouped(pieces: Sequence[Candidate], passages: Sequence[Passage], labels: d
         ordered.sort(key=lambda c: (-rank[c.passage], c.passage, c.position))
     groups: dict[str, str] = {}
     for c in ordered:
-        piece = _piece(c, numbers)
+        piece = _piece(c, numbers, own=passages[c.passage].kind in _OWN_KINDS)
         head = _heading(passages[c.passage], labels)
         before = groups.get(head)
         # a list ends its paragraph: what follows starts a new one
@@ -372,13 +372,18 @@ def _grouped(pieces: Sequence[Candidate], passages: Sequence[Passage], labels: d
     return [head + "\n" + body for head, body in groups.items()]
 
 
+_OWN_PREFIX = re.compile(r"coaching guidance:\s+", re.I)
+_OWN_KINDS = ("method", "coach-guide")
 _CLOSED = re.compile(r"[.!?][\"'”’)]+$")  # a sentence ending in a quotation or bracket
 
 
-def _piece(c: Candidate, numbers: dict[int, int]) -> str:
-    """One sentence (and the list it introduces) with its citation marker."""
+def _piece(c: Candidate, numbers: dict[int, int], own: bool = False) -> str:
+    """One sentence (and the list it introduces) with its citation marker; under our own
+    guidance's label (``own``) a sentence's "Coaching guidance:" prefix is not said twice."""
     n = numbers.setdefault(c.passage, len(numbers) + 1)
     text = c.text.rstrip(";:,")
+    if own and (match := _OWN_PREFIX.match(text)) and len(text) > match.end():
+        text = text[match.end()].upper() + text[match.end() + 1:]
     if c.items and c.text.endswith(":"):
         text += ":"
     elif text[-1] not in ".!?" and not _CLOSED.search(text):
