@@ -42,9 +42,12 @@ _TWO_PART = re.compile(
     r"|does|do|should|can|could)\b|\?\s*\S.*\?", re.I)
 
 
-FEATURES = ("qsim", "heading_sim", "gap", "dense", "rank", "words_q", "words_a",
-            "answer_sim", "list_fit", "definition_fit", "report_fit", "best_sentence",
-            "answer_sentence", "overlap_q")
+# the features the section model weighs; the chunk's own dense similarity is computed but
+# left out: it duplicates rank and answer_sim, and fitted beside them it took a large negative
+# weight that sank the section that matched best ("what is a run chart?")
+FEATURES = ("qsim", "heading_sim", "gap", "rank", "words_q", "words_a", "answer_sim",
+            "list_fit", "definition_fit", "report_fit", "best_sentence", "answer_sentence",
+            "overlap_q")
 # the sentence scorer's candidates, as (passage index, sentence, score): see extractive.py
 Scored = Sequence[tuple[int, str, float]]
 
