@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from coach import prompts
 from coach.answering.answered import plain_answer, unanswered
 from coach.answering.citations import CitationChecker, Verification, sources_from_citations
-from coach.answering.condense import Exchange, condense
+from coach.answering.condense import Exchange, condense, refers_back
 from coach.answering.extractive import (
     Candidate,
     ExtractiveAnswerer,
@@ -260,7 +260,11 @@ class Coach:
         qvec = prepared.found.query_vector
         scored = self.answerer.scored(prepared.query, qvec, prepared.passages)
         matches = self._matches(prepared, scored)
-        lead = leading(matches, prepared.query, self.sections)
+        # a short question condensed only for being short must still be about its own words;
+        # one that points back ("why was it needed?") leans on the topic carried
+        own = (prepared.question if prepared.query != prepared.question
+               and not refers_back(prepared.question) else None)
+        lead = leading(matches, prepared.query, self.sections, own)
         chosen = self.answerer.choose(prepared.query, scored)
         text, citations = compose(chosen, prepared.passages, lead=lead, matches=matches,
                                   weights=self.sections) if chosen or lead else ("", [])

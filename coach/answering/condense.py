@@ -23,9 +23,21 @@ _BACKREF = re.compile(
 Exchange = tuple[str, str]
 
 
+# "what is a run chart?": a short question that names its own subject stands alone
+_NAMES_SUBJECT = re.compile(r"^\s*(?:what|who)(?:'s|\s+(?:is|are|was|were))\s+(?:an?|the)\s+\w",
+                            re.IGNORECASE)
+
+
+def refers_back(question: str) -> bool:
+    """Does the question point back at the conversation ("it", "that", "and what…")?"""
+    return bool(_BACKREF.search(question))
+
+
 def is_follow_up(question: str) -> bool:
     words = content_words(question)
-    return len(words) <= 2 or bool(_BACKREF.search(question)) and len(words) <= 6
+    if _BACKREF.search(question):
+        return len(words) <= 6
+    return len(words) <= 1 or (len(words) == 2 and not _NAMES_SUBJECT.match(question))
 
 
 def condense(question: str, history: Sequence[Exchange] | None) -> str:

@@ -159,6 +159,10 @@ def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage],
         answer_sim[key] = float(sims[at:at + n].max()) if n else 0.0
         at += n
     top = max((sc for _, _, sc in scored), default=0.0)
+    # is the best sentence anywhere in a section headed by a question? (not in a document
+    # written another way: an upload, the report's own summary)
+    top_sectioned = float(not scored or bool(
+        passages[max(scored, key=lambda x: x[2])[0]].questions))
     section_of = {i: (p.source, p.heading) for i, p in enumerate(passages)}
     best_sentence: dict[tuple[str, str], float] = {}
     answer_sentence: dict[tuple[str, str], float] = {}
@@ -190,6 +194,7 @@ def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage],
             "best_sentence": max(best_sentence.get(key, floor), floor) - top,
             "answer_sentence": max(answer_sentence.get(key, floor), floor) - top,
             "overlap_q": _overlap(qwords, p.questions),
+            "top_sectioned": top_sectioned,  # read by ``leading``, not by the model
         }
         out.append(SectionMatch(i, best[key], p.questions[0], answer,
                                 w.confidence(feats) if answer else 0.0, feats))
@@ -207,14 +212,24 @@ def two_part(question: str) -> bool:
     return bool(_TWO_PART.search(" ".join(question.split())))
 
 
-def leading(matches: Sequence[SectionMatch], question: str, w: SectionWeights
-            ) -> list[SectionMatch]:
-    """The sections whose answers make the direct answer: the best when it is confident and
-    has an answer, and for a two-part question a second confident one."""
+def leading(matches: Sequence[SectionMatch], question: str, w: SectionWeights,
+            own: str | None = None) -> list[SectionMatch]:
+    """The sections whose answers make the direct answer: the best when it is confident, has
+    an answer and its text is not far behind the best sentence anywhere (and that sentence is
+    in a section at all: a library mixing question-keyed guidance with documents written
+    otherwise, such as uploads, lets sentence selection answer from the latter); and for a
+    two-part question a second confident one. ``own``: the words the person typed, when the
+    question was condensed from a follow-up."""
     usable = [m for m in matches if m.answer]
+    if own and (words := content_words(own)):
+        # a follow-up condensed with the previous question's topic: the section must speak
+        # to the words the person typed too ("what is a run chart?" after a PDSA question)
+        usable = [m for m in usable
+                  if words & content_words(" ".join((m.question, m.answer)))]
     if (not usable or usable[0].confidence < w.threshold
-            or usable[0].feats.get("best_sentence", 0.0) < -w.behind):
-        return []
+            or usable[0].feats.get("best_sentence", 0.0) < -w.behind
+            or not usable[0].feats.get("top_sectioned", 1.0)):
+        return []  # no section is sure enough, or the best sentence lies outside sections
     chosen = [usable[0]]
     if two_part(question):
         second = next((m for m in usable[1:] if m.confidence >= w.second

@@ -306,10 +306,14 @@ def announcement(turn: ChatTurn, number: int) -> str:
         said.append(f"Answer {number}: {NOT_COVERED}. {text}")
     else:
         said.append(f"Answer {number}: {text}")
+        if turn.get("supporting"):
+            said.append(f"{MORE}: folded under the answer; open it to read more.")
         n = len(turn.get("citations") or ())
         if n:
             said.append(f"{n} source{'s' if n != 1 else ''} listed under the answer; "
                         "open one to read the passage.")
+        if turn.get("related"):
+            said.append("Related questions follow; press one to ask it.")
         if turn.get("unsupported"):
             said.append("Check before relying on it: some sentences could not be matched to "
                         "a source passage.")
