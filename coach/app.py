@@ -18,7 +18,6 @@ from coach.answering.extractive import (
     Candidate,
     ExtractiveAnswerer,
     SentenceCache,
-    compose,
     split_more,
 )
 from coach.answering.gate import GateDecision, decide
@@ -265,9 +264,9 @@ class Coach:
         own = (prepared.question if prepared.query != prepared.question
                and not refers_back(prepared.question) else None)
         lead = leading(matches, prepared.query, self.sections, own)
-        chosen = self.answerer.choose(prepared.query, scored)
-        text, citations = compose(chosen, prepared.passages, lead=lead, matches=matches,
-                                  weights=self.sections) if chosen or lead else ("", [])
+        text, citations = self.answerer.answer(prepared.query, scored, prepared.passages,
+                                               lead=lead, matches=matches,
+                                               weights=self.sections)
         return text, sources_from_citations(citations, prepared.passages)
 
     def _related(self, prepared: Prepared, direct: Sequence[Citation],

@@ -187,20 +187,18 @@ class ExtractiveAnswerer:
         """The sentences worth quoting, from the scored candidates (see ``choose``)."""
         return choose(scored, self.weights, question_shape(question))
 
-    def select(self, question: str, qvec: np.ndarray, passages: Sequence[Passage]
-               ) -> list[Candidate]:
-        return self.choose(question, self.scored(question, qvec, passages))
-
-    def answer(self, question: str, qvec: np.ndarray, passages: Sequence[Passage],
-               lead: Sequence[SectionMatch] = (), matches: Sequence[SectionMatch] = ()
+    def answer(self, question: str, scored: Sequence[Candidate],
+               passages: Sequence[Passage], lead: Sequence[SectionMatch] = (),
+               matches: Sequence[SectionMatch] = (), weights: SectionWeights | None = None
                ) -> tuple[str, list[Citation]]:
-        """The reply: the direct answer (``lead``'s answer-first paragraphs when given, else
-        the best sentences of one passage), then, after the "more" label, supporting
-        sentences on the same question (see ``compose``)."""
-        chosen = self.select(question, qvec, passages)
+        """The reply from the scored candidates (``scored``): the direct answer (``lead``'s
+        answer-first paragraphs when given, else the best sentences of one passage), then,
+        after the "more" label, supporting sentences on the same question (see
+        ``compose``)."""
+        chosen = self.choose(question, scored)
         if not chosen and not lead:
             return "", []
-        return compose(chosen, passages, lead=lead, matches=matches)
+        return compose(chosen, passages, lead=lead, matches=matches, weights=weights)
 
 
 def prefilter(pool: Sequence[Candidate], w: Weights) -> list[Candidate]:

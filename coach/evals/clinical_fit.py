@@ -173,10 +173,16 @@ def fit_with_threshold(option: Option, data: Data, k: int = FOLDS, seed: int = S
 
 @dataclass(frozen=True)
 class Figures:
-    recall: float  # share of clinical questions refused
+    """How a fitted check does on labelled questions (the clinical or the off-topic check:
+    "refusable" is clinical for the one, off-topic for the other)."""
+
+    recall: float  # share of refusable questions refused
     false_refusal: float  # share of ordinary questions refused
-    missed: tuple[int, ...]  # indices of clinical questions not refused
+    missed: tuple[int, ...]  # indices of refusable questions not refused
     refused: tuple[int, ...]  # indices of ordinary questions refused
+
+    def as_record(self) -> dict[str, float]:
+        return {"recall": round(self.recall, 4), "false_refusal": round(self.false_refusal, 4)}
 
 
 def figures(labels: np.ndarray, refused: np.ndarray) -> Figures:

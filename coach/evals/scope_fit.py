@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from coach.answering import scope
-from coach.evals.clinical_fit import fit_logistic, folds, one_thread
+from coach.evals.clinical_fit import Figures, figures, fit_logistic, folds, one_thread
 
 FOLDS = 5
 SEED = 23
@@ -166,25 +166,6 @@ def fit_with_threshold(option: Option, data: Data, k: int = FOLDS, seed: int = S
     left = data.rule == 0 if option.rule_first else np.ones(len(data.labels), dtype=bool)
     threshold = choose_threshold(scores[left], data.labels[left])
     return Fitted(option, fitted.mean, fitted.scale, fitted.weights, fitted.bias, threshold)
-
-
-@dataclass(frozen=True)
-class Figures:
-    recall: float  # share of off-topic questions refused
-    false_refusal: float  # share of ordinary questions refused
-    missed: tuple[int, ...]  # indices of off-topic questions not refused
-    refused: tuple[int, ...]  # indices of ordinary questions refused
-
-    def as_record(self) -> dict[str, float]:
-        return {"recall": round(self.recall, 4), "false_refusal": round(self.false_refusal, 4)}
-
-
-def figures(labels: np.ndarray, refused: np.ndarray) -> Figures:
-    return Figures(
-        recall=float(refused[labels].mean()), false_refusal=float(refused[~labels].mean()),
-        missed=tuple(np.flatnonzero(labels & ~refused).tolist()),
-        refused=tuple(np.flatnonzero(~labels & refused).tolist()),
-    )
 
 
 def nested_cv(option: Option, data: Data, k: int = FOLDS, seed: int = SEED) -> Figures:
