@@ -112,7 +112,7 @@ def main() -> None:
 
     qs = questions()
     for q in qs[:5]:  # warm caches on both sides
-        coach.retriever.retrieve(q)
+        coach._retriever.retrieve(q)
         coach.ask(q)
         store.similarity_search(q, k=4)
     retrieve_ms, ask_ms, base_ms = [], [], []
@@ -121,7 +121,7 @@ def main() -> None:
         store.similarity_search(q, k=4)
         base_ms.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        coach.retriever.retrieve(q)
+        coach._retriever.retrieve(q)
         retrieve_ms.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
         coach.ask(q)

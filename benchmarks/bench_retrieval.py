@@ -36,7 +36,7 @@ def per_case(coach, cases, k: int, mode: str) -> tuple[list[float], list[float],
     hits, rrs, misses = [], [], []
     for case in cases:
         query = condense(case.question, case.history)
-        passages = coach.retriever.retrieve(query, k=k, mode=mode).passages
+        passages = coach._retriever.retrieve(query, k=k, mode=mode).passages
         rel = relevance([(p.source, p.text) for p in passages],
                         [(e.doc, e.quote) for e in case.expect.evidence])
         hits.append(hit_at_k(rel, k))

@@ -24,7 +24,7 @@ How the big libraries are made (honestly, and without an hour of embedding):
 Measured in a fresh process per library (so RAM is that library's): a Coach from
 ``build_coach`` over the library's COACH_HOME (and COACH_CHROMA_URL for the server), the first
 question timed cold, then after warm-up questions every dev-suite question (with its history)
-is retrieved (``coach.retriever.retrieve``) and asked (``coach.ask``, extractive). RAM is the
+is retrieved (``coach._retriever.retrieve``) and asked (``coach.ask``, extractive). RAM is the
 resident set of the coach process (plus the Chroma server's, for the server); disk is the
 Chroma data plus the BM25 file. Never run by the tests.
     .venv/bin/python benchmarks/bench_scale.py [--sizes 1000,10000,100000] [--modes embedded,server]
@@ -87,8 +87,8 @@ def seed(home: Path) -> Seed:
     coach = build_coach(Settings(_env_file=None, home=home,  # type: ignore[call-arg]
                                  knowledge_dir=ROOT / "knowledge"))
     coach.ingest()
-    got = coach.index.collection.get(include=["documents", "metadatas", "embeddings"])
-    sent = coach.index.sentence_collection.get(include=["documents", "metadatas", "embeddings"])
+    got = coach._index.collection.get(include=["documents", "metadatas", "embeddings"])
+    sent = coach._index.sentence_collection.get(include=["documents", "metadatas", "embeddings"])
     vectors = {k: np.asarray(v, dtype=np.float32)
                for k, v in zip(sent["documents"], sent["embeddings"], strict=True)}
     rows = [(k, m["chunk"], np.asarray(v, dtype=np.float32)) for k, m, v in
@@ -103,7 +103,7 @@ def seed(home: Path) -> Seed:
     return Seed(list(got["ids"]), list(got["documents"]), list(got["metadatas"]),
                 np.asarray(got["embeddings"], dtype=np.float32), vectors, rows,
                 {d: list(s) for d, s in by_doc.items()},
-                coach.embedder.model_name, coach.embedder.dimension, coach.embedder)
+                coach._embedder.model_name, coach._embedder.dimension, coach._embedder)
 
 
 def synthetic(s: Seed, count: int, rng: np.random.Generator
@@ -190,7 +190,7 @@ def measure(home: Path, chroma_url: str, warmup: int) -> dict[str, Any]:
     stages: dict[str, list[float]] = {}
     for case in cases:
         t = time.perf_counter()
-        coach.retriever.retrieve(case.question)
+        coach._retriever.retrieve(case.question)
         retrieve.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
         answer = coach.ask(case.question, case.history)
@@ -204,7 +204,7 @@ def measure(home: Path, chroma_url: str, warmup: int) -> dict[str, Any]:
         "ask_p50": pct(ask, .5), "ask_p95": pct(ask, .95),
         "stages_p50": {k: pct(v, .5) for k, v in stages.items()},
         "stages_p95": {k: pct(v, .95) for k, v in stages.items()},
-        "sentences": dict(coach.answerer.cache.counts),
+        "sentences": dict(coach._answerer.cache.counts),
         "rss_mb": rss_mb(),
     }
 

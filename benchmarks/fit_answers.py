@@ -143,7 +143,7 @@ def collect(coach, cases) -> list[CaseData]:
             continue
         matches = None  # after the sentences are scored, below
         pool = candidates(turn.query, turn.passages)
-        vecs = coach.answerer.cache.vectors([c.text for c in pool]) if pool else np.zeros((0,))
+        vecs = coach._answerer.cache.vectors([c.text for c in pool]) if pool else np.zeros((0,))
         sims = vecs @ turn.found.query_vector if pool else []
         pool = [replace(c, feats={**c.feats, "sim": float(s)})
                 for c, s in zip(pool, sims, strict=True)]
@@ -154,9 +154,9 @@ def collect(coach, cases) -> list[CaseData]:
             for c in pool])
         # the section features read the sentence scores of the shipped scorer, as the
         # product does (a refit scorer moves them little: they are relative to the best)
-        scored = coach.answerer.scored(turn.query, turn.found.query_vector, turn.passages)
+        scored = coach._answerer.scored(turn.query, turn.found.query_vector, turn.passages)
         matches = match_sections(turn.query, turn.found.query_vector, turn.passages,
-                                 coach.answerer.cache.vectors,
+                                 coach._answerer.cache.vectors,
                                  scored=[(c.passage, c.text, c.score) for c in scored])
         out.append(CaseData(case, turn.question, question_shape(turn.query), pool, labels,
                             turn.passages, turn.found.lexical.share, False, turn.query,
@@ -311,7 +311,7 @@ def main() -> int:
     cases = fit_cases(suites)
     with indexed_knowledge() as coach:
         data = collect(coach, cases)
-        before = Settings(coach.answerer.weights, coach.sections)
+        before = Settings(coach._answerer.weights, coach._sections)
     usable = [d for d in data if d.pool]
     positives = int(sum(d.labels.sum() for d in usable))
     print(f"{', '.join(suites)}: {len(data)} answerable cases ({len(data) - len(usable)} "

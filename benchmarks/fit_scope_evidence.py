@@ -54,8 +54,8 @@ def measured(coach, data: list[dict]) -> list[tuple[bool, bool, float]]:
     """(off-topic label, refused by the model, relevance evidence) per question."""
     out = []
     for row in data:
-        found = coach.retriever.retrieve(row["question"])
-        lexical = found.lexical or coach.retriever.lexical()
+        found = coach._retriever.retrieve(row["question"])
+        lexical = found.lexical or coach._retriever.lexical()
         best = max((p.dense_score or p.score for p in found.passages), default=0.0)
         texts = [f"{p.title} {p.heading} {p.text}" for p in found.passages[:5]]
         coverage = term_coverage(row["question"], texts, lexical.idf, lexical.correct)

@@ -79,16 +79,16 @@ def main() -> int:
     suite, spec, cases = answerable_cases(__doc__.splitlines()[0])
     queries = [condense(c.question, c.history) for c in cases]
     with indexed_knowledge() as coach:
-        rows = list(coach.index.all_chunks())
+        rows = list(coach._index.all_chunks())
         ids = [pid for pid, _, _ in rows]
-        vectors = {pid: vec for pid, _, _, vec in coach.index.get(ids)}
+        vectors = {pid: vec for pid, _, _, vec in coach._index.get(ids)}
         texts = [t for _, t, _ in rows]
         metas = [m for _, _, m in rows]
         sents = [[sentence_key(s) for s in sentences(t)] for t in texts]
         flat = [s for group in sents for s in group]
         owner = np.array([j for j, group in enumerate(sents) for _ in group])
-        pooled = coach.index.sentence_vectors(flat)
-        emb = coach.embedder
+        pooled = coach._index.sentence_vectors(flat)
+        emb = coach._embedder
         model = emb._load()
 
         Q = np.asarray(emb.encode(queries), dtype=np.float32)

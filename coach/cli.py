@@ -22,7 +22,7 @@ from coach.text import marker_numbers
 from coach.types import Answer
 
 if TYPE_CHECKING:
-    from coach.app import Coach
+    from coach.pipeline import Coach
 
 # modules that add their own sub-commands: each has register(subparsers) -> {name: handler}
 COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.ui.cli", "coach.evals.cli",
@@ -126,12 +126,12 @@ def _rebuild_for_new_embedder(coach: Coach) -> list[Path] | None:
     the files indexed from outside the knowledge folder that still exist, to rebuild with it.
     An index on a Chroma server may serve other coaches: it is never rebuilt unasked (the
     ingest then stops with the mismatch message naming `coach ingest --rebuild`)."""
-    old = coach.index.built_with()
+    old = coach.built_with()
     if old is None or coach.settings.chroma_url is not None:
         return None
     print(f"The index was built with the embedder {old}; the configured one is "
-          f"{coach.index.model_name}. Rebuilding it (as `coach ingest --rebuild` does).")
-    outside = (Path(sid) for sid in sorted(coach.index.source_ids()))
+          f"{coach.model_name}. Rebuilding it (as `coach ingest --rebuild` does).")
+    outside = (Path(sid) for sid in sorted(coach.source_ids()))
     return [path for path in outside if path.is_absolute() and path.is_file()]
 
 

@@ -1,19 +1,24 @@
-"""The composition root: the one place that wires settings to real components."""
+"""The answer pipeline: ``Coach`` turns a question into a cited answer or a refusal.
+
+It is built by the composition root (``app.build_coach``), which makes every part once and
+hands it in; nothing here builds a provider or imports a feature. Journey requests reach a
+``ports.JourneyRouter`` (the chat coaches, supplied by ``build_coach``) before retrieval.
+Callers use ``Coach``'s public methods, never its parts.
+"""
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Any
 
 from coach import prompts
 from coach.answering.answered import plain_answer, unanswered
 from coach.answering.citations import CitationChecker, Verification, sources_from_citations
-from coach.answering.condense import Exchange, condense, refers_back
+from coach.answering.condense import condense, refers_back
 from coach.answering.extractive import (
     Candidate,
     ExtractiveAnswerer,
@@ -23,8 +28,8 @@ from coach.answering.extractive import (
 from coach.answering.gate import GateDecision, decide
 from coach.answering.generative import GenerativeAnswerer, merge_rewrite, strip_echoes
 from coach.answering.named_documents import library_names
-from coach.answering.question import Asked, validate
 from coach.answering.question import ask as ask_question
+from coach.answering.question import validate
 from coach.answering.ranking import load_weights
 from coach.answering.screen import screen
 from coach.answering.sections import (
@@ -38,7 +43,7 @@ from coach.config import BUNDLED_EMBEDDER, Settings
 from coach.errors import IndexEmptyError
 from coach.ingest.pipeline import Ingestor, IngestReport, scan
 from coach.pii import Redaction
-from coach.ports import ChatModel, Embedder, Reranker, VectorClient
+from coach.ports import ChatModel, Embedder, JourneyRouter, Reranker, Vectors
 from coach.retrieval.retriever import Retrieval, RetrievalConfig, Retriever
 from coach.store import GuidanceIndex
 from coach.text import marker_numbers
@@ -48,13 +53,12 @@ from coach.types import (
     NOT_HELD,
     OFF_TOPIC,
     Answer,
+    Asked,
     Citation,
+    Exchange,
     Passage,
     ProgressCallback,
 )
-
-if TYPE_CHECKING:
-    from coach.coaching.chat import JourneyChat
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +67,12 @@ class Coach:
     """Ingest guidance and answer questions about it. The UI, CLI and evals build on this."""
 
     def __init__(self, settings: Settings, *, embedder: Embedder, index: GuidanceIndex,
-                 llm: ChatModel | None = None, reranker: Reranker | None = None):
+                 llm: ChatModel | None = None, reranker: Reranker | None = None,
+                 router: JourneyRouter | None = None):
         self.settings = settings
-        self.embedder = embedder
-        self.index = index
-        self.retriever = Retriever(
+        self._embedder = embedder
+        self._index = index
+        self._retriever = Retriever(
             index, embedder,
             RetrievalConfig.from_settings(settings), settings.lexical_path,
         )
@@ -77,16 +82,68 @@ class Coach:
         weights = load_weights()
         if settings.answer_sentences is not None:
             weights = replace(weights, max_sentences=settings.answer_sentences)
-        self.answerer = ExtractiveAnswerer(embedder, weights, stored=index.sentence_vectors)
-        self.sections = load_section_weights()
-        self.checker = CitationChecker(SentenceCache(embedder).vectors)
-        self.llm = llm  # a LangChain BaseChatModel, or None for the extractive answerer
-        self.generative = GenerativeAnswerer(llm) if llm is not None else None
-        self.reranker = reranker  # a CrossEncoderReranker, or None
-        # built when first used; False when coaching mode is off or has no journey.yaml
-        self._journey_chat: JourneyChat | Literal[False] | None = None
-        self._journey_lock = threading.Lock()
+        self._answerer = ExtractiveAnswerer(embedder, weights, stored=index.sentence_vectors)
+        self._sections = load_section_weights()
+        self._checker = CitationChecker(SentenceCache(embedder).vectors)
+        self._llm = llm  # a LangChain BaseChatModel, or None for the extractive answerer
+        self._generative = GenerativeAnswerer(llm) if llm is not None else None
+        self._reranker = reranker  # a CrossEncoderReranker, or None
+        self._router = router  # journey requests (the chat coaches), or None
         self._titles: tuple[object, tuple[str, ...]] | None = None  # see library_titles
+
+    def route_journeys(self, router: JourneyRouter | None) -> None:
+        """Offer every message to ``router`` before answering it (``app.build_coach`` does
+        this with the chat coaches; None turns journey replies off)."""
+        self._router = router
+
+    def use_generative(self, generative: GenerativeAnswerer | None) -> None:
+        """Draft answers with ``generative`` (None: the extractive answerer)."""
+        self._generative = generative
+
+    # -- what the index holds, and the parts other features share ---------------------------
+    @property
+    def chat_model(self) -> ChatModel | None:
+        """The configured LangChain chat model, or None (the extractive answerer)."""
+        return self._llm
+
+    def encode(self, texts: list[str]) -> Vectors:
+        """Unit-length vectors for texts, from the index's own embedder (``ports.Encoder``)."""
+        return self._embedder.encode(texts)
+
+    @property
+    def model_name(self) -> str:
+        """The embedding model this Coach embeds with."""
+        return self._embedder.model_name
+
+    def is_empty(self) -> bool:
+        return self._retriever.is_empty()
+
+    def count(self) -> int:
+        """Chunks in the index."""
+        return self._index.count()
+
+    def sources(self) -> dict[str, dict[str, Any]]:
+        """Every indexed document by source id (title, file hash, chunk ids...)."""
+        return self._index.sources()
+
+    def source_ids(self) -> set[str]:
+        return self._index.source_ids()
+
+    def built_with(self) -> str | None:
+        """The embedding model the index was built with (None for an index without one)."""
+        return self._index.built_with()
+
+    def search(self, query: str, *, k: int = 8, step: int | None = None,
+               kinds: tuple[str, ...] | None = None) -> list[Passage]:
+        """The passages retrieval finds for ``query`` (none for an empty index), without
+        gating or answering (the chat coaches' step guides and searches)."""
+        if self._retriever.is_empty():
+            return []
+        return self._retriever.retrieve(query, k=k, step=step, kinds=kinds).passages
+
+    def verify(self, text: str, passages: Sequence[Passage]) -> Verification:
+        """``text`` with every [n] citation checked against ``passages`` (n-1)."""
+        return self._checker.verify(text, list(passages), None)
 
     # -- ingest ----------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path] | None = None, *, rebuild: bool = False,
@@ -95,23 +152,23 @@ class Coach:
         targets = [Path(p) for p in paths] if paths else [self.settings.knowledge_dir]
         if rebuild:
             scan(targets)  # a bad path must fail before the index is dropped, not after
-            self.index.reset()
+            self._index.reset()
         ingestor = Ingestor(
-            self.index, self.embedder, root=self.settings.knowledge_dir,
+            self._index, self._embedder, root=self.settings.knowledge_dir,
             lexical_path=self.settings.lexical_path, chunk_size=self.settings.chunk_size,
             chunk_overlap=self.settings.chunk_overlap,
         )
         report = ingestor.run(targets, progress=progress, show_bar=show_bar)
-        self.retriever.refresh()
+        self._retriever.refresh()
         return report
 
     def library_titles(self) -> tuple[str, ...]:
         """The titles and publishers of the indexed documents (for the gate's rule on named
         documents the library does not hold); read again whenever the lexical index changes,
         i.e. after an ingest by this or another replica."""
-        lexical = self.retriever.lexical()
+        lexical = self._retriever.lexical()
         if self._titles is None or self._titles[0] is not lexical:
-            self._titles = (lexical, library_names(self.index.sources()))
+            self._titles = (lexical, library_names(self._index.sources()))
         return self._titles[1]
 
     # -- ask -------------------------------------------------------------------------------
@@ -124,7 +181,7 @@ class Coach:
         """Answer a question with checked citations, or refuse when the guidance does not
         cover it (or it asks for clinical advice). Journey requests ("what next?", "coach me
         through step 2") get journey replies for ``user`` (default ``local``) unless
-        ``journey=False``; see coach/coaching/chat.py."""
+        ``journey=False``; see coach/coaching/chat/router.py."""
         answer = None
         for item in self.stream(question, history, step=step, user=user, journey=journey):
             answer = item
@@ -138,7 +195,7 @@ class Coach:
         (cumulative strings), then the final, verified Answer.
 
         Each stage is a function of its own module: redact and validate (answering/
-        question.py, pii.py) → a journey request? (coaching/chat.py) → condense the follow-up
+        question.py, pii.py) → a journey request? (coaching/chat/router.py) → condense the follow-up
         (answering/condense.py) → retrieve (retrieval/retriever.py) → gate: clinical or out
         of scope (answering/gate.py) → draft (answering/extractive.py or generative.py) →
         screen (answering/screen.py) → verify citations (answering/citations.py) → does the
@@ -147,18 +204,23 @@ class Coach:
         """
         start = time.perf_counter()
         asked = ask_question(question, history, self.settings.max_question_chars)
-        if journey and step is None:
-            reply = self.journey_reply(asked, user)
+        query = condense(asked.text, list(asked.history))
+        route = self._router if journey and step is None else None
+        vector = None  # without a journey router, retrieval embeds the query itself
+        form = route.intent_text(asked.text) if route is not None else None
+        if route is not None and form is not None:
+            vector, intent_vector = self._embed(query, form)
+            reply = route.reply(asked, user, intent_vector)
             if reply is not None:
                 yield reply
                 return
-        prepared = self._retrieve_and_gate(asked, step, start)
+        prepared = self._retrieve_and_gate(asked, query, vector, step, start)
         if prepared.refused:
             yield self._refusal(prepared, prepared.decision.reason)
             return
         t0 = time.perf_counter()
         sources: dict[int, int] | None  # marker -> passage index; None: [n] is passage n
-        if self.generative is None:
+        if self._generative is None:
             text, sources = self._extract(prepared)
         else:
             text, sources = yield from self._generate(prepared, t0)
@@ -169,7 +231,7 @@ class Coach:
             yield self._refusal(prepared, MISSED_POINT)
             return
         answer = self._verified(prepared, checked)
-        if self.generative is None:  # the extractive draft streams once it has passed
+        if self._generative is None:  # the extractive draft streams once it has passed
             yield from _growing(answer.text)
         yield answer
 
@@ -178,35 +240,34 @@ class Coach:
                 step: int | None = None) -> Prepared:
         """Everything before an answer is written: redact, validate, condense, retrieve and
         gate (for tools that show what retrieval found, such as the Library tab)."""
+        start = time.perf_counter()
         asked = ask_question(question, history, self.settings.max_question_chars)
-        return self._retrieve_and_gate(asked, step, time.perf_counter())
+        query = condense(asked.text, list(asked.history))
+        return self._retrieve_and_gate(asked, query, None, step, start)
 
-    def journey_reply(self, asked: Asked, user: str | None = None) -> Answer | None:
-        """A journey reply from coaching mode, or None (an ordinary question, or no
-        journey.yaml in the knowledge folder, or COACH_CHAT_JOURNEY off)."""
-        from coach.coaching.chat import JourneyChat
+    def _embed(self, query: str, intent: str) -> tuple[Vectors, Vectors]:
+        """The message embedded once, in one model call: the retrieval query's vector and the
+        form the journey router's intent model reads (the same vector when the two texts
+        are the same)."""
+        texts = [query] if intent == query else [query, intent]
+        vectors = self._embedder.encode(texts)
+        return vectors[0], vectors[-1]
 
-        with self._journey_lock:
-            if self._journey_chat is None:
-                self._journey_chat = JourneyChat.maybe(self) or False
-        chat = self._journey_chat
-        return chat.reply(asked, user) if chat else None
-
-    def _retrieve_and_gate(self, asked: Asked, step: int | None, start: float) -> Prepared:
-        """Condense a follow-up, retrieve and gate (a configured model is called only to
-        rewrite a follow-up that passed)."""
-        if self.retriever.is_empty():
+    def _retrieve_and_gate(self, asked: Asked, query: str, vector: Vectors | None,
+                           step: int | None, start: float) -> Prepared:
+        """Retrieve ``query`` (the condensed follow-up) and gate (a configured model is
+        called only to rewrite a follow-up that passed)."""
+        if self._retriever.is_empty():
             raise IndexEmptyError(
                 "The guidance index is empty: run `coach ingest` (or `make run`) first."
             )
         question, history = asked.text, list(asked.history)
         timings: dict[str, float] = {}
-        query = condense(question, history)
         context = history[-1][0] if history else None
-        found, decision = self._search(question, query, step, timings, context)
-        if not decision.refuse and self.generative is not None and history:
+        found, decision = self._search(question, query, step, timings, context, vector)
+        if not decision.refuse and self._generative is not None and history:
             t0 = time.perf_counter()
-            rewrite = self.generative.condense(question, history)
+            rewrite = self._generative.condense(question, history)
             timings["condense"] = (time.perf_counter() - t0) * 1000
             merged = merge_rewrite(question, rewrite, query, history)
             if merged != query:
@@ -219,18 +280,18 @@ class Coach:
         return Prepared(question, query, found, decision, asked.redaction, timings, start)
 
     def _search(self, question: str, query: str, step: int | None,
-                timings: dict[str, float], context: str | None = None
-                ) -> tuple[Retrieval, GateDecision]:
+                timings: dict[str, float], context: str | None = None,
+                vector: Vectors | None = None) -> tuple[Retrieval, GateDecision]:
         t0 = time.perf_counter()
-        if self.reranker is None:
-            found = self.retriever.retrieve(query, step=step)
+        if self._reranker is None:
+            found = self._retriever.retrieve(query, step=step, vector=vector)
         else:
             k = max(self.settings.rerank_candidates, self.settings.top_k)
-            found = self.retriever.retrieve(query, k=k, step=step)
-            found.passages = self.reranker.rerank(query, found.passages, self.settings.top_k)
+            found = self._retriever.retrieve(query, k=k, step=step, vector=vector)
+            found.passages = self._reranker.rerank(query, found.passages, self.settings.top_k)
         timings["retrieve"] = timings.get("retrieve", 0.0) + (time.perf_counter() - t0) * 1000
         if found.lexical is None:  # dense mode searched no BM25 index; the gate needs one
-            found.lexical = self.retriever.lexical()
+            found.lexical = self._retriever.lexical()
         lexical = found.lexical
         decision = decide(
             query, found.passages, min_relevance=self.settings.min_relevance,
@@ -248,7 +309,7 @@ class Coach:
         if prepared.matches is None:
             prepared.matches = match_sections(
                 prepared.query, prepared.found.query_vector, prepared.passages,
-                self.answerer.cache.vectors, self.sections,
+                self._answerer.cache.vectors, self._sections,
                 [(c.passage, c.text, c.score) for c in scored])
         return prepared.matches
 
@@ -257,16 +318,16 @@ class Coach:
         whose answer-first paragraph answers the question confidently gives the direct
         answer (answering/sections.py), else sentence selection does."""
         qvec = prepared.found.query_vector
-        scored = self.answerer.scored(prepared.query, qvec, prepared.passages)
+        scored = self._answerer.scored(prepared.query, qvec, prepared.passages)
         matches = self._matches(prepared, scored)
         # a short question condensed only for being short must still be about its own words;
         # one that points back ("why was it needed?") leans on the topic carried
         own = (prepared.question if prepared.query != prepared.question
                and not refers_back(prepared.question) else None)
-        lead = leading(matches, prepared.query, self.sections, own)
-        text, citations = self.answerer.answer(prepared.query, scored, prepared.passages,
+        lead = leading(matches, prepared.query, self._sections, own)
+        text, citations = self._answerer.answer(prepared.query, scored, prepared.passages,
                                                lead=lead, matches=matches,
-                                               weights=self.sections)
+                                               weights=self._sections)
         return text, sources_from_citations(citations, prepared.passages)
 
     def _related(self, prepared: Prepared, direct: Sequence[Citation],
@@ -277,14 +338,14 @@ class Coach:
         used = [m for m in matches
                 if (prepared.passages[m.passage].source,
                     prepared.passages[m.passage].heading) in cited]
-        return tuple(related(matches, [*used, prepared.question], self.sections, floor=floor))
+        return tuple(related(matches, [*used, prepared.question], self._sections, floor=floor))
 
     def _generate(self, prepared: Prepared, t0: float
                   ) -> Generator[str, None, tuple[str, None]]:
         """A language model's draft, streamed as it grows (its markers are checked later)."""
-        assert self.generative is not None
+        assert self._generative is not None
         text, shown = "", ""
-        for text in self.generative.stream(prepared.query, prepared.passages):
+        for text in self._generative.stream(prepared.query, prepared.passages):
             prepared.timings.setdefault("first_token", (time.perf_counter() - t0) * 1000)
             # the reader sees the draft screened as it grows; a sentence the screen drops
             # later pauses the stream until the final answer replaces it
@@ -300,7 +361,7 @@ class Coach:
         if not text.strip():
             return None
         t0 = time.perf_counter()
-        checked = self.checker.verify(text, prepared.passages, sources)
+        checked = self._checker.verify(text, prepared.passages, sources)
         prepared.timings["verify"] = (time.perf_counter() - t0) * 1000
         if checked.removed_markers or checked.unsupported:
             log.info("citation check: %d marker(s) to no passage, %d unsupported sentence(s)",
@@ -335,7 +396,7 @@ class Coach:
         name = {CLINICAL: "refuse-clinical", OFF_TOPIC: "refuse-off-topic",
                 NOT_HELD: "refuse-not-held"}.get(reason, "refuse")
         offered = () if reason == CLINICAL or not prepared.passages else self._related(
-            prepared, (), self.sections.suggest_floor)
+            prepared, (), self._sections.suggest_floor)
         if len(offered) < 2:  # questions it can answer, if retrieval found none close
             starters = prompts.read_yaml("starter-questions.yaml")["starters"]
             offered = tuple(dict.fromkeys([*offered, *starters]))[:3]
@@ -385,33 +446,6 @@ def _growing(text: str) -> Iterator[str]:
     for line in text.splitlines(keepends=True):
         shown += line
         yield shown
-
-
-def build_coach(settings: Settings, *, embedder: Embedder | None = None,
-                client: VectorClient | None = None, llm: ChatModel | None = None) -> Coach:
-    """Build a Coach from settings; pass ``embedder``, ``client`` or ``llm`` (a LangChain
-    chat model) to reuse existing ones. Otherwise the chat model named by COACH_LLM is built
-    by ``coach.providers.chat`` (none for the extractive answerer)."""
-    from coach.providers.chroma import make_client
-    from coach.providers.embeddings import make_embedder
-
-    logging.getLogger("coach").setLevel(settings.log_level.upper())
-    settings.home.mkdir(parents=True, exist_ok=True)
-    if embedder is None:
-        embedder = make_embedder(settings)
-    if client is None:
-        client = make_client(settings)
-    if llm is None and settings.llm != "extractive":
-        from coach.providers.chat import make_chat_model
-
-        llm = make_chat_model(settings)
-    reranker: Reranker | None = None
-    if settings.rerank_model is not None:
-        from coach.providers.rerank import CrossEncoderReranker
-
-        reranker = CrossEncoderReranker(settings.rerank_model, settings.embedding_device)
-    index = GuidanceIndex(client, settings.collection, embedder.model_name, embedder.dimension)
-    return Coach(settings, embedder=embedder, index=index, llm=llm, reranker=reranker)
 
 
 def _without_sentences(text: str, sentences: Sequence[str]) -> str:

@@ -9,6 +9,10 @@
 - ``VectorClient`` and ``VectorCollection``: Chroma's client API, embedded or HTTP
   (``providers.chroma.make_client``); ``store.GuidanceIndex`` is the only user.
 - ``Reranker``: re-orders retrieved passages (``providers.rerank.CrossEncoderReranker``).
+- ``JourneyRouter``: takes a chat message that asks about the improvement journey ("what
+  next?", "coach me through step 2") before the answer pipeline does
+  (``coaching.chat.router.JourneyChat``, handed to ``pipeline.Coach`` by ``app.build_coach``),
+  so the pipeline imports nothing from ``coaching/``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import numpy as np
 from langchain_core.language_models import BaseChatModel
 from numpy.typing import NDArray
 
-from coach.types import Passage
+from coach.types import Answer, Asked, Passage
 
 if TYPE_CHECKING:  # chromadb is heavy to import; its types are only needed by the checker
     from chromadb.api import ClientAPI
@@ -30,6 +34,14 @@ Vectors: TypeAlias = NDArray[np.float32]
 ChatModel: TypeAlias = BaseChatModel
 VectorClient: TypeAlias = "ClientAPI"
 VectorCollection: TypeAlias = "Collection"
+
+
+class Encoder(Protocol):
+    """Anything that embeds texts as the index does (an ``Embedder``, or ``pipeline.Coach``)."""
+
+    def encode(self, texts: list[str]) -> Vectors:
+        """One unit-length float32 row per text."""
+        ...
 
 
 class Embedder(Protocol):
@@ -50,3 +62,16 @@ class Embedder(Protocol):
 
 class Reranker(Protocol):
     def rerank(self, query: str, passages: Sequence[Passage], k: int) -> list[Passage]: ...
+
+
+class JourneyRouter(Protocol):
+    """Replies to journey requests; ``None`` hands an ordinary question back to the pipeline."""
+
+    def intent_text(self, text: str) -> str | None:
+        """The form of a message that the intent model embeds (the pipeline embeds it in the
+        same model call as the retrieval query); None when this router takes no messages."""
+        ...
+
+    def reply(self, asked: Asked, user: str | None, vector: Vectors) -> Answer | None:
+        """A journey reply for ``user``, or None; ``vector`` embeds ``intent_text(asked.text)``."""
+        ...

@@ -6,8 +6,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from coach.pii import Redaction
+
 # told how far a long job has got: (fraction done, 0 to 1; what it is doing)
 ProgressCallback = Callable[[float, str], None]
+# one turn of a conversation: (the user's question, the coach's reply)
+Exchange = tuple[str, str]
 # told how far an eval run has got: (cases done, cases in all, id of the case just run)
 CaseCallback = Callable[[int, int, str], None]
 
@@ -25,6 +29,16 @@ class SourceDoc:
     meta: dict[str, Any]
     pages: tuple[tuple[int, str], ...] = ()
     encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question as the rest of the pipeline sees it: redacted, validated, with its history
+    (redacted too). Built by ``answering.question.ask``."""
+
+    text: str
+    history: tuple[Exchange, ...]
+    redaction: Redaction
 
 
 def section_questions(heading: str, asked: tuple[str, ...]) -> tuple[str, ...]:

@@ -189,7 +189,7 @@ def test_out_of_scope_question_is_refused_without_citations(coach):
 ])
 def test_close_passages_that_miss_the_point_are_refused(coach, question):
     # the passages about PDSA cycles are close to the question, but say nothing it asks
-    assert coach.retriever.retrieve(question).passages[0].source == "pdsa.md"
+    assert coach._retriever.retrieve(question).passages[0].source == "pdsa.md"
     answer = coach.ask(question)
 
     assert answer.refused is True and answer.refusal == "missed-the-point"
@@ -293,7 +293,7 @@ def test_every_retrieval_mode_finds_the_right_document(make_coach, write_md, mod
 def test_missing_lexical_index_is_rebuilt_when_asked(coach):
     path = coach.settings.lexical_path
     path.unlink()
-    coach.retriever.refresh()
+    coach._retriever.refresh()
 
     answer = coach.ask("How do we read a run chart?")
 

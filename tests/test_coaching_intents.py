@@ -1,5 +1,5 @@
-"""Journey-intent recognition (coach/coaching/intents.py) and the guided-dialogue states
-(coach/coaching/dialogue.py): pure functions, plus the recogniser with the real embedder."""
+"""Journey-intent recognition (coach/coaching/chat/intents.py) and the guided-dialogue states
+(coach/coaching/chat/dialogue.py): pure functions, plus the recogniser with the real embedder."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from coaching_helpers import journey
 
-from coach.coaching import dialogue as dlg
-from coach.coaching import intents
-from coach.coaching.chat import IntentRecogniser
+from coach.coaching.chat import dialogue as dlg
+from coach.coaching.chat import intents
+from coach.coaching.chat.recogniser import IntentRecogniser
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = {"stop": ["stop"], "skip": ["skip", "skip this one"], "back": ["back", "go back"],

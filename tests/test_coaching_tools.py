@@ -14,8 +14,8 @@ from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from coach.app import build_coach
+from coach.coaching.chat.tools import supports_tools
 from coach.coaching.session import JourneySession
-from coach.coaching.tools import supports_tools
 
 pytestmark = pytest.mark.slow  # see SLOW_FIXTURES in conftest.py
 

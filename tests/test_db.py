@@ -15,8 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from coaching_helpers import journey
 from sqlalchemy.engine import make_url
 
-from coach.coaching.chat_store import DialogueStore
-from coach.coaching.dialogue import Dialogue
+from coach.coaching.chat.dialogue import Dialogue
+from coach.coaching.chat.store import DialogueStore
 from coach.coaching.store import ProgressStore
 from coach.config import Settings
 from coach.db import Database, DatabaseError, close_all, migrate, open_database

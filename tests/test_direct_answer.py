@@ -125,7 +125,7 @@ def test_a_matching_section_gives_the_direct_answer_and_the_rest_is_supporting(m
 def test_the_section_match_reads_the_ways_staff_ask(measures_coach, embedder):
     prepared = measures_coach.prepare("how do you read a run chart")
     matches = match_sections(prepared.query, prepared.found.query_vector, prepared.passages,
-                             measures_coach.answerer.cache.vectors)
+                             measures_coach._answerer.cache.vectors)
     assert matches[0].question == "What is a run chart?"
     assert matches[0].score > 0.9  # an "Also asked" line matches exactly
     w = SectionWeights(threshold=0.5)

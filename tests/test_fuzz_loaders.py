@@ -322,7 +322,7 @@ def indexed(embedder: Any) -> Iterator[tuple[Coach, Path]]:
 
 
 def snapshot(coach: Coach, source: str | None = None) -> dict[str, tuple[str, dict[str, Any]]]:
-    return {pid: (text, meta) for pid, text, meta in coach.index.all_chunks()
+    return {pid: (text, meta) for pid, text, meta in coach._index.all_chunks()
             if source is None or meta["source"] == source}
 
 
@@ -363,8 +363,8 @@ def test_ingest_reports_each_bad_file_and_leaves_indexed_chunks_alone(indexed, f
         if "guide.md" in skipped:
             assert snapshot(coach, "guide.md") == guide_before
             assert skipped["guide.md"].endswith("(its earlier version stays indexed)")
-        added = sum(1 for _, _, m in coach.index.all_chunks() if m["source"] in report.added)
-        assert coach.index.count() == len(snapshot(coach, "pdsa.md")) + added + len(
+        added = sum(1 for _, _, m in coach._index.all_chunks() if m["source"] in report.added)
+        assert coach.count() == len(snapshot(coach, "pdsa.md")) + added + len(
             snapshot(coach, "guide.md"))
     finally:  # put the folder back as it was and check the index follows
         shutil.rmtree(fuzz_dir)

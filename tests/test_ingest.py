@@ -74,9 +74,9 @@ def test_first_run_adds_every_document(coach, kb, settings):
     assert sorted(report.added) == ["methods/run-charts.md", "pdsa.md"]
     assert report.updated == report.removed == report.unchanged == report.skipped == []
     assert report.changed is True
-    ids = ids_by_source(coach.index)
+    ids = ids_by_source(coach._index)
     assert sorted(ids["pdsa.md"]) == sorted(expected_ids(kb / "pdsa.md", "pdsa.md", settings))
-    assert report.chunks_added == report.chunks_total == coach.index.count() == sum(
+    assert report.chunks_added == report.chunks_total == coach.count() == sum(
         len(v) for v in ids.values()
     )
     assert "2 added" in report.summary()
@@ -85,7 +85,7 @@ def test_first_run_adds_every_document(coach, kb, settings):
 def test_chunks_carry_provenance_into_the_index(coach, kb):
     coach.ingest()
 
-    metas = [meta for _pid, _text, meta in coach.index.all_chunks()]
+    metas = [meta for _pid, _text, meta in coach._index.all_chunks()]
     pdsa = [m for m in metas if m["source"] == "pdsa.md"]
     assert pdsa and all(m["step"] == 4 and m["kind"] == "method" for m in pdsa)
     assert {m["heading"] for m in pdsa} == {"Planning a test", "Studying the results"}
@@ -94,7 +94,7 @@ def test_chunks_carry_provenance_into_the_index(coach, kb):
 
 def test_second_run_with_nothing_changed_is_a_no_op(coach, kb, settings):
     coach.ingest()
-    count = coach.index.count()
+    count = coach.count()
     lexical_before = settings.lexical_path.read_bytes()
 
     report = coach.ingest()
@@ -104,7 +104,7 @@ def test_second_run_with_nothing_changed_is_a_no_op(coach, kb, settings):
     assert report.added == report.updated == report.removed == []
     assert report.chunks_added == report.chunks_removed == 0
     assert report.summary().startswith("Nothing changed")
-    assert coach.index.count() == count
+    assert coach.count() == count
     assert settings.lexical_path.read_bytes() == lexical_before
 
 
@@ -119,7 +119,7 @@ def test_a_fresh_coach_on_the_same_home_sees_nothing_changed(make_coach, kb, set
 
 def test_changed_file_replaces_its_chunks(coach, kb, settings, write_md):
     coach.ingest()
-    before = ids_by_source(coach.index)
+    before = ids_by_source(coach._index)
     write_md(kb / "pdsa.md", PDSA.replace("small scale", "small scale, such as one clinic"),
              title="PDSA cycles", kind="method", step=4)
 
@@ -128,20 +128,20 @@ def test_changed_file_replaces_its_chunks(coach, kb, settings, write_md):
     assert report.updated == ["pdsa.md"]
     assert report.added == report.removed == []
     assert report.unchanged == ["methods/run-charts.md"]
-    after = ids_by_source(coach.index)
+    after = ids_by_source(coach._index)
     new_ids = expected_ids(kb / "pdsa.md", "pdsa.md", settings)
     gone = set(before["pdsa.md"]) - set(new_ids)
     assert gone, "the edit should have changed at least one chunk"
-    assert coach.index.get(sorted(gone)) == []
+    assert coach._index.get(sorted(gone)) == []
     # No duplicates: each source holds exactly its current chunks, once each.
     for source, ids in after.items():
         assert max(Counter(ids).values()) == 1, source
     assert sorted(after["pdsa.md"]) == sorted(new_ids)
     assert after["methods/run-charts.md"] == before["methods/run-charts.md"]
     assert report.chunks_removed == len(gone)
-    assert coach.index.count() == sum(len(v) for v in after.values())
+    assert coach.count() == sum(len(v) for v in after.values())
     # Unchanged chunks of the edited file are reused and now carry the new file hash.
-    hashes = {m["file_hash"] for _p, _t, m in coach.index.all_chunks() if m["source"] == "pdsa.md"}
+    hashes = {m["file_hash"] for _p, _t, m in coach._index.all_chunks() if m["source"] == "pdsa.md"}
     assert len(hashes) == 1
 
 
@@ -151,7 +151,7 @@ def test_changed_file_text_replaces_the_old_text(coach, kb, write_md):
 
     coach.ingest()
 
-    texts = [t for _p, t, m in coach.index.all_chunks() if m["source"] == "pdsa.md"]
+    texts = [t for _p, t, m in coach._index.all_chunks() if m["source"] == "pdsa.md"]
     assert any("forecast" in t for t in texts)
     assert not any("prediction" in t for t in texts)
 
@@ -164,8 +164,8 @@ def test_deleted_file_loses_its_chunks(coach, kb):
 
     assert report.removed == ["methods/run-charts.md"]
     assert report.unchanged == ["pdsa.md"]
-    assert set(ids_by_source(coach.index)) == {"pdsa.md"}
-    assert coach.index.count() == report.chunks_total
+    assert set(ids_by_source(coach._index)) == {"pdsa.md"}
+    assert coach.count() == report.chunks_total
 
 
 def test_unsupported_file_is_skipped_with_a_reason_and_the_rest_ingested(coach, kb):
@@ -199,8 +199,8 @@ def test_corrupt_replacement_is_skipped_and_earlier_chunks_are_kept(coach, setti
                      "Page two: the team measures waiting time every week."])
     first = coach.ingest()
     assert first.added == ["guide.pdf"]
-    kept = ids_by_source(coach.index)["guide.pdf"]
-    pages = sorted(m["page"] for _p, _t, m in coach.index.all_chunks())
+    kept = ids_by_source(coach._index)["guide.pdf"]
+    pages = sorted(m["page"] for _p, _t, m in coach._index.all_chunks())
     assert pages == [1, 2]
 
     pdf.write_bytes(os.urandom(4096))
@@ -209,7 +209,7 @@ def test_corrupt_replacement_is_skipped_and_earlier_chunks_are_kept(coach, setti
     assert report.updated == report.removed == report.added == []
     assert [name for name, _ in report.skipped] == ["guide.pdf"]
     assert "earlier version stays indexed" in report.skipped[0][1]
-    assert ids_by_source(coach.index)["guide.pdf"] == kept
+    assert ids_by_source(coach._index)["guide.pdf"] == kept
     assert report.chunks_total == len(kept)
 
 
@@ -258,9 +258,9 @@ def test_other_embedding_model_on_the_same_index_is_refused(coach, kb, settings)
     assert "coach ingest --rebuild" in message
     assert "other-model" in message and "all-MiniLM-L6-v2" in message
     # Refusing must not have touched the index the real model built.
-    assert coach.index.count() > 0
-    assert GuidanceIndex(make_client(settings), settings.collection, coach.embedder.model_name,
-                         coach.embedder.dimension).count() == coach.index.count()
+    assert coach.count() > 0
+    assert GuidanceIndex(make_client(settings), settings.collection, coach._embedder.model_name,
+                         coach._embedder.dimension).count() == coach.count()
 
 
 def test_rebuild_recovers_from_an_index_built_by_another_model(make_coach, kb, settings):
@@ -272,32 +272,32 @@ def test_rebuild_recovers_from_an_index_built_by_another_model(make_coach, kb, s
     report = coach.ingest(rebuild=True)
 
     assert sorted(report.added) == ["methods/run-charts.md", "pdsa.md"]
-    assert coach.index.count() == report.chunks_total > 0
-    assert coach.index.collection.metadata["embedding_model"] == coach.embedder.model_name
+    assert coach.count() == report.chunks_total > 0
+    assert coach._index.collection.metadata["embedding_model"] == coach._embedder.model_name
 
 
 def test_rebuild_reindexes_everything_from_scratch(coach, kb):
     coach.ingest()
-    ids = ids_by_source(coach.index)
+    ids = ids_by_source(coach._index)
 
     report = coach.ingest(rebuild=True)
 
     assert sorted(report.added) == ["methods/run-charts.md", "pdsa.md"]
     assert report.unchanged == []
     assert report.chunks_added == report.chunks_total == sum(len(v) for v in ids.values())
-    assert {k: sorted(v) for k, v in ids_by_source(coach.index).items()} == {
+    assert {k: sorted(v) for k, v in ids_by_source(coach._index).items()} == {
         k: sorted(v) for k, v in ids.items()
     }
 
 
 def test_rebuild_with_a_bad_path_keeps_the_index(coach, kb, tmp_path):
     coach.ingest()
-    count = coach.index.count()
+    count = coach.count()
 
     with pytest.raises(BadInputError):
         coach.ingest([tmp_path / "typo"], rebuild=True)
 
-    assert coach.index.count() == count
+    assert coach.count() == count
 
 
 def test_changing_the_chunk_size_rechunks_every_file(make_coach, make_settings, kb, settings):
@@ -308,9 +308,9 @@ def test_changing_the_chunk_size_rechunks_every_file(make_coach, make_settings, 
     report = coach.ingest()
 
     assert sorted(report.updated) == ["methods/run-charts.md", "pdsa.md"]
-    ids = ids_by_source(coach.index)
+    ids = ids_by_source(coach._index)
     assert sorted(ids["pdsa.md"]) == sorted(expected_ids(kb / "pdsa.md", "pdsa.md", bigger))
-    assert coach.index.count() == sum(len(v) for v in ids.values())
+    assert coach.count() == sum(len(v) for v in ids.values())
 
 
 def test_lexical_index_is_written_under_home(coach, kb, settings):
@@ -321,7 +321,7 @@ def test_lexical_index_is_written_under_home(coach, kb, settings):
     assert settings.home in path.parents
     loaded = BM25Index.load(path)
     assert loaded is not None
-    assert set(loaded[0].ids) == {pid for ids in ids_by_source(coach.index).values()
+    assert set(loaded[0].ids) == {pid for ids in ids_by_source(coach._index).values()
                                   for pid in ids}
 
 
@@ -333,7 +333,7 @@ def test_lexical_index_follows_changes(coach, kb):
 
     loaded = BM25Index.load(coach.settings.lexical_path)
     assert loaded is not None
-    assert set(loaded[0].ids) == set(ids_by_source(coach.index)["methods/run-charts.md"])
+    assert set(loaded[0].ids) == set(ids_by_source(coach._index)["methods/run-charts.md"])
 
 
 def test_missing_data_directory_is_created(make_coach, make_settings, tmp_path, write_md):
@@ -355,12 +355,12 @@ def test_interrupted_replacement_is_redone_on_the_next_run(coach, kb):
     """A file whose chunks carry two versions' hashes (an ingest stopped half-way) is not
     taken as unchanged: the next run re-processes it."""
     coach.ingest()
-    source, ids = max(ids_by_source(coach.index).items(), key=lambda kv: len(kv[1]))
+    source, ids = max(ids_by_source(coach._index).items(), key=lambda kv: len(kv[1]))
     assert len(ids) > 1
-    coach.index.update_meta([ids[-1]], [{"file_hash": "from-an-older-version"}])
+    coach._index.update_meta([ids[-1]], [{"file_hash": "from-an-older-version"}])
     report = coach.ingest()
     assert source in report.updated
-    assert coach.index.sources()[source]["file_hash"] is not None
+    assert coach.sources()[source]["file_hash"] is not None
 
 
 def test_a_new_file_written_only_in_part_is_redone_on_the_next_run(coach, kb):
@@ -368,14 +368,14 @@ def test_a_new_file_written_only_in_part_is_redone_on_the_next_run(coach, kb):
     leaves some of a new file's chunks, all with the right hash. Each chunk records how many
     chunks its file has, so the next run sees the file as incomplete and writes it again."""
     coach.ingest()
-    source, ids = max(ids_by_source(coach.index).items(), key=lambda kv: len(kv[1]))
+    source, ids = max(ids_by_source(coach._index).items(), key=lambda kv: len(kv[1]))
     assert len(ids) > 1
-    coach.index.collection.delete(ids=[ids[-1]])  # as if the last batch never ran
+    coach._index.collection.delete(ids=[ids[-1]])  # as if the last batch never ran
 
     report = coach.ingest()
 
     assert source in report.updated
-    assert sorted(ids_by_source(coach.index)[source]) == sorted(ids)
+    assert sorted(ids_by_source(coach._index)[source]) == sorted(ids)
     assert coach.ingest().changed is False
 
 

@@ -118,7 +118,7 @@ def corpus_coach(embedder, tmp_path_factory) -> Coach:
     coach = build_coach(settings, embedder=embedder)
     report = coach.ingest()
     assert not report.skipped, report.skipped
-    assert {source_of(c) for c in CASES} <= set(coach.index.sources())
+    assert {source_of(c) for c in CASES} <= set(coach.sources())
     return coach
 
 
@@ -131,7 +131,7 @@ def smol_coach(corpus_coach) -> Coach:
     # three passages keep the prompt short: llama.cpp reads it on every question, and the
     # planted passage must be among them (asserted for each question)
     settings = corpus_coach.settings.model_copy(update={"llm": "llamacpp", "top_k": 3})
-    return Coach(settings, embedder=corpus_coach.embedder, index=corpus_coach.index,
+    return Coach(settings, embedder=corpus_coach._embedder, index=corpus_coach._index,
                  llm=make_chat_model(settings))
 
 
@@ -150,8 +150,8 @@ def results(tmp_path_factory):
 
 def raw_chunks(coach: Coach, source: str) -> str:
     """Everything the index holds for one document, as ingested (before retrieval cuts)."""
-    ids = coach.index.sources()[source]["ids"]
-    return " ".join(" ".join(text for _, text, _, _ in coach.index.get(ids)).split()).lower()
+    ids = coach.sources()[source]["ids"]
+    return " ".join(" ".join(text for _, text, _, _ in coach._index.get(ids)).split()).lower()
 
 
 # -- the tests ---------------------------------------------------------------------------

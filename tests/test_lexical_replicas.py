@@ -38,7 +38,7 @@ def replicas(make_settings, embedder, tmp_path):
 
 
 def lexical_sources(coach, question: str) -> list[str]:
-    return [p.source for p in coach.retriever.retrieve(question, mode="lexical").passages]
+    return [p.source for p in coach._retriever.retrieve(question, mode="lexical").passages]
 
 
 def test_a_same_count_replacement_through_one_coach_is_searched_by_the_other(

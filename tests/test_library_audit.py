@@ -38,13 +38,13 @@ def test_add_replace_and_remove_are_each_recorded_with_who_what_and_counts(ctx, 
     first = library_tab.upload(ctx, [doc(tmp_path, HUDDLE[1])], user="erin")
     assert "**Added** (1)" in first
     sid = "uploads/huddles.md"
-    added = ctx.coach.index.sources()[sid]["ids"]
+    added = ctx.coach.sources()[sid]["ids"]
     assert library_tab.upload(ctx, [doc(tmp_path, HUDDLE_V2)], user="sam").count("Updated") == 1
-    replaced = len(ctx.coach.index.sources()[sid]["ids"])
+    replaced = len(ctx.coach.sources()[sid]["ids"])
     assert replaced > len(added)
     message = library_tab.remove(ctx, sid, user="erin")
     assert "**Removed** `uploads/huddles.md`" in message and "file kept at" in message
-    assert sid not in ctx.coach.index.sources()
+    assert sid not in ctx.coach.sources()
     assert not (ctx.settings.knowledge_dir / sid).exists()
     kept = list((ctx.settings.home / "removed").rglob("huddles.md"))
     assert len(kept) == 1 and "nurse in charge" in kept[0].read_text()  # never deleted
@@ -70,8 +70,8 @@ def test_the_history_survives_a_restart_and_a_reindex_is_recorded(ctx, embedder)
 
 
 def test_removing_what_is_not_there_changes_nothing(ctx):
-    before = ctx.coach.index.sources()
+    before = ctx.coach.sources()
     assert "Choose a document" in library_tab.remove(ctx, None)
     message = library_tab.remove(ctx, "nope.md", user="erin")
     assert "Nothing was changed" in message and "not in the library" in message
-    assert ctx.coach.index.sources() == before and library_tab.history(ctx) == []
+    assert ctx.coach.sources() == before and library_tab.history(ctx) == []

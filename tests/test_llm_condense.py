@@ -76,7 +76,7 @@ def test_dev_follow_ups_retrieve_their_evidence_through_the_gguf_condense_step(s
     lost, used, refused = [], [], []
     for case in follow_ups:
         before = counter.calls
-        deterministic = coach.retriever.retrieve(condense(case.question, case.history))
+        deterministic = coach._retriever.retrieve(condense(case.question, case.history))
         turn = coach.prepare(case.question, case.history)
         if turn.refused:  # the gate refused the deterministic rewrite: no model is called
             assert counter.calls == before, case.id

@@ -40,7 +40,7 @@ def smol(tmp_path_factory, embedder):
     model = make_chat_model(settings, callbacks=[counter])
     coach = build_coach(settings, embedder=embedder, llm=model)
     # the same passage key every run, so SmolLM2 writes the same replies every run
-    coach.generative = GenerativeAnswerer(model, key_source=lambda: "5eed0c0a")
+    coach.use_generative(GenerativeAnswerer(model, key_source=lambda: "5eed0c0a"))
     coach.ingest()
     return coach, counter
 
@@ -140,11 +140,11 @@ def test_the_model_streams_tokens_to_callbacks_honours_stop_and_counts_tokens(sm
 
     coach, _ = smol
     seen = Tokens()
-    chunks = [c.text for c in coach.llm.stream([HumanMessage("Name three colours.")],
+    chunks = [c.text for c in coach._llm.stream([HumanMessage("Name three colours.")],
                                               config={"callbacks": [seen]})]
     assert len(chunks) > 1 and seen.tokens == chunks
 
-    reply = coach.llm.invoke([HumanMessage("Write two lines about tea.")], stop=["\n"])
+    reply = coach._llm.invoke([HumanMessage("Write two lines about tea.")], stop=["\n"])
     assert "\n" not in reply.text
     assert reply.usage_metadata["output_tokens"] > 0
     assert reply.usage_metadata["input_tokens"] > 0

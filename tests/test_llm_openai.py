@@ -69,7 +69,7 @@ def openai_coach(server_url, make_settings, write_md, embedder):
                         llm=make_chat_model(settings, callbacks=[counter]))
     # a fixed passage key, as the llamacpp fixture does: the key is part of the prompt, so a
     # random one made SmolLM2's reply (and whether it passes the checks) vary between runs
-    coach.generative = GenerativeAnswerer(coach.llm, key_source=lambda: "5eed0c0a")
+    coach.use_generative(GenerativeAnswerer(coach._llm, key_source=lambda: "5eed0c0a"))
     coach.ingest()
     return coach, counter
 

@@ -82,7 +82,7 @@ def test_build_coach_builds_the_configured_model(make_settings, embedder):
     from coach.app import build_coach
 
     coach = build_coach(make_settings(llm="ollama"), embedder=embedder)
-    assert isinstance(coach.llm, ChatOllama) and coach.generative is not None
+    assert isinstance(coach._llm, ChatOllama) and coach._generative is not None
     assert build_coach(make_settings(), embedder=embedder).generative is None
 
 

@@ -199,8 +199,8 @@ def test_ingest_if_needed_rebuilds_an_index_built_with_another_backend(
     assert "built with the embedder all-MiniLM-L6-v2;" in out and "Rebuilding" in out
     assert "2 added" in out
     coach = build_coach(load_settings())
-    assert coach.index.collection.metadata["embedding_model"] == "all-MiniLM-L6-v2+onnx"
-    assert set(coach.index.sources()) == {"pdsa.md", outside.resolve().as_posix()}
+    assert coach._index.collection.metadata["embedding_model"] == "all-MiniLM-L6-v2+onnx"
+    assert set(coach.sources()) == {"pdsa.md", outside.resolve().as_posix()}
 
     assert main(["ingest", "--if-needed"]) == 0
     assert capsys.readouterr().out == ""  # current now: nothing to say

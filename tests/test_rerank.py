@@ -50,7 +50,7 @@ def test_the_cross_encoder_picks_the_passages(make_coach, make_settings, write_m
     coach.ingest()
     question = "How do teams test a change idea?"
     answer = coach.ask(question)
-    candidates = coach.retriever.retrieve(question, k=3).passages
+    candidates = coach._retriever.retrieve(question, k=3).passages
     model = CrossEncoder(str(cross_encoder_dir), local_files_only=True)
     scores = model.predict([(question, f"{p.title}\n{p.heading}\n{p.text}") for p in candidates])
     expected = [p.id for _, p in sorted(zip(scores, candidates, strict=True),

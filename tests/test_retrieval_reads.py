@@ -32,8 +32,8 @@ def old_reads(coach, query, *, step=None, kinds=None):
     """(id, dense score, vector) of each passage as retrieval chose them from the reads it
     used to make: a count, one query returning every candidate's text, metadata and vector,
     then a get for the pool's lexical-only members. Fusion and MMR are the product's own."""
-    cfg, col = coach.retriever.config, coach.index.collection
-    qvec = np.asarray(coach.embedder.embed_query(query), dtype=np.float32)
+    cfg, col = coach._retriever.config, coach._index.collection
+    qvec = np.asarray(coach._embedder.embed_query(query), dtype=np.float32)
     res = col.query(query_embeddings=[qvec], n_results=min(cfg.fetch_k, col.count()),
                     where=_where(step, kinds), include=FULL)
     rows = {pid: np.asarray(vec, dtype=np.float32)
@@ -43,7 +43,7 @@ def old_reads(coach, query, *, step=None, kinds=None):
         metas = col.get(include=["metadatas"])
         allowed = {pid for pid, m in zip(metas["ids"], metas["metadatas"], strict=True)
                    if (step is None or m["step"] == step) and (kinds is None or m["kind"] in kinds)}
-    lexical = coach.retriever.lexical().search(query, cfg.fetch_k, allowed)
+    lexical = coach._retriever.lexical().search(query, cfg.fetch_k, allowed)
     fused = rrf([(res["ids"][0], cfg.dense_weight), ([p for p, _ in lexical], cfg.lexical_weight)],
                 k=cfg.rrf_k)
     pool = fused[: cfg.top_k * 3]
@@ -69,7 +69,7 @@ def same(a, b) -> bool:
 def test_every_dev_question_retrieves_exactly_what_the_full_reads_gave(shipped_coach):
     coach = shipped_coach
     differ = [q for q in dev_questions()
-              if not same(passages(coach.retriever.retrieve(q)), old_reads(coach, q))]
+              if not same(passages(coach._retriever.retrieve(q)), old_reads(coach, q))]
 
     assert differ == []
 
@@ -79,7 +79,7 @@ def test_every_dev_question_retrieves_exactly_what_the_full_reads_gave(shipped_c
                                              (4, ("coach-guide", "method"))])
 def test_filtered_searches_retrieve_exactly_what_the_full_reads_gave(shipped_coach, step, kinds):
     for q in dev_questions()[:40]:
-        got = shipped_coach.retriever.retrieve(q, step=step, kinds=kinds)
+        got = shipped_coach._retriever.retrieve(q, step=step, kinds=kinds)
         assert same(passages(got), old_reads(shipped_coach, q, step=step, kinds=kinds)), q
         assert all(step is None or p.step == step for p in got.passages)
         assert all(kinds is None or p.kind in kinds for p in got.passages)
@@ -94,17 +94,17 @@ def test_the_dense_search_gives_the_full_querys_ids_and_scores(make_coach, write
     write_md(kb / "board.md", "# Boards\n\nBoards set the ambition for improvement.",
              title="Boards", step=2, kind="report-digest")
     coach.ingest()
-    col = coach.index.collection
+    col = coach._index.collection
     for question in ("What is a PDSA cycle?", "What does the board do?"):
-        vec = coach.embedder.encode([question])[0]
+        vec = coach._embedder.encode([question])[0]
         for where in (None, {"step": 2}, {"kind": {"$in": ["method"]}}):
             # more asked for than the collection holds: every chunk, best first, no error
             full = col.query(query_embeddings=[vec], n_results=col.count(), where=where,
                              include=FULL)
-            near = coach.index.nearest(vec, 30, where)
+            near = coach._index.nearest(vec, 30, where)
             assert near == [(pid, 1.0 - d) for pid, d in
                             zip(full["ids"][0], full["distances"][0], strict=True)]
-            rows = coach.index.get([pid for pid, _ in near])
+            rows = coach._index.get([pid for pid, _ in near])
             assert [(pid, text, meta) for pid, text, meta, _ in rows] == list(
                 zip(full["ids"][0], full["documents"][0], full["metadatas"][0], strict=True))
             assert all(np.array_equal(vec, np.asarray(v, dtype=np.float32))
@@ -119,11 +119,11 @@ def test_an_unfiltered_question_never_scans_the_chunks_metadata(make_coach, writ
     coach.ingest()
 
     coach.ask("What is a PDSA cycle?")
-    assert coach.retriever._meta is None  # read only when a filtered search needs it
+    assert coach._retriever._meta is None  # read only when a filtered search needs it
 
-    assert [p.source for p in coach.retriever.retrieve("PDSA cycle", step=4).passages] == [
+    assert [p.source for p in coach._retriever.retrieve("PDSA cycle", step=4).passages] == [
         "pdsa.md"]
-    assert coach.retriever.retrieve("PDSA cycle", step=3).passages == []
+    assert coach._retriever.retrieve("PDSA cycle", step=3).passages == []
 
 
 def test_a_filtered_search_sees_chunks_ingested_after_its_first(make_coach, write_md):
@@ -132,13 +132,13 @@ def test_a_filtered_search_sees_chunks_ingested_after_its_first(make_coach, writ
     write_md(kb / "pdsa.md", "# PDSA\n\nA PDSA cycle tests one change on a small scale.",
              title="PDSA cycles", step=4, kind="method")
     coach.ingest()
-    assert coach.retriever.retrieve("small tests of change", step=4).passages
+    assert coach._retriever.retrieve("small tests of change", step=4).passages
 
     write_md(kb / "tests.md", "# Small tests\n\nSmall tests of change come before spread.",
              title="Small tests of change", step=4, kind="method")
     coach.ingest()
 
-    found = coach.retriever.retrieve("small tests of change", step=4).passages
+    found = coach._retriever.retrieve("small tests of change", step=4).passages
     assert "tests.md" in [p.source for p in found]
 
 
@@ -147,7 +147,7 @@ def test_an_empty_index_is_refused_without_writing_a_lexical_index(make_coach):
 
     with pytest.raises(IndexEmptyError, match="coach ingest"):
         coach.ask("What is a PDSA cycle?")
-    assert coach.retriever.is_empty()
+    assert coach._retriever.is_empty()
     assert not coach.settings.lexical_path.exists()
 
 
@@ -156,13 +156,13 @@ def test_an_index_emptied_by_ingest_is_refused_as_empty(make_coach, write_md):
     doc = write_md(coach.settings.knowledge_dir / "pdsa.md",
                    "# PDSA\n\nA PDSA cycle tests one change on a small scale.", title="PDSA")
     coach.ingest()
-    assert not coach.retriever.is_empty()
+    assert not coach._retriever.is_empty()
     assert not coach.ask("What is a PDSA cycle?").refused
 
     doc.unlink()
     coach.ingest()  # the folder is now empty: its document's chunks are removed
 
-    assert coach.index.count() == 0
+    assert coach.count() == 0
     with pytest.raises(IndexEmptyError):
         coach.ask("What is a PDSA cycle?")
 
@@ -178,4 +178,4 @@ def test_the_lexical_index_of_an_earlier_version_is_replaced(make_coach, write_m
     coach.ingest()
 
     assert coach.settings.lexical_path.is_file() and not old.exists()
-    assert coach.retriever.retrieve("PDSA cycle", mode="lexical").passages
+    assert coach._retriever.retrieve("PDSA cycle", mode="lexical").passages

@@ -50,12 +50,12 @@ def kb(coach, write_md):
 
 
 def chunk_sentence_keys(coach, source: str | None = None) -> set[str]:
-    return {sentence_key(s) for _pid, text, meta in coach.index.all_chunks()
+    return {sentence_key(s) for _pid, text, meta in coach._index.all_chunks()
             if source is None or meta["source"] == source for s in sentences(text)}
 
 
 def stored_keys(coach) -> set[str]:
-    return set(coach.index.sentence_collection.get(include=["documents"])["documents"])
+    return set(coach._index.sentence_collection.get(include=["documents"])["documents"])
 
 
 # -- pure: where each sentence sits in its chunk ------------------------------------------
@@ -108,9 +108,9 @@ def test_pooled_chunk_vectors_equal_plain_ones_and_sentences_resemble_their_own(
 def test_ingest_stores_a_vector_for_every_sentence(coach, kb):
     coach.ingest()
     assert stored_keys(coach) == chunk_sentence_keys(coach)
-    found = coach.index.sentence_vectors(sorted(stored_keys(coach)) + ["Never indexed."])
+    found = coach._index.sentence_vectors(sorted(stored_keys(coach)) + ["Never indexed."])
     assert set(found) == stored_keys(coach)
-    assert all(v.shape == (coach.index.dimension,) for v in found.values())
+    assert all(v.shape == (coach._index.dimension,) for v in found.values())
 
 
 def test_deleting_or_changing_a_document_removes_its_sentence_vectors(coach, kb, write_md):
@@ -131,7 +131,7 @@ def test_deleting_or_changing_a_document_removes_its_sentence_vectors(coach, kb,
 
 def test_rebuild_starts_the_sentence_vectors_afresh(coach, kb):
     coach.ingest()
-    coach.index.sentence_collection.upsert(ids=["stray"], embeddings=[[0.0] * 384],
+    coach._index.sentence_collection.upsert(ids=["stray"], embeddings=[[0.0] * 384],
                                            documents=["A stray sentence."],
                                            metadatas=[{"chunk": "gone"}])
     coach.ingest(rebuild=True)
@@ -143,17 +143,17 @@ def test_a_warm_answer_embeds_no_sentences(coach, kb):
     coach.ingest()
     answer = coach.ask("How does a PDSA cycle test a change?")
     assert answer.citations and not answer.refused
-    assert coach.answerer.cache.counts["embedded"] == 0
-    assert coach.answerer.cache.counts["stored"] > 0
+    assert coach._answerer.cache.counts["embedded"] == 0
+    assert coach._answerer.cache.counts["stored"] > 0
 
 
 def test_an_index_without_sentence_vectors_still_answers(coach, kb):
     coach.ingest()
-    coach.index._client.delete_collection(f"{coach.index.name}-sentences")
-    coach.index._sentences = None  # as an index built before sentence vectors existed
+    coach._index._client.delete_collection(f"{coach._index.name}-sentences")
+    coach._index._sentences = None  # as an index built before sentence vectors existed
 
     answer = coach.ask("How does a PDSA cycle test a change?")
 
     assert answer.citations and not answer.refused
-    assert coach.answerer.cache.counts["embedded"] > 0
-    assert coach.answerer.cache.counts["stored"] == 0
+    assert coach._answerer.cache.counts["embedded"] > 0
+    assert coach._answerer.cache.counts["stored"] == 0

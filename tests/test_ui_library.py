@@ -24,7 +24,7 @@ def ctx(embedder, tmp_path):
 
 def snapshot(ctx):
     """Everything the index holds: source -> (file hash, sorted chunk ids)."""
-    return {s: (e["file_hash"], sorted(e["ids"])) for s, e in ctx.coach.index.sources().items()}
+    return {s: (e["file_hash"], sorted(e["ids"])) for s, e in ctx.coach.sources().items()}
 
 
 def test_the_table_lists_documents_with_kind_publisher_year_and_chunks(ctx):
@@ -122,7 +122,7 @@ def test_reindex_picks_up_folder_changes_and_reports_them(ctx):
     (ctx.settings.knowledge_dir / "methods" / "run-charts.md").unlink()
     message = library_tab.reindex(ctx)
     assert "**Removed** (1): `methods/run-charts.md`" in message
-    assert "methods/run-charts.md" not in ctx.coach.index.sources()
+    assert "methods/run-charts.md" not in ctx.coach.sources()
 
 
 def test_reindex_of_a_missing_folder_changes_nothing(ctx):

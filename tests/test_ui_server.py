@@ -132,12 +132,12 @@ def test_an_unsupported_upload_is_rejected_through_the_app(url, tmp_path, coach_
     from gradio_client import handle_file
 
     coach, _ = coach_and_root
-    before = coach.index.count()
+    before = coach.count()
     bad = tmp_path / "broken.docx"
     bad.write_bytes(b"not a zip file at all")
     message, *_ = client(url).predict([handle_file(str(bad))], api_name="/upload")
     assert "**Rejected** (1)" in message and "`broken.docx`" in message
-    assert coach.index.count() == before
+    assert coach.count() == before
 
 
 def test_retrieval_can_be_tested_through_the_app(url):

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from coach.text import content_words
+from coach.types import Exchange
 
 _BACKREF = re.compile(
     r"""^\s*(?:and|but|also|so|then|what\s+about|how\s+about|and\s+what|which\s+one|why)\b
@@ -18,10 +19,6 @@ _BACKREF = re.compile(
           |next|after\s+that|before\s+that|first|last|second|third|other|another|more)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
-
-# one earlier exchange of the conversation: (the user's question, the coach's answer)
-Exchange = tuple[str, str]
-
 
 # "what is a run chart?": a short question that names its own subject stands alone
 _NAMES_SUBJECT = re.compile(r"^\s*(?:what|who)(?:'s|\s+(?:is|are|was|were))\s+(?:an?|the)\s+\w",

@@ -30,10 +30,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from coach import prompts
-from coach.answering.condense import Exchange
 from coach.errors import ModelError
 from coach.text import content_words, strip_markers
-from coach.types import Passage
+from coach.types import Exchange, Passage
 
 log = logging.getLogger(__name__)
 

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from coach.answering.condense import Exchange
 from coach.errors import BadInputError
-from coach.pii import Redaction, redact
-
-
-@dataclass(frozen=True)
-class Asked:
-    """A question as the rest of the pipeline sees it: redacted, validated, with its history
-    (redacted too)."""
-
-    text: str
-    history: tuple[Exchange, ...]
-    redaction: Redaction
-
+from coach.pii import redact
+from coach.types import Asked, Exchange
 
 # control characters other than whitespace (which split() handles): NUL, escape, C1 codes
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")

@@ -18,7 +18,7 @@ from coach.errors import BadInputError
 from coach.types import Citation
 
 if TYPE_CHECKING:
-    from coach.app import Coach
+    from coach.pipeline import Coach
 
 MAX_RECOMMENDATIONS = 5
 CITATIONS_PER_RECOMMENDATION = 2
@@ -162,11 +162,11 @@ def cite(coach: Coach, result: Result) -> Result:
     Retrieval uses the item and its recommendation as the query and prefers passages from the
     documents journey.yaml names for the item; numbering runs across the whole result.
     """
-    if coach.retriever.is_empty():
+    if coach.is_empty():
         return result
     recs, number = [], 0
     for rec in result.recommendations:
-        found = coach.retriever.retrieve(f"{rec.statement} {rec.text}", k=12).passages
+        found = coach.search(f"{rec.statement} {rec.text}", k=12)
         named = [p for p in found if p.source in rec.documents]
         chosen = (named or found)[:CITATIONS_PER_RECOMMENDATION]
         cites = []

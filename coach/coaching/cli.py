@@ -166,7 +166,7 @@ def _assess(session: JourneySession, args: argparse.Namespace) -> int:
         print(f"coach: note: {w}", file=sys.stderr)
     first = results[0] if len(results) > 1 else None
     print(render_result(result, first))
-    if session.coach is not None and session.coach.index.count() == 0:
+    if session.coach is not None and session.coach.count() == 0:
         print("\n(No cited passages: the guidance index is empty. Run `coach ingest`.)")
     return 0
 

@@ -3,11 +3,17 @@
 The CLI and the Coach tab both hold a ``JourneySession`` and call it; neither branches on the
 journey itself. The Coach (retrieval and answers) is optional: ticking, notes and actions work
 without it; cited recommendations, step explanations and the step chat need it.
+
+Journey objects are built here and nowhere else: ``shared(settings)`` is the process's one
+``JourneySessions`` (the journey parsed once, the store opened once) for a journey file and
+database, used by the composition root's chat coaches, the web app, the CLI and the coaching
+evals; journey.yaml is parsed again only after the file changes on disk.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,7 +36,7 @@ from coach.errors import CoachError
 from coach.types import Answer
 
 if TYPE_CHECKING:
-    from coach.app import Coach
+    from coach.pipeline import Coach
 
 P = ParamSpec("P")
 
@@ -110,8 +116,8 @@ class JourneySession:
 
     @classmethod
     def open(cls, settings: Settings, user: str, coach: Coach | None = None) -> JourneySession:
-        journey = load_journey(journey_path(settings))
-        return cls(journey, progress_store(settings), user, coach, settings.home)
+        """A session over the process's shared journey and store (``shared``)."""
+        return shared(settings).open(user, coach)
 
     # -- progress --------------------------------------------------------------------------
     def progress(self) -> Progress:
@@ -229,3 +235,57 @@ class JourneySession:
                 warnings.append(f"The adopted team survey {code} could not be read: {exc}")
         return Plan(self.user, self.journey, progress, tuple(results), latest, now(),
                     tuple(progress.warnings) + tuple(warnings), team)
+
+
+class JourneySessions:
+    """Opens ``JourneySession``s over a journey loaded once and a store opened once."""
+
+    def __init__(self, settings: Settings,
+                 loader: Callable[[Path], Journey] = load_journey) -> None:
+        self.settings = settings
+        self._loader = loader
+        self._lock = threading.Lock()
+        self._journey: Journey | None = None
+        self._store: ProgressStore | None = None
+        self.journey_loads = 0  # times journey.yaml was read (1 once it has loaded)
+        self.stores_opened = 0
+
+    def journey(self) -> Journey:
+        """The journey, parsed on first use; a JourneyError is raised again on the next call."""
+        with self._lock:
+            if self._journey is None:
+                self.journey_loads += 1
+                self._journey = self._loader(journey_path(self.settings))
+            return self._journey
+
+    def store(self) -> ProgressStore:
+        with self._lock:
+            if self._store is None:
+                self.stores_opened += 1
+                self._store = progress_store(self.settings)
+            return self._store
+
+    def open(self, user: str, coach: Coach | None = None) -> JourneySession:
+        """A session for ``user`` (validated) over the shared journey and store."""
+        return JourneySession(self.journey(), self.store(), user, coach, self.settings.home)
+
+
+_SHARED: dict[tuple[object, ...], JourneySessions] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(settings: Settings) -> JourneySessions:
+    """The process's one ``JourneySessions`` for these settings' journey file and database (a
+    new one once journey.yaml has changed on disk)."""
+    path = journey_path(settings).resolve()
+    try:
+        stat = path.stat()
+        version: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        version = None
+    key = (str(path), version, str(Path(settings.home).resolve()), settings.database_url)
+    with _SHARED_LOCK:
+        sessions = _SHARED.get(key)
+        if sessions is None:
+            sessions = _SHARED[key] = JourneySessions(settings)
+        return sessions

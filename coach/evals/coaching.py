@@ -30,8 +30,8 @@ from coach.evals.scoring import run_verdict
 from coach.types import CaseCallback
 
 if TYPE_CHECKING:
-    from coach.app import Coach
     from coach.evals.judge import LLMJudge
+    from coach.pipeline import Coach
 
 log = logging.getLogger(__name__)
 RUN_KIND = "coaching"

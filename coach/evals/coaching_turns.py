@@ -16,7 +16,7 @@ from coach.evals.metrics import pattern_found
 from coach.text.markers import marker_numbers
 from coach.types import Answer
 
-JOURNEY_QUERY = "journey:"  # the query of every journey reply starts so (coaching/chat.py)
+JOURNEY_QUERY = "journey:"  # the query of every journey reply starts so (coaching/chat/router.py)
 REPLY_PREVIEW = 4000
 
 

@@ -21,9 +21,9 @@ import pytest
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
 
-    from coach.app import Coach
     from coach.evals.cases import Case
     from coach.evals.grounding import Similarity
+    from coach.pipeline import Coach
 
 _STATE = pytest.StashKey["EvalState"]()
 
@@ -67,7 +67,7 @@ class EvalState:
             except CoachError as exc:
                 self._error = exc
                 raise
-            self._coach, self.similarity = coach, EmbeddingSimilarity(coach.embedder)
+            self._coach, self.similarity = coach, EmbeddingSimilarity(coach)
         return self._coach
 
 

@@ -24,12 +24,12 @@ from coach.evals import metrics as m
 from coach.evals.cases import Case, Suite, load_known_failures, load_suite
 from coach.evals.grounding import Similarity
 from coach.evals.scoring import aggregate, error_record, run_verdict, score_case
-from coach.ports import Embedder
+from coach.ports import Encoder
 from coach.types import CaseCallback
 
 if TYPE_CHECKING:
-    from coach.app import Coach
     from coach.evals.judge import LLMJudge
+    from coach.pipeline import Coach
 
 log = logging.getLogger(__name__)
 RUN_FORMAT = "coach-eval-run/1"
@@ -38,7 +38,7 @@ _SECRET = ("key", "token", "password", "secret")
 class EmbeddingSimilarity:
     """Cosine similarity of (claim, window) pairs with the coach's own embedder, cached."""
 
-    def __init__(self, embedder: Embedder):
+    def __init__(self, embedder: Encoder):
         self.embedder = embedder
         self._cache: dict[str, np.ndarray] = {}
 
@@ -117,7 +117,7 @@ def run_suite(coach: Coach, suite_path: Path, *, progress: CaseCallback | None =
         return coaching.run_suite(coach, suite_path, progress=progress, judge=judge, label=label)
     suite, cases = load_suite(suite_path)
     known = load_known_failures(suite_path, suite, cases)
-    similarity = EmbeddingSimilarity(coach.embedder)
+    similarity = EmbeddingSimilarity(coach)
     started, t0 = datetime.now(UTC), time.perf_counter()
     records = []
     for done, case in enumerate(cases, start=1):

@@ -20,8 +20,8 @@ from coach.evals.runner import load_run, run_suite, write_run
 from coach.types import CaseCallback
 
 if TYPE_CHECKING:
-    from coach.app import Coach
     from coach.evals.judge import LLMJudge
+    from coach.pipeline import Coach
 
 RUNS_DIR = "evals"
 _STAMP = "%Y%m%d-%H%M%S"

@@ -25,7 +25,7 @@ from coach.errors import BadInputError
 from coach.ingest.pipeline import IngestReport, source_path
 
 if TYPE_CHECKING:
-    from coach.app import Coach
+    from coach.pipeline import Coach
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class LibraryLog:
 
 def counts(coach: Coach) -> dict[str, int]:
     """Passages per indexed document."""
-    return {sid: len(entry["ids"]) for sid, entry in coach.index.sources().items()}
+    return {sid: len(entry["ids"]) for sid, entry in coach.sources().items()}
 
 
 def changes_from(report: IngestReport, before: Mapping[str, int], after: Mapping[str, int],

@@ -34,7 +34,7 @@ from coach.tuning import INSTRUCTIONS_HELD_SHARE
 from coach.types import ProgressCallback
 
 if TYPE_CHECKING:
-    from coach.app import Coach
+    from coach.pipeline import Coach
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def _sort_readable(out: UploadCheck, path: Path, name: str, settings: Settings,
 
 def indexed_hashes(coach: Coach) -> dict[str, str]:
     """File hash -> source id for every indexed document that records its hash."""
-    return {str(e["file_hash"]): sid for sid, e in coach.index.sources().items()
+    return {str(e["file_hash"]): sid for sid, e in coach.sources().items()
             if e["file_hash"]}
 
 

@@ -38,7 +38,7 @@ def cmd_insights(args: argparse.Namespace) -> int:
         raise BadInputError("--days must be 0 (everything logged) or a number of days.")
     settings = load_settings()
     coach = build_coach(settings)
-    report = gather(settings, coach.embedder, indexed_documents(coach.index.sources()),
+    report = gather(settings, coach, indexed_documents(coach.sources()),
                     days=args.days or None)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.ports import Embedder
+from coach.ports import Encoder
 from coach.text import STOPWORDS, stem, words
 
 THRESHOLD = 0.5  # cosine distance at which groups stop merging (average linkage)
@@ -76,7 +76,7 @@ def label_terms(texts: Sequence[str], n: int = LABEL_TERMS) -> tuple[str, ...]:
     return tuple(spelt[k].most_common(1)[0][0] for k in ranked[:n])
 
 
-def find_gaps(questions: Sequence[GapQuestion], embedder: Embedder,
+def find_gaps(questions: Sequence[GapQuestion], embedder: Encoder,
               threshold: float = THRESHOLD) -> list[Gap]:
     """Groups of ``questions`` by topic, the largest (then the most recent) first."""
     recent = sorted(questions, key=lambda q: q.at)[-MAX_QUESTIONS:]

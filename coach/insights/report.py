@@ -17,7 +17,7 @@ from coach.insights import aggregate
 from coach.insights.aggregate import Documents, Feedback, Journeys, Usage
 from coach.insights.gaps import Gap, GapQuestion, find_gaps
 from coach.insights.store import Clock, question_log, stamp, utc_now
-from coach.ports import Embedder
+from coach.ports import Encoder
 
 GAP_REASONS = ("out-of-scope", "missed-the-point")  # clinical questions are never a gap
 
@@ -88,7 +88,7 @@ def first_day(days: int | None, now: dt.datetime) -> str | None:
 
 
 def build(*, questions: Sequence[Mapping[str, Any]], ratings: Sequence[Mapping[str, Any]],
-          indexed: Mapping[str, str], embedder: Embedder, journey: Journey | None,
+          indexed: Mapping[str, str], embedder: Encoder, journey: Journey | None,
           progress: Sequence[Progress] = (), latest: Sequence[Result] = (),
           days: int | None = None, now: dt.datetime | None = None,
           retention_days: int = 0) -> Report:
@@ -122,7 +122,7 @@ def indexed_documents(sources: Mapping[str, Mapping[str, Any]]) -> dict[str, str
             for sid, entry in sources.items()}
 
 
-def gather(settings: Settings, embedder: Embedder, indexed: Mapping[str, str],
+def gather(settings: Settings, embedder: Encoder, indexed: Mapping[str, str],
            days: int | None = None, clock: Clock = utc_now) -> Report:
     """The report from the app's database (the settings'), for the last ``days`` days."""
     from coach.coaching.journey import load_journey

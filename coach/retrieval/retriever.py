@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from coach.config import Settings
-from coach.ports import Embedder
+from coach.ports import Embedder, Vectors
 from coach.retrieval.fusion import mmr, rrf
 from coach.retrieval.lexical import BM25Index
 from coach.store import GuidanceIndex, passage_from
@@ -184,13 +184,17 @@ class Retriever:
 
     # -- search ----------------------------------------------------------------------------
     def retrieve(self, query: str, *, k: int | None = None, step: int | None = None,
-                 kinds: tuple[str, ...] | None = None, mode: str | None = None) -> Retrieval:
+                 kinds: tuple[str, ...] | None = None, mode: str | None = None,
+                 vector: Vectors | None = None) -> Retrieval:
+        """The passages for ``query``; ``vector`` is its embedding when the caller has it
+        (the pipeline embeds the query once, with the message's intent form)."""
         cfg = self.config
         k = k or cfg.top_k
         mode = mode or cfg.mode
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        qvec = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+        qvec = np.asarray(self.embedder.embed_query(query) if vector is None else vector,
+                          dtype=np.float32)
         timings["embed"] = (time.perf_counter() - t0) * 1000
 
         where = _where(step, kinds)

@@ -11,9 +11,9 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any
 
-from coach.app import Coach
 from coach.config import Settings
 from coach.errors import ConfigError
+from coach.pipeline import Coach
 from coach.ui.context import UIContext
 from coach.ui.theme import CSS, HEAD, accessible_theme
 

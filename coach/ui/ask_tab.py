@@ -350,7 +350,7 @@ def build(ctx: UIContext) -> None:
                 follow_ups = [gr.Button("", size="sm", visible=False, elem_id=f"related-{i}",
                                         elem_classes=["related-question"])
                               for i in range(RELATED_BUTTONS)]
-            with gr.Row():  # the chat coaches (coach/coaching/chat.py): same as typing these
+            with gr.Row():  # the chat coaches (coach/coaching/chat/router.py): same as typing these
                 coach_btns = [gr.Button(label, size="sm", elem_id=f"chat-{i}")
                               for i, label in enumerate(COACH_BUTTONS)]
             gr.Examples(STARTERS, inputs=[question], label="Starter questions")

@@ -56,7 +56,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if warning:
         print(f"coach: {warning}", file=sys.stderr)
     coach = build_coach(settings)
-    if coach.index.count() == 0:
+    if coach.count() == 0:
         print("coach: the guidance index is empty; indexing the knowledge folder first…",
               file=sys.stderr)
         print(coach.ingest().summary(), file=sys.stderr)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from coach.app import Coach
-from coach.coaching.sessions import JourneySessions
+from coach.coaching.session import JourneySessions, shared
 from coach.config import Settings
+from coach.pipeline import Coach
 from coach.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class UIContext:
     limiter: RateLimiter = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "sessions", JourneySessions(self.settings))
+        object.__setattr__(self, "sessions", shared(self.settings))
         object.__setattr__(self, "limiter", RateLimiter(self.settings.rate_limit_per_minute))
 
     def user_of(self, request: gr.Request | None) -> str:

@@ -24,8 +24,8 @@ EXPORTS = "insights-exports"
 
 def report_for(ctx: UIContext, days: int | float | None) -> Report:
     period = int(days or 0)
-    return gather(ctx.settings, ctx.coach.embedder,
-                  indexed_documents(ctx.coach.index.sources()), days=period or None)
+    return gather(ctx.settings, ctx.coach,
+                  indexed_documents(ctx.coach.sources()), days=period or None)
 
 
 def _plot(fig: Any) -> Any:

@@ -45,7 +45,7 @@ Row = list[str | int]
 def document_rows(ctx: UIContext) -> list[Row]:
     """One row per indexed document, sorted by kind then title."""
     rows: list[Row] = []
-    for source, entry in ctx.coach.index.sources().items():
+    for source, entry in ctx.coach.sources().items():
         meta = entry["meta"]
         kind = str(meta.get("kind") or "")
         rows.append([
@@ -180,7 +180,7 @@ def build(ctx: UIContext) -> None:
             redo = gr.Button("Re-index the knowledge folder")
     result = gr.Markdown(elem_id="library-result", label="Indexing report")
     with gr.Row():
-        pick = gr.Dropdown(sorted(ctx.coach.index.sources()), value=None, scale=3,
+        pick = gr.Dropdown(sorted(ctx.coach.sources()), value=None, scale=3,
                            label="Remove a document (its file is kept aside, not deleted)",
                            elem_id="library-remove-pick")
         drop = gr.Button("Remove document", variant="stop", scale=1,

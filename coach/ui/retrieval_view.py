@@ -13,8 +13,8 @@ import html
 
 import gradio as gr
 
-from coach.app import Prepared
 from coach.errors import CoachError
+from coach.pipeline import Prepared
 from coach.ui.context import UIContext
 from coach.ui.render import KIND_LABELS
 

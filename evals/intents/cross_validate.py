@@ -1,4 +1,4 @@
-"""Cross-validated accuracy of journey-intent recognition (coach/coaching/intents.py).
+"""Cross-validated accuracy of journey-intent recognition (coach/coaching/chat/intents.py).
 
     .venv/bin/python evals/intents/cross_validate.py [--folds 5] [--json]
 
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from coach import prompts  # noqa: E402
-from coach.coaching import intents  # noqa: E402
+from coach.coaching.chat import intents  # noqa: E402
 from coach.coaching.journey import load_journey  # noqa: E402
 from coach.config import Settings  # noqa: E402
 

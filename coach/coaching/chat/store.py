@@ -12,7 +12,7 @@ import logging
 
 import sqlalchemy as sa
 
-from coach.coaching.dialogue import Dialogue
+from coach.coaching.chat.dialogue import Dialogue
 from coach.coaching.store import check_user, now
 from coach.db import Database
 from coach.db.schema import chat_dialogue as DIALOGUE

@@ -1,6 +1,6 @@
 """The chat coaches' operations as LangChain tools, for a chat model that can call tools.
 
-Deterministic journey replies (coach/coaching/chat.py) need no model. When the configured chat
+Deterministic journey replies (coaching/chat/router.py) need no model. When the configured chat
 model supports tool calling, ``answer_with_tools`` lets it use the same operations — journey
 status, step guide, search guidance, add note, add action — through the same state machine
 and store; its reply is citation-checked against the passages its searches returned, like
@@ -23,7 +23,7 @@ from coach.ports import ChatModel
 from coach.types import Answer, Passage
 
 if TYPE_CHECKING:
-    from coach.coaching.chat import JourneyChat
+    from coach.coaching.chat.context import ChatContext
 
 log = logging.getLogger(__name__)
 MAX_ROUNDS = 6  # model turns; a model still calling tools after these gets the fixed reply
@@ -38,7 +38,7 @@ def supports_tools(llm: ChatModel) -> bool:
     return True
 
 
-def journey_tools(chat: JourneyChat, user: str | None, found: list[Passage]
+def journey_tools(chat: ChatContext, user: str | None, found: list[Passage]
                   ) -> list[BaseTool]:
     """The tools for one user; passages returned by searches are collected in ``found``."""
     session = chat.session(user)
@@ -78,7 +78,7 @@ def journey_tools(chat: JourneyChat, user: str | None, found: list[Passage]
     return [StructuredTool.from_function(fn) for fn in fns]
 
 
-def answer_with_tools(chat: JourneyChat, llm: ChatModel, question: str, user: str | None,
+def answer_with_tools(chat: ChatContext, llm: ChatModel, question: str, user: str | None,
                       history: Sequence[tuple[str, str]] = ()) -> Answer:
     """Let the model answer with the tools; the reply is citation-checked."""
     found: list[Passage] = []
@@ -102,7 +102,7 @@ def answer_with_tools(chat: JourneyChat, llm: ChatModel, question: str, user: st
                 result = f"Error: {exc}"
             messages.append(ToolMessage(str(result), tool_call_id=call["id"]))
     text = str(getattr(reply, "content", "") or "")
-    checked = chat.coach.checker.verify(text, found, None)
+    checked = chat.coach.verify(text, found)
     return Answer(text=checked.text, citations=tuple(checked.citations), passages=tuple(found),
                   refused=False, timings_ms={}, query="journey:tools",
                   unsupported=tuple(checked.unsupported))

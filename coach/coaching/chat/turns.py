@@ -3,7 +3,7 @@
 ``journey_turn`` answers a recognised journey request; ``dialogue_turn`` handles a message
 that follows a guided-dialogue question. Changes to the journey go through ``JourneySession``
 (the state machine and progress store the Coach tab uses); the dialogue's own position goes
-through ``coach.coaching.dialogue``.
+through ``coach.coaching.chat.dialogue``.
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from coach.coaching import dialogue as dlg
-from coach.coaching import intents, machine, replies
+from coach.coaching import machine
+from coach.coaching.chat import dialogue as dlg
+from coach.coaching.chat import intents, replies
 from coach.coaching.journey import Step
 from coach.coaching.session import JourneySession
 from coach.types import Answer
 
 if TYPE_CHECKING:
-    from coach.coaching.chat import JourneyChat
+    from coach.coaching.chat.context import ChatContext
 
 DUE_DAYS = 28  # an accepted suggestion is due four weeks ahead unless the lead says otherwise
 DEFAULT_OWNER = "Improvement lead"
@@ -29,20 +30,20 @@ _OWNER = re.compile(r"\b(?:for|owner:?|owned by)\s+([^,.;]+?)(?=\s+by\b|\s+due\b
 
 
 # -- journey requests ----------------------------------------------------------------------
-def journey_turn(chat: JourneyChat, session: JourneySession, intent: intents.Intent) -> Answer:
+def journey_turn(chat: ChatContext, session: JourneySession, intent: intents.Intent) -> Answer:
     handler = {"overview": _overview, "next": _next, "start": _start, "in_place": _start,
                "step_help": _step_help, "guide": _guide}[intent.label]
     return handler(chat, session, intent)
 
 
-def _overview(chat: JourneyChat, session: JourneySession, intent: intents.Intent) -> Answer:
+def _overview(chat: ChatContext, session: JourneySession, intent: intents.Intent) -> Answer:
     out = chat.new_reply()
     guides = {s.id: chat.guide_passage(s) for s in chat.journey.steps}
     replies.overview(out, chat.journey, session.progress(), guides, chat.report_passage())
     return out.answer("journey:overview")
 
 
-def _claims(chat: JourneyChat, session: JourneySession, intent: intents.Intent
+def _claims(chat: ChatContext, session: JourneySession, intent: intents.Intent
             ) -> tuple[machine.Progress, str]:
     """Record what the lead says is done or in place; the sentence reflecting it back."""
     if not intent.in_place:
@@ -54,7 +55,7 @@ def _claims(chat: JourneyChat, session: JourneySession, intent: intents.Intent
                       "if that is not right).")
 
 
-def _next(chat: JourneyChat, session: JourneySession, intent: intents.Intent) -> Answer:
+def _next(chat: ChatContext, session: JourneySession, intent: intents.Intent) -> Answer:
     progress, reflected = _claims(chat, session, intent)
     current = progress.current and not progress.step(progress.current).completed
     if intent.in_place or current:  # the step the lead is on, until it is done
@@ -72,7 +73,7 @@ def _next(chat: JourneyChat, session: JourneySession, intent: intents.Intent) ->
     return out.answer("journey:next")
 
 
-def _start(chat: JourneyChat, session: JourneySession, intent: intents.Intent) -> Answer:
+def _start(chat: ChatContext, session: JourneySession, intent: intents.Intent) -> Answer:
     progress, reflected = _claims(chat, session, intent)
     out = chat.new_reply()
     if reflected:
@@ -93,7 +94,7 @@ def _start(chat: JourneyChat, session: JourneySession, intent: intents.Intent) -
     return out.answer(f"journey:{intent.label}")
 
 
-def _step_help(chat: JourneyChat, session: JourneySession, intent: intents.Intent) -> Answer:
+def _step_help(chat: ChatContext, session: JourneySession, intent: intents.Intent) -> Answer:
     progress, reflected = _claims(chat, session, intent)
     step = chat.step_for(session, intent)
     out = chat.new_reply()
@@ -109,7 +110,7 @@ def _step_help(chat: JourneyChat, session: JourneySession, intent: intents.Inten
     return out.answer("journey:step_help")
 
 
-def _guide(chat: JourneyChat, session: JourneySession, intent: intents.Intent) -> Answer:
+def _guide(chat: ChatContext, session: JourneySession, intent: intents.Intent) -> Answer:
     step = chat.step_for(session, intent)
     session.work(machine.goto, step.id)
     before = chat.dialogues.load(session.user)
@@ -127,7 +128,7 @@ def _guide(chat: JourneyChat, session: JourneySession, intent: intents.Intent) -
 
 
 # -- the guided dialogue -------------------------------------------------------------------
-def dialogue_turn(chat: JourneyChat, session: JourneySession, dialogue: dlg.Dialogue, text: str,
+def dialogue_turn(chat: ChatContext, session: JourneySession, dialogue: dlg.Dialogue, text: str,
                   history: Sequence[tuple[str, str]]) -> Answer | None:
     """One message inside a guided dialogue; None hands it back to ordinary handling."""
     step = chat.journey.step(dialogue.step)
@@ -150,7 +151,7 @@ def _ask_or_finish(out: replies.Cited, step: Step, dialogue: dlg.Dialogue) -> No
                 "plan). Tick its checklist in the Coach tab, or say “what next?”.")
 
 
-def _answered(chat: JourneyChat, session: JourneySession, dialogue: dlg.Dialogue, step: Step,
+def _answered(chat: ChatContext, session: JourneySession, dialogue: dlg.Dialogue, step: Step,
               text: str) -> Answer:
     question = step.questions[dialogue.index]
     note = f"{question} — {text}"
@@ -177,7 +178,7 @@ def _answered(chat: JourneyChat, session: JourneySession, dialogue: dlg.Dialogue
     return chat.save(session, dialogue, out.answer("journey:dialogue-answer"))
 
 
-def _accept(chat: JourneyChat, session: JourneySession, dialogue: dlg.Dialogue, step: Step,
+def _accept(chat: ChatContext, session: JourneySession, dialogue: dlg.Dialogue, step: Step,
             text: str) -> Answer:
     offer = dialogue.offer
     assert offer is not None
@@ -195,7 +196,7 @@ def _accept(chat: JourneyChat, session: JourneySession, dialogue: dlg.Dialogue, 
     return chat.save(session, dialogue, out.answer("journey:dialogue-accept"))
 
 
-def _steer(chat: JourneyChat, session: JourneySession, dialogue: dlg.Dialogue, step: Step,
+def _steer(chat: ChatContext, session: JourneySession, dialogue: dlg.Dialogue, step: Step,
            move: str) -> Answer:
     out = chat.new_reply()
     if move == "decline" and dialogue.offer is not None:
@@ -221,7 +222,7 @@ def _steer(chat: JourneyChat, session: JourneySession, dialogue: dlg.Dialogue, s
     return chat.save(session, dialogue, out.answer(f"journey:dialogue-{move}"))
 
 
-def _aside(chat: JourneyChat, session: JourneySession, dialogue: dlg.Dialogue, step: Step,
+def _aside(chat: ChatContext, session: JourneySession, dialogue: dlg.Dialogue, step: Step,
            text: str, history: Sequence[tuple[str, str]]) -> Answer | None:
     """A question in the middle of the dialogue: answer it, then repeat the open question.
     A journey request (or anything after the last question) leaves the dialogue."""

@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
 from coach.coaching import machine as m  # noqa: E402
-from coach.coaching.dialogue import Dialogue  # noqa: E402
+from coach.coaching.chat.dialogue import Dialogue  # noqa: E402
 from coach.coaching.journey import load_journey  # noqa: E402
 
 

@@ -1,0 +1,88 @@
+"""The composition root: the one place that wires settings to real components.
+
+``build_coach`` builds every part once — the embedder, the vector client and index, the chat
+model, the reranker, the journey sessions and the chat coaches — and hands them to the
+answer pipeline (``pipeline.Coach``). Features above the pipeline (coaching, the library
+workflows, insights, evals, the web app) take the built ``Coach`` and use its public methods.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from coach.config import Settings
+from coach.pipeline import Coach
+from coach.ports import ChatModel, Embedder, JourneyRouter, Reranker, VectorClient, Vectors
+from coach.store import GuidanceIndex
+from coach.types import Answer, Asked
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Coach", "build_coach"]
+
+
+def build_coach(settings: Settings, *, embedder: Embedder | None = None,
+                client: VectorClient | None = None, llm: ChatModel | None = None) -> Coach:
+    """Build a Coach from settings; pass ``embedder``, ``client`` or ``llm`` (a LangChain
+    chat model) to reuse existing ones. Otherwise the chat model named by COACH_LLM is built
+    by ``coach.providers.chat`` (none for the extractive answerer)."""
+    from coach.providers.chroma import make_client
+    from coach.providers.embeddings import make_embedder
+
+    logging.getLogger("coach").setLevel(settings.log_level.upper())
+    settings.home.mkdir(parents=True, exist_ok=True)
+    if embedder is None:
+        embedder = make_embedder(settings)
+    if client is None:
+        client = make_client(settings)
+    if llm is None and settings.llm != "extractive":
+        from coach.providers.chat import make_chat_model
+
+        llm = make_chat_model(settings)
+    reranker: Reranker | None = None
+    if settings.rerank_model is not None:
+        from coach.providers.rerank import CrossEncoderReranker
+
+        reranker = CrossEncoderReranker(settings.rerank_model, settings.embedding_device)
+    index = GuidanceIndex(client, settings.collection, embedder.model_name, embedder.dimension)
+    coach = Coach(settings, embedder=embedder, index=index, llm=llm, reranker=reranker)
+    if settings.chat_journey:
+        coach.route_journeys(JourneysOnDemand(lambda: _journey_chat(coach)))
+    return coach
+
+
+def _journey_chat(coach: Coach) -> JourneyRouter | None:
+    """The chat coaches over the process's shared journey sessions, or None (no journey.yaml
+    in the knowledge folder, or it does not load)."""
+    from coach.coaching.chat.router import JourneyChat
+    from coach.coaching.session import shared
+
+    return JourneyChat.maybe(coach, shared(coach.settings))
+
+
+class JourneysOnDemand:
+    """A ``ports.JourneyRouter`` that builds the chat coaches on the first message (the
+    database is opened then, not when the app starts), or routes nothing when there is no
+    journey."""
+
+    def __init__(self, build: Callable[[], JourneyRouter | None]):
+        self._build = build
+        self._chat: JourneyRouter | None = None
+        self._built = False
+        self._lock = threading.Lock()
+
+    def _router(self) -> JourneyRouter | None:
+        with self._lock:
+            if not self._built:
+                self._chat, self._built = self._build(), True
+            return self._chat
+
+    def intent_text(self, text: str) -> str | None:
+        chat = self._router()
+        return chat.intent_text(text) if chat is not None else None
+
+    def reply(self, asked: Asked, user: str | None, vector: Vectors) -> Answer | None:
+        chat = self._router()
+        return chat.reply(asked, user, vector) if chat is not None else None
