@@ -24,7 +24,7 @@ from coach.coaching.chat_store import DialogueStore
 from coach.coaching.journey import Journey, Step, load_journey
 from coach.coaching.replies import Cited
 from coach.coaching.session import JourneySession, journey_path, progress_store
-from coach.db import open_database
+from coach.db import LOCAL_USER, open_database
 from coach.errors import CoachError
 from coach.ports import Embedder
 from coach.types import Answer, Passage
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOCAL_USER = "local"
 INTENTS_FILE = "intents.yaml"
 
 

@@ -12,11 +12,12 @@ from coach.coaching.assessment import Result
 from coach.coaching.journey import Journey
 from coach.coaching.machine import Progress
 from coach.config import Settings
+from coach.db import stamp, utc_now
 from coach.errors import CoachError
 from coach.insights import aggregate
 from coach.insights.aggregate import Documents, Feedback, Journeys, Usage
 from coach.insights.gaps import Gap, GapQuestion, find_gaps
-from coach.insights.store import Clock, question_log, stamp, utc_now
+from coach.insights.store import Clock, question_log
 from coach.ports import Embedder
 
 GAP_REASONS = ("out-of-scope", "missed-the-point")  # clinical questions are never a gap
