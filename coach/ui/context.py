@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING
 from coach.app import Coach
 from coach.coaching.sessions import JourneySessions
 from coach.config import Settings
+from coach.db import LOCAL_USER
 from coach.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     import gradio as gr
-
-LOCAL_USER = "local"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import gradio as gr
 
-from coach.db import open_database
+from coach.db import LOCAL_USER, open_database
 from coach.errors import CoachError
 from coach.ingest.library import (
     HISTORY_HEADERS,
@@ -29,7 +29,7 @@ from coach.ingest.pipeline import IngestReport
 from coach.ingest.uploads import SUPPORTED_TEXT, add_documents
 from coach.types import ProgressCallback
 from coach.ui import retrieval_view
-from coach.ui.context import LOCAL_USER, UIContext
+from coach.ui.context import UIContext
 from coach.ui.render import KIND_LABELS
 
 log = logging.getLogger(__name__)
