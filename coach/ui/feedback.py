@@ -17,7 +17,7 @@ from coach.config import Settings
 from coach.db import Database, open_database
 from coach.db.schema import feedback as FEEDBACK
 from coach.pii import redact
-from coach.ui.render import ChatTurn
+from coach.types import ChatTurn
 
 RATINGS = ("up", "down")
 
