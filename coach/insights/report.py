@@ -128,7 +128,7 @@ def gather(settings: Settings, embedder: Embedder, indexed: Mapping[str, str],
     """The report from the app's database (the settings'), for the last ``days`` days."""
     from coach.coaching.journey import load_journey
     from coach.coaching.session import journey_path, progress_store
-    from coach.ui.feedback import feedback_store
+    from coach.insights.feedback import feedback_store
 
     now = clock()
     since = first_day(days, now)

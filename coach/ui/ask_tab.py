@@ -23,11 +23,11 @@ from coach.coaching.session import exports_root
 from coach.conversations.export import export, remove_exports
 from coach.conversations.store import ConversationStore, conversation_store, new_id
 from coach.errors import CoachError, IndexEmptyError
+from coach.insights.feedback import FeedbackStore, feedback_store
 from coach.insights.store import record_answer
 from coach.types import Answer, ChatTurn
 from coach.ui import render
 from coach.ui.context import UIContext
-from coach.ui.feedback import FeedbackStore, feedback_store
 from coach.ui.render import turn_from
 
 log = logging.getLogger(__name__)
