@@ -1,6 +1,6 @@
 """Command line: `coach ingest | ask | settings | ...`. Thin: parse, call one Coach method, render.
 
-Larger command groups (serve, journey, eval) live beside their feature in a module exposing
+Larger command groups (serve, users, journey, eval) live beside their feature in a module exposing
 ``register(subparsers) -> dict[name, handler]``; they are listed in ``COMMAND_MODULES``.
 """
 
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from coach.pipeline import Coach
 
 # modules that add their own sub-commands: each has register(subparsers) -> {name: handler}
-COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.ui.cli", "coach.evals.cli",
-                                     "coach.db.cli", "coach.insights.cli")
+COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.ui.cli", "coach.access.cli",
+                                     "coach.evals.cli", "coach.db.cli", "coach.insights.cli")
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 CommandHandler: TypeAlias = Callable[[argparse.Namespace], int]
 

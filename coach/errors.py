@@ -48,3 +48,8 @@ class RateLimitedError(CoachError):
 class ConversationNotFoundError(CoachError):
     """No saved conversation with that id belongs to the user asking (another user's id
     reads the same as one that does not exist)."""
+
+
+class NotAllowedError(CoachError):
+    """The user's role does not include what they asked to do (the message names the role
+    needed and the one they have)."""

@@ -28,7 +28,7 @@ CITATION_MIN_OVERLAP = 0.6
 # ... or this share together with CITATION_MIN_SIMILARITY's similarity
 CITATION_MIN_OVERLAP_WITH_SIMILARITY = 0.3
 
-# -- uploads (ingest/uploads.py) ------------------------------------------------------------
+# -- uploads (library/uploads.py) -----------------------------------------------------------
 # an upload is held back for the editor to confirm when at least this share of its sentences
 # is addressed to an assistant or a language model ("mostly instructions", issue #16);
 # below it, the file is indexed with a note (retrieval never passes those sentences on)

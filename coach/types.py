@@ -1,10 +1,11 @@
-"""Frozen value types passed between the pipeline stages."""
+"""Frozen value types passed between the pipeline stages, and ``ChatTurn``: one finished
+question and answer as the web app shows it and the conversation and feedback stores keep it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from coach.pii import Redaction
 
@@ -180,3 +181,23 @@ class Answer:
             "unsupported": list(self.unsupported),
             "refusal": self.refusal,
         }
+
+
+# what a refused turn says where it is shown: the chat (coach/ui/render.py) and an exported
+# conversation (coach/conversations/export.py)
+NOT_COVERED = "The guidance does not cover this"
+
+
+class ChatTurn(TypedDict):
+    """One finished question and answer as the web UI keeps it (JSON-safe for gr.State) and
+    the conversation history and feedback store it. ``citations`` holds each ``Citation`` as
+    a dict (``dataclasses.asdict``)."""
+
+    question: str
+    text: str
+    refused: bool
+    notice: str
+    unsupported: list[str]
+    citations: list[dict[str, Any]]
+    supporting: NotRequired[str]  # shown collapsed under the answer (Answer.supporting)
+    related: NotRequired[list[str]]  # follow-up questions (Answer.related)

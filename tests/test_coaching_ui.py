@@ -126,7 +126,7 @@ def test_reset_clears_the_journey(app):
 
 
 def test_two_signed_in_users_never_see_each_others_journey(app, tmp_path):
-    from coach.ui import auth
+    from coach.access import auth
     from coach.ui.app import build_ui, launch
 
     coach, settings = app

@@ -22,7 +22,7 @@ from coach.config import Settings
 from coach.db import Database, DatabaseError, close_all, migrate, open_database
 from coach.db.engine import VERSION_TABLE, engine_for, schema_revision
 from coach.db.schema import metadata
-from coach.ui.feedback import FeedbackStore
+from coach.insights.feedback import FeedbackStore
 
 LEGACY = Path(__file__).parent / "data" / "legacy"
 

@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from conftest import settings_under
 from sqlalchemy.engine import make_url
 
+from coach.access.forget import PERSONAL, forget
 from coach.cli import main
 from coach.coaching.session import exports_dir
 from coach.db import Database, migrate
 from coach.db import schema as s
 from coach.db.engine import engine_for
-from coach.insights.forget import PERSONAL, forget
 
 NOW = "2026-03-01T12:00:00+00:00"
 

@@ -10,18 +10,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from coach.conversations.export import blocks, export, remove_exports
+from coach.conversations.store import TITLE_CHARS, ConversationStore, new_id
 from coach.db import Database, migrate
 from coach.db.engine import engine_for
 from coach.db.schema import conversations as CONVERSATIONS
 from coach.errors import CoachError, ConversationNotFoundError
-from coach.ui.history import (
-    TITLE_CHARS,
-    ConversationStore,
-    blocks,
-    export,
-    new_id,
-    remove_exports,
-)
 
 
 def cite(number: int, title: str, text: str, **extra: object) -> dict[str, object]:
@@ -160,7 +154,7 @@ def test_export_lists_each_answers_sources_in_markdown_and_word(url, tmp_path):
 
 
 def test_group_headings_of_an_answer_become_headings_of_the_export():
-    from coach.ui.history import Conversation
+    from coach.conversations.store import Conversation
 
     text = ("**The report says** (the report and its digests):\nBoards set an ambition. [1]\n"
             "**Coaching guidance**:\nVisit the teams. [2]")

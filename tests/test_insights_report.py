@@ -11,10 +11,10 @@ from conftest import settings_under
 
 from coach.cli import main
 from coach.insights import export, views
+from coach.insights.feedback import feedback_store
 from coach.insights.gaps import GapQuestion, find_gaps
 from coach.insights.report import build
 from coach.insights.store import Logged, QuestionLog, question_log
-from coach.ui.feedback import feedback_store
 
 PARKING = ["How do I get a staff parking permit?",
            "Where can staff apply for a car parking pass?",

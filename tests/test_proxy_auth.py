@@ -15,10 +15,10 @@ import pytest
 from conftest import settings_under
 from ui_helpers import free_port, running_app, write_kb
 
+from coach.access.proxy import from_settings
 from coach.app import build_coach
 from coach.errors import ConfigError
 from coach.ui.app import check_exposure
-from coach.ui.proxy import from_settings
 
 pytestmark = pytest.mark.slow
 
@@ -75,7 +75,7 @@ def test_the_header_from_the_proxy_signs_the_user_in(app):
 
 def test_without_the_header_or_from_another_address_nobody_is_signed_in(app, caplog):
     assert request(app, "/config", source=PROXY)[0] == 401  # the proxy sent no user
-    with caplog.at_level(logging.WARNING, logger="coach.ui.proxy"):
+    with caplog.at_level(logging.WARNING, logger="coach.access.proxy"):
         status, _ = request(app, "/config", source=OTHER, headers={USER_HEADER: "admin"})
     assert status == 401
     assert any("ignored a X-Forwarded-User header ('admin') from 127.0.0.1" in r.getMessage()

@@ -12,11 +12,12 @@ import pytest
 from conftest import settings_under
 from ui_helpers import free_port, running_app, write_kb
 
+from coach.access import auth
+from coach.access.roles import ROLES, Access, RoleStore, allows
 from coach.app import build_coach
 from coach.db import open_database
-from coach.ui import auth
 from coach.ui.app import TABS, build_ui
-from coach.ui.roles import ROLES, Access, RoleStore, allows, guard
+from coach.ui.guard import guard
 
 pytestmark = pytest.mark.slow
 

@@ -24,8 +24,8 @@ from gradio_client import Client
 from survey_helpers import SIX, J
 from ui_helpers import free_port, running_app, write_kb
 
+from coach.access import auth
 from coach.app import build_coach
-from coach.ui import auth
 
 pytestmark = pytest.mark.slow
 

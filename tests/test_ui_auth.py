@@ -9,9 +9,9 @@ import pytest
 from conftest import settings_under
 
 from coach import cli
+from coach.access import auth
 from coach.config import load_settings
 from coach.errors import BadInputError, ConfigError
-from coach.ui import auth
 
 
 def test_a_password_hash_verifies_only_the_same_password():
@@ -91,8 +91,7 @@ def test_coach_users_add_reads_the_password_from_stdin(tmp_path, monkeypatch, ca
 
 
 def test_an_existing_users_file_keeps_working_as_staff_and_asks_for_an_admin(tmp_path):
-    from coach.ui.cli import no_admin_warning
-    from coach.ui.roles import RoleStore
+    from coach.access.roles import RoleStore, no_admin_warning
 
     path = tmp_path / "users"
     auth.add_user(path, "alice", "alice-password")  # a users file from before roles

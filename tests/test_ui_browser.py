@@ -16,7 +16,7 @@ from conftest import settings_under
 from ui_helpers import free_port, running_app, write_kb
 
 from coach.app import build_coach
-from coach.ui.feedback import feedback_store
+from coach.insights.feedback import feedback_store
 
 pytestmark = pytest.mark.slow
 

@@ -9,10 +9,10 @@ from conftest import settings_under
 from ui_helpers import write_kb
 
 from coach.app import build_coach
+from coach.insights.feedback import feedback_store
+from coach.types import NOT_COVERED
 from coach.ui import ask_tab
 from coach.ui.context import UIContext
-from coach.ui.feedback import feedback_store
-from coach.ui.render import NOT_COVERED
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ from conftest import settings_under
 from test_ui_browser import browser  # noqa: F401  (chromium, or skipped with the reason)
 from ui_helpers import chat_text, free_port, running_app, write_kb
 
+from coach.access import auth
 from coach.app import build_coach
 from coach.db import close_all
-from coach.ui import auth
 
 pytestmark = pytest.mark.slow
 

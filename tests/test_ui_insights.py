@@ -11,12 +11,12 @@ import pytest
 from conftest import settings_under
 from ui_helpers import free_port, running_app, write_kb
 
+from coach.access import auth as users
+from coach.access.roles import RoleStore
 from coach.app import build_coach
 from coach.insights.store import Logged, question_log
 from coach.ui import ask_tab, coach_views
-from coach.ui import auth as users
 from coach.ui.context import UIContext
-from coach.ui.roles import RoleStore
 
 JOURNEY = Path(__file__).resolve().parents[1] / "knowledge" / "journey.yaml"
 ANSWERED, CLINICAL = "What is a PDSA cycle?", "What dose of paracetamol should a child get?"

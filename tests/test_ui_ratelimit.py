@@ -12,8 +12,8 @@ from conftest import settings_under
 from gradio_client import Client
 from ui_helpers import chat_text, free_port, running_app, write_kb
 
+from coach.access import auth
 from coach.app import build_coach
-from coach.ui import auth
 
 pytestmark = pytest.mark.slow
 

@@ -19,8 +19,8 @@ import pytest
 from conftest import settings_under
 from ui_helpers import chat_text, free_port, running_app, write_kb
 
+from coach.access import auth
 from coach.app import build_coach
-from coach.ui import auth
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""The upload workflow (coach.ingest.uploads) on a real Coach in a tmp dir: checking files
+"""The upload workflow (coach.library.uploads) on a real Coach in a tmp dir: checking files
 without writing anything, then copying accepted files into the knowledge folder and indexing."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from coach.app import Coach
-from coach.ingest.uploads import (
+from coach.library.uploads import (
     UPLOAD_DIR,
     add_documents,
     check_upload,

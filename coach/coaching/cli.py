@@ -19,12 +19,11 @@ from coach.coaching import assessment, machine, survey_cli, where
 from coach.coaching.journey import Journey
 from coach.coaching.render import render_progress, render_result, render_step
 from coach.coaching.session import JourneySession
+from coach.db import LOCAL_USER as DEFAULT_USER
 from coach.errors import BadInputError, CoachError, IndexEmptyError
 
 if TYPE_CHECKING:
     from coach.cli import CommandHandler, Subcommands
-
-DEFAULT_USER = "local"
 
 
 def register(subparsers: Subcommands) -> dict[str, CommandHandler]:

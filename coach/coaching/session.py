@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Concatenate, ParamSpec
 from coach.coaching import assessment, machine
 from coach.coaching.journey import Journey, Step, load_journey
 from coach.coaching.machine import Progress
-from coach.coaching.store import ProgressStore, check_user, now
+from coach.coaching.store import ProgressStore
 from coach.coaching.survey import (
     Report,
     SurveyError,
@@ -32,6 +32,7 @@ from coach.coaching.survey import (
     adoption_note,
 )
 from coach.config import Settings
+from coach.db import check_user, now
 from coach.errors import CoachError
 from coach.types import Answer
 

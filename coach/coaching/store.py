@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from coach.coaching import assessment
 from coach.coaching.journey import Journey
 from coach.coaching.machine import Action, Progress, Stage, StepProgress, suggested_step
-from coach.db import Database
+from coach.db import Database, check_user, now
 from coach.db.schema import assessments as ASSESSMENTS
 from coach.db.schema import progress as PROGRESS
 from coach.db.schema import progress_archive as ARCHIVE
@@ -33,17 +33,6 @@ RECORD_VERSION = 1
 
 class ProgressStoreError(CoachError):
     """A saved record was written by a newer version."""
-
-
-def now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-
-
-def check_user(user: str) -> str:
-    user = str(user or "").strip()
-    if not user or len(user) > 100:
-        raise BadInputError("A user name must be 1 to 100 characters, for example --user alex.")
-    return user
 
 
 def _data(conn: Connection, user: str) -> str | None:

@@ -25,9 +25,8 @@ import sqlalchemy as sa
 from coach.coaching import assessment
 from coach.coaching.journey import Journey
 from coach.coaching.machine import Progress
-from coach.coaching.store import check_user, now
 from coach.coaching.survey_stats import MIN_GROUP, Response, SurveyStats, as_dict, compute
-from coach.db import Database
+from coach.db import Database, check_user, now
 from coach.db.schema import survey_responses as RESPONSES
 from coach.db.schema import surveys as SURVEYS
 from coach.errors import BadInputError

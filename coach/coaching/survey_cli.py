@@ -18,11 +18,10 @@ from coach.coaching import survey_render
 from coach.coaching.render import render_result
 from coach.coaching.session import JourneySession
 from coach.coaching.survey import LEVELS, ROLES, Survey
+from coach.db import LOCAL_USER as DEFAULT_USER
 
 if TYPE_CHECKING:
     from coach.cli import CommandHandler, Subcommands
-
-DEFAULT_USER = "local"
 
 
 def register(subparsers: Subcommands) -> dict[str, CommandHandler]:

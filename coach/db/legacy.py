@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from coach.db import schema
+from coach.db.common import now
 from coach.db.engine import Database, DatabaseError
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def _import(db: Database, path: Path, reader: Callable[[sqlite3.Connection, Conn
                     f"{path} (saved by an earlier version) could not be read ({exc}). Move "
                     "it aside to start without it; nothing has been changed.") from exc
             conn.execute(schema.legacy_imports.insert().values(
-                digest=digest, source=str(path), imported_at=_now(), rows=rows))
+                digest=digest, source=str(path), imported_at=now(), rows=rows))
             log.warning("imported %d rows from %s into the database", rows, path)
     _retire(path)
     return rows
@@ -77,12 +78,6 @@ def _retire(path: Path) -> None:
                 side.rename(target.with_name(target.name + extra))
     except OSError as exc:  # read-only folder: the digest record keeps it from a second import
         log.warning("could not rename %s after importing it: %s", path, exc)
-
-
-def _now() -> str:
-    from coach.coaching.store import now
-
-    return now()
 
 
 def _tables(old: sqlite3.Connection) -> set[str]:
@@ -126,7 +121,7 @@ def _progress(conn: Connection, user: str, data: str, updated: str, name: str) -
     t = schema.progress
     if conn.execute(sa.select(t.c.user_name).where(t.c.user_name == user)).first():
         conn.execute(schema.progress_archive.insert().values(
-            user_name=user, archived_at=_now(), data=data,
+            user_name=user, archived_at=now(), data=data,
             reason=f"imported from {name}: the database already held progress for this user"))
     else:
         conn.execute(t.insert().values(user_name=user, data=data, updated_at=updated))

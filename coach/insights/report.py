@@ -12,11 +12,12 @@ from coach.coaching.assessment import Result
 from coach.coaching.journey import Journey
 from coach.coaching.machine import Progress
 from coach.config import Settings
+from coach.db import stamp, utc_now
 from coach.errors import CoachError
 from coach.insights import aggregate
 from coach.insights.aggregate import Documents, Feedback, Journeys, Usage
 from coach.insights.gaps import Gap, GapQuestion, find_gaps
-from coach.insights.store import Clock, question_log, stamp, utc_now
+from coach.insights.store import Clock, question_log
 from coach.ports import Encoder
 
 GAP_REASONS = ("out-of-scope", "missed-the-point")  # clinical questions are never a gap
@@ -127,7 +128,7 @@ def gather(settings: Settings, embedder: Encoder, indexed: Mapping[str, str],
     """The report from the app's database (the settings'), for the last ``days`` days."""
     from coach.coaching.journey import load_journey
     from coach.coaching.session import journey_path, progress_store
-    from coach.ui.feedback import feedback_store
+    from coach.insights.feedback import feedback_store
 
     now = clock()
     since = first_day(days, now)

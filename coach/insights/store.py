@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from coach.config import Settings
-from coach.db import Database, open_database
+from coach.db import Database, open_database, stamp, utc_now
 from coach.db.schema import question_log as LOG
 from coach.pii import redact
 from coach.types import Answer
@@ -31,15 +31,6 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 EXPIRE_EVERY = dt.timedelta(hours=1)  # the most often expired rows are looked for
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def stamp(when: dt.datetime) -> str:
-    """The ISO text every app table stores times as (UTC, seconds)."""
-    return when.astimezone(dt.UTC).replace(microsecond=0).isoformat()
 
 
 @dataclass(frozen=True)

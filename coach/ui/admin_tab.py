@@ -4,26 +4,15 @@ and sets a role; the same as `coach users set-role NAME ROLE` on the command lin
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import gradio as gr
 
+from coach.access.auth import check_name
+from coach.access.roles import ROLES, RoleStore, known_users
 from coach.db import open_database
 from coach.errors import CoachError
 from coach.ui import render
 from coach.ui.context import UIContext
-from coach.ui.roles import DEFAULT_ROLE, ROLES, RoleStore
-
-
-def known_users(auth_file: Path | None, roles: RoleStore) -> list[list[str]]:
-    """[name, role] for the users file's accounts and everyone with a role, by name."""
-    names = set(roles.all())
-    if auth_file is not None and Path(auth_file).is_file():
-        from coach.ui.auth import load_users
-
-        names |= set(load_users(Path(auth_file)))
-    given = roles.all()
-    return [[n, given.get(n, DEFAULT_ROLE)] for n in sorted(names)]
 
 
 def build(ctx: UIContext) -> None:
@@ -47,8 +36,6 @@ def build(ctx: UIContext) -> None:
     def on_set(user: str, picked: str, request: gr.Request) -> tuple[list[list[str]], str]:
         user = (user or "").strip()
         try:
-            from coach.ui.auth import check_name
-
             roles.set(check_name(user), picked, by=ctx.user_of(request))
         except CoachError as exc:
             return known_users(ctx.settings.auth_file, roles), render.error_html(str(exc))

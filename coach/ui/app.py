@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import gradio as gr
     from fastapi import FastAPI
 
-    from coach.ui.roles import Access
+    from coach.access.roles import Access
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ TAGLINE = (
 
 # (tab label, module with build(ctx)). The coaching and evaluation tabs add their own lines
 # here (e.g. ("Coach", "coach.ui.coach_tab"), ("Evaluate", "coach.ui.evaluate_tab")).
-# (tab label, module with build(ctx), the role every event of the tab needs; see roles.py)
+# (tab label, module with build(ctx), the role every event of the tab needs; see
+# coach/access/roles.py)
 TABS: list[tuple[str, str, str]] = [
     ("Ask", "coach.ui.ask_tab", "staff"),
     ("Coach", "coach.ui.coach_tab", "staff"),
@@ -65,7 +66,7 @@ def is_loopback(host: str) -> bool:
 def check_exposure(settings: Settings, *, no_auth: bool = False) -> None:
     """Refuse to serve beyond this machine without sign-in, unless --no-auth says the network
     is trusted: anyone who can reach the port could otherwise change the guidance."""
-    from coach.ui.proxy import from_settings, sign_in_on
+    from coach.access.proxy import from_settings, sign_in_on
 
     from_settings(settings)  # a proxy configuration that cannot work fails here
     if is_loopback(settings.host) or sign_in_on(settings) or no_auth:
@@ -90,7 +91,8 @@ def build_ui(coach: Coach, settings: Settings, *, open_access: bool = False,
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    from coach.ui.roles import ROLES, allows, guard
+    from coach.access.roles import ROLES, allows
+    from coach.ui.guard import guard
 
     ctx = UIContext(coach, settings)
     access = access or default_access(settings)
@@ -137,9 +139,9 @@ def build_ui(coach: Coach, settings: Settings, *, open_access: bool = False,
 
 def default_access(settings: Settings) -> Access:
     """Roles from the app's database when sign-in is on; one admin when it is off."""
+    from coach.access.proxy import from_settings, sign_in_on
+    from coach.access.roles import Access, RoleStore
     from coach.db import open_database
-    from coach.ui.proxy import from_settings, sign_in_on
-    from coach.ui.roles import Access, RoleStore
 
     sign_in = sign_in_on(settings)
     proxy = from_settings(settings)
@@ -151,8 +153,8 @@ def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = F
            quiet: bool = False, no_auth: bool = False) -> tuple[FastAPI, str, str]:
     """Start the server on settings.host:settings.port (sign-in when COACH_AUTH_FILE is set;
     beyond this machine only with sign-in or ``no_auth``)."""
-    from coach.ui.auth import authenticator
-    from coach.ui.proxy import from_settings
+    from coach.access.auth import authenticator
+    from coach.access.proxy import from_settings
 
     check_exposure(settings, no_auth=no_auth)
     auth = authenticator(settings.auth_file) if settings.auth_file else None

@@ -3,7 +3,7 @@
 Handlers are plain functions of (ctx, inputs..., user) so tests call them with a real Coach;
 ``build`` wires them to Gradio components. Conversation state lives in a per-session
 ``gr.State`` dict (``new_session``), stamped with the user it belongs to and carrying the id
-its turns are saved under after each answer (coach/ui/history.py): the history panel lists,
+its turns are saved under after each answer (coach/conversations/): the history panel lists,
 reopens, deletes and exports the user's own saved conversations.
 """
 
@@ -20,20 +20,15 @@ import gradio as gr
 
 from coach import prompts
 from coach.coaching.session import exports_root
+from coach.conversations.export import export, remove_exports
+from coach.conversations.store import ConversationStore, conversation_store, new_id
 from coach.errors import CoachError, IndexEmptyError
+from coach.insights.feedback import FeedbackStore, feedback_store
 from coach.insights.store import record_answer
-from coach.types import Answer
+from coach.types import Answer, ChatTurn
 from coach.ui import render
 from coach.ui.context import UIContext
-from coach.ui.feedback import FeedbackStore, feedback_store
-from coach.ui.history import (
-    ConversationStore,
-    conversation_store,
-    export,
-    new_id,
-    remove_exports,
-)
-from coach.ui.render import ChatTurn, turn_from
+from coach.ui.render import turn_from
 
 log = logging.getLogger(__name__)
 

@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING
 
 from coach.coaching.session import JourneySessions, shared
 from coach.config import Settings
+from coach.db import LOCAL_USER
 from coach.pipeline import Coach
 from coach.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     import gradio as gr
-
-LOCAL_USER = "local"
 
 
 @dataclass(frozen=True)

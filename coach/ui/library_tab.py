@@ -2,7 +2,8 @@
 retrieval (``retrieval_view``).
 
 The upload workflow (checking each file, copying accepted ones into ``knowledge_dir/uploads/``
-and indexing them) is ``coach.ingest.uploads.add_documents``; this module renders its report.
+and indexing them) is ``coach.library.uploads.add_documents``, and the audit trail of changes
+is ``coach.library.changes``; this module renders their reports.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 
 import gradio as gr
 
-from coach.db import open_database
+from coach.db import LOCAL_USER, open_database
 from coach.errors import CoachError
-from coach.ingest.library import (
+from coach.ingest.pipeline import IngestReport
+from coach.library.changes import (
     HISTORY_HEADERS,
     LibraryLog,
     changes_from,
@@ -25,11 +27,10 @@ from coach.ingest.library import (
     history_rows,
     remove_document,
 )
-from coach.ingest.pipeline import IngestReport
-from coach.ingest.uploads import SUPPORTED_TEXT, add_documents
+from coach.library.uploads import SUPPORTED_TEXT, add_documents
 from coach.types import ProgressCallback
 from coach.ui import retrieval_view
-from coach.ui.context import LOCAL_USER, UIContext
+from coach.ui.context import UIContext
 from coach.ui.render import KIND_LABELS
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def audit(ctx: UIContext) -> LibraryLog:
 def upload(ctx: UIContext, files: Sequence[str | Path] | None,
            progress: ProgressCallback | None = None, confirm_flagged: bool = False, *,
            user: str = LOCAL_USER) -> str:
-    """Check, copy and index uploaded files (coach.ingest.uploads); a Markdown report. Files
+    """Check, copy and index uploaded files (coach.library.uploads); a Markdown report. Files
     that are mostly instructions to an AI assistant are held back unless ``confirm_flagged``.
     Each document added or replaced is recorded in the audit trail under ``user``."""
     if not files:

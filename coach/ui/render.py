@@ -10,10 +10,10 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
-from typing import Any, NotRequired, TypedDict
+from typing import Any
 
 from coach.text import MARKER, MARKER_RUN, is_heading, marker_numbers, strip_markers
-from coach.types import Answer
+from coach.types import NOT_COVERED, Answer, ChatTurn
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _MD_SPECIAL = re.compile(r"([\\`*_~$|])")
@@ -25,23 +25,6 @@ KIND_LABELS = {
     "method": "Coaching guidance",
     "background": "Background",
 }
-
-NOT_COVERED = "The guidance does not cover this"
-
-
-class ChatTurn(TypedDict):
-    """One finished question and answer as the web UI keeps it (JSON-safe for gr.State).
-    ``citations`` holds each ``Citation`` as a dict (``dataclasses.asdict``)."""
-
-    question: str
-    text: str
-    refused: bool
-    notice: str
-    unsupported: list[str]
-    citations: list[dict[str, Any]]
-    supporting: NotRequired[str]  # shown collapsed under the answer (Answer.supporting)
-    related: NotRequired[list[str]]  # follow-up questions (Answer.related)
-
 
 def turn_from(question: str, answer: Answer) -> ChatTurn:
     return {

@@ -19,14 +19,12 @@ from coach.coaching.chat.store import DialogueStore
 from coach.coaching.journey import Journey, Step
 from coach.coaching.session import JourneySession, JourneySessions
 from coach.config import Settings
-from coach.db import open_database
+from coach.db import LOCAL_USER, open_database
 from coach.types import Answer, Passage
 
 if TYPE_CHECKING:
     from coach.coaching.chat import intents
     from coach.pipeline import Coach
-
-LOCAL_USER = "local"
 
 
 class ChatContext:

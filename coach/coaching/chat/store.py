@@ -13,8 +13,7 @@ import logging
 import sqlalchemy as sa
 
 from coach.coaching.chat.dialogue import Dialogue
-from coach.coaching.store import check_user, now
-from coach.db import Database
+from coach.db import Database, check_user, now
 from coach.db.schema import chat_dialogue as DIALOGUE
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from coach.access.roles import ROLES
 from coach.config import Settings
 from coach.errors import ConfigError
-from coach.ui.roles import ROLES
 
 log = logging.getLogger(__name__)
 

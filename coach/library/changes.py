@@ -4,12 +4,12 @@ document, when, and how many passages it had before and after.
 Every change made through the app (upload, re-index, remove) is written to the
 ``library_changes`` table of the app's database, so the history is the same on every replica.
 Removing a document never deletes the file: it is moved to ``COACH_HOME/removed/`` (stamped
-with the time), and its passages leave the index.
+with the time), and its passages leave the index. The Library tab (coach/ui/library_tab.py)
+records its uploads and re-indexes here and renders ``history_rows``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import shutil
 from collections.abc import Mapping
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from coach.db import Database
+from coach.db import Database, now
 from coach.db.schema import library_changes as CHANGES
 from coach.errors import BadInputError
 from coach.ingest.pipeline import IngestReport, source_path
@@ -41,10 +41,6 @@ class Change:
     chunks_before: int
     chunks_after: int
     detail: str = ""
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 class LibraryLog:
@@ -82,7 +78,7 @@ def counts(coach: Coach) -> dict[str, int]:
 def changes_from(report: IngestReport, before: Mapping[str, int], after: Mapping[str, int],
                  user: str, detail: str = "") -> list[Change]:
     """One Change per document an ingest run added, replaced or removed."""
-    at = _now()
+    at = now()
     out = [Change(at, user, "added", sid, 0, after.get(sid, 0), detail)
            for sid in report.added]
     out += [Change(at, user, "replaced", sid, before.get(sid, 0), after.get(sid, 0), detail)
@@ -104,14 +100,14 @@ def remove_document(coach: Coach, source: str, user: str, library_log: LibraryLo
                             "removed from here.")
     moved = ""
     if path.is_file():
-        stamp = _now().replace(":", "").replace("+0000", "Z")
+        stamp = now().replace(":", "").replace("+0000", "Z")
         target = Path(coach.settings.home) / REMOVED_DIR / stamp / path.relative_to(root)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(path), target)
         moved = f"file kept at {target}"
     report = coach.ingest([root])
     after = counts(coach)
-    change = Change(_now(), user, "removed", source, before[source], after.get(source, 0),
+    change = Change(now(), user, "removed", source, before[source], after.get(source, 0),
                     moved)
     others = [c for c in changes_from(report, before, after, user, "re-indexed with a removal")
               if c.document != source]

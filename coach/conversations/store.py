@@ -4,31 +4,24 @@ A conversation is the chat session's turns (questions, answers and their citatio
 id, titled by its first question. Every read, change and delete is keyed by the owner, so
 another user's id reads exactly like one that does not exist. Personal data (NHS numbers,
 phone numbers, email addresses) is redacted from questions and answers before anything is
-written. ``export`` writes a conversation as Markdown and Word with the sources of each answer
-listed, into the user's own exports folder (see coach.coaching.session.exports_dir).
+written. Exporting a conversation is export.py.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from coach.coaching.export import Block, to_docx, to_markdown
-from coach.coaching.session import exports_dir
 from coach.config import Settings
-from coach.db import Database, open_database
+from coach.db import Database, now, open_database
 from coach.db.schema import conversations as CONVERSATIONS
 from coach.errors import CoachError, ConversationNotFoundError
 from coach.pii import redact
-from coach.text import is_heading, strip_markdown
-from coach.ui.render import NOT_COVERED, ChatTurn
+from coach.types import ChatTurn
 
 TITLE_CHARS = 80  # longest title shown in the history list
 NOT_FOUND = ("That conversation is not in your history: it may have been deleted. "
@@ -37,11 +30,6 @@ NOT_FOUND = ("That conversation is not in your history: it may have been deleted
 
 def new_id() -> str:
     return uuid.uuid4().hex
-
-
-def _now() -> str:
-    # microseconds: two saves in the same second still list in the order they happened
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _redacted(text: str) -> str:
@@ -128,7 +116,8 @@ class ConversationStore:
             return
         stored = [clean_turn(t) for t in turns]
         values = {"title": title_of(stored), "turns": json.dumps(stored, ensure_ascii=False),
-                  "updated_at": _now()}
+                  # microseconds: two saves in the same second list in the order they happened
+                  "updated_at": now("microseconds")}
         mine = (CONVERSATIONS.c.id == conversation_id) & (CONVERSATIONS.c.user_name == user)
         with self.db.begin() as conn:
             if conn.execute(CONVERSATIONS.update().where(mine).values(**values)).rowcount:
@@ -176,70 +165,3 @@ class ConversationStore:
 def conversation_store(settings: Settings) -> ConversationStore:
     """The store the web app writes to, in the database the settings name."""
     return ConversationStore(open_database(settings))
-
-
-# -- export --------------------------------------------------------------------------------
-def source_line(c: dict[str, Any]) -> str:
-    """One citation as a line of the sources list: number, title, where, file and origin,
-    and the start of the passage."""
-    where = ", ".join(str(x) for x in (c.get("section"),
-                                        f"p. {c['page']}" if c.get("page") else "") if x)
-    origin = "; ".join(str(x) for x in (c.get("source"), c.get("publisher"), c.get("year"),
-                                         c.get("url")) if x)
-    passage = trimmed(str(c.get("text") or ""), 240)
-    return (f"[{int(c.get('number') or 0)}] {c.get('title') or 'Untitled'}"
-            + (f", {where}" if where else "") + (f" ({origin})" if origin else "")
-            + (f': "{passage}"' if passage else ""))
-
-
-def blocks(conversation: Conversation) -> list[Block]:
-    """The conversation as headings, paragraphs and one sources list per answer."""
-    out = [
-        Block("h1", conversation.title),
-        Block("p", f"A conversation with Improvement Coach by {conversation.user}, started "
-                   f"{conversation.created_at[:16].replace('T', ' ')} UTC, last updated "
-                   f"{conversation.updated_at[:16].replace('T', ' ')} UTC. Every answer is "
-                   "built from the guidance; the numbers in brackets refer to the sources "
-                   "listed under it. Not clinical advice."),
-    ]
-    for number, turn in enumerate(conversation.turns, 1):
-        out.append(Block("h2", f"{number}. {turn['question']}"))
-        if turn.get("notice"):
-            out.append(Block("p", f"Note: {turn['notice']}"))
-        if turn.get("refused"):
-            out.append(Block("p", f"{NOT_COVERED}."))
-        for line in turn["text"].splitlines():
-            if line.strip():
-                heading = is_heading(line)
-                text = strip_markdown(line.strip().lstrip("#").strip()).rstrip(":")
-                out.append(Block("h3" if heading else "p", text if heading else line.strip()))
-        if turn.get("unsupported"):
-            out.append(Block("p", "Check before relying on it: no source passage supports "
-                                  + " / ".join(turn["unsupported"])))
-        sources = [source_line(c) for c in turn.get("citations") or ()]
-        out.append(Block("h3", f"Sources for answer {number}"))
-        out.append(Block("ul", items=tuple(sources)) if sources
-                   else Block("p", "No sources cited."))
-    return out
-
-
-def export(conversation: Conversation, home: Path) -> list[Path]:
-    """Write the conversation as ``conversation-<date>-<id>.md`` and ``.docx`` into the
-    owner's exports folder (rewritten on each export); returns both paths."""
-    folder = exports_dir(home, conversation.user)
-    stem = f"conversation-{conversation.created_at[:10]}-{_safe(conversation.id)}"
-    items = blocks(conversation)
-    md, docx = folder / f"{stem}.md", folder / f"{stem}.docx"
-    md.write_text(to_markdown(items), encoding="utf-8")
-    docx.write_bytes(to_docx(items))
-    return [md, docx]
-
-
-def remove_exports(conversation_id: str, user: str, home: Path) -> None:
-    """Delete the files a conversation was exported to (with the conversation itself)."""
-    for path in exports_dir(home, user).glob(f"conversation-*-{_safe(conversation_id)}.*"):
-        path.unlink(missing_ok=True)
-
-
-def _safe(conversation_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "", conversation_id)[:40] or "conversation"

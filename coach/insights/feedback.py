@@ -1,4 +1,5 @@
-"""Answer feedback (thumbs up/down and an optional comment), kept in the app's database.
+"""Answer feedback (thumbs up/down and an optional comment), kept in the app's database beside
+the question log (store.py); the Ask tab records it, the Insights report adds it up.
 
 Every row keeps the question, the answer, the sources it cited and the user who rated it.
 Personal data (NHS numbers, phone numbers, email addresses) is redacted from the question,
@@ -8,22 +9,17 @@ answer and comment before anything is written.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from coach.config import Settings
-from coach.db import Database, open_database
+from coach.db import Database, now, open_database
 from coach.db.schema import feedback as FEEDBACK
 from coach.pii import redact
-from coach.ui.render import ChatTurn
+from coach.types import ChatTurn
 
 RATINGS = ("up", "down")
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _clean(text: str) -> tuple[str, set[str]]:
@@ -50,10 +46,10 @@ class FeedbackStore:
         question, k1 = _clean(turn.get("question", ""))
         answer, k2 = _clean(turn.get("text", ""))
         note, k3 = _clean(comment)
-        now = _now()
+        at = now()
         with self.db.begin() as conn:
             result = conn.execute(FEEDBACK.insert().values(
-                created=now, updated=now, user_name=user, rating=rating, comment=note,
+                created=at, updated=at, user_name=user, rating=rating, comment=note,
                 question=question, answer=answer, sources=json.dumps(sources_of(turn)),
                 refused=int(bool(turn.get("refused"))),
                 redacted=",".join(sorted(k1 | k2 | k3))).returning(FEEDBACK.c.id))
@@ -62,7 +58,7 @@ class FeedbackStore:
     def update(self, row_id: int, user: str, *, rating: str | None = None,
                comment: str | None = None) -> bool:
         """Change the rating and/or comment of the user's own row; False if it is not theirs."""
-        values: dict[str, Any] = {"updated": _now()}
+        values: dict[str, Any] = {"updated": now()}
         if rating is not None:
             if rating not in RATINGS:
                 raise ValueError(f"rating must be one of {RATINGS}, not {rating!r}")
