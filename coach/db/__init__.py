@@ -4,7 +4,8 @@ PostgreSQL when COACH_DATABASE_URL names one. The helpers every store shares (th
 local user, the user-name check) are in ``common.py``."""
 
 from coach.db.common import LOCAL_USER, check_user, now, stamp, utc_now
-from coach.db.engine import Database, DatabaseError, close_all, migrate, open_database
+from coach.db.engine import Database, DatabaseError, migrate
+from coach.db.opened import close_all, open_database
 
 __all__ = ["LOCAL_USER", "Database", "DatabaseError", "check_user", "close_all", "migrate",
            "now", "open_database", "stamp", "utc_now"]

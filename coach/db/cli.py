@@ -26,10 +26,10 @@ def cmd_db(args: argparse.Namespace) -> int:
         database_url,
         engine_for,
         explain,
-        open_database,
         schema_revision,
         script_directory,
     )
+    from coach.db.opened import open_database
 
     settings = load_settings()
     if args.action == "upgrade":

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-import threading
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -224,31 +223,3 @@ def migrate(db: Database) -> str:
     except SQLAlchemyError as exc:
         raise DatabaseError(f"{SETTING}={shown}: the schema could not be brought up to date "
                             f"({exc}). Nothing was deleted.") from exc
-
-
-_OPEN: dict[str, Database] = {}
-_OPEN_LOCK = threading.Lock()
-
-
-def open_database(settings: Settings) -> Database:
-    """The process's one Database for these settings: connected, migrated, legacy files in."""
-    url = database_url(settings)
-    key = url.render_as_string(hide_password=False) + "|" + str(Path(settings.home).resolve())
-    with _OPEN_LOCK:
-        db = _OPEN.get(key)
-        if db is None:
-            db = Database(engine_for(url))
-            migrate(db)
-            from coach.db.legacy import import_legacy_files
-
-            import_legacy_files(db, Path(settings.home))
-            _OPEN[key] = db
-        return db
-
-
-def close_all() -> None:
-    """Dispose of every open engine (tests; a process that is about to fork)."""
-    with _OPEN_LOCK:
-        for db in _OPEN.values():
-            db.dispose()
-        _OPEN.clear()
