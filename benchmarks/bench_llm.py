@@ -49,7 +49,7 @@ def main() -> None:
     home = args.home or Path(tempfile.mkdtemp(prefix="bench-llm-"))
     base = Settings(_env_file=None, home=home, knowledge_dir=ROOT / "knowledge")
     extractive = build_coach(base)
-    if extractive.index.count() == 0:
+    if extractive.count() == 0:
         extractive.ingest()
     questions = (QUESTIONS * 3)[: args.questions]
 
@@ -58,7 +58,7 @@ def main() -> None:
     verify = [extractive.ask(q).timings_ms.get("verify", 0.0) for q in questions]
     total = [extractive.ask(q).timings_ms["total"] for q in questions]
 
-    llm = build_coach(base.model_copy(update={"llm": "llamacpp"}), embedder=extractive.embedder)
+    llm = build_coach(base.model_copy(update={"llm": "llamacpp"}), embedder=extractive._embedder)
     llm.ask("warm up")
     ttft, rate, check = [], [], []
     for q in questions:

@@ -49,13 +49,13 @@ def test_a_same_count_replacement_through_one_coach_is_searched_by_the_other(
     write_md(kb / "run-charts.md", RUN_CHARTS, title="Run charts")
     a.ingest()
     assert lexical_sources(b, "What does a run chart plot?")[0] == "run-charts.md"
-    count = b.index.count()
+    count = b._index.count()
 
     (kb / "run-charts.md").unlink()  # one document out, another of the same size in
     write_md(kb / "gemba.md", GEMBA, title="Gemba walks")
     a.ingest()
 
-    assert b.index.count() == count  # a count check could not see this change
+    assert b._index.count() == count  # a count check could not see this change
     assert lexical_sources(b, "Why do leaders do a gemba walk?")[0] == "gemba.md"
     assert "run-charts.md" not in lexical_sources(b, "What does a run chart plot?")
     assert b.settings.lexical_path.is_file()  # B rebuilt its own copy, under its own home
@@ -65,16 +65,16 @@ def test_ingest_records_the_fingerprint_beside_the_embedding_model(replicas, wri
     a, b = replicas
     write_md(a.settings.knowledge_dir / "pdsa.md", PDSA, title="PDSA cycles")
     a.ingest()
-    first = b.index.lexical_fingerprint()
+    first = b._index.lexical_fingerprint()
 
     write_md(a.settings.knowledge_dir / "gemba.md", GEMBA, title="Gemba walks")
     a.ingest()
 
-    meta = b.index.collection.metadata
-    assert first and b.index.lexical_fingerprint() not in (None, first)
-    got = a.index._client.get_collection(a.index.name, embedding_function=None).metadata
-    assert got["embedding_model"] == meta["embedding_model"] == a.embedder.model_name
-    assert got["embedding_dim"] == a.embedder.dimension
+    meta = b._index.collection.metadata
+    assert first and b._index.lexical_fingerprint() not in (None, first)
+    got = a._index._client.get_collection(a._index.name, embedding_function=None).metadata
+    assert got["embedding_model"] == meta["embedding_model"] == a._embedder.model_name
+    assert got["embedding_dim"] == a._embedder.dimension
 
 
 def test_an_index_without_a_fingerprint_is_judged_by_count_and_upgraded_by_ingest(
@@ -82,9 +82,9 @@ def test_an_index_without_a_fingerprint_is_judged_by_count_and_upgraded_by_inges
     a, b = replicas
     write_md(a.settings.knowledge_dir / "pdsa.md", PDSA, title="PDSA cycles")
     a.ingest()
-    col = a.index._client.get_collection(a.index.name, embedding_function=None)
+    col = a._index._client.get_collection(a._index.name, embedding_function=None)
     col.modify(metadata={**(col.metadata or {}), LEXICAL_FINGERPRINT: ""})  # as before
-    assert a.index.lexical_fingerprint() is None
+    assert a._index.lexical_fingerprint() is None
 
     with caplog.at_level(logging.INFO, logger="coach"):
         assert lexical_sources(b, "What does a PDSA cycle test?")[0] == "pdsa.md"
@@ -93,7 +93,7 @@ def test_an_index_without_a_fingerprint_is_judged_by_count_and_upgraded_by_inges
     write_md(a.settings.knowledge_dir / "gemba.md", GEMBA, title="Gemba walks")
     report = a.ingest()
     assert report.added == ["gemba.md"]
-    assert a.index.lexical_fingerprint() is not None
+    assert a._index.lexical_fingerprint() is not None
     assert lexical_sources(b, "Why do leaders do a gemba walk?")[0] == "gemba.md"
 
 
@@ -101,10 +101,10 @@ def test_ingest_with_nothing_changed_records_a_missing_fingerprint(replicas, wri
     a, _ = replicas
     write_md(a.settings.knowledge_dir / "pdsa.md", PDSA, title="PDSA cycles")
     a.ingest()
-    col = a.index._client.get_collection(a.index.name, embedding_function=None)
+    col = a._index._client.get_collection(a._index.name, embedding_function=None)
     col.modify(metadata={**(col.metadata or {}), LEXICAL_FINGERPRINT: ""})
 
     report = a.ingest()
 
     assert report.changed is False
-    assert a.index.lexical_fingerprint() is not None
+    assert a._index.lexical_fingerprint() is not None

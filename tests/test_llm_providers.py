@@ -83,7 +83,7 @@ def test_build_coach_builds_the_configured_model(make_settings, embedder):
 
     coach = build_coach(make_settings(llm="ollama"), embedder=embedder)
     assert isinstance(coach._llm, ChatOllama) and coach._generative is not None
-    assert build_coach(make_settings(), embedder=embedder).generative is None
+    assert build_coach(make_settings(), embedder=embedder)._generative is None
 
 
 def test_only_providers_build_chat_models():

@@ -27,7 +27,7 @@ def cross_encoder_dir(tmp_path_factory):
 
 
 def test_reranking_is_off_by_default(make_coach):
-    assert make_coach().reranker is None
+    assert make_coach()._reranker is None
 
 
 def test_a_folder_that_is_not_a_model_is_refused(make_coach, tmp_path):
