@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 from coach.app import build_coach  # noqa: E402
 from coach.config import Settings  # noqa: E402
 from coach.ingest.loaders import is_supported, load  # noqa: E402
-from coach.providers.embeddings import make_embedder, resolve_model_path  # noqa: E402
+from coach.providers.embeddings import make_embedder  # noqa: E402
+from coach.providers.encoding import resolve_model_path  # noqa: E402
 
 FALLBACK_QUESTIONS = [
     "What are the six steps of the improvement journey?",

@@ -34,7 +34,8 @@ from coach.app import build_coach  # noqa: E402
 from coach.config import Settings  # noqa: E402
 from coach.ingest.loaders import is_supported  # noqa: E402
 from coach.ports import Embedder  # noqa: E402
-from coach.providers.embeddings import make_embedder, resolve_model_path  # noqa: E402
+from coach.providers.embeddings import make_embedder  # noqa: E402
+from coach.providers.encoding import resolve_model_path  # noqa: E402
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 

@@ -144,7 +144,7 @@ def write_library(s: Seed, settings: Settings, size: int) -> dict[str, float]:
     """Write the library of ``size`` chunks into the settings' collection, then the BM25
     index and fingerprint; returns the seconds each took."""
     from coach.providers.chroma import make_client
-    from coach.retrieval.retriever import record_lexical
+    from coach.retrieval.lexical import record_lexical
     from coach.store import GuidanceIndex
 
     index = GuidanceIndex(make_client(settings), settings.collection, s.model, s.dimension)

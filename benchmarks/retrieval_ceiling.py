@@ -35,8 +35,7 @@ from bench_retrieval import answerable_cases, indexed_knowledge  # noqa: E402
 
 from coach.answering.condense import condense  # noqa: E402
 from coach.evals.metrics import relevance  # noqa: E402
-from coach.retrieval.lexical import BM25Index  # noqa: E402
-from coach.retrieval.retriever import lexical_text  # noqa: E402
+from coach.retrieval.lexical import BM25Index, lexical_text  # noqa: E402
 from coach.text import STOPWORDS, content_words, sentence_key, sentences  # noqa: E402
 
 

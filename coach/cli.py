@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from coach.pipeline import Coach
 
 # modules that add their own sub-commands: each has register(subparsers) -> {name: handler}
-COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.ui.cli", "coach.access.cli",
-                                     "coach.evals.cli", "coach.db.cli", "coach.insights.cli")
+COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.coaching.survey.cli",
+                                     "coach.ui.cli", "coach.access.cli", "coach.evals.cli",
+                                     "coach.db.cli", "coach.insights.cli")
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 CommandHandler: TypeAlias = Callable[[argparse.Namespace], int]
 

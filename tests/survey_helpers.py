@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coaching_helpers import journey
 
-from coach.coaching.survey_stats import Response
+from coach.coaching.survey.stats import Response
 
 J = journey()
 LG, IR, SW, CE = (e.id for e in J.enablers)

@@ -2,7 +2,7 @@
 
 import re
 
-from coach.evals.report import latency_chart, metric_bars
+from coach.evals.report_parts import latency_chart, metric_bars
 
 
 def _num(pattern: str, svg: str) -> list[float]:

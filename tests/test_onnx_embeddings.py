@@ -141,7 +141,7 @@ def test_two_processes_exporting_at_once_leave_one_good_file(tmp_path, torch_emb
     """Both processes export into the same cache at the same time; each renames its own
     finished file into place, so the survivor is whole and loads."""
     script = ("import sys; from pathlib import Path; "
-              "from coach.providers.embeddings import resolve_model_path; "
+              "from coach.providers.encoding import resolve_model_path; "
               "from coach.providers.onnx_export import exported_model; "
               "src = Path(resolve_model_path('bundled:all-MiniLM-L6-v2')[1]); "
               "print(exported_model(src, 'all-MiniLM-L6-v2', 'onnx', Path(sys.argv[1])))")

@@ -9,11 +9,8 @@ import pytest
 
 from coach.config import BUNDLED_EMBEDDER
 from coach.ports import Embedder
-from coach.providers.embeddings import (
-    LangChainEmbedder,
-    SentenceTransformerEmbeddings,
-    resolve_model_path,
-)
+from coach.providers.embeddings import LangChainEmbedder, SentenceTransformerEmbeddings
+from coach.providers.encoding import resolve_model_path
 
 TEXTS = ["Agree the aim with the board.", "Measure for improvement with run charts."]
 

@@ -41,7 +41,7 @@ import pytest
 from survey_helpers import CE, FUNDING, IR, ITEMS, LG, SIX, SW, J
 
 from coach.coaching import assessment
-from coach.coaching.survey_stats import as_dict, as_rows, compute, shown_groups
+from coach.coaching.survey.stats import as_dict, as_rows, compute, shown_groups
 
 
 def approx(x):

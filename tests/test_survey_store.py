@@ -14,7 +14,7 @@ from survey_helpers import IR, SIX, J
 from coach.coaching import export
 from coach.coaching.session import JourneySession
 from coach.coaching.store import ProgressStore
-from coach.coaching.survey import (
+from coach.coaching.survey.store import (
     ALPHABET,
     SurveyAccessError,
     SurveyError,

@@ -1,5 +1,5 @@
 """`coach journey start|assess|step|tick|note|action|status|export|reset` for the terminal
-(and `coach survey`, from ``survey_cli``).
+(`coach survey` is ``survey/cli.py``; both read typed scores with ``score_input``).
 
 Thin: parse, call the user's ``JourneySession``, render text. The Coach (embedder and index) is
 built only by the commands that cite the guidance: assess, step and export.
@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
-from coach.coaching import assessment, machine, survey_cli, where
-from coach.coaching.journey import Journey
+from coach.coaching import assessment, machine, where
 from coach.coaching.render import render_progress, render_result, render_step
+from coach.coaching.score_input import read_scores
 from coach.coaching.session import JourneySession
 from coach.db import LOCAL_USER as DEFAULT_USER
 from coach.errors import BadInputError, CoachError, IndexEmptyError
@@ -65,7 +62,7 @@ def register(subparsers: Subcommands) -> dict[str, CommandHandler]:
     s.add_argument("--out", type=Path, default=Path("."), help="folder (default: here)")
     s = sub.add_parser("reset", parents=[common], help="clear your journey (asks first)")
     s.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    return {"journey": run, **survey_cli.register(subparsers)}
+    return {"journey": run}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -112,48 +109,6 @@ def _start(session: JourneySession, args: argparse.Namespace) -> int:
     print(f"\nYou are on step {here.number}: {here.title}. "
           f"See it with: coach journey step")
     return 0
-
-
-def read_scores(journey: Journey, args: argparse.Namespace) -> Mapping[str, object]:
-    """Scores from --scores, --file or, failing both, by asking each statement in turn."""
-    if args.scores:
-        return assessment.parse_list(journey, args.scores)
-    if args.file:
-        try:
-            data = yaml.safe_load(args.file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise BadInputError(f"{args.file}: cannot read the scores file ({exc}).") from exc
-        if isinstance(data, list):
-            return assessment.parse_list(journey, ",".join(map(str, data)))
-        if not isinstance(data, dict):
-            raise BadInputError(f"{args.file}: expected item-id: score pairs or a list.")
-        return data
-    return _prompt_scores(journey)
-
-
-def _prompt_scores(journey: Journey) -> dict[str, int]:
-    a = journey.assessment
-    scale = ", ".join(f"{k} {v}" for k, v in a.scale.items())
-    print(f"{a.title}: score each statement ({scale}).")
-    scores: dict[str, int] = {}
-    for enabler in journey.enablers:
-        print(f"\n{enabler.title}")
-        for item in [i for i in a.items if i.enabler == enabler.id]:
-            print(f"  {len(scores) + 1}. {item.statement}")
-            scores[item.id] = _ask_score()
-    return scores
-
-
-def _ask_score() -> int:
-    while True:
-        try:
-            answer = input("     score 0-3: ").strip()
-        except EOFError:
-            raise BadInputError("The assessment stopped before the last item; nothing was "
-                                "saved. Run it again, or pass --scores.") from None
-        if answer in ("0", "1", "2", "3"):
-            return int(answer)
-        print("     Please type 0, 1, 2 or 3.")
 
 
 def _assess(session: JourneySession, args: argparse.Namespace) -> int:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from coach.coaching import assessment, machine
-from coach.coaching import survey_render as sr
 from coach.coaching.chart import render_chart
 from coach.coaching.render import citation_where
 from coach.coaching.session import Plan
+from coach.coaching.survey import render as sr
 
 FORMATS = ("md", "docx")
 

@@ -23,7 +23,7 @@ from coach.coaching import assessment, machine
 from coach.coaching.journey import Journey, Step, load_journey
 from coach.coaching.machine import Progress
 from coach.coaching.store import ProgressStore
-from coach.coaching.survey import (
+from coach.coaching.survey.store import (
     Report,
     SurveyError,
     SurveyStore,

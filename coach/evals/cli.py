@@ -116,7 +116,7 @@ def _judge(settings: Any, name: str) -> Any:
 def cmd_run(args: argparse.Namespace) -> int:
     from coach import build_coach, load_settings
     from coach.evals.cases import known_failures_path, write_known_failures
-    from coach.evals.coaching import load_any_suite
+    from coach.evals.kinds import load_any_suite
     from coach.evals.runner import run_suite, write_run
     from coach.evals.runs import run_folder
 

@@ -1,11 +1,12 @@
 """Run a coaching suite: each case is a conversation with the real Coach under a fresh user.
 
 ``coach eval run`` and the pytest plugin both call ``run_case`` and ``summarise`` from here
-(``run_suite`` in coach/evals/runner.py hands a ``kind: coaching`` suite to ``run_suite``
-below). Every turn goes through ``Coach.ask(message, history, user=...)`` exactly as the chat
-sends it, with the replies so far as history; what was saved is read back through the
-progress store the Coach tab uses (``JourneySession``). Each case gets its own user id
-(``eval-<run>-<case>``), so cases cannot see each other's progress.
+(``run_suite`` in coach/evals/runner.py finds this kind in coach/evals/kinds.py and hands a
+``kind: coaching`` suite to ``run_suite`` below). Every turn goes through
+``Coach.ask(message, history, user=...)`` exactly as the chat sends it, with the replies so far
+as history; what was saved is read back through the progress store the Coach tab uses
+(``JourneySession``). Each case gets its own user id (``eval-<run>-<case>``), so cases cannot
+see each other's progress.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from coach.coaching.journey import Journey, Step, load_journey
 from coach.coaching.session import JourneySession, journey_path, progress_store
 from coach.errors import CoachError
 from coach.evals import metrics as m
-from coach.evals.cases import Suite, load_known_failures, load_suite, suite_kind
+from coach.evals.cases import load_known_failures
 from coach.evals.coaching_cases import CoachingCase, CoachingSuite, Setup, load_coaching_suite
 from coach.evals.coaching_metrics import AGGREGATES, aggregate
 from coach.evals.coaching_turns import Snapshot, score_turn, snapshot
+from coach.evals.runfile import RUN_FORMAT, knowledge_hash, public_config, sha256_file
 from coach.evals.scoring import run_verdict
 from coach.types import CaseCallback
 
@@ -35,9 +37,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 RUN_KIND = "coaching"
-
-def is_coaching(path: Path) -> bool:
-    return suite_kind(path) == RUN_KIND
 
 
 def case_user(run_tag: str, case_id: str) -> str:
@@ -135,8 +134,6 @@ def summarise(suite: CoachingSuite, records: list[dict[str, Any]], known: dict[s
 
 def run_header(coach: Coach, suite: CoachingSuite, suite_path: Path) -> dict[str, Any]:
     """The run's suite, knowledge and configuration fingerprint (as Q&A runs have)."""
-    from coach.evals.runner import RUN_FORMAT, knowledge_hash, public_config, sha256_file
-
     return {"format": RUN_FORMAT,
             "suite": {"name": suite.name, "kind": RUN_KIND, "path": str(suite_path),
                       "metrics": suite.selected_metrics(), "thresholds": suite.thresholds,
@@ -144,11 +141,6 @@ def run_header(coach: Coach, suite: CoachingSuite, suite_path: Path) -> dict[str
                       "cases_sha256": sha256_file(suite_path.parent / suite.cases)},
             "knowledge": knowledge_hash(coach.settings.knowledge_dir),
             "config": public_config(coach.settings)}
-
-
-def load_any_suite(path: Path) -> Suite | CoachingSuite:
-    """The suite file of either kind (validated; a SuiteError names the line at fault)."""
-    return load_coaching_suite(path)[0] if is_coaching(path) else load_suite(path)[0]
 
 
 def run_suite(coach: Coach, suite_path: Path, *, progress: CaseCallback | None = None,

@@ -1,5 +1,6 @@
 """The pytest plugin's items for a ``kind: coaching`` suite: one test per conversation, then
-the suite's thresholds (coach/evals/pytest_plugin.py collects them through ``collect``).
+the suite's thresholds (coach/evals/pytest_plugin.py finds ``collect`` through
+coach/evals/kinds.py).
 
 A failing conversation shows every turn: what the lead said, the coach's reply, each check
 and why it failed. Known failures are xfail, as for the Q&A suites.
@@ -15,13 +16,13 @@ from typing import Any
 import pytest
 
 from coach.evals.coaching_cases import CoachingCase, CoachingSuite
-from coach.evals.pytest_plugin import _STATE, EvalState, SuiteFile, _EvalItem, _indent
+from coach.evals.plugin_base import _STATE, EvalState, _EvalItem, _indent
 
 REPLY_SHOWN = 1500
 _JOURNEY = pytest.StashKey[Any]()  # the journey the session's coach serves
 
 
-def collect(suite_file: SuiteFile) -> Iterator[pytest.Item]:
+def collect(suite_file: pytest.File) -> Iterator[pytest.Item]:
     from coach.evals.cases import load_known_failures
     from coach.evals.coaching_cases import load_coaching_suite
 
@@ -77,7 +78,8 @@ class CoachingThresholdItem(_EvalItem):
 
     def runtest(self) -> None:
         from coach.evals.coaching import run_header, summarise
-        from coach.evals.runner import write_run
+        from coach.evals.coaching_report import render_coaching_report
+        from coach.evals.runfile import write_files
 
         state: EvalState = self.config.stash[_STATE]
         records = state.records[self.path.resolve()]
@@ -91,7 +93,7 @@ class CoachingThresholdItem(_EvalItem):
         state.runs[self.path.resolve()] = run
         out = self.config.getoption("eval_out")
         if out:
-            write_run(run, Path(out) / self.suite.name)
+            write_files(run, Path(out) / self.suite.name, render_coaching_report(run))
         self.check(run)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:

@@ -1,13 +1,13 @@
-"""The HTML report of a coaching-suite run (render_report in report.py hands it here): the
-verdict and thresholds, one bar per metric, latency per stage over turns, and each
-conversation turn by turn with the reply and every check, failures first."""
+"""The HTML report of a coaching-suite run (``render_report`` in report.py finds it through
+coach/evals/kinds.py): the verdict and thresholds, one bar per metric, latency per stage over
+turns, and each conversation turn by turn with the reply and every check, failures first."""
 
 from __future__ import annotations
 
 from html import escape
 from typing import Any
 
-from coach.evals.report import (
+from coach.evals.report_parts import (
     _CSS,
     _status,
     header,

@@ -1,156 +1,43 @@
 """Run a suite through the real Coach and write the run: JSON (config, hashes, per-case scores
 and evidence) and a self-contained HTML report.
 
-One engine behind both front doors: ``coach eval run`` (coach/evals/cli.py) and the pytest
-plugin (coach/evals/pytest_plugin.py) call ``run_case`` / ``summarise`` from here.
+One engine behind both front doors: ``coach eval run`` (coach/evals/cli.py) and the Evaluate
+tab (coach/evals/runs.py) call ``run_suite`` here, which finds the suite's kind in
+coach/evals/kinds.py (Q&A: coach/evals/qa.py; scripted conversations: coach/evals/coaching.py)
+and hands the suite to it. The pytest plugin (coach/evals/pytest_plugin.py) collects each
+kind's items, which call that kind's ``run_case`` / ``summarise``. The run file's format and
+fingerprints are in coach/evals/runfile.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
-import time
-from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from coach.config import Settings
 from coach.errors import CoachError
-from coach.evals import metrics as m
-from coach.evals.cases import Case, Suite, load_known_failures, load_suite
-from coach.evals.grounding import Similarity
-from coach.evals.scoring import aggregate, error_record, run_verdict, score_case
-from coach.ports import Encoder
+from coach.evals.kinds import kind_of
+from coach.evals.report import render_report
+from coach.evals.runfile import RUN_FORMAT, write_files
 from coach.types import CaseCallback
 
 if TYPE_CHECKING:
     from coach.evals.judge import LLMJudge
     from coach.pipeline import Coach
 
-log = logging.getLogger(__name__)
-RUN_FORMAT = "coach-eval-run/1"
-_SECRET = ("key", "token", "password", "secret")
-
-class EmbeddingSimilarity:
-    """Cosine similarity of (claim, window) pairs with the coach's own embedder, cached."""
-
-    def __init__(self, embedder: Encoder):
-        self.embedder = embedder
-        self._cache: dict[str, np.ndarray] = {}
-
-    def __call__(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
-        missing = list(dict.fromkeys(t for p in pairs for t in p if t not in self._cache))
-        if missing:
-            for text, vec in zip(missing, self.embedder.encode(missing), strict=True):
-                self._cache[text] = np.asarray(vec, dtype=np.float32)
-        return [float(self._cache[a] @ self._cache[b]) for a, b in pairs]
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def knowledge_hash(folder: Path) -> dict[str, Any]:
-    """A fingerprint of every (non-hidden) file under the knowledge folder."""
-    digest = hashlib.sha256()
-    files = sorted(p for p in Path(folder).rglob("*") if p.is_file()
-                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
-    for path in files:
-        digest.update(f"{path.relative_to(folder).as_posix()}\0{sha256_file(path)}\n".encode())
-    return {"dir": str(folder), "files": len(files), "sha256": digest.hexdigest()}
-
-
-def public_config(settings: Settings) -> dict[str, Any]:
-    """Settings as JSON, with anything secret-looking blanked."""
-    data = settings.model_dump(mode="json")
-    return {k: ("***" if v and any(s in k for s in _SECRET) else v) for k, v in data.items()}
-
-
-def run_case(coach: Coach, case: Case, k: int, similarity: Similarity | None,
-             judge: LLMJudge | None = None, lead_chars: int = m.LEAD_CHARS) -> dict[str, Any]:
-    """Ask one case through the coach and score it; a CoachError fails the case, not the run."""
-    try:
-        answer = coach.ask(case.question, history=case.history)
-    except CoachError as exc:
-        log.warning("case %s: %s", case.id, exc)
-        return error_record(case, str(exc))
-    record = score_case(case, answer, k, similarity, lead_chars)
-    if judge is not None and case.expect.answerable and not answer.refused:
-        record["judge"] = judge.judge(case, answer)
-    return record
-
-
-def summarise(suite: Suite, records: list[dict[str, Any]], known: dict[str, str]
-              ) -> dict[str, Any]:
-    """Aggregates, latency, thresholds and the failing / newly failing / fixed case ids."""
-    values = aggregate(records, suite.selected_metrics())
-    summary = run_verdict(records, values, suite.thresholds, known)
-    summary["counts"] = {"cases": len(records), "passed": len(records) - len(summary["failing"]),
-                         "answerable": sum(r["answerable"] for r in records)}
-    if "latency" in suite.metrics or not suite.metrics:
-        summary["latency"] = m.latency([r["timings_ms"] for r in records])
-    judged = [r["judge"] for r in records if "judge" in r]
-    if judged:
-        summary["judge"] = _judge_summary(judged)
-    return summary
-
-
-def _judge_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = sorted({k for r in results for k in r.get("scores", {})})
-    return {"advisory": True, "cases": len(results),
-            "errors": sum(bool(r.get("error")) for r in results),
-            "means": {k: m.mean(r.get("scores", {}).get(k) for r in results) for k in keys}}
-
 
 def run_suite(coach: Coach, suite_path: Path, *, progress: CaseCallback | None = None,
               judge: LLMJudge | None = None, label: str = "") -> dict[str, Any]:
-    """Run every case of a suite through ``coach``; return the run record (see RUN_FORMAT).
-    A ``kind: coaching`` suite is played as conversations by coach/evals/coaching.py."""
+    """Run every case of a suite through ``coach``, as its kind runs it; return the run record
+    (see RUN_FORMAT)."""
     suite_path = Path(suite_path)
-    from coach.evals import coaching
-
-    if coaching.is_coaching(suite_path):
-        return coaching.run_suite(coach, suite_path, progress=progress, judge=judge, label=label)
-    suite, cases = load_suite(suite_path)
-    known = load_known_failures(suite_path, suite, cases)
-    similarity = EmbeddingSimilarity(coach)
-    started, t0 = datetime.now(UTC), time.perf_counter()
-    records = []
-    for done, case in enumerate(cases, start=1):
-        records.append(run_case(coach, case, suite.k, similarity, judge, suite.lead_chars))
-        if progress:
-            progress(done, len(cases), case.id)
-    run = {
-        "format": RUN_FORMAT, "label": label,
-        "started_at": started.isoformat(timespec="seconds"),
-        "duration_s": round(time.perf_counter() - t0, 2),
-        "suite": {"name": suite.name, "path": str(suite_path), "k": suite.k,
-                  "metrics": suite.selected_metrics(), "thresholds": suite.thresholds,
-                  "sha256": sha256_file(suite_path),
-                  "cases_sha256": sha256_file(suite_path.parent / suite.cases)},
-        "knowledge": knowledge_hash(coach.settings.knowledge_dir),
-        "config": public_config(coach.settings),
-        "judge_model": getattr(judge, "describe", lambda: None)(),
-    }
-    run.update(summarise(suite, records, known))
-    run["cases"] = records
-    return run
+    return kind_of(suite_path).run(coach, suite_path, progress=progress, judge=judge,
+                                   label=label)
 
 
 def write_run(run: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     """Write run.json and report.html into ``out_dir`` (created); return both paths."""
-    from coach.evals.report import render_report
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path, html_path = out_dir / "run.json", out_dir / "report.html"
-    json_path.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
-    html_path.write_text(render_report(run), encoding="utf-8")
-    return json_path, html_path
+    return write_files(run, out_dir, render_report(run))
 
 
 def load_run(path: Path) -> dict[str, Any]:

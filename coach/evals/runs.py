@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coach.evals.coaching import load_any_suite
 from coach.evals.compare import compare_runs
+from coach.evals.kinds import load_any_suite
 from coach.evals.runner import load_run, run_suite, write_run
 from coach.types import CaseCallback
 

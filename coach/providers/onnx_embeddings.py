@@ -24,7 +24,7 @@ import numpy as np
 from coach.config import BUNDLED_EMBEDDER
 from coach.errors import ConfigError
 from coach.ports import Vectors
-from coach.providers.embeddings import (
+from coach.providers.encoding import (
     EncodingEmbeddings,
     read_dimension,
     resolve_model_path,

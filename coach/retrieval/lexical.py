@@ -7,10 +7,16 @@ order, so the scores are exactly those of a plain loop over every chunk.
 
 The file holds those arrays (an uncompressed ``.npz``), not the chunks' token lists: at 100k
 chunks it loads in about a second and takes tens of MB in memory, where token lists took ten
-seconds to parse and to count again, and most of a GB to hold."""
+seconds to parse and to count again, and most of a GB to hold.
+
+The index's lifecycle is here too: ``build_lexical`` rebuilds it from every chunk in the
+collection and saves it under its fingerprint; ``record_lexical`` (after an ingest) also
+records that fingerprint in the collection, where the retriever of every process sharing it
+reads it."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import threading
@@ -21,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from coach.store import GuidanceIndex
 from coach.text import tokens
 
 FORMAT = 1  # of the saved file; another number is treated as no file (rebuilt)
@@ -155,6 +162,41 @@ class BM25Index:
                 return index, str(data["fingerprint"])
         except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
             return None
+
+
+def lexical_text(title: str, heading: str, text: str) -> str:
+    return f"{title}\n{heading}\n{text}"
+
+
+def fingerprint(rows: list[tuple[str, str]]) -> str:
+    """A fingerprint of what a BM25 index holds: sha1 over the sorted (chunk id, indexed text)
+    pairs, so a document replaced by another of the same size still changes it."""
+    digest = hashlib.sha1()
+    for pid, text in sorted(rows):
+        digest.update(f"{pid}\0{hashlib.sha1(text.encode()).hexdigest()}\n".encode())
+    return digest.hexdigest()
+
+
+def build_lexical(index: GuidanceIndex, path: Path, label: str | None = None
+                  ) -> tuple[BM25Index, str]:
+    """Rebuild the BM25 index from every chunk in the collection and persist it, labelled
+    ``label`` (default: the chunks' own fingerprint). Returns the index and its label."""
+    rows = [(pid, lexical_text(meta.get("title", ""), meta.get("heading", ""), text))
+            for pid, text, meta in index.all_chunks()]
+    bm25 = BM25Index.build(rows)
+    label = label or fingerprint(rows)
+    bm25.save(path, label)
+    # the token lists earlier versions kept beside it are read no more
+    path.with_name("lexical-index.json").unlink(missing_ok=True)
+    return bm25, label
+
+
+def record_lexical(index: GuidanceIndex, path: Path) -> BM25Index:
+    """After an ingest changed the collection: rebuild the BM25 index and record its
+    fingerprint in the collection, where every process sharing the collection reads it."""
+    bm25, label = build_lexical(index, path)
+    index.record_lexical_fingerprint(label)
+    return bm25
 
 
 def _postings(counts: list[Counter[str]]

@@ -6,7 +6,6 @@ prompt ever sees it."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -19,7 +18,7 @@ import numpy as np
 from coach.config import Settings
 from coach.ports import Embedder, Vectors
 from coach.retrieval.fusion import mmr, rrf
-from coach.retrieval.lexical import BM25Index
+from coach.retrieval.lexical import BM25Index, build_lexical
 from coach.store import GuidanceIndex, passage_from
 from coach.text import without_instructions
 from coach.types import Passage
@@ -58,41 +57,6 @@ class Retrieval:
     # where each passage ranked in each channel before fusion ("dense", "lexical": id -> rank
     # from 1); a channel that did not find a passage has no entry for it
     channel_ranks: dict[str, dict[str, int]] = field(default_factory=dict)
-
-
-def lexical_text(title: str, heading: str, text: str) -> str:
-    return f"{title}\n{heading}\n{text}"
-
-
-def fingerprint(rows: list[tuple[str, str]]) -> str:
-    """A fingerprint of what a BM25 index holds: sha1 over the sorted (chunk id, indexed text)
-    pairs, so a document replaced by another of the same size still changes it."""
-    digest = hashlib.sha1()
-    for pid, text in sorted(rows):
-        digest.update(f"{pid}\0{hashlib.sha1(text.encode()).hexdigest()}\n".encode())
-    return digest.hexdigest()
-
-
-def build_lexical(index: GuidanceIndex, path: Path, label: str | None = None
-                  ) -> tuple[BM25Index, str]:
-    """Rebuild the BM25 index from every chunk in the collection and persist it, labelled
-    ``label`` (default: the chunks' own fingerprint). Returns the index and its label."""
-    rows = [(pid, lexical_text(meta.get("title", ""), meta.get("heading", ""), text))
-            for pid, text, meta in index.all_chunks()]
-    bm25 = BM25Index.build(rows)
-    label = label or fingerprint(rows)
-    bm25.save(path, label)
-    # the token lists earlier versions kept beside it are read no more
-    path.with_name("lexical-index.json").unlink(missing_ok=True)
-    return bm25, label
-
-
-def record_lexical(index: GuidanceIndex, path: Path) -> BM25Index:
-    """After an ingest changed the collection: rebuild the BM25 index and record its
-    fingerprint in the collection, where every process sharing the collection reads it."""
-    bm25, label = build_lexical(index, path)
-    index.record_lexical_fingerprint(label)
-    return bm25
 
 
 class Retriever:

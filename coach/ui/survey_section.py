@@ -3,8 +3,8 @@ sees the results (tables, a chart whose text alternative gives its numbers, CSV 
 adopts them; a colleague enters a code, their role and level, and answers the same items as the
 self-assessment, signed in or anonymously.
 
-Layout and thin handlers; the work is done by ``coach.coaching.survey`` (the store),
-``survey_stats`` (the figures) and ``survey_render``. Results go to the survey's owner only,
+Layout and thin handlers; the work is done by ``coach.coaching.survey``: ``store.py`` (the
+store), ``stats.py`` (the figures) and ``render.py``. Results go to the survey's owner only,
 and never show one person's answers.
 """
 
@@ -17,12 +17,12 @@ from typing import Any
 
 import gradio as gr
 
-from coach.coaching import survey_render
 from coach.coaching.journey import Journey
 from coach.coaching.render import render_result
 from coach.coaching.session import JourneySession
-from coach.coaching.survey import LEVELS, ROLES, SurveyStore
-from coach.coaching.survey_stats import MIN_GROUP
+from coach.coaching.survey import render as survey_render
+from coach.coaching.survey.stats import MIN_GROUP
+from coach.coaching.survey.store import LEVELS, ROLES, SurveyStore
 from coach.ui import render
 from coach.ui.coach_views import attempt, takes_request
 from coach.ui.context import UIContext

@@ -2,7 +2,7 @@
 
 A lead opens a survey and shares its code; colleagues answer the self-assessment items with
 their role and level, signed in or anonymously. Only the lead who opened a survey sees its
-results, and only as aggregates (``survey_stats``); a respondent gets a receipt, never anyone
+results, and only as aggregates (``survey.stats``); a respondent gets a receipt, never anyone
 else's answers. A signed-in respondent has one response per survey (answering again replaces
 it); anonymous responses carry no name, so they cannot be replaced or told apart, and the
 results say how many there are. A closed survey takes no more answers.
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from coach.coaching import assessment
 from coach.coaching.journey import Journey
 from coach.coaching.machine import Progress
-from coach.coaching.survey_stats import MIN_GROUP, Response, SurveyStats, as_dict, compute
+from coach.coaching.survey.stats import MIN_GROUP, Response, SurveyStats, as_dict, compute
 from coach.db import Database, check_user, now
 from coach.db.schema import survey_responses as RESPONSES
 from coach.db.schema import surveys as SURVEYS

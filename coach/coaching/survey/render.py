@@ -9,8 +9,7 @@ import json
 import textwrap
 from collections.abc import Callable
 
-from coach.coaching.survey import Report
-from coach.coaching.survey_stats import (
+from coach.coaching.survey.stats import (
     AGREEMENT,
     KINDS,
     ROW_HEADER,
@@ -18,6 +17,7 @@ from coach.coaching.survey_stats import (
     SurveyStats,
     as_rows,
 )
+from coach.coaching.survey.store import Report
 
 SPREAD_NOTE = (f"Spread: SD is the standard deviation across respondents, range the lowest "
                f"and highest score given; agreement is rwg (1 = everyone gave the same score, "

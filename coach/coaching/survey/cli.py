@@ -14,10 +14,11 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from coach.coaching import survey_render
 from coach.coaching.render import render_result
+from coach.coaching.score_input import read_scores
 from coach.coaching.session import JourneySession
-from coach.coaching.survey import LEVELS, ROLES, Survey
+from coach.coaching.survey import render as survey_render
+from coach.coaching.survey.store import LEVELS, ROLES, Survey
 from coach.db import LOCAL_USER as DEFAULT_USER
 
 if TYPE_CHECKING:
@@ -87,8 +88,6 @@ def _open(session: JourneySession, args: argparse.Namespace) -> int:
 
 
 def _respond(session: JourneySession, args: argparse.Namespace) -> int:
-    from coach.coaching.cli import read_scores
-
     surveys = session.surveys()
     survey = surveys.find(args.code)   # a wrong code is reported before any prompting
     if not args.scores and not args.file:

@@ -1,0 +1,46 @@
+"""The run file, whatever kind of suite ran: its format tag, the fingerprints every run records
+(suite and cases files, the knowledge folder, the settings with secrets blanked), and writing
+it (run.json beside its report.html)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from coach.config import Settings
+
+RUN_FORMAT = "coach-eval-run/1"
+_SECRET = ("key", "token", "password", "secret")
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def knowledge_hash(folder: Path) -> dict[str, Any]:
+    """A fingerprint of every (non-hidden) file under the knowledge folder."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in Path(folder).rglob("*") if p.is_file()
+                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    for path in files:
+        digest.update(f"{path.relative_to(folder).as_posix()}\0{sha256_file(path)}\n".encode())
+    return {"dir": str(folder), "files": len(files), "sha256": digest.hexdigest()}
+
+
+def public_config(settings: Settings) -> dict[str, Any]:
+    """Settings as JSON, with anything secret-looking blanked."""
+    data = settings.model_dump(mode="json")
+    return {k: ("***" if v and any(s in k for s in _SECRET) else v) for k, v in data.items()}
+
+
+def write_files(run: dict[str, Any], out_dir: Path, html: str) -> tuple[Path, Path]:
+    """Write run.json and ``html`` (the run's report) as report.html into ``out_dir``
+    (created); return both paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = out_dir / "run.json", out_dir / "report.html"
+    json_path.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
+    html_path.write_text(html, encoding="utf-8")
+    return json_path, html_path
