@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coach.coaching import machine
-from coach.coaching.journey import Journey, Step, load_journey
-from coach.coaching.session import JourneySession, journey_path, progress_store
+from coach.coaching.journey import Journey, Step
+from coach.coaching.session import JourneySession, journey_path, shared
 from coach.errors import CoachError
 from coach.evals import metrics as m
 from coach.evals.cases import load_known_failures
@@ -48,7 +48,7 @@ def journey_for(coach: Coach) -> Journey:
     if not path.exists():
         raise CoachError(f"{path}: a coaching suite needs the journey file in the knowledge "
                          "folder (COACH_KNOWLEDGE_DIR)")
-    return load_journey(path)
+    return shared(coach.settings).journey()
 
 
 def apply_setup(session: JourneySession, setup: Setup) -> None:
@@ -86,8 +86,7 @@ def run_case(coach: Coach, journey: Journey, case: CoachingCase, run_tag: str
     if unknown:
         error = f"the journey has no step {', '.join(map(str, unknown))}"
     else:
-        session = JourneySession(journey, progress_store(coach.settings), user,
-                                 home=coach.settings.home)
+        session = shared(coach.settings).open(user)
         history: list[tuple[str, str]] = []
         try:
             apply_setup(session, case.setup)

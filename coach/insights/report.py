@@ -126,8 +126,7 @@ def indexed_documents(sources: Mapping[str, Mapping[str, Any]]) -> dict[str, str
 def gather(settings: Settings, embedder: Encoder, indexed: Mapping[str, str],
            days: int | None = None, clock: Clock = utc_now) -> Report:
     """The report from the app's database (the settings'), for the last ``days`` days."""
-    from coach.coaching.journey import load_journey
-    from coach.coaching.session import journey_path, progress_store
+    from coach.coaching.session import shared
     from coach.insights.feedback import feedback_store
 
     now = clock()
@@ -136,11 +135,12 @@ def gather(settings: Settings, embedder: Encoder, indexed: Mapping[str, str],
     log = question_log(settings)
     questions = log.rows(since=start)
     ratings = feedback_store(settings).rows()
+    sessions = shared(settings)
     try:
-        journey: Journey | None = load_journey(journey_path(settings))
+        journey: Journey | None = sessions.journey()
     except CoachError:
         journey = None
-    store = progress_store(settings)
+    store = sessions.store()
     progress = store.everyone(journey) if journey is not None else []
     latest = store.latest_assessments(journey) if journey is not None else []
     return build(questions=questions, ratings=ratings, indexed=indexed, embedder=embedder,
