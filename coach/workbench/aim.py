@@ -51,7 +51,7 @@ _NOT_AMOUNT = re.compile("|".join((
     r"\bper\s+\d[\d,]*",
     r"(?<!to )\bwithin\s+\d+\s+\w+",
 )), _I)
-_NUMBER = re.compile(r"(?<![\w-])\d+(?:[.,]\d+)*(?![\w-])")
+_NUMBER = re.compile(r"(?<![\w-])\d+(?:[.,]\d+)*(?:k|m|bn)?(?![\w-])", _I)  # 12, 1,200, £200k
 _AMOUNT_WORDS = re.compile(
     r"\b(?:halve|halving|halved|half|double|doubling|treble|triple|zero|eliminate|eliminating"
     r"|(?:a|one|two)\s+thirds?|(?:a|one|three)\s+quarters?|a\s+fifth"

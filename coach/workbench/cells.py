@@ -1,11 +1,13 @@
 """One cell of a team's sheet read as a date or a number (pure).
 
 Dates as NHS sheets write them: ISO (2025-03-01), UK day first (01/03/2025, 1/3/25,
-1 Mar 2025, 1st March 2025, Mon 3 Mar 2025), a month alone (Mar-25, March 2025, 2025-03),
-a week label in front ("w/c 03/03/2025", "week ending 7 Mar 2025") and Excel date cells. A month
-alone is the first of that month. Values: numbers with thousands separators (1,234.5), a sign,
-a percentage ("12%" is 12) or a currency sign; with ``decimal_comma`` (semicolon-separated
-files) "1.234,5" is 1234.5.
+1 Mar 2025, 1st March 2025, Mon 3 Mar 2025), a month alone (Mar-25, March 2025, 03/2025,
+2025-03), a week label in front ("w/c 03/03/2025", "week ending 7 Mar 2025") and Excel date
+cells. A month alone is the first of that month; a year alone is not read as a date; years
+outside 1900-2100 are taken as typing errors.
+
+Values: numbers with thousands separators (1,234.5), a sign, a percentage ("12%" is 12) or a
+currency sign; with ``decimal_comma`` (semicolon-separated files) "1.234,5" is 1234.5.
 
 Each parser raises ValueError whose text says what is wrong with the cell, for the caller
 to put beside the row number (coach/workbench/columns.py).
@@ -30,7 +32,7 @@ FIRST_YEAR, LAST_YEAR = 1900, 2100
 FORMATS = "2025-03-01, 01/03/2025, 1 Mar 2025, Mar-25 or March 2025"
 
 _WEEK_LABEL = re.compile(
-    r"^(?:w/?[ceb]\.?|wk\s+(?:comm|beg|end)\w*\.?|week\s+(?:commencing|beginning|starting"
+    r"^(?:w/?[ceb]\b\.?|wk\s+(?:comm|beg|end)\w*\.?|week\s+(?:commencing|beginning|starting"
     r"|ending)|week\s+of)\s*:?\s*", re.I)
 _WEEKDAY = re.compile(r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+", re.I)
 _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"

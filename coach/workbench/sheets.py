@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -21,7 +22,7 @@ from pathlib import PurePath
 from typing import Any
 
 from coach.errors import BadInputError
-from coach.workbench.cells import Cell, parse_date
+from coach.workbench.cells import Cell, is_blank, parse_date
 from coach.workbench.columns import MAX_ROWS, Point, Series, series_from_rows
 
 __all__ = ["MAX_BYTES", "MAX_ROWS", "Point", "Series", "SheetChoiceError", "read_csv",
@@ -100,10 +101,6 @@ def read_excel(data: bytes, *, sheet: str | None = None) -> Series:
         ws, warning = _choose_sheet(book, sheet)
         series = series_from_rows(_excel_rows(ws), source=f"Sheet '{ws.title}'",
                                   sheet=ws.title)
-    except BadInputError:
-        raise
-    except Exception as exc:  # openpyxl fails in many ways on a damaged workbook
-        raise _unreadable_workbook() from exc
     finally:
         book.close()
     if warning:
@@ -181,7 +178,7 @@ def _split(line: str, delimiter: str) -> list[str]:
 def _csv_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, Sequence[Cell]]]:
     n = 0
     try:
-        for n, row in enumerate(reader, 1):  # noqa: B007 - n names the row in the message
+        for n, row in enumerate(reader, 1):
             yield n, row
     except csv.Error as exc:
         raise BadInputError(f"Row {n + 1} cannot be read as CSV ({exc}): check its quotes, "
@@ -206,7 +203,7 @@ def _spaced(line: str) -> list[Cell]:
     """One pasted line split at spaces: the longest start that reads as a date, then the value,
     then the rest as a note."""
     words = line.split()
-    for k in range(min(4, len(words)), 0, -1):
+    for k in range(min(6, len(words)), 0, -1):
         if _is_date(" ".join(words[:k])):
             return [" ".join(words[:k]), *words[k:k + 1], " ".join(words[k + 1:])]
     return [*words[:2], " ".join(words[2:])]
@@ -257,16 +254,28 @@ def _listed(names: Sequence[str]) -> str:
 
 
 def _has_data(ws: Any) -> bool:
-    rows = ws.iter_rows(min_row=1, max_row=_FIRST_ROWS, values_only=True)
-    return any(not (v is None or (isinstance(v, str) and not v.strip()))
-               for row in rows for v in row)
+    return any(not is_blank(cell.value) for _, row in _cells(ws, _FIRST_ROWS) for cell in row)
 
 
 def _excel_rows(ws: Any) -> Iterator[tuple[int, Sequence[Cell]]]:
     """Each row's values as the person sees them: a cell formatted as a percentage (0.12
     shown as 12%) is 12."""
-    for n, row in enumerate(ws.iter_rows(min_row=1), 1):
+    for n, row in _cells(ws):
         yield n, [_excel_value(cell) for cell in row]
+
+
+def _cells(ws: Any, max_row: int | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(row number, cells) from row 1 on; a damaged sheet (openpyxl fails in many ways)
+    raises BadInputError."""
+    rows = ws.iter_rows(min_row=1, max_row=max_row)
+    for n in itertools.count(1):
+        try:
+            row = next(rows, None)
+        except Exception as exc:
+            raise _unreadable_workbook() from exc
+        if row is None:
+            return
+        yield n, row
 
 
 
