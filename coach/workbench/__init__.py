@@ -1,0 +1,1 @@
+"""The lead's QI workbench: projects, their measures, charts and PDSA cycles."""
