@@ -4,7 +4,7 @@ addresses in a question before it reaches a language model or a log.
 NHS numbers are 10 digits (often written 3-3-4 with spaces or dashes) whose last digit is a
 modulus-11 check digit; a 10-digit number that fails the check is not treated as one. Phone
 numbers are UK numbers starting 0 or +44 with 10 or 11 digits in all (spaces, dashes, dots and
-brackets allowed).
+brackets allowed). The notice telling the user what was removed is prompts/notices.yaml.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from coach import prompts
 
 NHS_NUMBER = "NHS number"
 PHONE = "phone number"
@@ -68,11 +70,7 @@ class Redaction:
             return ""
         kinds = [_ARTICLE[k] + " " + k for k in self.kinds]
         listed = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
-        return (
-            f"Your question contained personal data ({listed}). It was removed before the "
-            "question was searched, logged or sent to a language model; please do not put "
-            "patient or staff identifiers in questions."
-        )
+        return prompts.fill("notices.yaml", "personal-data", found=listed)
 
 
 def _replace(pattern: re.Pattern[str], kind: str, text: str, found: list[Redacted],

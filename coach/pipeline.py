@@ -408,8 +408,7 @@ class Coach:
     def _verified(self, prepared: Prepared, checked: Verification) -> Answer:
         notice = ""
         if checked.unsupported and not checked.citations:
-            notice = ("None of this answer could be matched to the guidance: treat it as "
-                      "unchecked and read the passages below.")
+            notice = prompts.fill("notices.yaml", "unchecked")
         direct, supporting = split_more(checked.text)
         in_direct = set(marker_numbers(direct))
         answer = self._answer(prepared, direct, checked.citations, refused=False,

@@ -20,7 +20,7 @@ def read(name: str) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def read_yaml(name: str) -> dict[str, Any]:
     return yaml.safe_load(read(name)) or {}
 
@@ -33,3 +33,10 @@ class _Blank(dict):  # type: ignore[type-arg]
 def render(template: str, **values: object) -> str:
     """Fill {placeholders}; a missing value renders empty rather than failing."""
     return template.format_map(_Blank({k: ("" if v is None else v) for k, v in values.items()}))
+
+
+def fill(name: str, key: str, **values: object) -> str:
+    """Entry KEY of the YAML prompt file NAME (a fixed reply sentence), its {placeholders}
+    filled as ``render`` fills them. tests/test_reply_prompts.py checks that every caller
+    supplies exactly the placeholders its entry names."""
+    return render(read_yaml(name)[key], **values)

@@ -7,6 +7,8 @@ import re
 
 import pytest
 from conftest import markdown_doc, settings_under
+from langchain_core.language_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
 
 from coach import prompts
 from coach.app import build_coach
@@ -135,6 +137,17 @@ def test_in_scope_answer_is_grounded_and_cited(coach):
             assert sentence in flat(answer.citations[number - 1].text), (sentence, number)
     assert answer.citations[0].source == "pdsa.md"
     assert "four stages" in answer.text
+
+
+def test_a_drafted_answer_nothing_supports_carries_the_unchecked_notice(coach, embedder):
+    """A model's draft with no sentence the citation check can match: shown, with the notice
+    (prompts/notices.yaml) telling the reader to treat it as unchecked."""
+    draft = "Improvement work needs a budget line approved by the finance director every March."
+    llm = GenericFakeChatModel(messages=iter([AIMessage(draft)]))
+    answer = build_coach(coach.settings, embedder=embedder, llm=llm).ask("What is a PDSA cycle?")
+    assert not answer.refused and not answer.citations and answer.unsupported
+    assert answer.notice == ("None of this answer could be matched to the guidance: treat it as "
+                             "unchecked and read the passages below.")
 
 
 def test_every_sentence_of_several_answers_comes_from_its_citation(coach):

@@ -117,3 +117,44 @@ def test_a_question_in_the_dialogue_is_answered_and_the_open_question_repeated(c
     assert "Question 1 of 5" in aside.text and "run chart" in aside.text.lower()
     session = JourneySession.open(coach.settings, "aside")
     assert session.progress().step("assessing-readiness").notes == ()
+
+
+STEP5 = "**Question {} of 5** (Aligning and coordinating activity): "
+
+
+def test_the_dialogues_fixed_sentences_word_for_word(coach):
+    """Golden: the guided dialogue's own sentences (prompts/journey-replies.yaml), whole."""
+    (opened, *_, fifth, back, stopped, resumed, no_offer, again, answered, misplaced,
+     accepted) = talk(coach, "golden", "coach me through step 5", "skip", "skip", "skip",
+                      "skip", "back", "stop", "coach me through step 5", "yes", "skip",
+                      "We will write a one-page proposal for the board on sustaining the work.",
+                      "skip", "yes, add it for the chief nurse by 2027-03-31")
+    q4 = STEP5.format(4) + "Which projects should stop, merge or scale up?"
+    q5 = STEP5.format(5) + "How do we decide which new projects receive support?"
+    assert opened.text == (
+        "Let's work through **Step 5: Aligning and coordinating activity** (step guide [1]).\n"
+        "I will ask the step's 5 reflective questions (coaching guidance) one at a time. Each "
+        "answer is saved as a note on the step, so it shows in the Coach tab and your action "
+        "plan. Say “skip”, “back” or “stop” at any time.\n\n" + STEP5.format(1) +
+        "Can every active project show which of our priorities it contributes to?")
+    assert fifth.text == "Skipped.\n\n" + q5
+    assert back.text == "Going back one question.\n\n" + q4
+    assert stopped.text == ("Stopped. Your answers so far are saved on Step 5. Say “coach me "
+                            "through step 5” to pick up at question 4.")
+    assert resumed.text.startswith(
+        "Picking up **Step 5: Aligning and coordinating activity** (step guide [1]).\n")
+    assert no_offer.text == "No suggested action is waiting to be added just now.\n\n" + q4
+    assert again.text == "Skipped.\n\n" + q5
+    assert answered.text.startswith(
+        "Noted, and saved to Step 5: “We will write a one-page proposal for the board on "
+        "sustaining the work.”\n\nWhat the guidance offers here:\n\n")
+    offer = re.search(r"\n\n\*\*Suggested action:\*\* (.+) \[\d+\] — say “yes, add it” to put "
+                      r"it in your action plan \(you can add “for NAME by YYYY-MM-DD”\), or "
+                      r"just answer the next question\.$", answered.text)
+    assert offer is not None
+    assert misplaced.text == "“skip” does not apply here."
+    assert accepted.text == (
+        f"Added to your action plan for Step 5: **{offer.group(1)}** — owner the chief nurse, "
+        "due 2027-03-31 (change either in the Coach tab).\n\nThat was the last of Step 5's "
+        "questions. Your answers are saved as notes on the step (Coach tab, `coach journey "
+        "status`, the action plan). Tick its checklist in the Coach tab, or say “what next?”.")

@@ -1,8 +1,10 @@
 """Text of the chat's journey replies, cited like every answer: pure functions.
 
-The journey's own words (step titles, purposes, questions) are labelled as coaching guidance;
-the step names come from the report. Retrieved passages are cited ``[n]`` and numbered in order
-of use, and an ordinary cited answer folded into a reply has its markers renumbered to match.
+The fixed sentences are prompts/journey-replies.yaml, filled by ``say`` (here and in
+``turns``). The journey's own words (step titles, purposes, questions) are labelled as coaching
+guidance; the step names come from the report. Retrieved passages are cited ``[n]`` and
+numbered in order of use, and an ordinary cited answer folded into a reply has its markers
+renumbered to match.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from coach import prompts
 from coach.answering.citations import sources_from_citations
 from coach.coaching import machine
 from coach.coaching.journey import Journey, Step
@@ -18,6 +21,17 @@ from coach.text import MARKER, first_sentence, list_items
 from coach.types import Answer, Passage
 
 GUIDANCE_KINDS = ("coach-guide", "method")
+REPLIES = "journey-replies.yaml"
+
+
+def say(key: str, **values: object) -> str:
+    """The fixed sentence KEY of prompts/journey-replies.yaml, its placeholders filled."""
+    return prompts.fill(REPLIES, key, **values)
+
+
+def spaced(marker: str) -> str:
+    """A citation marker with a space before it, or '' for none (the ``{cited}`` placeholder)."""
+    return f" {marker}" if marker else ""
 
 
 class Cited:
@@ -84,65 +98,56 @@ def actions_in(passages: Sequence[Passage], verbs: Sequence[str]
 def step_card(out: Cited, journey: Journey, progress: Progress, step: Step,
               guide: Passage | None, actions: Sequence[tuple[str, Passage]]) -> None:
     """The step, its purpose, its first actions (cited) and the offer to open it."""
-    state = machine.status(progress, step.id)
-    out.add(f"**Step {step.number} of {len(journey.steps)}: {step.title}** ({state}; "
-            f"coaching guidance from Improvement Coach's journey, step guide "
-            f"{out.cite(guide)}".rstrip() + ")", "", step.purpose, "")
+    out.add(say("step-heading", number=step.number, total=len(journey.steps), title=step.title,
+                state=machine.status(progress, step.id), cited=spaced(out.cite(guide))),
+            "", step.purpose, "")
     if actions:
-        out.add("First actions (coaching guidance):")
+        out.add(say("first-actions"))
         out.add(*[f"- {what} {out.cite(p)}" for what, p in actions[:3]])
     else:
-        out.add("What done looks like (the step's checklist, coaching guidance):")
+        out.add(say("done-looks-like"))
         out.add(*[f"- {c.text}" for c in step.checklist[:3]])
-    out.add("", f"Open it in the Coach tab (Step {step.number}), or say “coach me through "
-            f"step {step.number}” and I will ask its reflective questions here, one at a time.")
+    out.add("", say("open-it", number=step.number))
 
 
 def overview(out: Cited, journey: Journey, progress: Progress,
              guides: dict[str, Passage | None], report: Passage | None) -> None:
-    names = out.cite(report)
-    out.add(f"**The {len(journey.steps)} steps of {journey.title.lower()}** (step names from "
-            f"{journey.source} {names}".rstrip() + "; one-line summaries are Improvement "
-            "Coach coaching guidance):", "")
+    out.add(say("overview-heading", total=len(journey.steps), journey=journey.title.lower(),
+                source=journey.source, cited=spaced(out.cite(report))), "")
     for s in journey.steps:
         status = machine.status(progress, s.id)
         mark = "" if status == machine.NOT_STARTED else f" *({status})*"
         out.add(f"{s.number}. **{s.title}**{mark} — {first_sentence(s.purpose)} "
                 f"{out.cite(guides.get(s.id))}".rstrip())
     here = machine.suggested_step(journey, progress)
-    out.add("", f"Your next step is Step {here.number}: {here.title}. Say “what next?” for its "
-            f"first actions, “coach me through step {here.number}” to work through its "
-            "questions here, or open the Coach tab.")
+    out.add("", say("overview-next", number=here.number, title=here.title))
+
+
+def steps_named(steps: Sequence[Step]) -> str:
+    return ", ".join(say("step-named", number=s.number, title=s.title) for s in steps)
 
 
 def done_list(journey: Journey, numbers: Sequence[int]) -> str:
-    steps = [machine.find_step(journey, n) for n in numbers]
-    return ", ".join(f"Step {s.number} ({s.title})" for s in steps)
+    return steps_named([machine.find_step(journey, n) for n in numbers])
 
 
 def where_question(journey: Journey, progress: Progress, step: Step) -> str:
     """Ask the lead where they are, naming earlier steps not yet recorded."""
     gaps = machine.gaps_before(journey, progress, step.id)
-    ask = "**Where are you now?**"
-    if gaps:
-        ask += (" Not yet recorded: " + ", ".join(f"Step {g.number} ({g.title})" for g in gaps)
-                + ". Has that been done, or is it still to do?")
-    return ask + (" Tell me what is already in place (for example “we have done step 1”), and "
-                  "I will take it into account.")
+    return say("where-gaps", steps=steps_named(gaps)) if gaps else say("where")
 
 
 def question_line(step: Step, index: int) -> str:
-    return f"**Question {index + 1} of {len(step.questions)}** ({step.title}): " \
-           f"{step.questions[index]}"
+    return say("question", question_number=index + 1, questions=len(step.questions),
+               title=step.title, question=step.questions[index])
 
 
 def progress_summary(journey: Journey, progress: Progress) -> str:
     done = [s for s in journey.steps if progress.step(s.id).completed]
-    text = (f"Recorded as done or in place: {done_list(journey, [s.number for s in done])}."
-            if done else "No step is recorded as done yet.")
+    text = say("progress-done", steps=steps_named(done)) if done else say("progress-none")
     if progress.current and progress.stage != machine.Stage.NEW:
         here = machine.find_step(journey, progress.current)
-        text += f" You are on Step {here.number}: {here.title}."
+        text += " " + say("progress-here", number=here.number, title=here.title)
     return text
 
 

@@ -1,7 +1,8 @@
 """One chat turn of journey coaching: which machine function runs and what the reply says.
 
 ``journey_turn`` answers a recognised journey request; ``dialogue_turn`` handles a message
-that follows a guided-dialogue question. Changes to the journey go through ``JourneySession``
+that follows a guided-dialogue question. Their fixed sentences are prompts/journey-replies.yaml
+(``replies.say``). Changes to the journey go through ``JourneySession``
 (the state machine and progress store the Coach tab uses); the dialogue's own position goes
 through ``coach.coaching.chat.dialogue``.
 """
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from coach.coaching import machine
 from coach.coaching.chat import dialogue as dlg
 from coach.coaching.chat import intents, replies
+from coach.coaching.chat.replies import say
 from coach.coaching.journey import Step
 from coach.coaching.session import JourneySession
 from coach.types import Answer
@@ -50,9 +52,8 @@ def _claims(chat: ChatContext, session: JourneySession, intent: intents.Intent
         return session.progress(), ""
     progress = session.apply(machine.mark_in_place, list(intent.in_place))
     said = replies.done_list(chat.journey, intent.in_place)
-    return progress, (f"So {said} {'is' if len(intent.in_place) == 1 else 'are'} already in "
-                      "hand: I have recorded that in your journey (reopen it in the Coach tab "
-                      "if that is not right).")
+    return progress, say("in-hand-one" if len(intent.in_place) == 1 else "in-hand-many",
+                         steps=said)
 
 
 def _next(chat: ChatContext, session: JourneySession, intent: intents.Intent) -> Answer:
@@ -64,7 +65,7 @@ def _next(chat: ChatContext, session: JourneySession, intent: intents.Intent) ->
         step = machine.suggested_step(chat.journey, progress)
     out = chat.new_reply()
     out.add(reflected or replies.progress_summary(chat.journey, progress), "",
-            f"Your next step is **Step {step.number}: {step.title}**.", "")
+            say("next-step", number=step.number, title=step.title), "")
     replies.step_card(out, chat.journey, progress, step, chat.guide_passage(step),
                       chat.first_actions(step))
     if progress.stage == machine.Stage.NEW or machine.gaps_before(chat.journey, progress,
@@ -78,15 +79,15 @@ def _start(chat: ChatContext, session: JourneySession, intent: intents.Intent) -
     out = chat.new_reply()
     if reflected:
         step = session.current_step(progress)
-        out.add(reflected, "", f"That takes you on to **Step {step.number}: {step.title}**.", "")
+        out.add(reflected, "", say("takes-you-on", number=step.number, title=step.title), "")
     elif progress.stage == machine.Stage.NEW:
         step = machine.suggested_step(chat.journey, progress)
-        out.add(f"Welcome. Most leads start with **Step {step.number}: {step.title}**, unless "
-                "some of the journey is already in place.", "")
+        out.add(say("welcome", number=step.number, title=step.title), "")
     else:
         progress = session.apply(machine.start)
         step = session.current_step(progress)
-        out.add("Welcome back: " + replies.progress_summary(chat.journey, progress), "")
+        out.add(say("welcome-back", summary=replies.progress_summary(chat.journey, progress)),
+                "")
     replies.step_card(out, chat.journey, progress, step, chat.guide_passage(step),
                       chat.first_actions(step))
     if reflected or progress.stage == machine.Stage.NEW or intent.label == "in_place":
@@ -117,12 +118,9 @@ def _guide(chat: ChatContext, session: JourneySession, intent: intents.Intent) -
     resumed = before.step == step.id and before.state == dlg.DialogueState.PAUSED
     dialogue = dlg.open_step(before, step.id, len(step.questions))
     out = chat.new_reply()
-    verb = "Picking up" if resumed else "Let's work through"
-    out.add(f"{verb} **Step {step.number}: {step.title}** (step guide "
-            f"{out.cite(chat.guide_passage(step))}).".replace(" ()", ""),
-            f"I will ask the step's {len(step.questions)} reflective questions (coaching "
-            "guidance) one at a time. Each answer is saved as a note on the step, so it shows "
-            "in the Coach tab and your action plan. Say “skip”, “back” or “stop” at any time.",
+    opening = say("guide-resume" if resumed else "guide-open", number=step.number,
+                  title=step.title, cite=out.cite(chat.guide_passage(step)))
+    out.add(opening.replace(" ()", ""), say("guide-how", questions=len(step.questions)),
             "", replies.question_line(step, dialogue.index))
     return chat.save(session, dialogue, out.answer("journey:guide"))
 
@@ -146,9 +144,7 @@ def _ask_or_finish(out: replies.Cited, step: Step, dialogue: dlg.Dialogue) -> No
     if dialogue.state == dlg.DialogueState.ASKING:
         out.add("", replies.question_line(step, dialogue.index))
     elif dialogue.offer is None:
-        out.add("", f"That was the last of Step {step.number}'s questions. Your answers are "
-                "saved as notes on the step (Coach tab, `coach journey status`, the action "
-                "plan). Tick its checklist in the Coach tab, or say “what next?”.")
+        out.add("", say("last-question", number=step.number))
 
 
 def _answered(chat: ChatContext, session: JourneySession, dialogue: dlg.Dialogue, step: Step,
@@ -158,11 +154,11 @@ def _answered(chat: ChatContext, session: JourneySession, dialogue: dlg.Dialogue
     session.work(machine.add_note, note if len(note) <= machine.MAX_TEXT else text,
                  step=step.id)
     out = chat.new_reply()
-    out.add(f"Noted, and saved to Step {step.number}: “{replies.describe(text)}”")
+    out.add(say("noted", number=step.number, answer=replies.describe(text)))
     guidance = chat.guidance(f"{question} {text}", step)
     offer = None
     if guidance is not None:
-        out.add("", "What the guidance offers here:", "")
+        out.add("", say("guidance-offers"), "")
         out.fold(guidance)
     taken = {a.what for a in session.progress().step(step.id).actions}
     found = chat.suggest([*(guidance.passages if guidance else ()),
@@ -170,9 +166,7 @@ def _answered(chat: ChatContext, session: JourneySession, dialogue: dlg.Dialogue
     if found is not None:
         what, passage = found
         offer = dlg.Offer(what, passage.source)
-        out.add("", f"**Suggested action:** {what} {out.cite(passage)} — say “yes, add it” "
-                "to put it in your action plan (you can add “for NAME by YYYY-MM-DD”), or "
-                "just answer the next question.")
+        out.add("", say("suggested-action", action=what, cite=out.cite(passage)))
     dialogue = dlg.answer(dialogue, offer)
     _ask_or_finish(out, step, dialogue)
     return chat.save(session, dialogue, out.answer("journey:dialogue-answer"))
@@ -190,8 +184,7 @@ def _accept(chat: ChatContext, session: JourneySession, dialogue: dlg.Dialogue, 
     session.work(machine.add_action, offer.what, owner, due, step=step.id)
     dialogue = dlg.settle_offer(dialogue, accepted=True)
     out = chat.new_reply()
-    out.add(f"Added to your action plan for Step {step.number}: **{offer.what}** — owner "
-            f"{owner}, due {due} (change either in the Coach tab).")
+    out.add(say("action-added", number=step.number, action=offer.what, owner=owner, due=due))
     _ask_or_finish(out, step, dialogue)
     return chat.save(session, dialogue, out.answer("journey:dialogue-accept"))
 
@@ -201,23 +194,22 @@ def _steer(chat: ChatContext, session: JourneySession, dialogue: dlg.Dialogue, s
     out = chat.new_reply()
     if move == "decline" and dialogue.offer is not None:
         dialogue = dlg.settle_offer(dialogue, accepted=False)
-        out.add("Fine — not added.")
+        out.add(say("declined"))
     elif move == "stop" and dialogue.state == dlg.DialogueState.ASKING:
         dialogue = dlg.stop(dialogue)
-        out.add(f"Stopped. Your answers so far are saved on Step {step.number}. Say “coach me "
-                f"through step {step.number}” to pick up at question {dialogue.index + 1}.")
+        out.add(say("stopped", number=step.number, question_number=dialogue.index + 1))
         return chat.save(session, dialogue, out.answer("journey:dialogue-stop"))
     elif move == "skip" and dialogue.state == dlg.DialogueState.ASKING:
         dialogue = dlg.skip(dialogue)
-        out.add("Skipped.")
+        out.add(say("skipped"))
     elif move == "back" and dialogue.state in (dlg.DialogueState.ASKING,
                                                dlg.DialogueState.FINISHED):
         dialogue = dlg.back(dialogue)
-        out.add("Going back one question.")
+        out.add(say("went-back"))
     elif move in ("accept", "decline"):
-        out.add("No suggested action is waiting to be added just now.")
+        out.add(say("no-offer"))
     else:
-        out.add(f"“{move}” does not apply here.")
+        out.add(say("not-here", move=move))
     _ask_or_finish(out, step, dialogue)
     return chat.save(session, dialogue, out.answer(f"journey:dialogue-{move}"))
 
@@ -233,7 +225,7 @@ def _aside(chat: ChatContext, session: JourneySession, dialogue: dlg.Dialogue, s
     answer = chat.coach.ask(text, [], journey=False)
     out = chat.new_reply()
     out.fold(answer)
-    out.add("", "Back to the step — " + replies.question_line(step, dialogue.index))
+    out.add("", say("back-to-step", question=replies.question_line(step, dialogue.index)))
     reply = out.answer("journey:dialogue-aside")
     if answer.refused:
         reply = Answer(reply.text, reply.citations, reply.passages, False, reply.timings_ms,
