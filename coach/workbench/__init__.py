@@ -3,7 +3,7 @@
 So far the pure chart part: ``series`` (dated points, direction, options), ``runs`` (the
 expected number of runs on a run chart, from the exact run-count distribution), ``rules``
 (the run-chart and Making Data Count rules over plain lists), ``spc`` (run and XmR charts:
-centre, limits, signals, icons) with its value types in ``results``, ``reading`` (the plain-English reading and its signal
-table), ``export`` (the computed series as CSV) and ``chart`` (the PNG and its text
-alternative).
+centre, limits, signals, icons) with its value types in ``results``, ``reading`` (the
+plain-English reading and its signal table), ``export`` (the computed series as CSV) and
+``chart`` (the PNG and its text alternative).
 """

@@ -201,12 +201,15 @@ def _rows(series: Series, segments: list[Segment], found: list[Flagged],
         if rule not in (Rule.FEW_RUNS, Rule.MANY_RUNS):
             for i in idx:
                 flagged[i][rule] = side
-    rows = []
+    rows, dates, values, none = [], series.dates, series.values, frozenset[Rule]()
     for n, segment in enumerate(segments):
         for i in range(segment.first, segment.first + segment.count):
-            top = next((r for r in order if r in flagged[i]), None)
-            kind = PointType.COMMON if top is None else _point_type(flagged[i][top], sign)
-            rows.append(Row(series.dates[i], series.values[i], n, kind, frozenset(flagged[i])))
+            if not flagged[i]:
+                rows.append(Row(dates[i], values[i], n, PointType.COMMON, none))
+                continue
+            top = next(r for r in order if r in flagged[i])
+            rows.append(Row(dates[i], values[i], n, _point_type(flagged[i][top], sign),
+                            frozenset(flagged[i])))
     return tuple(rows)
 
 
