@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from coach import prompts
 from coach.workbench import rules
 from coach.workbench.export import to_csv
-from coach.workbench.reading import Formats, read
+from coach.workbench.reading import Formats, icon_labels, read
 from coach.workbench.runs import (
     count_runs,
     exact_limits,
@@ -410,6 +410,13 @@ def test_the_reading_of_a_fixed_chart():
          "special-cause improvement")]
 
 
+def test_the_icons_as_short_labels():
+    c = xmr_chart(monthly(A), Options(direction=DOWN, target=16))
+    assert icon_labels(c) == ("Special cause: improvement, lower values",
+                              "Target consistently met")
+    assert icon_labels(run_chart(monthly(A))) == ("", "")
+
+
 def test_the_reading_names_every_rule_and_rebase_in_words():
     c = run_chart(monthly([8, 8, 8, 8, 8, 8, 2, 5, 2, 5, 2, 5, 2, 5]), Options(
         direction=UP, target=3, rebase=(date(2019, 1, 1),)))
@@ -428,7 +435,8 @@ def test_the_reading_names_every_rule_and_rebase_in_words():
 def test_every_rule_and_caveat_has_its_words():
     w = prompts.read_yaml("chart-reading.yaml")
     assert set(w["what"]) == set(w["rule"]) == {r.value for r in Rule}
-    assert set(w["variation"]) == {v.value for v in Variation}
+    assert set(w["variation"]) == set(w["icon"]["variation"]) == {v.value for v in Variation}
+    assert set(w["icon"]["assurance"]) == {a.value for a in Assurance}
     assert {a.value for a in Assurance} <= set(w["assurance"])
     keys = {k.value for k in CaveatKind if k != CaveatKind.TOO_FEW_FOR_LIMITS}
     assert keys | {"too-few-for-limits-xmr", "too-few-for-limits-run"} == set(w["caveat"])
@@ -441,6 +449,15 @@ def test_dates_read_as_months_for_monthly_data_and_days_otherwise():
     weekly = [date(2024, 1, 1) + timedelta(weeks=i) for i in range(3)]
     assert (Formats.of(weekly).day(weekly[1]), Formats.of(weekly).period) == \
         ("8 Jan 2024", "week")
+
+
+def test_the_caveats_in_words():
+    c = chart(monthly(A), Options(astronomical=(month(2),)))
+    assert read(c).caveats == ("Points flagged as astronomical are marked on run charts; on an "
+                               "XmR chart the process limits decide.",)
+    c = run_chart(monthly(A[:10]))
+    assert read(c).caveats[0] == ("With 10 points process limits are not yet meaningful; a run "
+                                  "chart is the right chart until there are 12.")
 
 
 def test_the_csv_of_the_computed_series():

@@ -4,7 +4,10 @@ Special-cause points are told apart by colour and by marker shape, so the chart 
 without colour: improvement a filled plus, concern a filled cross, neither a diamond, common
 cause a small circle. Each rebased segment draws its own centre, limits and sigma lines, with
 a dashed rule where it starts; a target is a dash-dot line; PDSA notes (date, label) are
-marked at their dates. ``alt_text`` names every signal, as the reading's table lists them.
+marked at their dates. Past a thousand points the common-cause markers are left out (the
+line shows them) and the line is drawn through each short run's first, lowest, highest and
+last point (``envelope``): the same picture, drawn in a fraction of the time. ``alt_text``
+names every signal, as the reading's table lists them.
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from coach import prompts
 from coach.workbench.runs import MIN_USEFUL
 from coach.workbench.spc import (
     MIN_FOR_LIMITS,
-    Assurance,
     Caveat,
     CaveatKind,
     Chart,
@@ -204,11 +203,12 @@ def _target_line(chart: Chart, fmt: Formats) -> str:
                           periods=words()["periods"][fmt.period])
 
 
-def assurance_words(assurance: Assurance | None) -> str:
-    """The assurance icon in a few words, for tables and the text alternative."""
-    return {None: "", Assurance.PASS: "target consistently met",
-            Assurance.FAIL: "target consistently missed",
-            Assurance.HIT_AND_MISS: "target hit and miss"}[assurance]
+def icon_labels(chart: Chart) -> tuple[str, str]:
+    """The variation and assurance icons as short labels, for a table or beside the chart
+    ("" where a chart has no such icon)."""
+    w = words()["icon"]
+    return (w["variation"][chart.variation.value] if chart.variation else "",
+            w["assurance"][chart.assurance.value] if chart.assurance else "")
 
 
 def caveat_sentence(chart: Chart, caveat: Caveat, fmt: Formats) -> str:

@@ -21,6 +21,7 @@ from here); words for all of these live in ``reading``.
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left
 from collections.abc import Sequence
 from math import fsum
 
@@ -113,8 +114,8 @@ def _segments(series: Series, options: Options) -> tuple[list[tuple[int, int]], 
                           f"{len(series)}.")
     dates, cuts, caveats = series.dates, {0}, []
     for when in sorted(options.rebase):
-        at = next((i for i, d in enumerate(dates) if d >= when), None)
-        if at is None or at == 0:
+        at = bisect_left(dates, when)  # the first point on or after the date
+        if at in (0, len(dates)):
             caveats.append(Caveat(CaveatKind.REBASE_IGNORED, when))
         else:
             cuts.add(at)
@@ -135,9 +136,9 @@ def _run_segment(series: Series, options: Options, first: int, stop: int
         caveats.append(Caveat(CaveatKind.RUNS_NOT_JUDGED, series.dates[first], len(useful)))
     elif runs < limits.lower or runs > limits.upper:
         found.append((Rule.FEW_RUNS if runs < limits.lower else Rule.MANY_RUNS, 0, useful))
-    dates = series.dates[first:stop]
-    found += [(Rule.ASTRONOMICAL, sides[dates.index(when)], [dates.index(when)])
-              for when in options.astronomical if when in dates]
+    at = {when: i for i, when in enumerate(series.dates[first:stop])}
+    found += [(Rule.ASTRONOMICAL, sides[at[when]], [at[when]])
+              for when in options.astronomical if when in at]
     return Segment(first, stop - first, centre, None, runs, limits), found, caveats
 
 
