@@ -1,1 +1,11 @@
-"""The lead's QI workbench: projects, their measures, charts and PDSA cycles."""
+"""The lead's QI workbench: projects, their measures, charts and PDSA cycles.
+
+Reading a team's data: ``sheets`` (CSV, Excel or pasted columns, with a message naming the row
+for bad input) over ``columns`` and ``cells``; ``aim`` (the SMART-aim check and the progress
+score scale). The chart: ``series`` (dated points, direction, options), ``runs`` (the expected
+number of runs on a run chart, from the exact run-count distribution), ``rules`` (the run-chart
+and Making Data Count rules over plain lists), ``spc`` (run and XmR charts: centre, limits,
+signals, icons) with its value types in ``results``, ``reading`` (the plain-English reading and
+its signal table), ``export`` (the computed series as CSV) and ``chart`` (the PNG and its text
+alternative).
+"""
