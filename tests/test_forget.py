@@ -41,11 +41,32 @@ def seed(db: Database, user: str, n: int) -> None:
             conn.execute(s.survey_responses.insert().values(
                 code="TEAM1", at=NOW, user_name=user, role="nurse", level="ward",
                 scores=json.dumps({"x": 2})))
+            seed_workbench(conn, user, i)
         conn.execute(s.progress.insert().values(user_name=user, data="{}", updated_at=NOW))
         conn.execute(s.chat_dialogue.insert().values(user_name=user, data="{}",
                                                      updated_at=NOW))
         conn.execute(s.user_roles.insert().values(user_name=user, role="staff",
                                                   updated_at=NOW, updated_by="test"))
+
+
+def seed_workbench(conn: sa.Connection, user: str, i: int) -> None:
+    """A QI project with a measure, a point, a PDSA cycle and a progress score."""
+    project = conn.execute(s.workbench_projects.insert().values(
+        user_name=user, title=f"{user} project {i}", aim="", team="", sponsor="",
+        created_at=NOW, updated_at=NOW)).inserted_primary_key[0]
+    measure = conn.execute(s.workbench_measures.insert().values(
+        user_name=user, project_id=project, kind="outcome", name="Falls", direction="down",
+        chart="run", definition="", source="", frequency="", owner="", target=None,
+        rebase="[]", created_at=NOW, updated_at=NOW)).inserted_primary_key[0]
+    conn.execute(s.workbench_points.insert().values(
+        user_name=user, measure_id=measure, point_date="2026-01-01", value=3.0, note=""))
+    conn.execute(s.workbench_cycles.insert().values(
+        user_name=user, project_id=project, measure_id=measure, follows=None, title="Huddle",
+        plan="p", prediction="q", do_text="", study="", act="", act_note="", planned=None,
+        done=None, studied=None, acted=None, created_at=NOW, updated_at=NOW))
+    conn.execute(s.workbench_scores.insert().values(
+        user_name=user, project_id=project, scored_on="2026-01-01", score=1.5, note="",
+        recorded_at=NOW))
 
 
 def counts(db: Database, user: str) -> dict[str, int]:
@@ -81,7 +102,9 @@ def test_forget_deletes_exactly_the_persons_rows_and_says_how_many(db, tmp_path)
     assert done.rows == alice_before == {
         "question_log": 3, "feedback": 3, "progress": 1, "assessments": 3,
         "progress_archive": 3, "chat_dialogue": 1, "conversations": 3,
-        "survey_responses": 3, "user_roles": 1}
+        "survey_responses": 3, "user_roles": 1, "workbench_points": 3,
+        "workbench_measures": 3, "workbench_cycles": 3, "workbench_scores": 3,
+        "workbench_projects": 3}
     assert counts(db, "alice") == dict.fromkeys(alice_before, 0)
     assert counts(db, "bob") == bob_before  # nobody else's rows are touched
     assert done.export_files == 2 and not plans.exists() and bobs_plan.is_file()
@@ -113,6 +136,12 @@ def test_coach_users_forget_needs_no_users_file_and_prints_the_counts(tmp_path, 
     out = capsys.readouterr().out
     assert out.startswith("Deleted everything stored about carol:")
     assert "feedback           2 row(s)" in out and "progress           1 row(s)" in out
-    assert sum(counts(db, "carol").values()) == 0 and sum(counts(db, "dave").values()) == 9
+    assert sum(counts(db, "carol").values()) == 0 and sum(counts(db, "dave").values()) == 14
     assert main(["users", "forget"]) == 2
     assert "coach users forget NAME" in capsys.readouterr().err
+
+
+def test_every_table_that_names_a_user_is_forgotten_or_kept_on_purpose():
+    kept = {"library_changes"}  # the shared library's audit trail: who changed the library
+    named = {t.name for t in s.metadata.sorted_tables if "user_name" in t.c}
+    assert named - kept == {t.name for t, _ in PERSONAL}

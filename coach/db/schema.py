@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -154,4 +155,97 @@ survey_responses = Table(
     Column("level", String(64), nullable=False),
     Column("scores", Text, nullable=False),  # JSON: item id -> score
     Index("survey_responses_code", "code"),
+)
+
+# -- the lead's QI workbench (issue #25) -----------------------------------------------------
+# Every table carries the owner's user name, so that each read and write is keyed by it and
+# `coach users forget` deletes a person's projects table by table. Dates are ISO text.
+DAY = 10  # an ISO date, 2026-03-31
+
+workbench_projects = Table(
+    "workbench_projects", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(USER), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("aim", Text, nullable=False),
+    Column("team", Text, nullable=False),
+    Column("sponsor", Text, nullable=False),
+    Column("created_at", String(STAMP), nullable=False),
+    Column("updated_at", String(STAMP), nullable=False),
+    Index("workbench_projects_user", "user_name", "updated_at"),
+)
+
+workbench_measures = Table(
+    "workbench_measures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(USER), nullable=False),
+    Column("project_id", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("chart", String(8), nullable=False),
+    Column("definition", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("frequency", Text, nullable=False),
+    Column("owner", Text, nullable=False),  # who collects it (free text)
+    Column("target", Float, nullable=True),
+    Column("rebase", Text, nullable=False),  # JSON list of ISO dates
+    Column("created_at", String(STAMP), nullable=False),
+    Column("updated_at", String(STAMP), nullable=False),
+    CheckConstraint("kind IN ('outcome', 'process', 'balancing')", name="workbench_measure_kind"),
+    CheckConstraint("direction IN ('up', 'down', 'neither')", name="workbench_measure_direction"),
+    CheckConstraint("chart IN ('run', 'xmr')", name="workbench_measure_chart"),
+    Index("workbench_measures_project", "project_id", "id"),
+    Index("workbench_measures_user", "user_name"),
+)
+
+workbench_points = Table(
+    "workbench_points", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(USER), nullable=False),
+    Column("measure_id", Integer, nullable=False),
+    Column("point_date", String(DAY), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("note", Text, nullable=False),
+    Index("workbench_points_measure", "measure_id", "point_date", unique=True),
+    Index("workbench_points_user", "user_name"),
+)
+
+workbench_cycles = Table(
+    "workbench_cycles", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(USER), nullable=False),
+    Column("project_id", Integer, nullable=False),
+    Column("measure_id", Integer, nullable=True),
+    Column("follows", Integer, nullable=True),  # the cycle this one builds on (a ramp)
+    Column("title", Text, nullable=False),
+    Column("plan", Text, nullable=False),
+    Column("prediction", Text, nullable=False),
+    Column("do_text", Text, nullable=False),
+    Column("study", Text, nullable=False),
+    Column("act", String(8), nullable=False),
+    Column("act_note", Text, nullable=False),
+    Column("planned", String(DAY), nullable=True),
+    Column("done", String(DAY), nullable=True),
+    Column("studied", String(DAY), nullable=True),
+    Column("acted", String(DAY), nullable=True),
+    Column("created_at", String(STAMP), nullable=False),
+    Column("updated_at", String(STAMP), nullable=False),
+    CheckConstraint("act IN ('', 'adopt', 'adapt', 'abandon')", name="workbench_cycle_act"),
+    Index("workbench_cycles_project", "project_id", "id"),
+    Index("workbench_cycles_user", "user_name"),
+)
+
+workbench_scores = Table(
+    "workbench_scores", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(USER), nullable=False),
+    Column("project_id", Integer, nullable=False),
+    Column("scored_on", String(DAY), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("recorded_at", String(STAMP), nullable=False),
+    CheckConstraint("score >= 0.5 AND score <= 5", name="workbench_score_scale"),
+    Index("workbench_scores_project", "project_id", "scored_on", "id"),
+    Index("workbench_scores_user", "user_name"),
 )
