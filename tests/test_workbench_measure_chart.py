@@ -45,8 +45,9 @@ def test_a_stored_measure_is_charted_by_its_plan_with_its_cycles_as_notes(store)
     store.add_cycle("lead", project.id, PDSA("Undated idea"))
     drawn = chart_measure(store, "lead", measure.id)
     assert drawn.notes == ((month(12), "PDSA: Bed rails check"),)
-    runs = [s for s in drawn.chart.signals if s.rule == Rule.RUN_OF_7]
-    assert runs and runs[0].meaning == Meaning.IMPROVEMENT  # lower is better for falls
+    runs = {s.side.value: s.meaning for s in drawn.chart.signals if s.rule == Rule.RUN_OF_7}
+    # lower is better for falls: the low run is improvement, the high one before it concern
+    assert runs == {"low": Meaning.IMPROVEMENT, "high": Meaning.CONCERN}
     assert "improvement" in drawn.reading.text and "target of 5" in drawn.reading.text
     assert "Bed rails check" in drawn.alt()
     assert drawn.png().startswith(b"\x89PNG")
