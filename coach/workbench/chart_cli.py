@@ -27,7 +27,7 @@ from coach.workbench.columns import Series
 from coach.workbench.document import Block, to_markdown
 from coach.workbench.measure_chart import MeasureChart, chart_points
 from coach.workbench.projects import MeasurePlan, day, number
-from coach.workbench.sheets import read_upload
+from coach.workbench.sheets import SheetChoiceError, read_upload
 
 if TYPE_CHECKING:
     from coach.cli import Subcommands
@@ -65,7 +65,10 @@ def read_file(path: Path, sheet: str | None) -> Series:
         raise BadInputError(line("no-file", path=path))
     if path.is_dir():
         raise BadInputError(line("not-a-file", path=path))
-    series = read_upload(path.read_bytes(), path.name, sheet=sheet)
+    try:
+        series = read_upload(path.read_bytes(), path.name, sheet=sheet)
+    except SheetChoiceError as exc:
+        raise BadInputError(line("choose-sheet", message=exc, first=exc.sheets[0])) from None
     for warning in series.warnings:
         print(f"coach: note: {warning}", file=sys.stderr)
     return series
