@@ -56,5 +56,11 @@ DIRECT_MAX_SENTENCES = 3
 DIRECT_MAX_CHARS = 450
 # sentences of the leading section's own detail that open "More from the guidance"
 SECTION_DETAIL = 3
+# answer-first paragraphs of other sections the section model is confident answer the same
+# question that follow it there, most confident first, and the confidence they need (at least
+# weights.support; stricter than for single sentences, so that a whole paragraph on a
+# neighbouring topic stays out)
+SUPPORT_ANSWERS = 1
+SUPPORT_ANSWER_FLOOR = 0.35
 # the longest answer-first paragraph (with its list) taken as a section's direct answer
 ANSWER_MAX_CHARS = 900

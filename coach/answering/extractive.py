@@ -45,6 +45,8 @@ from coach.tuning import (
     MIN_PASSAGE_SIMILARITY,
     SECTION_DETAIL,
     SENTENCE_CACHE_SIZE,
+    SUPPORT_ANSWER_FLOOR,
+    SUPPORT_ANSWERS,
 )
 from coach.types import Citation, Passage
 
@@ -271,6 +273,9 @@ def compose(chosen: Sequence[Candidate], passages: Sequence[Passage], *,
               for c in _paragraph(passages[m.passage].text, m.passage)
               if _bare(c.text) not in said and _quotable(c)][:SECTION_DETAIL]
     said |= {_bare(c.text) for c in detail}
+    # then what another section confident of answering the same question says first
+    detail += _supporting_answers(lead, matches, w, said)
+    said |= {_bare(c.text) for c in detail}
     rest = detail + [c for c in chosen if c not in direct and _bare(c.text) not in said
             and (not passages[c.passage].questions
                  or (passages[c.passage].source, passages[c.passage].heading) in near_sections)
@@ -280,6 +285,21 @@ def compose(chosen: Sequence[Candidate], passages: Sequence[Passage], *,
         blocks.extend(_grouped(rest, passages, labels, numbers, keep_order=False))
     citations = [passages[i].citation(n) for i, n in sorted(numbers.items(), key=lambda x: x[1])]
     return "\n\n".join(blocks), citations
+
+
+def _supporting_answers(lead: Sequence[SectionMatch], matches: Sequence[SectionMatch],
+                        w: SectionWeights, said: set[str]) -> list[Candidate]:
+    """The answer-first paragraphs of up to SUPPORT_ANSWERS other sections whose confidence
+    of answering the question reaches ``w.support`` and SUPPORT_ANSWER_FLOOR (most confident
+    first), as pieces not already said. Only with a leading section: without one no section
+    is sure enough."""
+    if not lead:
+        return []
+    used = {m.answer for m in lead}
+    others = [m for m in matches if m.answer and m.answer not in used
+              and m.confidence >= max(w.support, SUPPORT_ANSWER_FLOOR)][:SUPPORT_ANSWERS]
+    return [replace(c, score=math.inf) for m in others for c in _paragraph(m.answer, m.passage)
+            if _bare(c.text) not in said and _quotable(c)]
 
 
 def split_more(text: str) -> tuple[str, str]:
