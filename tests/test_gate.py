@@ -189,3 +189,15 @@ def test_a_job_title_is_a_role_not_a_name_to_cite():
     assert unanswered("Our CEO wants a trust-wide approach after an incident, is that normal?",
                       draft, [draft]) == ""
     assert "Leeds" in unanswered("What did the CEO at Leeds do?", draft, [draft])
+
+
+def test_a_count_may_be_given_in_another_word_for_the_same_thing():
+    assert unanswered("how many staff should we train each year?",
+                      "Offer a day of training to 10–20% of the workforce each year. [1]",
+                      []) == ""
+    assert unanswered("how many dots in a row show a shift?",
+                      "A shift is six or more consecutive points above the median. [1]",
+                      []) == ""
+    # a count of something else is still no answer
+    assert "figure" in unanswered("how many staff should we train each year?",
+                                  "Run about 20 projects a year. [1]", [])

@@ -65,6 +65,23 @@ def _same_word(a: str, b: str) -> bool:
                       and difflib.SequenceMatcher(None, a, b).ratio() >= 0.8)
 
 
+# nouns a count may be given in: "how many staff" is answered by "20% of the workforce",
+# "how many dots" by "six or more consecutive points"
+_SAME_COUNT = tuple(frozenset(group) for group in (
+    {"staff", "people", "employees", "workforce", "colleagues"},
+    {"dots", "points", "values"},
+))
+
+
+def _counted_as(noun: str) -> set[str]:
+    """``noun`` and the nouns a count of it may be given in."""
+    out = {noun}
+    for group in _SAME_COUNT:
+        if noun in group or noun + "s" in group:
+            out |= group
+    return out
+
+
 def _gives_figure(question: str, answer: str) -> bool:
     """The answer gives the figure asked for.
 
@@ -75,7 +92,8 @@ def _gives_figure(question: str, answer: str) -> bool:
     years = bool(_ASKS_DATE.search(question))
     counted = _COUNTED.search(question)
     if counted and not years:
-        nouns = [w.lower() for w in counted.groups() if w and w.lower() not in STOPWORDS]
+        nouns = [n for w in counted.groups() if w and w.lower() not in STOPWORDS
+                 for n in _counted_as(w.lower())]
         number = r"(?:\d[\d.,]*%?|" + _NUMBER_WORDS + r")"
         for window in re.findall(rf"\b{number}((?:[\s–-]+[\w%]+){{1,4}})", answer.lower()):
             if any(_same_word(w, n) for w in re.findall(r"\w+", window) for n in nouns):
