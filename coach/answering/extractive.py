@@ -246,7 +246,9 @@ def compose(chosen: Sequence[Candidate], passages: Sequence[Passage], *,
     """A direct answer first, under the label of its kind of source: the answer-first
     paragraph of each section in ``lead``, or else the best sentence with the others chosen
     from its passage (up to DIRECT_MAX_SENTENCES and DIRECT_MAX_CHARS). Then, under "More from
-    the guidance", the other chosen sentences that answer the same question: from a section
+    the guidance", the leading section's own detail, the answer-first paragraph of the next
+    section confident of answering the same question (``_supporting_answers``), and the
+    other chosen sentences that answer the same question: from a section
     already quoted, from a section the section model is confident answers it too
     (``matches``, ``weights.support``), or from a passage with no question heading (the
     scorer alone vouches for those); ordered by
