@@ -51,6 +51,9 @@ LIST_MAX_ITEMS = 10
 LIST_MAX_CHARS = 900
 # a section's opening sentence is repeated atop its later chunks when at most this long
 LEAD_MAX_CHARS = 400
+# ... or its whole answer-first paragraph (with its list) when that is at most this long, so
+# that whichever chunk of the section is retrieved can give the direct answer
+REPEATED_ANSWER_MAX_CHARS = 600
 # the sentence-selection fallback's direct answer: at most this many sentences, this long
 DIRECT_MAX_SENTENCES = 3
 DIRECT_MAX_CHARS = 450
