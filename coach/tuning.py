@@ -51,10 +51,19 @@ LIST_MAX_ITEMS = 10
 LIST_MAX_CHARS = 900
 # a section's opening sentence is repeated atop its later chunks when at most this long
 LEAD_MAX_CHARS = 400
+# ... or its whole answer-first paragraph (with its list) when that is at most this long, so
+# that whichever chunk of the section is retrieved can give the direct answer
+REPEATED_ANSWER_MAX_CHARS = 600
 # the sentence-selection fallback's direct answer: at most this many sentences, this long
 DIRECT_MAX_SENTENCES = 3
 DIRECT_MAX_CHARS = 450
 # sentences of the leading section's own detail that open "More from the guidance"
 SECTION_DETAIL = 3
+# answer-first paragraphs of other sections the section model is confident answer the same
+# question that follow it there, most confident first, and the confidence they need (at least
+# weights.support; stricter than for single sentences, so that a whole paragraph on a
+# neighbouring topic stays out)
+SUPPORT_ANSWERS = 1
+SUPPORT_ANSWER_FLOOR = 0.35
 # the longest answer-first paragraph (with its list) taken as a section's direct answer
 ANSWER_MAX_CHARS = 900

@@ -208,3 +208,15 @@ def test_later_chunks_of_a_section_repeat_its_opening_sentence():
     # a section that opens with a list has no lead sentence to carry
     gloss = [c for c in chunks if c.heading.endswith("Glossary")]
     assert len(gloss) >= 2 and all(c.text.startswith("- Trigger") for c in gloss)
+
+
+def test_a_lead_never_takes_the_first_number_of_the_list_that_follows_it():
+    steps = "\n".join(f"{i}. Step number {i} of starting a project, with enough words to make "
+                      f"the answer paragraph long." for i in range(1, 9))
+    body = ("# Doc\n\n## How do I start a project?\n\nA project usually starts in eight steps:\n"
+            + steps + "\n\nMore detail follows here. " + "Detail sentence. " * 60)
+    chunks = chunk_document(SourceDoc("d.md", body, META), size=500, overlap=0)
+    assert len(chunks) >= 2
+    assert all(c.text.startswith("A project usually starts in eight steps:") for c in chunks)
+    assert not any(c.text.startswith("A project usually starts in eight steps: 1.")
+                   for c in chunks)

@@ -176,3 +176,30 @@ def test_coach_ask_more_and_json(measures_coach, monkeypatch, capsys):
     assert "More from the guidance:" in more
     assert data["supporting"].split("\n")[-1][:40] in more
     assert "You could also ask:" in plain
+
+
+def _section(text: str, heading: str):
+    from coach.types import Passage
+
+    return Passage(id=heading, text=text, source="guide.md", title="Guide", heading=heading,
+                   page=None, step=None, kind="method", publisher="", year=None, url=None,
+                   section="", score=0.5, dense_score=0.5, asked=(), answer=text)
+
+
+def test_supporting_material_takes_the_answer_of_another_confident_section_only():
+    from coach.answering.extractive import compose
+    from coach.answering.sections import SectionMatch
+
+    texts = ["Spread means adopting a change that worked on one ward on other wards.",
+             "A spread package holds the change, its results and its tools for other sites.",
+             "Psychological safety means people can speak up without fear of blame."]
+    passages = [_section(t, f"Question {i}?") for i, t in enumerate(texts)]
+    matches = [SectionMatch(i, 0.8, f"Question {i}?", t, confidence=c)
+               for i, (t, c) in enumerate(zip(texts, (0.9, 0.6, 0.3), strict=True))]
+    text, citations = compose([], passages, lead=matches[:1], matches=matches,
+                              weights=SectionWeights(support=0.2))
+    direct, more = split_more(text)
+    assert "Spread means adopting" in direct and "spread package" not in direct
+    assert "A spread package holds the change" in more  # confident: the same question
+    assert "Psychological safety" not in text  # under the floor: a neighbouring topic
+    assert len(citations) == 2

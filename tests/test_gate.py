@@ -173,3 +173,31 @@ def test_clinical_questions_are_recognised(question):
 ])
 def test_improvement_questions_that_touch_on_care_are_not_clinical(question):
     assert not is_clinical(question)
+
+
+def test_a_timescale_put_forward_in_a_yes_no_question_need_not_be_repeated():
+    draft = "Building an organisation-wide approach usually takes several years. [1]"
+    assert unanswered("Can we get an organisation-wide approach in place in 12 months?",
+                      draft, [draft]) == ""
+    assert unanswered("is 18 months enough to embed it across the trust?", draft, [draft]) == ""
+    # a number the question asks about is still needed
+    assert "12" in unanswered("What did ELFT do in its first 12 months?", draft, [draft])
+
+
+def test_a_job_title_is_a_role_not_a_name_to_cite():
+    draft = "Safety incidents and critical inspections can trigger the journey. [1]"
+    assert unanswered("Our CEO wants a trust-wide approach after an incident, is that normal?",
+                      draft, [draft]) == ""
+    assert "Leeds" in unanswered("What did the CEO at Leeds do?", draft, [draft])
+
+
+def test_a_count_may_be_given_in_another_word_for_the_same_thing():
+    assert unanswered("how many staff should we train each year?",
+                      "Offer a day of training to 10–20% of the workforce each year. [1]",
+                      []) == ""
+    assert unanswered("how many dots in a row show a shift?",
+                      "A shift is six or more consecutive points above the median. [1]",
+                      []) == ""
+    # a count of something else is still no answer
+    assert "figure" in unanswered("how many staff should we train each year?",
+                                  "Run about 20 projects a year. [1]", [])

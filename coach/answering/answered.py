@@ -37,6 +37,14 @@ _ASKS_DATE = re.compile(r"\b(?:when|what\s+year|which\s+year|what\s+date|how\s+l
                         re.IGNORECASE)
 # a name in the question: a capitalised word that does not start it ("Northumbria", "ELFT")
 _NAME = re.compile(r"(?<=[\w,;:)] )(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)*|[A-Z]{2,}s?)\b")
+# job titles written as acronyms name a role every trust has, not a subject the answer must
+# name ("now the CEO wants trust-wide QI")
+_ROLES = frozenset({"CEO", "CEOS", "COO", "CFO", "CNO", "CMO", "CIO", "MD", "HCA"})
+# a timescale put forward in a yes/no question ("can we do it in 12 months?", "is 6 weeks
+# enough?"): answered by the time it takes, which need not repeat the number proposed
+_YES_NO = re.compile(r"^\s*(?:can|could|will|would|is|are|should|do|does|must|might)\b", re.I)
+_PROPOSED_SPAN = re.compile(
+    r"\b(\d+)\s*(?:-\s*)?(?:days?|weeks?|months?|years?|yrs?|mths?)\b", re.I)
 
 
 def expects_figure(question: str) -> bool:
@@ -57,6 +65,23 @@ def _same_word(a: str, b: str) -> bool:
                       and difflib.SequenceMatcher(None, a, b).ratio() >= 0.8)
 
 
+# nouns a count may be given in: "how many staff" is answered by "20% of the workforce",
+# "how many dots" by "six or more consecutive points"
+_SAME_COUNT = tuple(frozenset(group) for group in (
+    {"staff", "people", "employees", "workforce", "colleagues"},
+    {"dots", "points", "values"},
+))
+
+
+def _counted_as(noun: str) -> set[str]:
+    """``noun`` and the nouns a count of it may be given in."""
+    out = {noun}
+    for group in _SAME_COUNT:
+        if noun in group or noun + "s" in group:
+            out |= group
+    return out
+
+
 def _gives_figure(question: str, answer: str) -> bool:
     """The answer gives the figure asked for.
 
@@ -67,7 +92,8 @@ def _gives_figure(question: str, answer: str) -> bool:
     years = bool(_ASKS_DATE.search(question))
     counted = _COUNTED.search(question)
     if counted and not years:
-        nouns = [w.lower() for w in counted.groups() if w and w.lower() not in STOPWORDS]
+        nouns = [n for w in counted.groups() if w and w.lower() not in STOPWORDS
+                 for n in _counted_as(w.lower())]
         number = r"(?:\d[\d.,]*%?|" + _NUMBER_WORDS + r")"
         for window in re.findall(rf"\b{number}((?:[\s–-]+[\w%]+){{1,4}})", answer.lower()):
             if any(_same_word(w, n) for w in re.findall(r"\w+", window) for n in nouns):
@@ -94,19 +120,22 @@ def unanswered(question: str, answer: str, evidence: Sequence[str],
 
     A close passage can still miss the point of the question; three checks catch that
     before a loosely related answer is passed off as the reply:
-      * a number the question names (a year, a band) that the answer never mentions;
+      * a number the question names (a year, a band) that the answer never mentions (not a
+        timescale a yes/no question puts forward: "can we do it in 12 months?");
       * a question asking for a figure ("How many…", "What was the budget…") whose answer
         gives none (years only count when a date was asked for);
       * a name in the question ("Northumbria") found neither in the answer nor in the
-        passages it cites (given ``share``, the share of chunks using a word, only names
-        used by fewer than NAME_MAX_SHARE of them);
+        passages it cites (job titles such as "CEO" are roles, not names; given ``share``,
+        the share of chunks using a word, only names used by fewer than NAME_MAX_SHARE of
+        them);
       * a figure asked for about a named subject ("How many staff at Northumbria…") that no
         cited passage naming that subject gives: a figure about something else and a
         passage that merely names the subject do not make an answer together.
     ``answer`` is the answer text without markers; ``evidence`` the cited passages' texts.
     """
     answer_figures = figures(answer, years=True)
-    for number in figures(question, years=True):
+    proposed = set(_PROPOSED_SPAN.findall(question)) if _YES_NO.match(question) else set()
+    for number in figures(question, years=True) - proposed:
         if len(number) >= 2 and number not in answer_figures:
             return f"the answer does not mention {number}"
     if expects_figure(question) and not _gives_figure(question, answer):
@@ -114,6 +143,8 @@ def unanswered(question: str, answer: str, evidence: Sequence[str],
     cited = " ".join(evidence) + " " + answer
     asked = question[: question.rfind("?") + 1] or question  # not "…? Call me on …"
     for name in _NAME.findall(asked):
+        if name.upper() in _ROLES:
+            continue
         rare = share is None or min((share(t) for t in tokens(name)), default=0.0) < NAME_MAX_SHARE
         if not rare:
             continue

@@ -45,6 +45,8 @@ from coach.tuning import (
     MIN_PASSAGE_SIMILARITY,
     SECTION_DETAIL,
     SENTENCE_CACHE_SIZE,
+    SUPPORT_ANSWER_FLOOR,
+    SUPPORT_ANSWERS,
 )
 from coach.types import Citation, Passage
 
@@ -244,7 +246,9 @@ def compose(chosen: Sequence[Candidate], passages: Sequence[Passage], *,
     """A direct answer first, under the label of its kind of source: the answer-first
     paragraph of each section in ``lead``, or else the best sentence with the others chosen
     from its passage (up to DIRECT_MAX_SENTENCES and DIRECT_MAX_CHARS). Then, under "More from
-    the guidance", the other chosen sentences that answer the same question: from a section
+    the guidance", the leading section's own detail, the answer-first paragraph of the next
+    section confident of answering the same question (``_supporting_answers``), and the
+    other chosen sentences that answer the same question: from a section
     already quoted, from a section the section model is confident answers it too
     (``matches``, ``weights.support``), or from a passage with no question heading (the
     scorer alone vouches for those); ordered by
@@ -271,6 +275,9 @@ def compose(chosen: Sequence[Candidate], passages: Sequence[Passage], *,
               for c in _paragraph(passages[m.passage].text, m.passage)
               if _bare(c.text) not in said and _quotable(c)][:SECTION_DETAIL]
     said |= {_bare(c.text) for c in detail}
+    # then what another section confident of answering the same question says first
+    detail += _supporting_answers(lead, matches, w, said)
+    said |= {_bare(c.text) for c in detail}
     rest = detail + [c for c in chosen if c not in direct and _bare(c.text) not in said
             and (not passages[c.passage].questions
                  or (passages[c.passage].source, passages[c.passage].heading) in near_sections)
@@ -280,6 +287,21 @@ def compose(chosen: Sequence[Candidate], passages: Sequence[Passage], *,
         blocks.extend(_grouped(rest, passages, labels, numbers, keep_order=False))
     citations = [passages[i].citation(n) for i, n in sorted(numbers.items(), key=lambda x: x[1])]
     return "\n\n".join(blocks), citations
+
+
+def _supporting_answers(lead: Sequence[SectionMatch], matches: Sequence[SectionMatch],
+                        w: SectionWeights, said: set[str]) -> list[Candidate]:
+    """The answer-first paragraphs of up to SUPPORT_ANSWERS other sections whose confidence
+    of answering the question reaches ``w.support`` and SUPPORT_ANSWER_FLOOR (most confident
+    first), as pieces not already said. Only with a leading section: without one no section
+    is sure enough."""
+    if not lead:
+        return []
+    used = {m.answer for m in lead}
+    others = [m for m in matches if m.answer and m.answer not in used
+              and m.confidence >= max(w.support, SUPPORT_ANSWER_FLOOR)][:SUPPORT_ANSWERS]
+    return [replace(c, score=math.inf) for m in others for c in _paragraph(m.answer, m.passage)
+            if _bare(c.text) not in said and _quotable(c)]
 
 
 def split_more(text: str) -> tuple[str, str]:

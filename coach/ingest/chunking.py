@@ -16,7 +16,7 @@ from typing import Any
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from coach.text import first_sentence
-from coach.tuning import ANSWER_MAX_CHARS, LEAD_MAX_CHARS
+from coach.tuning import ANSWER_MAX_CHARS, LEAD_MAX_CHARS, REPEATED_ANSWER_MAX_CHARS
 from coach.types import Chunk, SourceDoc
 
 HEADING = re.compile(r"^(#{1,4})[ \t]+(.+?)[ \t]*#*[ \t]*$")
@@ -157,6 +157,11 @@ def section_lead(body: str) -> str:
     first, _, rest = body.strip().partition("\n\n")
     if not first or not rest.strip() or _NOT_PROSE.match(first):
         return ""
+    # the paragraph's own words, without a list that follows it on the next line ("…in
+    # seven steps:\n1. Choose…" must not give the sentence "…in seven steps: 1.")
+    lines = first.splitlines()
+    first = "\n".join(lines[:next((i for i, x in enumerate(lines) if _NOT_PROSE.match(x)),
+                                   len(lines))])
     sentence = first_sentence(first)
     return sentence if len(sentence) <= LEAD_MAX_CHARS else ""
 
@@ -194,7 +199,7 @@ def chunk_document(doc: SourceDoc, size: int, overlap: int) -> list[Chunk]:
         answer = section_answer(body) if page is None else ""
         # a later chunk of the section repeats its answer-first paragraph when that is short
         # (so every chunk of the section can give the direct answer), else its first sentence
-        lead = (answer if answer and len(answer) <= LEAD_MAX_CHARS + 100 else
+        lead = (answer if answer and len(answer) <= REPEATED_ANSWER_MAX_CHARS else
                 section_lead(body)) if page is None else ""
         # room for the lead, so that every chunk stays within ``size``
         split = make_splitter(size - len(lead) - 2, min(overlap, (size - len(lead)) // 4)
