@@ -7,5 +7,7 @@ number of runs on a run chart, from the exact run-count distribution), ``rules``
 and Making Data Count rules over plain lists), ``spc`` (run and XmR charts: centre, limits,
 signals, icons) with its value types in ``results``, ``reading`` (the plain-English reading and
 its signal table), ``export`` (the computed series as CSV) and ``chart`` (the PNG and its text
-alternative).
+alternative). The projects: ``projects`` (the values and their checks), ``store`` over ``rows``
+(each user's projects in the database), ``measure_chart`` (a stored measure charted);
+``summary`` (a project's summary for a board paper, Markdown or Word, through ``document``).
 """
