@@ -21,7 +21,7 @@ import pytest
 from conftest import settings_under
 
 from coach.db import open_database
-from coach.ui.pdsa_views import FORM_SIZE, load_cycle, record_score, save_cycle
+from coach.ui.pdsa_views import FORM_SIZE, export_summary, load_cycle, record_score, save_cycle
 from coach.ui.projects_views import (
     CHART_SIZE,
     NEW_CYCLE,
@@ -292,6 +292,28 @@ def test_a_progress_score_is_recorded_with_its_meaning(store, settings):
     assert [s.score for s in store.scores("alice", pid)] == [3.5, 4.0]
 
 
+def test_the_summary_is_exported_as_markdown_with_its_charts_and_word(store, settings,
+                                                                     tmp_path):
+    ws = space(store, settings)
+    pid = new_project(ws)
+    mid = new_measure(ws, pid)
+    data = tmp_path / "falls.csv"
+    data.write_text(falls_csv(), encoding="utf-8")
+    upload(ws, mid, data)
+    record_score(ws, pid, 3, "2026-02-01", "")
+    notice, files = export_summary(ws, pid)
+    assert "ready to download" in notice and files["visible"] is True
+    paths = [Path(p) for p in files["value"]]
+    assert [p.suffix for p in paths] == [".md", ".docx", ".png"]
+    assert all(p.parent == ws.folder / f"project-{pid}" for p in paths)
+    markdown = paths[0].read_text(encoding="utf-8")
+    assert "Falls on Ward 7" in markdown and paths[2].name in markdown
+    assert paths[1].read_bytes().startswith(b"PK")  # a Word file is a zip
+    again = export_summary(ws, pid)[1]["value"]
+    assert sorted(again) == sorted(files["value"])  # rewritten, nothing left over
+    assert len(list((ws.folder / f"project-{pid}").iterdir())) == 3
+
+
 def test_another_users_project_is_not_visible(store, settings, tmp_path):
     alice, sam = space(store, settings), space(store, settings, "sam")
     pid = new_project(alice)
@@ -303,6 +325,7 @@ def test_another_users_project_is_not_visible(store, settings, tmp_path):
     for fn, args in [(open_project, (pid,)), (show_chart, (mid,)),
                      (upload_data, (mid, str(data), None)), (paste_data, (mid, falls_csv())),
                      (record_score, (pid, 2, "", "")), (load_cycle, (1,)),
+                     (export_summary, (pid,)),
                      (add_measure, (pid, "outcome", "Mine", "down", "run", "", "", "", "",
                                     "", ""))]:
         out = run(20, fn, sam, *args)

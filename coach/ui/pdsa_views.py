@@ -1,4 +1,5 @@
-"""The Projects tab's handlers for the PDSA log and the progress score: plain functions of a
+"""The Projects tab's handlers for the PDSA log, the progress score and the project summary's
+export: plain functions of a
 ``projects_views.Workspace``, each returning the values of its outputs (a ``CoachError``
 becomes the message in the first, by ``projects_views.attempt``).
 
@@ -6,7 +7,7 @@ A cycle is written in one form, part by part: the plan with its prediction first
 was done, the study against the prediction and the decision (the checks in
 coach/workbench/projects.py ``PDSA`` keep that order). Choosing a cycle loads it into the
 form; saving adds a new cycle or updates the chosen one. A cycle may build on an earlier one
-(a ramp).
+(a ramp). The export is coach/workbench/summary.py's, written into the user's folder.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from coach.ui.projects_render import (
     scores_html,
     stage_next,
 )
-from coach.ui.projects_views import NEW_CYCLE, Outputs, Workspace, chosen
+from coach.ui.projects_views import FIRST_CYCLE, NEW, NEW_CYCLE, Outputs, Workspace, chosen
 from coach.workbench.aim import progress_scale
 from coach.workbench.projects import PDSA, day, ident
+from coach.workbench.summary import export_project
 
 # the PDSA form's fields, in order: title, planned date, plan, prediction, measure, follows,
 # do, done date, study, studied date, act, act note, acted date
@@ -78,9 +80,8 @@ def save_cycle(ws: Workspace, project_id: object, cycle_id: object, title: str, 
     message = phrase("cycle-saved", title=quoted(cycle.pdsa.title),
                      next=stage_next(cycle.pdsa.stage))
     return (notice(message),
-            gr.update(choices=[("New cycle", NEW_CYCLE), *cycle_choices(summary)],
-                      value=str(cycle.id)),
-            gr.update(choices=[("None: a first cycle", ""), *cycle_choices(summary)]),
+            gr.update(choices=[*NEW, *cycle_choices(summary)], value=str(cycle.id)),
+            gr.update(choices=[*FIRST_CYCLE, *cycle_choices(summary)]),
             log_md(summary))
 
 
@@ -95,3 +96,19 @@ def record_score(ws: Workspace, project_id: object, score: object, on: str,
     message = phrase("score-saved", score=f"{saved.score:g}", meaning=saved.meaning,
                      on=saved.on.isoformat())
     return notice(message), scores_html(summary), project_md(summary), ""
+
+
+def export_summary(ws: Workspace, project_id: object) -> Outputs:
+    """(notice, files): the project summary as Markdown with its charts beside it, and as
+    Word, written afresh into the project's folder under the user's export folder."""
+    pid = chosen(project_id, "project")
+    ws.store.project(ws.user, pid)  # the user's project, or not found, before writing
+    folder = ws.folder / f"project-{pid}"
+    if folder.is_dir():
+        for old in folder.iterdir():
+            old.unlink(missing_ok=True)
+    markdown = export_project(ws.store, ws.user, pid, folder, "md")
+    word = export_project(ws.store, ws.user, pid, folder, "docx")
+    charts = sorted(p for p in folder.glob("*.png"))
+    return (notice(phrase("exported")),
+            gr.update(value=[str(p) for p in (markdown, word, *charts)], visible=True))

@@ -1,6 +1,6 @@
 """The Projects tab: a lead's QI projects — the aim with its SMART check, the measurement plan,
 each measure's data and chart with its reading and signals, the PDSA log, the progress score
-and the project summary to download.
+and the project summary to download (Markdown and Word, coach/workbench/summary.py).
 
 Layout and wiring only: each event opens the caller's ``Workspace`` over the app's one
 ``WorkbenchStore`` (built on first use) and calls one handler of ``projects_views`` or
@@ -23,6 +23,7 @@ from coach.ui.coach_views import takes_request
 from coach.ui.context import UIContext
 from coach.ui.pdsa_views import (
     FORM_SIZE,
+    export_summary,
     load_cycle,
     record_score,
     save_cycle,
@@ -30,7 +31,10 @@ from coach.ui.pdsa_views import (
 )
 from coach.ui.projects_render import aim_findings, phrase
 from coach.ui.projects_views import (
+    FIRST_CYCLE,
+    NEW,
     NEW_CYCLE,
+    WHOLE_PROJECT,
     Outputs,
     Workspace,
     add_measure,
@@ -84,6 +88,7 @@ def build(ctx: UIContext) -> None:
     _data(ui)
     _cycles(ui)
     _score(ui)
+    _export(ui)
     _connect(ctx, ui)
 
 
@@ -158,8 +163,8 @@ def _data(ui: SimpleNamespace) -> None:
 def _cycles(ui: SimpleNamespace) -> None:
     gr.Markdown("### PDSA cycles")
     ui.log = gr.Markdown(elem_id="projects-log")
-    ui.cycle = gr.Dropdown(label="Cycle to write", choices=[("New cycle", NEW_CYCLE)],
-                           value=NEW_CYCLE, elem_id="projects-cycle")
+    ui.cycle = gr.Dropdown(label="Cycle to write", choices=NEW, value=NEW_CYCLE,
+                           elem_id="projects-cycle")
     with gr.Row():
         ui.c_title = gr.Textbox(label="Cycle title", scale=3)
         ui.c_planned = gr.Textbox(label="Planned for", placeholder=DATE_HINT)
@@ -167,8 +172,8 @@ def _cycles(ui: SimpleNamespace) -> None:
         ui.c_plan = gr.Textbox(label="Plan: the change to test, who, where", lines=3)
         ui.c_prediction = gr.Textbox(label="Prediction: what you expect to happen", lines=3)
     with gr.Row():
-        ui.c_measure = gr.Dropdown(label="Measure it should move", choices=[])
-        ui.c_follows = gr.Dropdown(label="Builds on the cycle", choices=[])
+        ui.c_measure = gr.Dropdown(WHOLE_PROJECT, value="", label="Measure it should move")
+        ui.c_follows = gr.Dropdown(FIRST_CYCLE, value="", label="Builds on the cycle")
     with gr.Accordion("Do, study, act", open=False, elem_id="projects-dsa"):
         with gr.Row():
             ui.c_do = gr.Textbox(label="Do: what happened", lines=2, scale=3)
@@ -192,6 +197,14 @@ def _score(ui: SimpleNamespace) -> None:
         ui.score_on = gr.Textbox(label="Date (empty: today)", placeholder=DATE_HINT)
         ui.score_note = gr.Textbox(label="Note", scale=2)
         ui.score_btn = gr.Button("Record score")
+
+
+def _export(ui: SimpleNamespace) -> None:
+    gr.Markdown("### Project summary")
+    ui.export_btn = gr.Button("Export the project summary (Markdown and Word)")
+    ui.summary_files = gr.File(label="Project summary: Markdown with its charts, and Word",
+                               file_count="multiple", interactive=False, visible=False,
+                               elem_id="projects-summary-files")
 
 
 def _handler(ctx: UIContext, store: Callable[[], WorkbenchStore], fn: Callable[..., Outputs],
@@ -221,19 +234,19 @@ def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
         return trigger(_handler(ctx, store, fn, len(inputs), len(outputs)), inputs=inputs,
                        outputs=outputs, api_name=name, **kw)
 
-    def blank_form() -> tuple[str, ...]:
-        return ("",) * FORM_SIZE
+    def fresh() -> tuple[object, ...]:  # another project: an empty PDSA form, no summary
+        return (*("",) * FORM_SIZE, gr.update(value=None, visible=False))
 
     gr.on(None, _handler(ctx, store, open_project, 0, len(view)), outputs=view,
           show_progress="minimal", api_visibility="private")  # when the page loads
     on(ui.project.select, "projects_open", open_project, [ui.project], view).then(
-        blank_form, outputs=form, api_visibility="private")
+        fresh, outputs=[*form, ui.summary_files], api_visibility="private")
     ui.aim.blur(lambda aim: aim_findings(aim) if aim and aim.strip() else "", [ui.aim],
                 [ui.aim_check], api_name="projects_check_aim", show_progress="hidden")
     on(ui.create_btn.click, "projects_create", create_project,
        [ui.title, ui.aim, ui.team, ui.sponsor],
        [*view, ui.title, ui.aim, ui.aim_check, ui.team, ui.sponsor]).then(
-        blank_form, outputs=form, api_visibility="private")
+        fresh, outputs=[*form, ui.summary_files], api_visibility="private")
     on(ui.measure_btn.click, "projects_add_measure", add_measure,
        [ui.project, ui.kind, ui.m_name, ui.direction, ui.chart_kind, ui.definition, ui.source,
         ui.frequency, ui.owner, ui.target, ui.rebase],
@@ -252,3 +265,5 @@ def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
     on(ui.score_btn.click, "projects_score", record_score,
        [ui.project, ui.score, ui.score_on, ui.score_note],
        [ui.notice, ui.scores, ui.project_md, ui.score_note])
+    on(ui.export_btn.click, "projects_export", export_summary, [ui.project],
+       [ui.notice, ui.summary_files])

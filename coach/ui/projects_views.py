@@ -52,8 +52,11 @@ Outputs = tuple[object, ...]
 # (with its text alternative), the reading, the signals table, the files
 PROJECT_SIZE = 9
 CHART_SIZE = 4
-NEW_CYCLE = "new"  # the cycle choice that starts a new cycle
-WHOLE_PROJECT = "None: the project as a whole"
+# the PDSA form's choices that every project has: a new cycle, no measure, no earlier cycle
+NEW_CYCLE = "new"
+NEW = [("New cycle", NEW_CYCLE)]
+WHOLE_PROJECT = [("None: the project as a whole", "")]
+FIRST_CYCLE = [("None: a first cycle", "")]
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def _measure_choices(summary: ProjectSummary) -> list[tuple[str, int]]:
 
 
 def _cycle_measures(summary: ProjectSummary) -> list[tuple[str, str]]:
-    return [(WHOLE_PROJECT, ""), *[(n, str(i)) for n, i in _measure_choices(summary)]]
+    return [*WHOLE_PROJECT, *[(n, str(i)) for n, i in _measure_choices(summary)]]
 
 
 def _project_choices(ws: Workspace) -> list[tuple[str, int]]:
@@ -116,8 +119,10 @@ def project_view(ws: Workspace, project_id: int | None, message: str = "") -> Ou
         project_id = choices[0][1]
     if project_id is None:
         empty = gr.update(choices=[], value=None)
-        return (notice(message), empty, phrase("no-projects"), "", empty, empty, empty,
-                empty, "", "", *chart_view(ws, None))
+        return (notice(message), empty, phrase("no-projects"), "", empty,
+                gr.update(choices=WHOLE_PROJECT, value=""),
+                gr.update(choices=NEW, value=NEW_CYCLE),
+                gr.update(choices=FIRST_CYCLE, value=""), "", "", *chart_view(ws, None))
     summary = ws.store.summary(ws.user, project_id)
     measures = _measure_choices(summary)
     first = next((d.measure for d in summary.measures if d.points),
@@ -126,14 +131,12 @@ def project_view(ws: Workspace, project_id: int | None, message: str = "") -> Ou
             project_md(summary), plan_html(summary),
             gr.update(choices=measures, value=first.id if first else None),
             gr.update(choices=_cycle_measures(summary), value=""),
-            gr.update(choices=[("New cycle", NEW_CYCLE), *cycle_choices(summary)],
-                      value=NEW_CYCLE),
-            gr.update(choices=[("None: a first cycle", ""), *cycle_choices(summary)],
-                      value=""),
+            gr.update(choices=[*NEW, *cycle_choices(summary)], value=NEW_CYCLE),
+            gr.update(choices=[*FIRST_CYCLE, *cycle_choices(summary)], value=""),
             log_md(summary), scores_html(summary), *chart_view(ws, first))
 
 
-def open_project(ws: Workspace, project_id: object) -> Outputs:
+def open_project(ws: Workspace, project_id: object = None) -> Outputs:
     """The project view of the chosen project (none chosen: the most recently changed)."""
     if project_id in (None, ""):
         return project_view(ws, None)
