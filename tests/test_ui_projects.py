@@ -19,7 +19,9 @@ import gradio as gr
 import openpyxl
 import pytest
 from conftest import settings_under
+from ui_helpers import free_port, running_app
 
+from coach.app import build_coach
 from coach.db import open_database
 from coach.ui.pdsa_views import FORM_SIZE, export_summary, load_cycle, record_score, save_cycle
 from coach.ui.projects_views import (
@@ -153,7 +155,7 @@ def test_a_csv_is_imported_charted_and_read(store, settings, tmp_path):
     data.write_text(falls_csv(), encoding="utf-8")
     notice, sheet, plan, image, reading, signals, files = upload(ws, mid, data)
     assert "20 points saved to “Falls”" in notice and sheet["visible"] is False
-    assert ">20</td>" in plan  # the measurement plan counts the points
+    assert "<td>20</td>" in plan  # the measurement plan counts the points
     png = Path(image["value"])
     assert png.read_bytes().startswith(b"\x89PNG") and png.parent == ws.folder
     alt = image["alt_text"]
@@ -162,7 +164,7 @@ def test_a_csv_is_imported_charted_and_read(store, settings, tmp_path):
     assert "target of 5" in reading
     assert "<caption" in signals and "Signals on the chart of “Falls”" in signals
     # every signal of the table is named in the picture's text alternative
-    rules = re.findall(r"<tr><td[^>]*>([^<]+)</td>", signals)
+    rules = re.findall(r"<tr><td>([^<]+)</td>", signals)
     assert rules and all(rule.replace("&#x27;", "'") in alt for rule in rules)
     assert [Path(p).suffix for p in files["value"]] == [".png", ".csv"]
     # choosing the measure again draws the same chart at the same address
@@ -334,3 +336,247 @@ def test_another_users_project_is_not_visible(store, settings, tmp_path):
     assert store.points("alice", mid) == () and store.scores("alice", pid) == ()
     assert [m.plan.name for m in store.measures("alice", pid)] == ["Falls"]
     assert sam.folder != alice.folder
+
+
+# -- (b) the real app through gradio_client --------------------------------------------------
+@pytest.fixture(scope="module")
+def served(embedder, tmp_path_factory):
+    """The real app on 127.0.0.1, sign-in off (the one user, local, may use every tab)."""
+    root = tmp_path_factory.mktemp("ui-projects")
+    settings = settings_under(root, port=free_port())
+    coach = build_coach(settings, embedder=embedder)
+    with running_app(coach, settings) as url:
+        yield url, settings
+
+
+def client(address: str, **kwargs: Any) -> Any:
+    from gradio_client import Client
+
+    return Client(address, verbose=False, **kwargs)
+
+
+@pytest.mark.slow
+def test_a_project_is_created_charted_logged_and_exported_through_gradio_client(served,
+                                                                                 tmp_path):
+    from gradio_client import handle_file
+
+    url, settings = served
+    c = client(url)
+    out = c.predict("Falls on Ward 7", AIM, "Ward 7 team", "Director of nursing",
+                    api_name="/projects_create")
+    assert "created" in out[0] and "says how much, by when and for whom" in out[2]
+    pid = out[1]["value"]
+    added = c.predict(pid, "outcome", "Falls", "down", "xmr", "Falls recorded on Datix",
+                      "Datix", "monthly", "Ward manager", "5", "", api_name="/projects_add_measure")
+    mid = added[2]["value"]
+    data = tmp_path / "falls.csv"
+    data.write_text(falls_csv(), encoding="utf-8")
+    notice, _, plan, image, reading, signals, files = c.predict(
+        mid, handle_file(str(data)), None, api_name="/projects_upload")
+    assert "20 points saved" in notice and "<td>20</td>" in plan
+    assert Path(image["value"]).read_bytes().startswith(b"\x89PNG")
+    assert "Run (7 points in a row on one side of the mean)" in image["alt_text"]
+    assert "special-cause improvement" in reading and "<caption>Signals on" in signals
+    assert len(files["value"]) == 2
+    _, again, *_ = c.predict(mid, api_name="/projects_chart")
+    assert again["alt_text"] == image["alt_text"]
+    notice, cycle, _, log = c.predict(
+        pid, "new", "Bed rails check", "2026-01-01", "Check bed rails at every handover",
+        "Night falls halve", str(mid), "", "Checked every shift", "2026-02-01", "", "", "",
+        "", "", api_name="/projects_save_cycle")
+    assert "Next: compare what happened with the prediction" in notice
+    assert "Bed rails check" in log and cycle["value"] != "new"
+    notice, scores, *_ = c.predict(pid, 3.5, "2026-02-15", "", api_name="/projects_score")
+    assert "3.5 (improvement)" in notice and "<caption>Progress scores" in scores
+    notice, files = c.predict(pid, api_name="/projects_export")
+    assert "ready to download" in notice
+    markdown = next(Path(p) for p in files["value"] if p.endswith(".md"))
+    text = markdown.read_text(encoding="utf-8")
+    assert "Falls on Ward 7" in text and "Bed rails check" in text
+    assert {Path(p).suffix for p in files["value"]} == {".md", ".docx", ".png"}
+    # a bad upload through the app says why, and the data stays as it was
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Month,Falls\n2025-01-01,4\n2025-02-01,four\n2025-03-01,5\n")
+    notice, *rest = c.predict(mid, handle_file(str(bad)), None, api_name="/projects_upload")
+    assert "Nothing was changed" in notice and "Row 3" in notice
+    store = WorkbenchStore(open_database(settings))
+    assert len(store.points("local", mid)) == 20
+
+
+@pytest.fixture(scope="module")
+def signed_in(embedder, tmp_path_factory):
+    """The real app with sign-in: two staff users."""
+    from coach.access import auth
+
+    root = tmp_path_factory.mktemp("ui-projects-auth")
+    users = root / "users"
+    for name in ("alice", "bob"):
+        auth.add_user(users, name, f"{name}-password")
+    settings = settings_under(root, port=free_port(), auth_file=users)
+    coach = build_coach(settings, embedder=embedder)
+    with running_app(coach, settings) as url:
+        yield url, settings
+
+
+@pytest.mark.slow
+def test_signed_in_users_each_see_only_their_own_projects(signed_in):
+    from gradio_client.exceptions import AppError
+
+    url, settings = signed_in
+    alice = client(url, auth=("alice", "alice-password"))
+    out = alice.predict("Alice's project", AIM, "", "", api_name="/projects_create")
+    pid = out[1]["value"]
+    bob = client(url, auth=("bob", "bob-password"))
+    view = bob.predict(None, api_name="/projects_open")
+    assert view[1]["choices"] == [] and "no projects yet" in view[2]
+    # alice's project is not among bob's choices, and the store would not find it either
+    with pytest.raises(AppError):
+        bob.predict(pid, 2, "", "", api_name="/projects_score")
+    store = WorkbenchStore(open_database(settings))
+    assert store.scores("alice", pid) == () and store.projects("bob") == []
+
+
+# -- (c) the tab end to end in Debian's chromium ---------------------------------------------
+WAIT = 60_000  # ms
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from browser_helpers import chromium
+
+    with chromium() as browser:
+        yield browser
+
+
+def open_projects(browser: Any, url: str, **options: Any) -> Any:
+    page = browser.new_page(**({"viewport": {"width": 1366, "height": 900}} | options))
+    page.goto(url)
+    page.get_by_role("heading", name="Improvement Coach", level=1).wait_for()
+    tab = page.get_by_role("tab", name="Projects", exact=True)
+    if tab.count():
+        tab.click()
+    else:  # a narrow screen: the tab is in Gradio's "More tabs" menu
+        page.get_by_role("button", name="More tabs").click()
+        page.locator(".overflow-dropdown button", has_text="Projects").click()
+    page.locator("h2.sr-only", has_text=re.compile("^Projects$")).wait_for(state="visible")
+    return page
+
+
+def said(page: Any, text: str) -> None:
+    """Wait until the tab's live region says ``text``."""
+    page.locator("#projects-notice", has_text=text).wait_for(timeout=WAIT)
+
+
+def settle(page: Any) -> None:
+    """Wait until no event is pending (Gradio dims the fields an event will update)."""
+    page.wait_for_function("""() => !document.querySelector('.pending') && document
+        .getAnimations().every((a) => a.playState !== 'running'
+                               || a.effect.getTiming().iterations === Infinity)""",
+                           timeout=WAIT)
+
+
+def choose(page: Any, label: str, option: str) -> None:
+    page.get_by_label(label, exact=True).click()
+    page.get_by_role("option", name=option).click()
+
+
+@pytest.mark.slow
+def test_the_projects_tab_end_to_end_in_a_browser_with_the_chart_page_audited(
+        browser, served, tmp_path):
+    """Create a project (the SMART check beside the aim), add a measure, upload its CSV, read
+    the chart, its text alternative and its signals, log a PDSA cycle in two steps, record a
+    progress score, export; the chart page passes axe in the light and the dark theme."""
+    from browser_helpers import accessible_name, audit
+
+    url, _ = served
+    data = tmp_path / "falls.csv"
+    data.write_text(falls_csv(), encoding="utf-8")
+    page = open_projects(browser, url)
+    settle(page)
+    page.get_by_role("button", name="Create a project").click()
+    page.get_by_label("Project title").fill("Falls in the browser")
+    aim = page.get_by_label("Aim: how much, by when, for whom")
+    aim.fill("Reduce falls on Ward 7")
+    aim.press("Tab")  # leaving the aim checks it
+    page.locator("#projects-aim-check", has_text="does not yet say how much or by when"
+                 ).wait_for(timeout=WAIT)
+    aim.fill(AIM)
+    page.get_by_label("Team").fill("Ward 7 team")
+    page.get_by_role("button", name="Create project").click()
+    said(page, "Project “Falls in the browser” created")
+    page.locator("#projects-project", has_text="says how much, by when and for whom"
+                 ).wait_for(timeout=WAIT)
+
+    page.get_by_role("button", name="Add a measure").click()
+    page.get_by_label("Measure", exact=True).fill("Falls")
+    page.get_by_label("Lower is better").check()
+    page.get_by_label("XmR chart (Making Data Count)").check()
+    page.get_by_label("Target (optional)").fill("5")
+    page.get_by_role("button", name="Add measure").click()
+    said(page, "Measure “Falls” added")
+    page.locator("#projects-upload input[type=file]").set_input_files(str(data))
+    page.locator("#projects-upload", has_text="falls.csv").wait_for(timeout=WAIT)
+    page.get_by_role("button", name="Save the file's data").click()
+    said(page, "20 points saved to “Falls”")
+    chart = page.locator("#projects-chart img")
+    chart.wait_for(timeout=WAIT)
+    settle(page)
+    # the chart's text alternative names every signal of the table beside it
+    rules = page.locator("#projects-signals tbody tr td:first-child").all_inner_texts()
+    alt = chart.get_attribute("alt") or ""
+    assert len(rules) >= 2 and all(rule in alt for rule in rules), (rules, alt)
+    assert accessible_name(page, "#projects-chart img") == alt
+    assert page.locator("#projects-signals caption").inner_text().startswith("Signals on")
+    assert "special-cause improvement" in page.locator("#projects-reading").inner_text()
+    failures = audit(page)
+    assert not failures, "\n".join(failures)
+
+    page.get_by_label("Cycle title").fill("Bed rails check")
+    page.get_by_label("Planned for").fill("2026-01-01")
+    page.get_by_label("Plan: the change to test, who, where").fill("Check rails at handover")
+    page.get_by_label("Prediction: what you expect to happen").fill("Night falls halve")
+    page.get_by_role("button", name="Save cycle").click()
+    said(page, "Next: record what happened (do)")
+    settle(page)
+    page.get_by_role("button", name="Do, study, act").click()
+    page.get_by_label("Do: what happened").fill("Checked on every shift")
+    page.get_by_label("Done on").fill("2026-02-01")
+    page.get_by_role("button", name="Save cycle").click()
+    said(page, "Next: compare what happened with the prediction")
+    page.locator("#projects-log", has_text="Checked on every shift").wait_for(timeout=WAIT)
+    page.wait_for_function("() => (document.querySelector('#projects-chart img') || {}).alt"
+                           "?.includes('PDSA: Bed rails check')", timeout=WAIT)
+    choose(page, "IHI progress score", "3.5: improvement")
+    page.get_by_role("button", name="Record score").click()
+    said(page, "Progress score 3.5 (improvement)")
+    page.get_by_role("button", name="Export the project summary (Markdown and Word)").click()
+    said(page, "ready to download")
+    page.locator("#projects-summary-files", has_text="docx").wait_for(timeout=WAIT)
+    settle(page)
+    failures = audit(page)
+    assert not failures, "\n".join(failures)
+    shot = tmp_path / "projects-tab.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+    page.close()
+
+    # a new visit in the dark theme opens the same project with its chart; it passes too
+    dark = open_projects(browser, url, color_scheme="dark")
+    dark.locator("#projects-chart img").wait_for(timeout=WAIT)
+    settle(dark)
+    assert "Falls in the browser" in dark.locator("#projects-project").inner_text()
+    failures = audit(dark)
+    assert not failures, "\n".join(failures)
+    dark.close()
+
+    # 320 CSS px wide (WCAG 1.4.10): the page does not scroll sideways (the tables scroll in
+    # their own focusable regions), and passes the audit
+    narrow = open_projects(browser, url, viewport={"width": 320, "height": 800})
+    narrow.locator("#projects-chart").scroll_into_view_if_needed()
+    narrow.locator("#projects-chart img").wait_for(timeout=WAIT)
+    settle(narrow)
+    assert narrow.evaluate("() => document.documentElement.scrollWidth"
+                           " - document.documentElement.clientWidth") <= 0
+    failures = audit(narrow)
+    assert not failures, "\n".join(failures)
+    narrow.close()

@@ -19,8 +19,14 @@ from coach.workbench.projects import Cycle, ProjectSummary
 from coach.workbench.reading import icon_labels
 
 WORDS = "projects-tab.yaml"
-CELL = ('style="border:1px solid var(--border-color-primary);padding:.25rem .5rem;'
-        'text-align:left;vertical-align:top"')
+# the tables' look, scoped to each HTML component that shows one (gr.HTML css_template)
+TABLE_CSS = """
+.table-scroll { overflow-x: auto; contain: inline-size; }
+table { border-collapse: collapse; margin: .4rem 0; }
+caption { text-align: left; font-weight: 600; padding: .2rem 0; }
+th, td { border: 1px solid var(--border-color-primary); padding: .25rem .5rem;
+         text-align: left; vertical-align: top; }
+"""
 
 
 def phrase(key: str, **values: object) -> str:
@@ -58,13 +64,15 @@ def refusal(message: str, key: str = "refused") -> str:
 
 
 def table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """An HTML table named by its caption, with column headers; every cell escaped."""
-    head = "".join(f'<th scope="col" {CELL}>{esc(h)}</th>' for h in headers)
-    body = "".join("<tr>" + "".join(f"<td {CELL}>{esc(c)}</td>" for c in row) + "</tr>"
+    """An HTML table named by its caption, with column headers; every cell escaped. It sits
+    in a region that scrolls sideways on a narrow screen, so the page itself never does
+    (the region takes focus, to be scrolled from the keyboard)."""
+    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
                    for row in rows)
-    return (f'<table style="border-collapse:collapse;margin:.4rem 0"><caption '
-            f'style="text-align:left;font-weight:600;padding:.2rem 0">{esc(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return (f'<div class="table-scroll" role="region" tabindex="0" aria-label="{esc(caption)}">'
+            f"<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>")
 
 
 # -- the project ---------------------------------------------------------------------------
@@ -82,7 +90,7 @@ def project_md(summary: ProjectSummary) -> str:
     lines = [f"**{md(p.title)}**"]
     who = [f"Team: {md(p.team)}" if p.team else "",
            f"Sponsor: {md(p.sponsor)}" if p.sponsor else ""]
-    lines += ["; ".join(w for w in who if w)] if any(who) else []
+    lines += ["", "; ".join(w for w in who if w)] if any(who) else []
     lines += ["", f"**Aim:** {md(p.aim) if p.aim else '(none written yet)'}", "",
               aim_findings(p.aim)]
     if summary.latest is not None:
