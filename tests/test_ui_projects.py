@@ -136,6 +136,13 @@ def test_a_project_is_created_with_the_smart_check_beside_its_aim(store, setting
     # the most recently changed project opens first, and both are listed
     assert value(open_project(ws, None)[1]) == value(complete[1])
     assert len(choices(open_project(ws, None)[1])) == 2
+    first = open_project(ws, value(project))
+    assert "Project “Falls on Ward 7” opened" in first[0] and value(first[1]) == value(project)
+    assert "No measures yet" in first[3] and first[8] == "No PDSA cycles logged yet."
+    assert "No progress score recorded yet" in first[9]
+    added = add_measure(ws, value(project), "process", "Rails checked", "up", "run", "", "",
+                        "", "", "", "")
+    assert "“Rails checked” has no data yet" in added[5] and added[4]["value"] is None
 
 
 def test_the_aim_is_checked_as_it_is_written(store, settings, tmp_path):
@@ -200,6 +207,9 @@ def test_pasted_columns_replace_the_data_and_a_short_series_warns(store, setting
     assert "8 points saved" in notice and 'class="warning"' in notice  # fewer than 12
     assert "Run chart" in image["alt_text"]  # too few for limits: a run chart
     assert "process limits are not yet meaningful" in reading
+    calm = "\n".join(f"{month(i)}\t{v}" for i, v in enumerate([5, 6, 5.5, 6.2, 5.1, 5.8]))
+    *_, signals, _ = paste_data(ws, mid, calm)
+    assert signals == "<p>No signals on the chart of “Falls”.</p>"
 
 
 def test_bad_input_shows_its_message_and_changes_nothing(store, settings, tmp_path):
@@ -336,6 +346,43 @@ def test_another_users_project_is_not_visible(store, settings, tmp_path):
     assert store.points("alice", mid) == () and store.scores("alice", pid) == ()
     assert [m.plan.name for m in store.measures("alice", pid)] == ["Falls"]
     assert sam.folder != alice.folder
+
+
+def test_every_sentence_the_tab_shows_is_in_its_prompt_file_with_the_values_it_names():
+    """prompts/projects-tab.yaml holds the tab's sentences: each ``phrase(key, ...)`` call in
+    the tab's modules names an entry, and passes exactly the placeholders it has."""
+    import ast
+    import string
+
+    from coach import prompts
+    from coach.ui import pdsa_views, projects_render, projects_tab, projects_views
+
+    entries = prompts.read_yaml("projects-tab.yaml")
+
+    def keys(node: ast.expr) -> list[str]:
+        if isinstance(node, ast.Constant):
+            return [node.value]
+        if isinstance(node, ast.IfExp):
+            return keys(node.body) + keys(node.orelse)
+        return []  # passed on: refusal(message, key) below
+
+    calls = []
+    for module in (pdsa_views, projects_render, projects_tab, projects_views):
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("phrase",
+                                                                               "refusal"):
+                named = {k.arg for k in node.keywords}
+                if node.func.id == "refusal":
+                    found = keys(node.args[1]) if len(node.args) > 1 else ["refused"]
+                    named = {"message"}
+                else:
+                    found = keys(node.args[0])
+                calls += [(key, named) for key in found]
+    assert len(calls) > 15
+    for key, named in calls:
+        fields = {f for _, f, _, _ in string.Formatter().parse(entries[key]) if f}
+        assert fields == named, key
+    assert {key for key, _ in calls} | {"cycle-next"} == set(entries)
 
 
 # -- (b) the real app through gradio_client --------------------------------------------------

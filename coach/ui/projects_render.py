@@ -140,7 +140,7 @@ def signals_html(drawn: MeasureChart) -> str:
     points, and what it means."""
     rows = drawn.reading.table
     if not rows:
-        return f"<p>No signals on the chart of {esc(quoted(drawn.name))}.</p>"
+        return f"<p>{esc(phrase('no-signals', name=quoted(drawn.name)))}</p>"
     return table(f"Signals on the chart of {quoted(drawn.name)}",
                  ["Rule that fired", "From", "To", "Points", "Meaning"],
                  [(r.rule, r.first, r.last, r.points, r.meaning) for r in rows])
