@@ -1,7 +1,8 @@
 """Command line: `coach ingest | ask | settings | ...`. Thin: parse, call one Coach method, render.
 
-Larger command groups (serve, users, journey, eval) live beside their feature in a module exposing
-``register(subparsers) -> dict[name, handler]``; they are listed in ``COMMAND_MODULES``.
+Larger command groups (serve, users, journey, eval, project, chart) live beside their feature in a
+module exposing ``register(subparsers) -> dict[name, handler]``; they are listed in
+``COMMAND_MODULES``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 # modules that add their own sub-commands: each has register(subparsers) -> {name: handler}
 COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.coaching.survey.cli",
                                      "coach.ui.cli", "coach.access.cli", "coach.evals.cli",
-                                     "coach.db.cli", "coach.insights.cli")
+                                     "coach.db.cli", "coach.insights.cli",
+                                     "coach.workbench.cli")
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 CommandHandler: TypeAlias = Callable[[argparse.Namespace], int]
 

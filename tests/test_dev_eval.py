@@ -53,16 +53,17 @@ def test_dev_suite_evidence_exists_in_the_knowledge(suite):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", GATED, ids=lambda p: p.parent.name)
-def test_dev_suite_through_the_plugin(path, pytester, make_coach, tmp_path, monkeypatch,
-                                      capsys):
+def test_dev_suite_through_the_plugin(path, pytester, tmp_path, monkeypatch, capsys):
     """`pytest --eval-suite evals/dev/suite.yaml` (and the staff-style suite): one test per
     case, the known failures xfail, no other case may fail, and the suite's aggregate
     thresholds must hold."""
-    make_coach()  # load torch and Chroma here once (pytester restores sys.modules after a run)
     monkeypatch.setenv("COACH_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(ROOT / "knowledge"))
-    result = pytester.runpytest("-p", "coach.evals.pytest_plugin", "--eval-suite", str(path),
-                                "--eval-out", str(tmp_path / "out"), "-q")
+    # in a process of its own: pytester's in-process run restores sys.modules afterwards, and
+    # a second suite would then import SQLAlchemy (opened lazily by the chat) a second time
+    result = pytester.runpytest_subprocess(
+        "-p", "coach.evals.pytest_plugin", "--eval-suite", str(path),
+        "--eval-out", str(tmp_path / "out"), "-q", "-p", "no:cacheprovider")
     out = result.stdout.str()
     summary = out[out.find("eval suite suite.yaml"):]
     with capsys.disabled():

@@ -33,8 +33,8 @@ from coach.workbench.store import WorkbenchStore
 WORDS = "project-summary.yaml"
 FORMATS = ("md", "docx")
 
-__all__ = ["FORMATS", "blocks", "export_project", "file_stem", "summary_charts", "to_docx",
-           "to_markdown"]
+__all__ = ["FORMATS", "as_text", "blocks", "export_project", "file_stem", "score_blocks",
+           "summary_charts", "to_docx", "to_markdown"]
 
 
 def words() -> dict[str, Any]:
@@ -60,8 +60,9 @@ def chart_file(summary: ProjectSummary, measure_id: int) -> str:
 
 
 def blocks(summary: ProjectSummary, charts: Mapping[int, MeasureChart], *,
-           exported: str = "") -> list[Block]:
-    """The summary as document blocks (pure); ``exported`` is the date it was written."""
+           exported: str = "", images: bool = True) -> list[Block]:
+    """The summary as document blocks (pure); ``exported`` is the date it was written;
+    ``images=False`` leaves the chart images out (not drawn)."""
     w, project = words(), summary.project
     out = [Block("h1", project.title)]
     if exported:
@@ -69,8 +70,8 @@ def blocks(summary: ProjectSummary, charts: Mapping[int, MeasureChart], *,
     out.append(Block("p", " ".join((
         prompts.render(w["team"], team=project.team or w["not-given"]),
         prompts.render(w["sponsor"], sponsor=project.sponsor or w["not-given"])))))
-    return (out + _aim(summary) + _plan(summary) + _measures(summary, charts)
-            + _pdsa(summary) + _scores(summary))
+    return (out + _aim(summary) + _plan(summary) + _measures(summary, charts, images)
+            + _pdsa(summary) + score_blocks(summary))
 
 
 def _aim(summary: ProjectSummary) -> list[Block]:
@@ -96,17 +97,18 @@ def _plan(summary: ProjectSummary) -> list[Block]:
     return out + [Block("table", header=tuple(w["plan-header"]), items=tuple(rows))]
 
 
-def _measures(summary: ProjectSummary, charts: Mapping[int, MeasureChart]) -> list[Block]:
+def _measures(summary: ProjectSummary, charts: Mapping[int, MeasureChart],
+              images: bool) -> list[Block]:
     if not summary.measures:
         return []
     out = [Block("h2", words()["heading"]["measures"])]
     for data in summary.measures:
-        out += _measure(summary, data, charts.get(data.measure.id))
+        out += _measure(summary, data, charts.get(data.measure.id), images)
     return out
 
 
-def _measure(summary: ProjectSummary, data: MeasureData, drawn: MeasureChart | None
-             ) -> list[Block]:
+def _measure(summary: ProjectSummary, data: MeasureData, drawn: MeasureChart | None,
+             images: bool) -> list[Block]:
     w, plan = words(), data.measure.plan
     kind = str(w["kind"][plan.kind]).lower()
     out = [Block("h3", prompts.render(w["measure"], name=plan.name, kind=kind,
@@ -114,8 +116,9 @@ def _measure(summary: ProjectSummary, data: MeasureData, drawn: MeasureChart | N
     if drawn is None:
         return out + [Block("p", prompts.render(w["too-few"], count=len(data.points),
                                                 minimum=MIN_POINTS))]
-    out.append(Block("img", drawn.alt(), data=drawn.png(),
-                     name=chart_file(summary, data.measure.id)))
+    if images:
+        out.append(Block("img", drawn.alt(), data=drawn.png(),
+                         name=chart_file(summary, data.measure.id)))
     reading = drawn.reading
     out += [Block("p", " ".join((reading.headline, *reading.centres))),
             Block("ul", items=reading.findings)]
@@ -164,7 +167,8 @@ def _cycle(cycle: Cycle, names: Mapping[int, str]) -> list[Block]:
     return out
 
 
-def _scores(summary: ProjectSummary) -> list[Block]:
+def score_blocks(summary: ProjectSummary) -> list[Block]:
+    """The progress score section: the latest score and the history, with meanings."""
     w, latest = words(), summary.latest
     out = [Block("h2", w["heading"]["scores"])]
     if latest is None:
@@ -178,7 +182,7 @@ def _scores(summary: ProjectSummary) -> list[Block]:
 
 def as_text(summary: ProjectSummary, charts: Mapping[int, MeasureChart]) -> str:
     """The summary for a terminal: the Markdown without the images."""
-    return markdown_text(blocks(summary, charts), images=False)
+    return markdown_text(blocks(summary, charts, images=False))
 
 
 def _today() -> str:

@@ -20,6 +20,7 @@ from coach.coaching.chat import intents, replies
 from coach.coaching.chat.replies import say
 from coach.coaching.journey import Step
 from coach.coaching.session import JourneySession
+from coach.db import LOCAL_USER
 from coach.types import Answer
 
 if TYPE_CHECKING:
@@ -180,7 +181,7 @@ def _accept(chat: ChatContext, session: JourneySession, dialogue: dlg.Dialogue, 
     due = due_match.group(1) if due_match else (dt.date.today() + dt.timedelta(days=DUE_DAYS)
                                                 ).isoformat()
     owner = text[owner_match.start(1):owner_match.end(1)].strip() if owner_match else \
-        (session.user if session.user != "local" else DEFAULT_OWNER)
+        (session.user if session.user != LOCAL_USER else DEFAULT_OWNER)
     session.work(machine.add_action, offer.what, owner, due, step=step.id)
     dialogue = dlg.settle_offer(dialogue, accepted=True)
     out = chat.new_reply()
