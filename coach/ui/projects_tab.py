@@ -29,7 +29,7 @@ from coach.ui.pdsa_views import (
     save_cycle,
     score_choices,
 )
-from coach.ui.projects_render import aim_findings, phrase
+from coach.ui.projects_render import TABLE_CSS, aim_findings, phrase
 from coach.ui.projects_views import (
     FIRST_CYCLE,
     NEW,
@@ -113,7 +113,7 @@ def _projects(ui: SimpleNamespace) -> None:
 
 def _plan(ui: SimpleNamespace) -> None:
     gr.Markdown("### Measurement plan")
-    ui.plan = gr.HTML(elem_id="projects-plan")
+    ui.plan = gr.HTML(elem_id="projects-plan", css_template=TABLE_CSS)
     with gr.Accordion("Add a measure", open=False, elem_id="projects-add-measure"):
         with gr.Row():
             ui.m_name = gr.Textbox(label="Measure", scale=2,
@@ -155,7 +155,7 @@ def _data(ui: SimpleNamespace) -> None:
     ui.chart = gr.Image(type="filepath", label="Chart", interactive=False,
                         elem_id="projects-chart")
     ui.reading = gr.Markdown(elem_id="projects-reading")
-    ui.signals = gr.HTML(elem_id="projects-signals")
+    ui.signals = gr.HTML(elem_id="projects-signals", css_template=TABLE_CSS)
     ui.chart_files = gr.File(label="The chart (PNG) and its computed series (CSV)",
                              file_count="multiple", interactive=False, visible=False)
 
@@ -191,7 +191,7 @@ def _cycles(ui: SimpleNamespace) -> None:
 
 def _score(ui: SimpleNamespace) -> None:
     gr.Markdown("### Progress score")
-    ui.scores = gr.HTML(elem_id="projects-scores")
+    ui.scores = gr.HTML(elem_id="projects-scores", css_template=TABLE_CSS)
     with gr.Row():
         ui.score = gr.Dropdown(score_choices(), label="IHI progress score", scale=2)
         ui.score_on = gr.Textbox(label="Date (empty: today)", placeholder=DATE_HINT)
