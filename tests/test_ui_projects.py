@@ -506,6 +506,10 @@ def open_projects(browser: Any, url: str, **options: Any) -> Any:
         page.get_by_role("button", name="More tabs").click()
         page.locator(".overflow-dropdown button", has_text="Projects").click()
     page.locator("h2.sr-only", has_text=re.compile("^Projects$")).wait_for(state="visible")
+    # the page load opens the latest project (or says there is none): wait for it, or a
+    # click made meanwhile would be drawn over by it
+    page.wait_for_function("() => document.querySelector('#projects-project')"
+                           ".innerText.trim() !== ''", timeout=WAIT)
     return page
 
 
