@@ -36,6 +36,7 @@ EXPECTED = {
     "insights": "admin", "insights_export": "admin",
 }
 COACH_TAB = "staff"  # every coach_* endpoint (the Coach tab)
+PROJECTS_TAB = "staff"  # every projects_* endpoint (the Projects tab)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def dummy(param: dict, root: Path) -> object:
         return None
     kind = str(param.get("python_type", {}).get("type", "")).lower()
     if "filepath" in kind or "file" in str(param.get("component", "")).lower():
-        doc = root / "upload.md"
+        doc = root / "upload.txt"  # a type both the Library and the Projects tab take
         doc.write_text("# Note\n\nA short note about huddles.\n", encoding="utf-8")
         return [handle_file(str(doc))] if "list" in kind else handle_file(str(doc))
     if "bool" in kind:
@@ -103,10 +104,12 @@ def test_every_named_endpoint_refuses_exactly_the_roles_below_its_own(app):
     api = Client(url, auth=("admin", PASSWORD), verbose=False).view_api(
         print_info=False, return_format="dict")
     endpoints = {name.lstrip("/"): info for name, info in api["named_endpoints"].items()}
-    expected = EXPECTED | {n: COACH_TAB for n in endpoints if n.startswith("coach_")}
+    expected = EXPECTED | {n: COACH_TAB for n in endpoints if n.startswith("coach_")} | {
+        n: PROJECTS_TAB for n in endpoints if n.startswith("projects_")}
     assert set(endpoints) == set(expected), (
         "an endpoint was added or removed: declare its role in EXPECTED and in the app")
     assert sum(n.startswith("coach_") for n in endpoints) >= 5
+    assert sum(n.startswith("projects_") for n in endpoints) >= 8
     outcomes = {}
     clients = {role: Client(url, auth=(role, PASSWORD), verbose=False) for role in ROLES}
     for name, info in endpoints.items():

@@ -39,6 +39,7 @@ TAGLINE = (
 TABS: list[tuple[str, str, str]] = [
     ("Ask", "coach.ui.ask_tab", "staff"),
     ("Coach", "coach.ui.coach_tab", "staff"),
+    ("Projects", "coach.ui.projects_tab", "staff"),
     ("Evaluate", "coach.ui.evaluate_tab", "editor"),
     # -- other feature tabs go here --
     ("Library", "coach.ui.library_tab", "editor"),
