@@ -136,6 +136,8 @@ class WorkbenchChat:
         picked = wi.pick(text, [(m.plan.name, p.title) for m, p in fits])
         if not picked and not request.own:
             return None  # about a chart, but none of the user's: a question for the guidance
+        if not picked and len(fits) == 1 and wi.names_something(text):
+            return replies.which_measure(fits)  # "our falls measure" when theirs is another
         return self._reading(user, [fits[i] for i in picked] or fits)
 
     # -- reading a chart ---------------------------------------------------------------------

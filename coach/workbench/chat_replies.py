@@ -122,10 +122,10 @@ def reading(drawn: MeasureChart, measure: Measure, project: Project, search: Sea
     else:
         rules = "; ".join(phrase("rule-fired", rule=names[r.value], cited=cited[r])
                           for r in dict.fromkeys(s.rule for s in deciding))
-        key = ("reading-improvement" if shown == IMPROVEMENT else "reading-concern"
-               if shown == CONCERN else "reading-mixed" if shown == MIXED else "reading-neutral"
-               if shown == NEUTRAL else "reading-pattern")
-        out.add(phrase(key, measure=measure.plan.name, project=project.title,
+        out.add(phrase("reading-improvement" if shown == IMPROVEMENT else "reading-concern"
+                       if shown == CONCERN else "reading-mixed" if shown == MIXED
+                       else "reading-neutral" if shown == NEUTRAL else "reading-pattern",
+                       measure=measure.plan.name, project=project.title,
                        when=when(drawn, deciding), rulebook=rulebook, rules=rules))
     out.add("", read.headline, *read.centres)
     if chart.signals:

@@ -4,16 +4,16 @@ guidance ("what is a run chart?").
 
     .venv/bin/python evals/intents/workbench_eval.py [--json]
 
-The labelled, staff-typed messages of evals/intents/workbench.jsonl (reading, log, ordinary)
-(the "dev" set, which the exemplars were written against, and a "fresh" set written after them
-and never tuned on) are recognised as the chat recognises them, for a lead whose projects hold the measures in
-``LEAD`` below: the exemplars of prompts/workbench-intents.yaml, then the rules on the lead's
-own data. It reports the accuracy at the shipped threshold and margin, the accuracy of the
-exemplars alone (no rules), the same messages for a lead with no projects (only "my chart" /
-"our data" can make a reading then), a sweep of threshold and margin (how the shipped values
-were chosen), and every question of evals/dev/cases.jsonl and every journey utterance of
-evals/intents/dev.jsonl that would be taken for a data request (none should be: the workbench
-is asked before the journey chat).
+The labelled, staff-typed messages of evals/intents/workbench.jsonl (reading, log, ordinary;
+the "dev" set, which the exemplars were written against, and a "fresh" set written after them
+and never tuned on) are recognised as the chat recognises them, for a lead whose projects hold
+the measures in ``LEAD`` below: the exemplars of prompts/workbench-intents.yaml, then the rules
+on the lead's own data. It reports the accuracy at the shipped threshold and margin (over all,
+and per set), the accuracy of the exemplars alone (no rules), the guidance questions taken for
+a lead with no projects (only "my chart" / "our data" can make a reading then), a sweep of
+threshold and margin (how the shipped values were chosen), and every question of
+evals/dev/cases.jsonl and every journey utterance of evals/intents/dev.jsonl that would be
+taken for a data request (none should be: the workbench is asked before the journey chat).
 """
 
 from __future__ import annotations
