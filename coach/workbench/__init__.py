@@ -7,5 +7,7 @@ number of runs on a run chart, from the exact run-count distribution), ``rules``
 and Making Data Count rules over plain lists), ``spc`` (run and XmR charts: centre, limits,
 signals, icons) with its value types in ``results``, ``reading`` (the plain-English reading and
 its signal table), ``export`` (the computed series as CSV) and ``chart`` (the PNG and its text
-alternative).
+alternative). In the chat: ``chat`` (``WorkbenchChat``, a ``ports.JourneyRouter``: the user's
+chart read by the rules, a PDSA cycle logged after a yes), ``chat_intents`` (data requests told
+from guidance questions) and ``chat_replies`` (the replies, cited).
 """
