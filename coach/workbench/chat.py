@@ -184,7 +184,7 @@ class WorkbenchChat:
             pdsa = pdsa.checked()
         except BadInputError as exc:
             return replies.plain("workbench:pdsa-not-saved",
-                             replies.phrase("pdsa-not-saved", problem=str(exc)))
+                                 replies.phrase("pdsa-not-saved", problem=str(exc)))
         asked = replies.confirm_cycle(chosen[0], pdsa.title, pdsa.plan, pdsa.prediction)
         return Pending(chosen[0], pdsa, asked)
 
@@ -195,7 +195,7 @@ class WorkbenchChat:
                                            replace(pending.cycle, planned=today))
         except BadInputError as exc:
             return replies.plain("workbench:pdsa-not-saved",
-                             replies.phrase("pdsa-not-saved", problem=str(exc)))
+                                 replies.phrase("pdsa-not-saved", problem=str(exc)))
         return replies.plain("workbench:pdsa-saved", replies.phrase(
             "pdsa-saved", title=cycle.pdsa.title, project=pending.project.title,
             date=today.isoformat()))
