@@ -1,9 +1,12 @@
 """The composition root: the one place that wires settings to real components.
 
 ``build_coach`` builds every part once — the embedder, the vector client and index, the chat
-model, the reranker, the journey sessions and the chat coaches — and hands them to the
+model, the reranker, the journey sessions, and the chat's routers: the workbench's
+(``workbench.chat.WorkbenchChat``) chained before the journey chat coaches
+(``coaching.chat.router.JourneyChat``) by ``routing.RouterChain`` — and hands them to the
 answer pipeline (``pipeline.Coach``). Features above the pipeline (coaching, the library
-workflows, insights, evals, the web app) take the built ``Coach`` and use its public methods.
+workflows, the workbench, insights, evals, the web app) take the built ``Coach`` and use its
+public methods.
 """
 
 from __future__ import annotations
@@ -48,9 +51,17 @@ def build_coach(settings: Settings, *, embedder: Embedder | None = None,
         reranker = CrossEncoderReranker(settings.rerank_model, settings.embedding_device)
     index = GuidanceIndex(client, settings.collection, embedder.model_name, embedder.dimension)
     coach = Coach(settings, embedder=embedder, index=index, llm=llm, reranker=reranker)
-    if settings.chat_journey:
-        coach.route_journeys(JourneysOnDemand(lambda: _journey_chat(coach)))
+    coach.route_journeys(
+        RouterOnDemand(lambda: _workbench_chat(coach)) if settings.chat_workbench else None,
+        RouterOnDemand(lambda: _journey_chat(coach)) if settings.chat_journey else None)
     return coach
+
+
+def _workbench_chat(coach: Coach) -> JourneyRouter:
+    """The workbench in the chat: the user's chart read, a PDSA cycle logged."""
+    from coach.workbench.chat import WorkbenchChat
+
+    return WorkbenchChat(coach)
 
 
 def _journey_chat(coach: Coach) -> JourneyRouter | None:
@@ -62,10 +73,10 @@ def _journey_chat(coach: Coach) -> JourneyRouter | None:
     return JourneyChat.maybe(coach, shared(coach.settings))
 
 
-class JourneysOnDemand:
-    """A ``ports.JourneyRouter`` that builds the chat coaches on the first message (the
-    database is opened then, not when the app starts), or routes nothing when there is no
-    journey."""
+class RouterOnDemand:
+    """A ``ports.JourneyRouter`` built on the first message (its modules are imported and
+    the database is opened then, not when the app starts), or that routes nothing when the
+    build gives None (no journey)."""
 
     def __init__(self, build: Callable[[], JourneyRouter | None]):
         self._build = build

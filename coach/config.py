@@ -183,7 +183,16 @@ class Settings(BaseSettings):
         description=(
             "Journey-aware chat: requests such as 'what next?' or 'coach me through step 2' get "
             "replies from journey.yaml and the user's saved progress, and a guided step "
-            "dialogue. Off: every message is answered as an ordinary question."
+            "dialogue. Off: they are answered as ordinary questions."
+        ),
+    )
+    chat_workbench: bool = Field(
+        True,
+        description=(
+            "The QI workbench in the chat: 'how is our falls measure doing?' or 'read my "
+            "chart' reads the user's own chart by the run chart or Making Data Count rules, "
+            "cited to the guidance; 'log a PDSA: …' saves a cycle after the user confirms. "
+            "Off: they are answered as ordinary questions."
         ),
     )
     intent_threshold: float = Field(

@@ -1,9 +1,10 @@
 """The answer pipeline: ``Coach`` turns a question into a cited answer or a refusal.
 
 It is built by the composition root (``app.build_coach``), which makes every part once and
-hands it in; nothing here builds a provider or imports a feature. Journey requests reach a
-``ports.JourneyRouter`` (the chat coaches, supplied by ``build_coach``) before retrieval.
-Callers use ``Coach``'s public methods, never its parts.
+hands it in; nothing here builds a provider or imports a feature. Chat requests reach the
+``ports.JourneyRouter``s that ``build_coach`` supplies (the workbench's chat, then the journey
+chat coaches, chained by ``routing.RouterChain``) before retrieval. Callers use ``Coach``'s
+public methods, never its parts.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from coach.ingest.pipeline import Ingestor, IngestReport, scan
 from coach.pii import Redaction
 from coach.ports import ChatModel, Embedder, JourneyRouter, Reranker, Vectors
 from coach.retrieval.retriever import Retrieval, RetrievalConfig, Retriever
+from coach.routing import RouterChain
 from coach.store import GuidanceIndex
 from coach.text import marker_numbers
 from coach.types import (
@@ -88,13 +90,16 @@ class Coach:
         self._llm = llm  # a LangChain BaseChatModel, or None for the extractive answerer
         self._generative = GenerativeAnswerer(llm) if llm is not None else None
         self._reranker = reranker  # a CrossEncoderReranker, or None
-        self._router = router  # journey requests (the chat coaches), or None
+        self._routes: RouterChain | None = None  # chat requests, asked in turn
+        self.route_journeys(router)
         self._titles: tuple[object, tuple[str, ...]] | None = None  # see library_titles
 
-    def route_journeys(self, router: JourneyRouter | None) -> None:
-        """Offer every message to ``router`` before answering it (``app.build_coach`` does
-        this with the chat coaches; None turns journey replies off)."""
-        self._router = router
+    def route_journeys(self, *routers: JourneyRouter | None) -> None:
+        """Offer every message to ``routers``, in turn, before answering it
+        (``app.build_coach`` does this with the workbench's chat and the journey chat
+        coaches); none (or only None) turns chat replies off."""
+        chosen = [r for r in routers if r is not None]
+        self._routes = RouterChain(chosen) if chosen else None
 
     def use_generative(self, generative: GenerativeAnswerer | None) -> None:
         """Draft answers with ``generative`` (None: the extractive answerer)."""
@@ -179,9 +184,10 @@ class Coach:
     def ask(self, question: str, history: Sequence[Exchange] | None = None, *,
             step: int | None = None, user: str | None = None, journey: bool = True) -> Answer:
         """Answer a question with checked citations, or refuse when the guidance does not
-        cover it (or it asks for clinical advice). Journey requests ("what next?", "coach me
-        through step 2") get journey replies for ``user`` (default ``local``) unless
-        ``journey=False``; see coach/coaching/chat/router.py."""
+        cover it (or it asks for clinical advice). Chat requests — the journey's ("what
+        next?", "coach me through step 2") and the workbench's ("how is our falls measure
+        doing?", "log a PDSA: …") — get replies for ``user`` (default ``local``) unless
+        ``journey=False``; see coach/routing.py."""
         answer = None
         for item in self.stream(question, history, step=step, user=user, journey=journey):
             answer = item
@@ -195,22 +201,22 @@ class Coach:
         (cumulative strings), then the final, verified Answer.
 
         Each stage is a function of its own module: redact and validate (answering/
-        question.py, pii.py) → a journey request? (coaching/chat/router.py) → condense the follow-up
-        (answering/condense.py) → retrieve (retrieval/retriever.py) → gate: clinical or out
-        of scope (answering/gate.py) → draft (answering/extractive.py or generative.py) →
-        screen (answering/screen.py) → verify citations (answering/citations.py) → does the
-        draft answer the question? (answering/answered.py) → Answer. No language model is
-        called before the gate.
+        question.py, pii.py) → a chat request? (routing.py: workbench/chat.py, then
+        coaching/chat/router.py) → condense the follow-up (answering/condense.py) → retrieve
+        (retrieval/retriever.py) → gate: clinical or out of scope (answering/gate.py) → draft
+        (answering/extractive.py or generative.py) → screen (answering/screen.py) → verify
+        citations (answering/citations.py) → does the draft answer the question?
+        (answering/answered.py) → Answer. No language model is called before the gate.
         """
         start = time.perf_counter()
         asked = ask_question(question, history, self.settings.max_question_chars)
         query = condense(asked.text, list(asked.history))
-        route = self._router if journey and step is None else None
-        vector = None  # without a journey router, retrieval embeds the query itself
-        form = route.intent_text(asked.text) if route is not None else None
-        if route is not None and form is not None:
-            vector, intent_vector = self._embed(query, form)
-            reply = route.reply(asked, user, intent_vector)
+        route = self._routes if journey and step is None else None
+        vector = None  # without a router, retrieval embeds the query itself
+        forms = route.intent_texts(asked.text) if route is not None else ()
+        if route is not None and any(form is not None for form in forms):
+            vector, intent_vectors = self._embed(query, forms)
+            reply = route.reply(asked, user, intent_vectors)
             if reply is not None:
                 yield reply
                 return
@@ -245,13 +251,15 @@ class Coach:
         query = condense(asked.text, list(asked.history))
         return self._retrieve_and_gate(asked, query, None, step, start)
 
-    def _embed(self, query: str, intent: str) -> tuple[Vectors, Vectors]:
-        """The message embedded once, in one model call: the retrieval query's vector and the
-        form the journey router's intent model reads (the same vector when the two texts
-        are the same)."""
-        texts = [query] if intent == query else [query, intent]
+    def _embed(self, query: str, forms: Sequence[str | None]
+               ) -> tuple[Vectors, list[Vectors | None]]:
+        """The message embedded once, in one model call: the retrieval query's vector and,
+        for each router, the vector of its intent form (None for a router that takes no
+        messages; texts that are the same are embedded once)."""
+        texts = list(dict.fromkeys([query, *(f for f in forms if f is not None)]))
         vectors = self._embedder.encode(texts)
-        return vectors[0], vectors[-1]
+        row = {text: vectors[i] for i, text in enumerate(texts)}
+        return vectors[0], [None if f is None else row[f] for f in forms]
 
     def _retrieve_and_gate(self, asked: Asked, query: str, vector: Vectors | None,
                            step: int | None, start: float) -> Prepared:

@@ -9,10 +9,12 @@
 - ``VectorClient`` and ``VectorCollection``: Chroma's client API, embedded or HTTP
   (``providers.chroma.make_client``); ``store.GuidanceIndex`` is the only user.
 - ``Reranker``: re-orders retrieved passages (``providers.rerank.CrossEncoderReranker``).
-- ``JourneyRouter``: takes a chat message that asks about the improvement journey ("what
-  next?", "coach me through step 2") before the answer pipeline does
-  (``coaching.chat.router.JourneyChat``, handed to ``pipeline.Coach`` by ``app.build_coach``),
-  so the pipeline imports nothing from ``coaching/``.
+- ``JourneyRouter``: takes a chat message that is a request rather than a question before the
+  answer pipeline does: about the improvement journey ("what next?", "coach me through step
+  2": ``coaching.chat.router.JourneyChat``) or the user's own QI data ("how is our falls
+  measure doing?", "log a PDSA: …": ``workbench.chat.WorkbenchChat``). ``app.build_coach``
+  hands them to ``pipeline.Coach``, which asks them in turn (``routing.RouterChain``), so the
+  pipeline imports no feature.
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ class Reranker(Protocol):
 
 
 class JourneyRouter(Protocol):
-    """Replies to journey requests; ``None`` hands an ordinary question back to the pipeline."""
+    """Replies to chat requests (the journey's, the workbench's); ``None`` hands an ordinary
+    question back to the pipeline."""
 
     def intent_text(self, text: str) -> str | None:
         """The form of a message that the intent model embeds (the pipeline embeds it in the
@@ -73,5 +76,5 @@ class JourneyRouter(Protocol):
         ...
 
     def reply(self, asked: Asked, user: str | None, vector: Vectors) -> Answer | None:
-        """A journey reply for ``user``, or None; ``vector`` embeds ``intent_text(asked.text)``."""
+        """A reply for ``user``, or None; ``vector`` embeds ``intent_text(asked.text)``."""
         ...

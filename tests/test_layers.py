@@ -14,7 +14,7 @@ import pytest
 GRAPH = grimp.build_graph("coach", include_external_packages=False)
 
 # the answer pipeline and every floor below it
-PIPELINE = ("coach.pipeline", "coach.answering", "coach.retrieval", "coach.ingest",
+PIPELINE = ("coach.pipeline", "coach.routing", "coach.answering", "coach.retrieval", "coach.ingest",
             "coach.store", "coach.providers", "coach.text", "coach.ports", "coach.types",
             "coach.config", "coach.errors", "coach.pii", "coach.prompts", "coach.tuning",
             "coach.yamlio", "coach.ratelimit")

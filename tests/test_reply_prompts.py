@@ -1,7 +1,7 @@
-"""The fixed reply sentences as prompt files (prompts/journey-replies.yaml, prompts/notices.yaml):
-every caller fills exactly the placeholders its entry names (``prompts.render`` would render a
-missing one empty), and the pure journey replies and the notices rendered on fixed input, so
-a change of wording shows up here as a reviewable diff."""
+"""The fixed reply sentences as prompt files (prompts/journey-replies.yaml, prompts/notices.yaml,
+prompts/workbench-replies.yaml): every caller fills exactly the placeholders its entry names
+(``prompts.render`` would render a missing one empty), and the pure journey replies and the
+notices rendered on fixed input, so a change of wording shows up here as a reviewable diff."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from coach.coaching.chat import replies
 from coach.coaching.chat.replies import Cited
 from coach.pii import redact
 from coach.types import Passage
+from coach.workbench import chat_replies
 
 PACKAGE = Path(__file__).resolve().parents[1] / "coach"
 
@@ -39,6 +40,8 @@ def _filled(call: ast.Call) -> tuple[str, list[ast.expr]] | None:
         if isinstance(func, ast.Attribute) else ""
     if name == "say" and call.args:
         return replies.REPLIES, call.args[:1]
+    if name == "phrase" and call.args:  # the workbench's chat replies (workbench/chat_replies.py)
+        return chat_replies.REPLIES, call.args[:1]
     if name == "fill" and len(call.args) >= 2 and isinstance(call.args[0], ast.Constant):
         return call.args[0].value, call.args[1:2]
     return None
@@ -66,8 +69,9 @@ def placeholders(template: str) -> set[str]:
 FILLS = fills()
 
 
-def test_the_package_fills_its_fixed_sentences_from_both_files():
-    assert {file for _, file, _, _ in FILLS} == {"journey-replies.yaml", "notices.yaml"}
+def test_the_package_fills_its_fixed_sentences_from_every_file():
+    assert {file for _, file, _, _ in FILLS} >= {"journey-replies.yaml", "notices.yaml",
+                                                 "workbench-replies.yaml"}
     assert len(FILLS) > 30
 
 
@@ -78,10 +82,11 @@ def test_each_sentence_gets_exactly_the_placeholders_its_entry_names(where, file
     assert placeholders(entries[key]) == values, f"{where}: {key}"
 
 
-@pytest.mark.parametrize("file", ["journey-replies.yaml", "notices.yaml"])
+@pytest.mark.parametrize("file", ["journey-replies.yaml", "notices.yaml",
+                                  "workbench-replies.yaml"])
 def test_every_entry_is_used(file):
     used = {key for _, f, key, _ in FILLS if f == file}
-    assert set(prompts.read_yaml(file)) == used
+    assert {k for k, v in prompts.read_yaml(file).items() if isinstance(v, str)} == used
 
 
 # -- rendered on fixed input ---------------------------------------------------------------

@@ -10,4 +10,7 @@ its signal table), ``export`` (the computed series as CSV) and ``chart`` (the PN
 alternative). The projects: ``projects`` (the values and their checks), ``store`` over ``rows``
 (each user's projects in the database), ``measure_chart`` (a stored measure charted);
 ``summary`` (a project's summary for a board paper, Markdown or Word, through ``document``).
+In the chat: ``chat`` (``WorkbenchChat``, a ``ports.JourneyRouter``: the user's
+chart read by the rules, a PDSA cycle logged after a yes), ``chat_intents`` (data requests told
+from guidance questions) and ``chat_replies`` (the replies, cited).
 """

@@ -2,9 +2,10 @@
 coaching state machine and progress store (one source of truth with the Coach tab and
 `coach journey`).
 
-``app.build_coach`` hands a ``JourneyChat`` to the pipeline as its ``ports.JourneyRouter``;
-``Coach.stream`` offers it every message first. ``reply`` returns ``None`` for an ordinary
-question (answered by the pipeline) or a cited ``Answer`` for a journey request: overview,
+``app.build_coach`` hands a ``JourneyChat`` to the pipeline as a ``ports.JourneyRouter``;
+``Coach.stream`` offers it every message that the workbench's chat (coach/workbench/chat.py),
+asked first, does not take. ``reply`` returns ``None`` for an ordinary question (answered by
+the pipeline) or a cited ``Answer`` for a journey request: overview,
 where am I / what next, start or resume, help with a step, "we already have X", or one turn
 of a guided dialogue (``dialogue``; handled in ``turns``). An ordinary question costs one
 look-up of its intent, on the vector the pipeline embedded with the retrieval query: no
