@@ -349,7 +349,7 @@ def test_another_users_project_is_not_visible(store, settings, tmp_path):
 
 
 def test_every_sentence_the_tab_shows_is_in_its_prompt_file_with_the_values_it_names():
-    """prompts/projects-tab.yaml holds the tab's sentences: each ``phrase(key, ...)`` call in
+    """prompts/projects-tab.yaml holds the tab's sentences: each ``tab_text(key, ...)`` call in
     the tab's modules names an entry, and passes exactly the placeholders it has."""
     import ast
     import string
@@ -369,7 +369,7 @@ def test_every_sentence_the_tab_shows_is_in_its_prompt_file_with_the_values_it_n
     calls = []
     for module in (pdsa_views, projects_render, projects_tab, projects_views):
         for node in ast.walk(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("phrase",
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("tab_text",
                                                                                "refusal"):
                 named = {k.arg for k in node.keywords}
                 if node.func.id == "refusal":

@@ -20,11 +20,11 @@ from coach.ui.projects_render import (
     cycle_choices,
     log_md,
     notice,
-    phrase,
     project_md,
     quoted,
     scores_html,
     stage_next,
+    tab_text,
 )
 from coach.ui.projects_views import FIRST_CYCLE, NEW, NEW_CYCLE, Outputs, Workspace, chosen
 from coach.workbench.aim import progress_scale
@@ -77,7 +77,7 @@ def save_cycle(ws: Workspace, project_id: object, cycle_id: object, title: str, 
     else:
         cycle = ws.store.update_cycle(ws.user, int(str(cycle_id)), pdsa)
     summary = ws.store.summary(ws.user, pid)
-    message = phrase("cycle-saved", title=quoted(cycle.pdsa.title),
+    message = tab_text("cycle-saved", title=quoted(cycle.pdsa.title),
                      next=stage_next(cycle.pdsa.stage))
     return (notice(message),
             gr.update(choices=[*NEW, *cycle_choices(summary)], value=str(cycle.id)),
@@ -93,7 +93,7 @@ def record_score(ws: Workspace, project_id: object, score: object, on: str,
     saved = ws.store.add_score(ws.user, pid, "" if score is None else str(score),
                                on=_date(on, "score's date"), note=note)
     summary = ws.store.summary(ws.user, pid)
-    message = phrase("score-saved", score=f"{saved.score:g}", meaning=saved.meaning,
+    message = tab_text("score-saved", score=f"{saved.score:g}", meaning=saved.meaning,
                      on=saved.on.isoformat())
     return notice(message), scores_html(summary), project_md(summary), ""
 
@@ -110,5 +110,5 @@ def export_summary(ws: Workspace, project_id: object) -> Outputs:
     markdown = export_project(ws.store, ws.user, pid, folder, "md")
     word = export_project(ws.store, ws.user, pid, folder, "docx")
     charts = sorted(p for p in folder.glob("*.png"))
-    return (notice(phrase("exported")),
+    return (notice(tab_text("exported")),
             gr.update(value=[str(p) for p in (markdown, word, *charts)], visible=True))

@@ -1,6 +1,6 @@
 """The Projects tab's pure rendering: a project, its SMART check, its measurement plan, a
 chart's reading and signals, the PDSA log by ramp and the progress scores, as escaped HTML or
-Markdown; and the tab's sentences (prompts/projects-tab.yaml, ``phrase``).
+Markdown; and the tab's sentences (prompts/projects-tab.yaml, ``tab_text``).
 
 Everything a lead wrote is escaped here. Tables are HTML with a caption and column headers,
 so a screen reader names each table and reads each cell with its column.
@@ -29,7 +29,7 @@ th, td { border: 1px solid var(--border-color-primary); padding: .25rem .5rem;
 """
 
 
-def phrase(key: str, **values: object) -> str:
+def tab_text(key: str, **values: object) -> str:
     """Entry ``key`` of prompts/projects-tab.yaml, its {placeholders} filled."""
     return prompts.render(str(prompts.read_yaml(WORDS)[key]), **values)
 
@@ -60,7 +60,7 @@ def notice(text: str, warnings: Sequence[str] = ()) -> str:
 
 def refusal(message: str, key: str = "refused") -> str:
     """A refused input: "Nothing was changed.", then the check's message."""
-    return f'<div class="error" role="alert">{esc(phrase(key, message=message))}</div>'
+    return f'<div class="error" role="alert">{esc(tab_text(key, message=message))}</div>'
 
 
 def table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -103,7 +103,7 @@ def project_md(summary: ProjectSummary) -> str:
 def plan_html(summary: ProjectSummary) -> str:
     """The measurement plan as a table, with how many points each measure has."""
     if not summary.measures:
-        return f"<p>{esc(phrase('no-measures'))}</p>"
+        return f"<p>{esc(tab_text('no-measures'))}</p>"
     rows = []
     for data in summary.measures:
         plan = data.measure.plan
@@ -140,7 +140,7 @@ def signals_html(drawn: MeasureChart) -> str:
     points, and what it means."""
     rows = drawn.reading.table
     if not rows:
-        return f"<p>{esc(phrase('no-signals', name=quoted(drawn.name)))}</p>"
+        return f"<p>{esc(tab_text('no-signals', name=quoted(drawn.name)))}</p>"
     return table(f"Signals on the chart of {quoted(drawn.name)}",
                  ["Rule that fired", "From", "To", "Points", "Meaning"],
                  [(r.rule, r.first, r.last, r.points, r.meaning) for r in rows])
@@ -173,7 +173,7 @@ def cycle_md(cycle: Cycle, names: Mapping[int, str]) -> list[str]:
 def log_md(summary: ProjectSummary) -> str:
     """The PDSA log by ramp: each first cycle, then the cycles built on it."""
     if not summary.cycles:
-        return phrase("no-cycles")
+        return tab_text("no-cycles")
     names = {d.measure.id: d.measure.plan.name for d in summary.measures}
     lines: list[str] = []
     for n, ramp in enumerate(summary.ramps, start=1):
@@ -187,7 +187,7 @@ def log_md(summary: ProjectSummary) -> str:
 def scores_html(summary: ProjectSummary) -> str:
     """The progress score history, oldest first, each score with its meaning."""
     if not summary.scores:
-        return f"<p>{esc(phrase('no-scores'))}</p>"
+        return f"<p>{esc(tab_text('no-scores'))}</p>"
     return table(f"Progress scores of {summary.project.title}",
                  ["Date", "Score", "Meaning", "Note"],
                  [(s.on.isoformat(), f"{s.score:g}", s.meaning, s.note)

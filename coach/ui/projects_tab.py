@@ -29,7 +29,7 @@ from coach.ui.pdsa_views import (
     save_cycle,
     score_choices,
 )
-from coach.ui.projects_render import TABLE_CSS, aim_findings, phrase
+from coach.ui.projects_render import TABLE_CSS, aim_findings, tab_text
 from coach.ui.projects_views import (
     FIRST_CYCLE,
     NEW,
@@ -80,7 +80,7 @@ def build(ctx: UIContext) -> None:
     exports.mkdir(parents=True, exist_ok=True)
     gr.set_static_paths([exports])
     ui = SimpleNamespace()
-    gr.Markdown(phrase("intro"))
+    gr.Markdown(tab_text("intro"))
     # a polite live region (theme.py): confirmations and refusals are read out
     ui.notice = gr.HTML(elem_id="projects-notice", elem_classes=["coach-live"])
     _projects(ui)

@@ -27,7 +27,6 @@ from coach.ui.projects_render import (
     cycle_choices,
     log_md,
     notice,
-    phrase,
     plan_html,
     project_md,
     quoted,
@@ -35,6 +34,7 @@ from coach.ui.projects_render import (
     refusal,
     scores_html,
     signals_html,
+    tab_text,
 )
 from coach.workbench.columns import Point
 from coach.workbench.measure_chart import MeasureChart, chart_measure
@@ -89,7 +89,7 @@ def attempt(n_out: int, fn: Callable[..., Outputs], *args: Any) -> Outputs:
 def chosen(value: object, what: str) -> int:
     """The id a dropdown holds, or BadInputError asking the lead to choose."""
     if value in (None, ""):
-        raise BadInputError(phrase("choose-project" if what == "project" else "choose-measure"))
+        raise BadInputError(tab_text("choose-project" if what == "project" else "choose-measure"))
     return int(str(value))
 
 
@@ -119,7 +119,7 @@ def project_view(ws: Workspace, project_id: int | None, message: str = "") -> Ou
         project_id = choices[0][1]
     if project_id is None:
         empty = gr.update(choices=[], value=None)
-        return (notice(message), empty, phrase("no-projects"), "", empty,
+        return (notice(message), empty, tab_text("no-projects"), "", empty,
                 gr.update(choices=WHOLE_PROJECT, value=""),
                 gr.update(choices=NEW, value=NEW_CYCLE),
                 gr.update(choices=FIRST_CYCLE, value=""), "", "", *chart_view(ws, None))
@@ -141,14 +141,14 @@ def open_project(ws: Workspace, project_id: object = None) -> Outputs:
     if project_id in (None, ""):
         return project_view(ws, None)
     project = ws.store.project(ws.user, int(str(project_id)))
-    return project_view(ws, project.id, phrase("opened", title=quoted(project.title)))
+    return project_view(ws, project.id, tab_text("opened", title=quoted(project.title)))
 
 
 def create_project(ws: Workspace, title: str, aim: str, team: str, sponsor: str) -> Outputs:
     """(*the new project's view, then the form emptied: title, aim, findings, team,
     sponsor)."""
     project = ws.store.create(ws.user, title, aim=aim, team=team, sponsor=sponsor)
-    view = project_view(ws, project.id, phrase("created", title=quoted(project.title)))
+    view = project_view(ws, project.id, tab_text("created", title=quoted(project.title)))
     return (*view, "", "", "", "", "")
 
 
@@ -171,7 +171,7 @@ def add_measure(ws: Workspace, project_id: object, kind: str, name: str, directi
                        rebase=rebase_dates(rebase))
     measure = ws.store.add_measure(ws.user, pid, plan)
     summary = ws.store.summary(ws.user, pid)
-    return (notice(phrase("measure-added", name=quoted(measure.plan.name))),
+    return (notice(tab_text("measure-added", name=quoted(measure.plan.name))),
             plan_html(summary), gr.update(choices=_measure_choices(summary), value=measure.id),
             gr.update(choices=_cycle_measures(summary)), *chart_view(ws, measure),
             "", "", "", "", "", "", "")
@@ -190,11 +190,11 @@ def chart_view(ws: Workspace, measure: Measure | None) -> Outputs:
         return _no_chart()
     name = quoted(measure.plan.name)
     if not ws.store.points(ws.user, measure.id):
-        return _no_chart(phrase("no-data", name=name))
+        return _no_chart(tab_text("no-data", name=name))
     try:
         drawn = chart_measure(ws.store, ws.user, measure.id)
     except BadInputError as exc:
-        return _no_chart(phrase("too-little", name=name, message=str(exc)))
+        return _no_chart(tab_text("too-little", name=name, message=str(exc)))
     png, csv = write_chart(ws.folder, measure.id, drawn)
     return (gr.update(value=str(png), alt_text=drawn.alt()), reading_md(drawn),
             signals_html(drawn), gr.update(value=[str(png), str(csv)], visible=True))
@@ -231,7 +231,7 @@ def _save(ws: Workspace, measure_id: int, points: Sequence[Point],
     measure = ws.store.measure(ws.user, measure_id)
     count = ws.store.replace_points(ws.user, measure_id, points)
     summary = ws.store.summary(ws.user, measure.project_id)
-    message = phrase("data-saved", points=points_text(count), name=quoted(measure.plan.name))
+    message = tab_text("data-saved", points=points_text(count), name=quoted(measure.plan.name))
     return (notice(message, warnings), gr.update(value=None, choices=[], visible=False),
             plan_html(summary), *chart_view(ws, measure))
 
@@ -242,7 +242,7 @@ def upload_data(ws: Workspace, measure_id: object, file: str | None,
     A workbook with data on several sheets offers them to choose from, and changes nothing."""
     mid = chosen(measure_id, "measure")
     if not file:
-        raise BadInputError(phrase("no-file"))
+        raise BadInputError(tab_text("no-file"))
     ws.store.measure(ws.user, mid)  # the user's measure, or not found, before reading
     path = Path(file)
     try:
