@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import sqlite3
+import time
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -105,6 +107,9 @@ def database_url(settings: Settings) -> URL:
     return url
 
 
+WAL_ATTEMPTS = 150  # 15 s at 0.1 s, as long as the busy timeout
+
+
 def engine_for(url: URL) -> Engine:
     try:
         if url.get_backend_name() == "sqlite":
@@ -122,7 +127,18 @@ def engine_for(url: URL) -> Engine:
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA busy_timeout = 15000")
-    cur.execute("PRAGMA journal_mode = WAL")
+    # WAL is a property of the file: set once, by whichever connection comes first. Several
+    # processes opening a new file at once can find it locked while another one switches it
+    # (not always covered by the busy timeout), so that one case is retried.
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cur.execute("PRAGMA journal_mode = WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(0.1)
     cur.close()
 
 
