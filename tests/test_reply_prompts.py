@@ -13,9 +13,9 @@ import pytest
 from coaching_helpers import journey
 
 from coach import prompts
+from coach.answering.cited import Cited
 from coach.coaching import machine
 from coach.coaching.chat import replies
-from coach.coaching.chat.replies import Cited
 from coach.pii import redact
 from coach.types import Passage
 from coach.workbench import chat_replies

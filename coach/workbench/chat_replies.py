@@ -4,16 +4,15 @@ from the guidance search they are handed.
 The fixed sentences are prompts/workbench-replies.yaml; the chart's own reading comes from
 ``workbench.reading`` (prompts/chart-reading.yaml). Each rule that fired is cited to the
 guidance passage about it, numbered [1], [2]… in order of use, as the journey replies are
-(``Reply`` is the workbench's small equivalent of ``coaching.chat.replies.Cited``: the
-workbench imports no other feature).
+(``answering.cited.Cited``, shared with the journey replies).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 from coach import prompts
+from coach.answering.cited import Cited, spaced
 from coach.types import Answer, Passage
 from coach.workbench.measure_chart import MeasureChart
 from coach.workbench.projects import Measure, Project
@@ -33,34 +32,6 @@ def phrase(key: str, **values: object) -> str:
     """The fixed sentence KEY of prompts/workbench-replies.yaml, its placeholders filled
     (tests/test_reply_prompts.py checks every call's placeholders)."""
     return prompts.fill(REPLIES, key, **values)
-
-
-class Reply:
-    """Lines of a reply and the passages they cite, numbered 1, 2, 3... in order of use."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.passages: list[Passage] = []
-
-    def cite(self, passage: Passage | None) -> str:
-        """The passage's marker with a space before it ("" for none)."""
-        if passage is None:
-            return ""
-        for n, p in enumerate(self.passages, 1):
-            if p.id == passage.id:
-                return f" [{n}]"
-        self.passages.append(passage)
-        return f" [{len(self.passages)}]"
-
-    def add(self, *lines: str) -> None:
-        self.lines.extend(lines)
-
-    def answer(self, query: str) -> Answer:
-        text = re.sub(r"\n{3,}", "\n\n", "\n".join(self.lines).strip())
-        return Answer(text=text, citations=tuple(p.citation(n) for n, p in
-                                                 enumerate(self.passages, 1)),
-                      passages=tuple(self.passages), refused=False, timings_ms={},
-                      query=query)
 
 
 # -- reading a chart -------------------------------------------------------------------------
@@ -110,15 +81,16 @@ def reading(drawn: MeasureChart, measure: Measure, project: Project, search: Sea
             ) -> Answer:
     """The chart read for the chat: the answer first (improvement, concern or no signal, with
     the rules that fired, each cited), then the reading, its signals and its caveats."""
-    out, chart, read = Reply(), drawn.chart, drawn.reading
+    out, chart, read = Cited(), drawn.chart, drawn.reading
     rulebook = phrase("rulebook-run" if chart.kind == ChartKind.RUN else "rulebook-xmr")
     names = words()["rule"]
     shown, deciding = verdict(drawn)
     firing = dict.fromkeys([*(s.rule for s in deciding), *(s.rule for s in chart.signals)])
-    cited = {rule: out.cite(guidance_for(rule.value, search)) for rule in firing}
+    cited = {rule: spaced(out.cite(guidance_for(rule.value, search))) for rule in firing}
     if shown == NONE:
+        rulebook_cited = spaced(out.cite(guidance_for(chart.kind.value, search)))
         out.add(phrase("reading-none", measure=measure.plan.name, project=project.title,
-                       rulebook=rulebook, cited=out.cite(guidance_for(chart.kind.value, search))))
+                       rulebook=rulebook, cited=rulebook_cited))
     else:
         rules = "; ".join(phrase("rule-fired", rule=names[r.value], cited=cited[r])
                           for r in dict.fromkeys(s.rule for s in deciding))
@@ -141,7 +113,7 @@ def reading(drawn: MeasureChart, measure: Measure, project: Project, search: Sea
 
 def which_measure(fits: Sequence[tuple[Measure, Project]]) -> Answer:
     """Ask which measure, listing those that fit."""
-    out = Reply()
+    out = Cited()
     out.add(phrase("which-measure"))
     out.add(*[phrase("measure-item", measure=m.plan.name, project=p.title)
               for m, p in fits[:MAX_LISTED]])
@@ -163,7 +135,7 @@ def cannot_chart(measure: Measure, project: Project, problem: str) -> Answer:
 
 def plain(query: str, *lines: str) -> Answer:
     """A reply of fixed lines that cites nothing."""
-    out = Reply()
+    out = Cited()
     out.add(*lines)
     return out.answer(query)
 
@@ -171,7 +143,7 @@ def plain(query: str, *lines: str) -> Answer:
 # -- logging a PDSA cycle -------------------------------------------------------------------
 def confirm_cycle(project: Project, title: str, plan: str, prediction: str) -> Answer:
     """The cycle as it will be saved, and the question: yes to save it, no to leave it."""
-    out = Reply()
+    out = Cited()
     out.add(phrase("pdsa-confirm", project=project.title), phrase("pdsa-title", title=title))
     if plan:
         out.add(phrase("pdsa-plan", plan=plan))

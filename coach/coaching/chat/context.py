@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from coach.answering.cited import Cited
 from coach.coaching import machine
 from coach.coaching.chat import dialogue as dlg
 from coach.coaching.chat import replies
 from coach.coaching.chat.recogniser import IntentRecogniser
-from coach.coaching.chat.replies import Cited
 from coach.coaching.chat.store import DialogueStore
 from coach.coaching.journey import Journey, Step
 from coach.coaching.session import JourneySession, JourneySessions

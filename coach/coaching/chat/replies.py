@@ -13,12 +13,12 @@ import re
 from collections.abc import Sequence
 
 from coach import prompts
-from coach.answering.citations import sources_from_citations
+from coach.answering.cited import Cited, spaced
 from coach.coaching import machine
 from coach.coaching.journey import Journey, Step
 from coach.coaching.machine import Progress
-from coach.text import MARKER, first_sentence, list_items
-from coach.types import Answer, Passage
+from coach.text import first_sentence, list_items
+from coach.types import Passage
 
 GUIDANCE_KINDS = ("coach-guide", "method")
 REPLIES = "journey-replies.yaml"
@@ -27,50 +27,6 @@ REPLIES = "journey-replies.yaml"
 def say(key: str, **values: object) -> str:
     """The fixed sentence KEY of prompts/journey-replies.yaml, its placeholders filled."""
     return prompts.fill(REPLIES, key, **values)
-
-
-def spaced(marker: str) -> str:
-    """A citation marker with a space before it, or '' for none (the ``{cited}`` placeholder)."""
-    return f" {marker}" if marker else ""
-
-
-class Cited:
-    """Lines of a reply and the passages they cite, numbered 1, 2, 3... in order of use."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.passages: list[Passage] = []
-
-    def cite(self, passage: Passage | None) -> str:
-        if passage is None:
-            return ""
-        for n, p in enumerate(self.passages, 1):
-            if p.id == passage.id:
-                return f"[{n}]"
-        self.passages.append(passage)
-        return f"[{len(self.passages)}]"
-
-    def add(self, *lines: str) -> None:
-        self.lines.extend(lines)
-
-    def fold(self, answer: Answer) -> None:
-        """Add an ordinary cited answer, its markers renumbered into this reply's numbering."""
-        sources = sources_from_citations(answer.citations, answer.passages)
-
-        def renumber(match: re.Match[str]) -> str:
-            index = sources.get(int(match.group(1)))
-            return self.cite(answer.passages[index]) if index is not None else ""
-
-        self.lines.append(MARKER.sub(renumber, answer.text))
-
-    def answer(self, query: str, timings: dict[str, float] | None = None,
-               notice: str = "") -> Answer:
-        text = "\n".join(self.lines).strip()
-        text = re.sub(r"\n{3,}", "\n\n", text)
-        return Answer(text=text, citations=tuple(p.citation(n) for n, p in
-                                                 enumerate(self.passages, 1)),
-                      passages=tuple(self.passages), refused=False,
-                      timings_ms=dict(timings or {}), query=query, notice=notice)
 
 
 # -- actions in the guidance ---------------------------------------------------------------

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from coach.answering.cited import Cited
 from coach.coaching import machine
 from coach.coaching.chat import dialogue as dlg
 from coach.coaching.chat import intents, replies
@@ -141,7 +142,7 @@ def dialogue_turn(chat: ChatContext, session: JourneySession, dialogue: dlg.Dial
     return _answered(chat, session, dialogue, step, text)
 
 
-def _ask_or_finish(out: replies.Cited, step: Step, dialogue: dlg.Dialogue) -> None:
+def _ask_or_finish(out: Cited, step: Step, dialogue: dlg.Dialogue) -> None:
     if dialogue.state == dlg.DialogueState.ASKING:
         out.add("", replies.question_line(step, dialogue.index))
     elif dialogue.offer is None:
