@@ -1,7 +1,7 @@
 # Improvement Coach — the two commands a newcomer needs:
 #   make run    create .venv, install, index knowledge/ if needed, start the web app
 #   make test   install the dev extras into the same .venv and run lint + the whole test suite
-#   make check  the inner loop: lint and the tests not marked slow (under a minute)
+#   make check  the inner loop: lint and the tests not marked slow (about a minute and a half on two cores)
 
 PYTHON ?= python3
 VENV   ?= .venv
