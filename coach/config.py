@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     )
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
     lexical_weight: float = Field(1.3, ge=0, description="Weight of the BM25 ranking in fusion.")
+    question_weight: float = Field(
+        1.5, ge=0,
+        description=("Weight in fusion of the ranking by the sections' own questions (each "
+                     "section's heading and its 'Also asked:' lines) nearest the question."),
+    )
     rrf_k: int = Field(
         20, ge=1, description="Reciprocal rank fusion constant (lower favours top ranks more)."
     )

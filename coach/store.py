@@ -218,6 +218,18 @@ class GuidanceIndex:
                 metadatas=[{"chunk": chunk} for _, chunk, _ in unique.values()],
             )
 
+    def add_questions(self, rows: Sequence[tuple[str, str, np.ndarray]]) -> None:
+        """Store (question, chunk id, unit vector) rows, one per question and chunk, for the
+        question channel (``nearest_questions``); the plain sentence rows stay for lookups."""
+        unique = {sentence_id(f"{chunk}\n{key}"): (key, chunk, vec) for key, chunk, vec in rows}
+        if unique:
+            self.sentence_collection.upsert(
+                ids=list(unique),
+                embeddings=np.stack([vec for _, _, vec in unique.values()]),
+                documents=[key for key, _, _ in unique.values()],
+                metadatas=[{"chunk": chunk, "asked": True} for _, chunk, _ in unique.values()],
+            )
+
     # -- reads -----------------------------------------------------------------------------
     def sources(self) -> dict[str, dict[str, Any]]:
         """source -> {"file_hash", "ids": [...], "meta": first chunk's metadata}."""
@@ -286,6 +298,24 @@ class GuidanceIndex:
         )
         ids, distances = (rows[0] for rows in _fields(res, "ids", "distances"))
         return [(pid, 1.0 - float(dist)) for pid, dist in zip(ids, distances, strict=True)]
+
+
+    def nearest_questions(self, vector: Sequence[float] | Vectors, n: int
+                          ) -> list[tuple[str, float]]:
+        """The chunks whose section questions are nearest ``vector``, as (chunk id, cosine
+        similarity of its closest question), best first: at most ``n`` questions are read.
+        An index written before questions were stored this way returns none."""
+        res = self.sentence_collection.query(
+            query_embeddings=np.asarray([vector], dtype=np.float32),
+            n_results=n,
+            where={"asked": True},
+            include=["metadatas", "distances"],
+        )
+        best: dict[str, float] = {}
+        for meta, dist in zip(*(rows[0] for rows in _fields(res, "metadatas", "distances")),
+                              strict=True):
+            best.setdefault(str(meta["chunk"]), 1.0 - float(dist))
+        return list(best.items())
 
 
 def _fields(result: Mapping[str, Any], *keys: str) -> list[Any]:

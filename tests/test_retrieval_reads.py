@@ -44,8 +44,15 @@ def old_reads(coach, query, *, step=None, kinds=None):
         allowed = {pid for pid, m in zip(metas["ids"], metas["metadatas"], strict=True)
                    if (step is None or m["step"] == step) and (kinds is None or m["kind"] in kinds)}
     lexical = coach._retriever.lexical().search(query, cfg.fetch_k, allowed)
-    fused = rrf([(res["ids"][0], cfg.dense_weight), ([p for p, _ in lexical], cfg.lexical_weight)],
-                k=cfg.rrf_k)
+    # the question channel: the chunks of the sections whose questions are nearest, each once
+    asked = coach._index.sentence_collection.query(
+        query_embeddings=[qvec], n_results=cfg.fetch_k, where={"asked": True},
+        include=["metadatas"])
+    by_question = list(dict.fromkeys(
+        m["chunk"] for m in asked["metadatas"][0]
+        if allowed is None or m["chunk"] in allowed))
+    fused = rrf([(res["ids"][0], cfg.dense_weight), ([p for p, _ in lexical], cfg.lexical_weight),
+                 (by_question, cfg.question_weight)], k=cfg.rrf_k)
     pool = fused[: cfg.top_k * 3]
     missing = [pid for pid, _ in pool if pid not in rows]
     got = col.get(ids=missing, include=["embeddings"]) if missing else {"ids": [], "embeddings": []}

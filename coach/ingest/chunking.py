@@ -178,8 +178,13 @@ def make_splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:
     )
 
 
-def chunk_id(source: str, heading: str, page: int | None, text: str) -> str:
+def chunk_id(source: str, heading: str, page: int | None, text: str,
+             asked: tuple[str, ...] = ()) -> str:
+    """The content hash a chunk is stored under: of everything embedded for it, so a section
+    whose "Also asked:" lines change is embedded again (its old vector and questions go)."""
     key = f"{source}\x1f{heading}\x1f{page or ''}\x1f{text}"
+    if asked:
+        key += "\x1f" + "\x1e".join(asked)
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:24]
 
 
@@ -216,7 +221,7 @@ def chunk_document(doc: SourceDoc, size: int, overlap: int) -> list[Chunk]:
             # a later chunk of the section keeps its topic
             if lead and _squashed(lead) not in _squashed(text):
                 text = f"{lead}\n\n{text}"
-            cid = chunk_id(doc.source, heading, page, text)
+            cid = chunk_id(doc.source, heading, page, text, asked)
             if cid in seen:
                 continue
             seen.add(cid)

@@ -208,6 +208,7 @@ class Ingestor:
                     [chunk_metadata(c, digests[c.source], counts[c.source]) for c in batch],
                 )
                 self.index.add_sentences(sentences)
+                self.index.add_questions(question_rows(batch, sentences))
                 report.chunks_added += len(batch)
                 if bar is not None:
                     bar.update(len(batch))
@@ -266,6 +267,14 @@ def embed_chunks(embedder: Embedder, chunks: list[Chunk]
         by_text = dict(zip(asked, embedder.encode(asked), strict=True))
         rows += [(q, c.id, by_text[q]) for c in chunks for q in c.questions]
     return vectors, rows
+
+
+def question_rows(chunks: list[Chunk], rows: list[tuple[str, str, Vectors]]
+                  ) -> list[tuple[str, str, Vectors]]:
+    """Of ``rows``, each chunk's section questions: retrieval's question channel finds a
+    section through them (GuidanceIndex.add_questions)."""
+    asked = {(q, c.id) for c in chunks for q in c.questions}
+    return [row for row in rows if (row[0], row[1]) in asked]
 
 
 def check_not_empty(report: IngestReport, paths: list[Path]) -> None:

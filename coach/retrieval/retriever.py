@@ -35,6 +35,7 @@ class RetrievalConfig:
     fetch_k: int
     dense_weight: float
     lexical_weight: float
+    question_weight: float
     rrf_k: int
     mmr_lambda: float
 
@@ -42,7 +43,8 @@ class RetrievalConfig:
     def from_settings(cls, settings: Settings) -> RetrievalConfig:
         return cls(mode=settings.retrieval_mode, top_k=settings.top_k, fetch_k=settings.fetch_k,
                    dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight,
-                   rrf_k=settings.rrf_k, mmr_lambda=settings.mmr_lambda)
+                   question_weight=settings.question_weight, rrf_k=settings.rrf_k,
+                   mmr_lambda=settings.mmr_lambda)
 
 
 @dataclass
@@ -164,6 +166,12 @@ class Retriever:
         where = _where(step, kinds)
         t0 = time.perf_counter()
         dense = [] if mode == "lexical" else self.index.nearest(qvec, cfg.fetch_k, where)
+        asked: list[tuple[str, float]] = []
+        if mode != "lexical" and cfg.question_weight > 0:
+            asked = self.index.nearest_questions(qvec, cfg.fetch_k)
+            if where:
+                asked = [(pid, s) for pid, s in asked if _admits(self._chunk_meta().get(pid),
+                                                                  step, kinds)]
         timings["dense"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
@@ -173,17 +181,16 @@ class Retriever:
             bm25 = self._lexical()
             allowed = None
             if where:
-                allowed = {
-                    pid for pid, (s, kind) in self._chunk_meta().items()
-                    if (step is None or s == step) and (kinds is None or kind in kinds)
-                }
+                allowed = {pid for pid, meta in self._chunk_meta().items()
+                           if _admits(meta, step, kinds)}
             lexical = bm25.search(query, cfg.fetch_k, allowed)
         timings["lexical"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
         fused = rrf(
             [([pid for pid, _ in dense], cfg.dense_weight if mode != "lexical" else 0.0),
-             ([pid for pid, _ in lexical], cfg.lexical_weight if mode != "dense" else 0.0)],
+             ([pid for pid, _ in lexical], cfg.lexical_weight if mode != "dense" else 0.0),
+             ([pid for pid, _ in asked], cfg.question_weight)],
             k=cfg.rrf_k,
         )
         pool = fused[: max(k * 3, k)]
@@ -195,7 +202,8 @@ class Retriever:
             timings["fuse"] = (time.perf_counter() - t0) * 1000
             return Retrieval([], qvec, timings, lexical=bm25)
         ranks = {"dense": {pid: r for r, (pid, _) in enumerate(dense, 1)},
-                 "lexical": {pid: r for r, (pid, _) in enumerate(lexical, 1)}}
+                 "lexical": {pid: r for r, (pid, _) in enumerate(lexical, 1)},
+                 "question": {pid: r for r, (pid, _) in enumerate(asked, 1)}}
         top = pool[0][1]
         candidates = [(pid, s / top, rows[pid][2]) for pid, s in pool]
         chosen = mmr(candidates, k, cfg.mmr_lambda)
@@ -214,6 +222,13 @@ class Retriever:
         return Retrieval(passages, qvec, timings, vectors, lexical=bm25,
                          channel_ranks={c: {p.id: r[p.id] for p in passages if p.id in r}
                                         for c, r in ranks.items()})
+
+
+def _admits(meta: tuple[int, str] | None, step: int | None,
+            kinds: tuple[str, ...] | None) -> bool:
+    """Whether a chunk of this (step, kind) passes a filtered search's filter."""
+    return meta is not None and (step is None or meta[0] == step) and (
+        kinds is None or meta[1] in kinds)
 
 
 def _where(step: int | None, kinds: tuple[str, ...] | None) -> dict[str, Any] | None:
