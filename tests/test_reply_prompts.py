@@ -1,7 +1,8 @@
 """The fixed reply sentences as prompt files (prompts/journey-replies.yaml, prompts/notices.yaml,
-prompts/workbench-replies.yaml, prompts/coach-tab.yaml): every caller fills exactly the placeholders its entry names
-(``prompts.render`` would render a missing one empty), and the pure journey replies and the
-notices rendered on fixed input, so a change of wording shows up here as a reviewable diff."""
+prompts/workbench-replies.yaml, prompts/coach-tab.yaml): every caller fills exactly the
+placeholders its entry names (``prompts.render`` would render a missing one empty), and the
+pure journey replies and the notices rendered on fixed input, so a change of wording shows up
+here as a reviewable diff."""
 
 from __future__ import annotations
 

@@ -44,10 +44,24 @@ from coach.ui.coach_views import (
 from coach.ui.context import UIContext
 from coach.ui.journey_render import REGISTER_CSS, coach_text
 
-# a button beside the journey opens the Projects tab (its tab button: the same as a click)
-OPEN_PROJECTS = """() => { const tab = [...document.querySelectorAll('[role=tab]')]
-    .find((t) => t.textContent.trim() === 'Projects');
-  if (tab) { tab.click(); tab.focus(); } }"""
+# a button beside the journey opens the Projects tab as a click on it would (on a narrow
+# screen the tab is in Gradio's "More tabs" menu), then puts the focus on the tab
+OPEN_PROJECTS = """async () => {
+  const named = (where, name) => [...document.querySelectorAll(where)].find(
+    (e) => (e.getAttribute('aria-label') || e.textContent).trim() === name);
+  const later = () => new Promise((done) => setTimeout(done, 50));
+  let tab = named('[role=tab]', 'Projects');
+  if (!tab) {
+    const more = named('button', 'More tabs');
+    if (more) { more.click(); await later(); }
+    tab = named('.overflow-dropdown button', 'Projects');
+  }
+  if (!tab) return;
+  tab.click();
+  await later();
+  const shown = document.querySelector('[role=tab][aria-selected=true]');
+  if (shown) shown.focus();
+}"""
 
 
 def _session(ctx: UIContext, request: gr.Request | None) -> JourneySession:

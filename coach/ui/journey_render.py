@@ -27,8 +27,12 @@ STATES = {machine.DONE: ("done", "✓"), machine.IN_PLACE: ("in-place", "✓"),
           machine.IN_PROGRESS: ("in-progress", ""), machine.NOT_STARTED: ("not-started", "")}
 REGISTER_PANEL = "project-register"  # a step's page shows the register (journey.yaml)
 # the register's look (its HTML component's css_template): the tables of the Projects tab,
-# dates kept on one line
-REGISTER_CSS = TABLE_CSS + "td:nth-child(5), td:nth-child(6) { white-space: nowrap; }\n"
+# with columns kept wide enough to read; on a narrow screen the table scrolls in its region
+REGISTER_CSS = TABLE_CSS + """
+th, td { min-width: 6rem; overflow-wrap: normal; word-break: normal; }
+td:nth-child(2) { min-width: 13rem; }
+td:nth-child(6) { white-space: nowrap; }
+"""
 
 
 def coach_text(key: str, **values: object) -> str:

@@ -126,9 +126,10 @@ details.source-card summary {{ cursor: pointer; }}
 /* the Coach tab: the journey's stepper (coach/ui/journey_render.py). Each step says its state
    and ticks in words; the marks and bars repeat them, so colour is never the only cue */
 .stepper {{ margin: .2rem 0 .4rem 0; }}
-.stepper .overall {{ display: flex; align-items: center; gap: .6rem; margin: 0 0 .5rem 0;
-  font-weight: 600; }}
+.stepper .overall {{ display: flex; flex-wrap: wrap; align-items: center; gap: .3rem .6rem;
+  margin: 0 0 .5rem 0; font-weight: 600; }}
 .stepper .overall .bar {{ flex: 0 0 9rem; }}
+.stepper .overall .sentence {{ flex: 1 1 14rem; }}
 .stepper .steps {{ list-style: none; margin: 0; padding: 0; display: grid; gap: .5rem;
   grid-template-columns: repeat(auto-fit, minmax(9.5rem, 1fr)); }}
 .stepper .step {{ display: flex; gap: .5rem; align-items: flex-start; margin: 0;
@@ -201,7 +202,9 @@ details.source-card summary {{ cursor: pointer; }}
 #   name: a self-assessment choice would be read as "0 Not in place, radio button" without
 #   its statement. The span names the group (aria-labelledby). Each box of a checkbox group
 #   also carries its value as a title (a checklist item's id, "readiness-tool-chosen"), read
-#   as its description and shown as a tooltip: it goes.
+#   as its description and shown as a tooltip: it goes;
+# - a section that opens and closes (gr.Accordion) is a button that does not say whether it is
+#   open: it gets aria-expanded, kept in step with Gradio's "open" class.
 HEAD = """
 <script>
 (() => {
@@ -228,11 +231,15 @@ HEAD = """
     });
     document.querySelectorAll('[data-testid=checkbox-group] input[title]').forEach(
       (e) => e.removeAttribute('title'));
+    document.querySelectorAll('.gr-accordion > button.label-wrap').forEach((e) => {
+      const open = String(e.classList.contains('open'));
+      if (e.getAttribute('aria-expanded') !== open) e.setAttribute('aria-expanded', open);
+    });
   };
   const later = () => { if (!queued) { queued = true; requestAnimationFrame(fix); } };
   new MutationObserver(later).observe(document.documentElement, {
     childList: true, subtree: true, attributes: true,
-    attributeFilter: ['aria-label', 'aria-live', 'title'] });
+    attributeFilter: ['aria-label', 'aria-live', 'title', 'class'] });
   later();
 })();
 </script>
