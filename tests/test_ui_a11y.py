@@ -383,7 +383,8 @@ def test_the_coach_workspace_its_stepper_sections_by_keyboard_and_step_5s_regist
     """The journey is a named list of six steps with the current one marked; the lead's
     projects are beside it; a section opens and closes from the keyboard (and says so), and
     so does a folded part of the step page; step 5 shows the project register with the
-    latest progress score. The page passes the audit with the register open."""
+    latest progress score. The page passes the audit with the register open, and the button
+    beside the journey opens the Projects tab."""
     from coach.db import LOCAL_USER, open_database
     from coach.workbench.store import WorkbenchStore
 
@@ -440,5 +441,10 @@ def test_the_coach_workspace_its_stepper_sections_by_keyboard_and_step_5s_regist
         assert_passes(page)
         settled_after(page, lambda: go("1. Assessing readiness"))  # as the other tests expect
         page.locator("#coach-register-section").wait_for(state="hidden", timeout=WAIT)
+
+        # the button beside the journey opens the Projects tab, with the focus on its tab
+        page.get_by_role("button", name="Open the Projects tab").click()
+        page.locator("h2.sr-only", has_text=re.compile("^Projects$")).wait_for(state="visible")
+        assert focused(page)["name"].strip() == "Projects", focused(page)
     finally:
         page.close()

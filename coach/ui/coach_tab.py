@@ -45,7 +45,8 @@ from coach.ui.context import UIContext
 from coach.ui.journey_render import REGISTER_CSS, coach_text
 
 # a button beside the journey opens the Projects tab as a click on it would (on a narrow
-# screen the tab is in Gradio's "More tabs" menu), then puts the focus on the tab
+# screen the tab is in Gradio's "More tabs" menu), then puts the focus on the tab, or where the
+# tab is not shown, on the tab's heading (coach.ui.app)
 OPEN_PROJECTS = """async () => {
   const named = (where, name) => [...document.querySelectorAll(where)].find(
     (e) => (e.getAttribute('aria-label') || e.textContent).trim() === name);
@@ -60,7 +61,9 @@ OPEN_PROJECTS = """async () => {
   tab.click();
   await later();
   const shown = document.querySelector('[role=tab][aria-selected=true]');
-  if (shown) shown.focus();
+  if (shown && shown.getClientRects().length) { shown.focus(); return; }
+  const heading = named('h2.sr-only', 'Projects');
+  if (heading) { heading.tabIndex = -1; heading.focus(); }
 }"""
 
 
