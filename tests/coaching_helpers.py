@@ -8,6 +8,7 @@ its own COACH_HOME (its own progress database) without paying for a second inges
 from __future__ import annotations
 
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -39,3 +40,43 @@ def indexed_home(tmp_path_factory: Any, embedder: Any, name: str) -> Settings:
 
 def scores_list(values: list[int]) -> str:
     return ",".join(str(v) for v in values)
+
+
+class _Stepper(HTMLParser):
+    """Reads the Coach tab's stepper (coach/ui/journey_render.py): each step's text parts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: list[dict[str, Any]] = []
+        self.sentence = ""
+        self.label = ""
+        self._part: list[str] = []  # the classes of the open spans
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "nav":
+            self.label = found.get("aria-label") or ""
+        if tag == "li":
+            self.steps.append({"current": found.get("aria-current") == "step",
+                               "class": found.get("class") or ""})
+        if tag == "span":
+            self._part.append(found.get("class") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "span" and self._part:
+            self._part.pop()
+
+    def handle_data(self, data: str) -> None:
+        part = self._part[-1] if self._part else ""
+        if part == "sentence":
+            self.sentence += data
+        elif self.steps and part in ("title", "state", "ticks", "here"):
+            self.steps[-1][part] = self.steps[-1].get(part, "") + data
+
+
+def stepper(shown: str) -> tuple[str, str, list[dict[str, Any]]]:
+    """The stepper's (name, sentence, steps): each step's title, state, ticks, whether it is
+    the current one (aria-current) and its "You are here" tag."""
+    parser = _Stepper()
+    parser.feed(shown)
+    return parser.label, parser.sentence, parser.steps

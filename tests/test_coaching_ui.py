@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from coaching_helpers import indexed_home, journey
+from coaching_helpers import indexed_home, journey, stepper
 from docx import Document
 from gradio_client import Client
 from ui_helpers import chat_text, free_port, running_app
@@ -15,7 +15,8 @@ from coach.app import build_coach
 pytestmark = pytest.mark.slow
 
 SCORES = [3, 2, 1, 0, 2, 3, 3, 3, 3, 3, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3]
-# outputs of the step view: notice, overview, step, step text, explanation, checklist, log
+# outputs of the step view: notice, the journey's stepper, step, step text, explanation,
+# checklist, log
 NOTICE, OVERVIEW, STEP, STEP_MD, EXPLAIN, CHECKLIST, LOG = range(7)
 
 
@@ -60,7 +61,9 @@ def test_start_score_tick_note_action_ask_then_resume_after_restart_and_export(a
         notice, overview = client.predict(
             "assessing-readiness", ["readiness-tool-chosen", "readiness-triggers-recorded"],
             api_name="/coach_tick")
-        assert "Saved" in notice and "1. Assessing readiness: in progress (2/6 ticked)" in overview
+        first = stepper(overview)[2][0]
+        assert "Saved" in notice and first["title"] == "1. Assessing readiness"
+        assert (first["state"], first["ticks"]) == ("In progress", "2 of 6 ticked")
 
         notice, log, box = client.predict("assessing-readiness", "Survey closes in May",
                                           api_name="/coach_note")
@@ -121,7 +124,7 @@ def test_reset_clears_the_journey(app):
         client.predict("board-support", api_name="/coach_goto")
         view = client.predict(api_name="/coach_reset")
         assert "cleared" in view[NOTICE]
-        assert "stage: new" in view[OVERVIEW]
+        assert stepper(view[OVERVIEW])[1].startswith("Not started yet")
         assert view[STEP] == journey().steps[0].id
 
 
@@ -146,12 +149,13 @@ def test_two_signed_in_users_never_see_each_others_journey(app, tmp_path):
 
         bob = Client(url, verbose=False, auth=("bob", "bob-password"))
         view = bob.predict(api_name="/coach_resume")
-        assert view[STEP] == "assessing-readiness" and "stage: new" in view[OVERVIEW]
+        assert view[STEP] == "assessing-readiness"
+        assert stepper(view[OVERVIEW])[1].startswith("Not started yet")
         assert "Alice" not in view[LOG] and value(view[CHECKLIST]) == []
         # ticking the step shown before pressing Start opens the journey
         notice, overview = bob.predict("assessing-readiness", ["readiness-tool-chosen"],
                                        api_name="/coach_tick")
-        assert "Saved" in notice and "stage: on-step" in overview
+        assert "Saved" in notice and "You are on step 1." in stepper(overview)[1]
 
         view = Client(url, verbose=False, auth=("alice", "alice-password")).predict(
             api_name="/coach_resume")

@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from tests.coaching_helpers import stepper
 from tests.servers import free_port, stop
 from tests.ui_helpers import chat_text
 
@@ -262,7 +263,7 @@ def ask(c: Any, question: str) -> tuple[str, str]:
     return chat_text(chat)[-1], status
 
 
-# the Coach tab's view outputs (coach/ui/coach_tab.py): notice, overview, step, step text,
+# the Coach tab's view outputs (coach/ui/coach_tab.py): notice, the stepper, step, step text,
 # explanation, checklist, notes and actions
 NOTICE, OVERVIEW, STEP, _STEP_TEXT, _EXPLAIN, CHECKLIST, LOG = range(7)
 
@@ -287,7 +288,10 @@ def test_a_journey_saved_through_a_resumes_through_b(cluster: Cluster) -> None:
     assert view[STEP] == "board-support"
     assert ticked(view) == set(items[:2])
     assert note in view[LOG]
-    assert "Securing board support: in progress (2/" in view[OVERVIEW]
+    board = stepper(view[OVERVIEW])[2][1]
+    assert (board["title"], board["state"], board["current"]) == (
+        "2. Securing board support", "In progress", True)
+    assert board["ticks"].startswith("2 of ")
     # the Ask tab's journey-aware chat on B reads the same progress
     reply, status = ask(on_b, "Which step am I on?")
     assert status == "" and "You are on Step 2: Securing board support" in reply, reply

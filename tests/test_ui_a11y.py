@@ -3,12 +3,13 @@
 axe-core (bundled by axe-playwright-python) audits every tab the signed-out admin sees (the
 tabs are read from the page, so a new tab is audited too) and the states that matter: an
 answer with a source card open, a refusal, a Coach step with its checklist and an assessment
-result with its chart, the Library table with an upload report, an eval report (its iframe
-too). Any violation of WCAG 2.0/2.1/2.2 A or AA rules with serious or critical impact fails.
-Beyond what axe can see: the keyboard alone asks a question, opens a source, ticks a
-checklist item and adds an action; the live region reads each answer out once, complete;
-markers and cards have names; charts have their numbers in words; headings do not skip a
-level; the page reflows at 320 CSS px and at 200% zoom.
+result with its chart, the Coach tab's stepper with step 5's project register, the Library
+table with an upload report, an eval report (its iframe too). Any violation of WCAG
+2.0/2.1/2.2 A or AA rules with serious or critical impact fails. Beyond what axe can see: the
+keyboard alone asks a question, opens a source, ticks a checklist item and adds an action,
+opens and closes the Coach tab's sections; the live region reads each answer out once,
+complete; markers and cards have names; charts have their numbers in words; headings do not
+skip a level; the page reflows at 320 CSS px and at 200% zoom.
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def app(embedder, tmp_path_factory):
+def served(embedder, tmp_path_factory):
     """One real app for the module, sign-in off (the one user is admin: every tab), with the
-    small knowledge folder, the shipped journey and a four-case eval suite."""
+    small knowledge folder, the shipped journey and a four-case eval suite: (url, settings)."""
     root = tmp_path_factory.mktemp("ui-a11y")
     write_suite(root)  # root/evals/tiny/suite.yaml
     settings = settings_under(root, port=free_port(), evals_dir=root / "evals")
@@ -50,7 +51,12 @@ def app(embedder, tmp_path_factory):
     coach = build_coach(settings, embedder=embedder)
     coach.ingest()
     with running_app(coach, settings) as url:
-        yield url
+        yield url, settings
+
+
+@pytest.fixture(scope="module")
+def app(served):
+    return served[0]
 
 
 def open_page(browser: Any, url: str, **options: Any) -> Any:
@@ -368,5 +374,77 @@ def test_the_dark_theme_passes_the_audit_too(browser, app):
             settle(page)
             failures[name] = audit(page)
         assert not any(failures.values()), failures
+    finally:
+        page.close()
+
+
+def test_the_coach_workspace_its_stepper_sections_by_keyboard_and_step_5s_register(browser,
+                                                                                   served):
+    """The journey is a named list of six steps with the current one marked; the lead's
+    projects are beside it; a section opens and closes from the keyboard (and says so), and
+    so does a folded part of the step page; step 5 shows the project register with the
+    latest progress score. The page passes the audit with the register open, and the button
+    beside the journey opens the Projects tab."""
+    from coach.db import LOCAL_USER, open_database
+    from coach.workbench.store import WorkbenchStore
+
+    url, settings = served
+    store = WorkbenchStore(open_database(settings))
+    falls = store.create(LOCAL_USER, "Fewer falls on Ward 7", team="Ward 7",
+                         aim="Reduce falls on Ward 7 from 12 to 6 a month by March 2027").id
+    store.add_score(LOCAL_USER, falls, 3, on="2026-10-31")
+    page = open_page(browser, url)
+    keys = page.keyboard
+    try:
+        open_tab(page, "Coach")
+        journey = page.get_by_role("navigation", name="Your improvement journey")
+        journey.wait_for(timeout=WAIT)
+        assert journey.locator("ol > li").count() == 6
+        current = journey.locator('li[aria-current="step"]')
+        assert current.count() == 1 and current.is_visible()
+        assert re.search(r"\d+ of \d+ ticked", current.inner_text())
+        page.locator("#coach-projects", has_text="Fewer falls on Ward 7").wait_for(timeout=WAIT)
+        page.locator("#coach-projects", has_text="Progress score 3").wait_for()
+        settle(page)
+
+        guidance = page.locator("#coach-guidance > button.label-wrap")
+        tab_to(page, "e.classList.contains('label-wrap') && "
+                     "e.innerText.includes('What the guidance says')")
+        assert_focus_visible(page)
+        assert guidance.get_attribute("aria-expanded") == "false"
+        keys.press("Enter")
+        page.locator("#coach-guidance [data-testid=markdown]").wait_for(state="visible")
+        page.wait_for_function("() => document.activeElement.ariaExpanded === 'true'")
+        keys.press("Enter")
+        page.locator("#coach-guidance [data-testid=accordion-content]").wait_for(state="hidden")
+        page.wait_for_function("() => document.activeElement.ariaExpanded === 'false'")
+
+        tab_to(page, "e.tagName === 'SUMMARY' && e.innerText.startsWith('Questions to reflect')",
+               back=True)
+        assert_focus_visible(page)
+        keys.press("Enter")
+        assert page.evaluate("() => document.activeElement.parentElement.open")
+        page.locator("#coach-step details li").first.wait_for(state="visible")
+        keys.press("Enter")
+        assert not page.evaluate("() => document.activeElement.parentElement.open")
+
+        def go(step: str) -> None:
+            page.get_by_label("Go to any step", exact=True).click()
+            page.get_by_role("option", name=step).click()
+
+        settled_after(page, lambda: go("5. Aligning and coordinating activity"))
+        register = page.locator("#coach-register table")
+        register.wait_for(state="visible", timeout=WAIT)
+        row = register.locator("tbody tr", has_text="Fewer falls on Ward 7")
+        assert "3: modest improvement" in row.inner_text()
+        assert journey.locator('li[aria-current="step"] .title').inner_text().startswith("5.")
+        assert_passes(page)
+        settled_after(page, lambda: go("1. Assessing readiness"))  # as the other tests expect
+        page.locator("#coach-register-section").wait_for(state="hidden", timeout=WAIT)
+
+        # the button beside the journey opens the Projects tab, with the focus on its tab
+        page.get_by_role("button", name="Open the Projects tab").click()
+        page.locator("h2.sr-only", has_text=re.compile("^Projects$")).wait_for(state="visible")
+        assert focused(page)["name"].strip() == "Projects", focused(page)
     finally:
         page.close()

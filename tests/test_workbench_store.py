@@ -265,6 +265,23 @@ def test_progress_scores_keep_their_history_and_the_register_shows_the_latest(st
     assert store.register("alice")[1].score == 2.0
 
 
+
+def test_the_register_gives_each_project_its_aim_team_sponsor_and_cycles(store):
+    falls = store.create("alice", "Fewer falls", aim="Halve falls on Ward 7 by March 2027",
+                         team="Ward 7", sponsor="Director of nursing").id
+    store.create("alice", "Faster discharge")
+    for title in ("Huddle", "Huddle twice a day"):
+        store.add_cycle("alice", falls, PDSA(title, plan="Safety huddle"))
+    store.add_score("alice", falls, 3, on="2026-04-30")
+    other = store.create("bob", "Sepsis screening").id
+    store.add_cycle("bob", other, PDSA("Screen", plan="Screening tool"))
+    first, second = store.register("alice")
+    assert (second.title, second.aim, second.team, second.sponsor, second.cycles) == (
+        "Fewer falls", "Halve falls on Ward 7 by March 2027", "Ward 7", "Director of nursing", 2)
+    assert second.meaning == "modest improvement (about 20% of expected results)"
+    assert (first.title, first.cycles, first.score, first.meaning) == (
+        "Faster discharge", 0, None, "")
+
 def test_the_summary_holds_everything_of_one_project(store):
     pid = store.create("alice", "Fewer falls", aim="Fewer falls on Ward 7", team="Ward 7").id
     mid = store.add_measure("alice", pid, FALLS).id

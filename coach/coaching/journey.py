@@ -18,6 +18,7 @@ EnablerId = Literal[
     "leadership-governance", "infrastructure-resources", "skills-workforce", "culture-environment"
 ]
 Text = Annotated[str, Field(min_length=3)]
+Panel = Literal["project-register"]
 
 
 class JourneyError(CoachError):
@@ -50,6 +51,9 @@ class Step(_Strict):
     questions: list[Text] = Field(min_length=1)
     evidence: list[Text] = Field(min_length=1)
     documents: list[Text] = Field(default_factory=list)
+    # panels of the Coach tab shown on this step's page ("project-register": the lead's QI
+    # projects with their progress scores, from the workbench)
+    shows: list[Panel] = Field(default_factory=list)
 
     @property
     def labelled_purpose(self) -> str:

@@ -18,11 +18,13 @@ from coach.coaching import export, machine, where
 from coach.coaching.assessment import Result
 from coach.coaching.chart import alt_text, render_chart
 from coach.coaching.journey import Journey, Step
-from coach.coaching.render import render_progress, render_result
+from coach.coaching.render import render_result
 from coach.coaching.session import JourneySession
 from coach.errors import CoachError, IndexEmptyError
 from coach.insights.store import record_answer
 from coach.ui import render
+from coach.ui.journey_render import projects_html, register_html, shows_register, stepper_html
+from coach.workbench.store import WorkbenchStore
 
 P = ParamSpec("P")
 # what a handler returns to Gradio: one value (or gr.update()) per output component
@@ -42,11 +44,19 @@ def _notice(progress: machine.Progress | None, extra: str = "") -> str:
                   if extra else "")
 
 
+def _folded(title: str, items: list[str]) -> list[str]:
+    """A section of the step page that opens and closes (``<details>``), its items a list."""
+    return [f'<details class="step-part"><summary>{title} ({len(items)})</summary>', "",
+            *[f"- {i}" for i in items], "", "</details>", ""]
+
+
 def _step_md(session: JourneySession, progress: machine.Progress, step: Step) -> str:
+    """The step's heading with its state, its purpose, then its reflective questions and its
+    signs of completion, each folded."""
     lines = [f"### Step {step.number} of {len(session.journey.steps)}: {step.title} "
              f"({machine.status(progress, step.id)})", "", step.labelled_purpose, "",
-             "**Questions to reflect on**", *[f"- {q}" for q in step.questions], "",
-             "**Signs the step is done**", *[f"- {e}" for e in step.evidence]]
+             *_folded("Questions to reflect on", step.questions),
+             *_folded("Signs the step is done", step.evidence)]
     gaps = machine.gaps_before(session.journey, progress, step.id)
     if gaps:
         lines += ["", "*Earlier steps not yet recorded: " + ", ".join(
@@ -83,11 +93,12 @@ VIEW_SIZE = 7  # the values step_view returns
 
 def step_view(session: JourneySession, progress: machine.Progress, message: str = "",
               explain: bool = True) -> Outputs:
-    """(notice, overview, step dropdown, step text, explanation, checklist, notes/actions)."""
+    """(notice, the journey's stepper, step dropdown, step text, explanation, checklist,
+    notes/actions)."""
     step = session.current_step(progress)
     checklist = gr.CheckboxGroup(choices=[(c.text, c.id) for c in step.checklist],
                                  value=sorted(progress.step(step.id).ticked))
-    return (_notice(progress, message), _pre(render_progress(session.journey, progress)),
+    return (_notice(progress, message), stepper_html(session.journey, progress, step),
             step.id,
             _step_md(session, progress, step),
             _explain(session, step) if explain else gr.update(), checklist,
@@ -182,7 +193,8 @@ def move(session: JourneySession,
 
 def set_ticks(session: JourneySession, step_id: str, ticked: list[str]) -> Outputs:
     progress = session.work(machine.set_ticks, list(ticked or []), step=step_id)
-    return (_notice(progress, "Saved."), _pre(render_progress(session.journey, progress)))
+    step = machine.find_step(session.journey, step_id)
+    return _notice(progress, "Saved."), stepper_html(session.journey, progress, step)
 
 
 def add_note(session: JourneySession, step_id: str, text: str) -> Outputs:
@@ -211,6 +223,15 @@ def ask(session: JourneySession, step_id: str, question: str, chat: list[dict[st
     chat = [*(chat or []), {"role": "user", "content": render.escape_question(question)},
             {"role": "assistant", "content": reply}]
     return "", chat, [*(pairs or []), [question, answer.text]], ""
+
+
+def projects_view(session: JourneySession, store: WorkbenchStore) -> Outputs:
+    """The lead's projects beside the journey, and the project register on a step whose page
+    shows it (journey.yaml): (projects, the register's section, the register)."""
+    entries = store.register(session.user)
+    shown = shows_register(session.current_step())
+    return (projects_html(entries), gr.update(visible=shown),
+            register_html(entries) if shown else gr.update())
 
 
 def export_plan(session: JourneySession) -> Outputs:

@@ -1,5 +1,6 @@
 """What every tab of the web UI receives: the one Coach, the Settings, the coaching sessions
-(journey and progress store, loaded once per app), and who is asking.
+(journey and progress store, loaded once per app), the QI workbench's store (built on first
+use, shared by the Projects tab and the Coach tab's project register), and who is asking.
 
 Each tab lives in its own module with ``build(ctx: UIContext) -> None``, called inside a
 ``gr.Tab`` by ``coach.ui.app.build_ui``. Handlers take a ``gr.Request`` argument (Gradio fills
@@ -8,6 +9,7 @@ it in) and call ``ctx.user_of(request)`` to key per-user state (feedback, coachi
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,8 @@ from coach.ratelimit import RateLimiter
 if TYPE_CHECKING:
     import gradio as gr
 
+    from coach.workbench.store import WorkbenchStore
+
 
 @dataclass(frozen=True)
 class UIContext:
@@ -29,10 +33,26 @@ class UIContext:
     sessions: JourneySessions = field(init=False, repr=False, compare=False)
     # questions per user per minute (COACH_RATE_LIMIT_PER_MINUTE), counted in this process
     limiter: RateLimiter = field(init=False, repr=False, compare=False)
+    # the app's one workbench store, once built (``workbench``)
+    _workbench: list[WorkbenchStore] = field(init=False, repr=False, compare=False,
+                                             default_factory=list)
+    _lock: threading.Lock = field(init=False, repr=False, compare=False,
+                                  default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sessions", shared(self.settings))
         object.__setattr__(self, "limiter", RateLimiter(self.settings.rate_limit_per_minute))
+
+    def workbench(self) -> WorkbenchStore:
+        """The app's one QI workbench store (each user's projects), built when first asked
+        for: the Projects tab and the Coach tab's project register share it."""
+        from coach.db import open_database
+        from coach.workbench.store import WorkbenchStore
+
+        with self._lock:
+            if not self._workbench:
+                self._workbench.append(WorkbenchStore(open_database(self.settings)))
+            return self._workbench[0]
 
     def user_of(self, request: gr.Request | None) -> str:
         """The signed-in user name, or ``local`` when sign-in is off (a single-user install)."""

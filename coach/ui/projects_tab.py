@@ -3,14 +3,13 @@ each measure's data and chart with its reading and signals, the PDSA log, the pr
 and the project summary to download (Markdown and Word, coach/workbench/summary.py).
 
 Layout and wiring only: each event opens the caller's ``Workspace`` over the app's one
-``WorkbenchStore`` (built on first use) and calls one handler of ``projects_views`` or
-``pdsa_views``. Dropdowns act on ``select`` (a choice made), not ``input``, which Gradio also
-sends whenever focus leaves them.
+``WorkbenchStore`` (``ctx.workbench()``, built on first use) and calls one handler of
+``projects_views`` or ``pdsa_views``. Dropdowns act on ``select`` (a choice made), not
+``input``, which Gradio also sends whenever focus leaves them.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -48,7 +47,6 @@ from coach.ui.projects_views import (
 )
 from coach.workbench.projects import KINDS
 from coach.workbench.sheets import EXCEL_EXTENSIONS, TEXT_EXTENSIONS
-from coach.workbench.store import WorkbenchStore
 
 DIRECTIONS = [("Higher is better", "up"), ("Lower is better", "down"),
               ("Neither: no direction", "neither")]
@@ -56,22 +54,6 @@ CHARTS = [("Run chart", "run"), ("XmR chart (Making Data Count)", "xmr")]
 ACTS = [("Not decided yet", ""), ("Adopt", "adopt"), ("Adapt", "adapt"),
         ("Abandon", "abandon")]
 DATE_HINT = "YYYY-MM-DD"
-
-
-def _stores(ctx: UIContext) -> Callable[[], WorkbenchStore]:
-    """The app's one workbench store, built when first asked for."""
-    from coach.db import open_database
-
-    made: list[WorkbenchStore] = []
-    lock = threading.Lock()
-
-    def store() -> WorkbenchStore:
-        with lock:
-            if not made:
-                made.append(WorkbenchStore(open_database(ctx.settings)))
-            return made[0]
-
-    return store
 
 
 # -- layout and wiring ---------------------------------------------------------------------
@@ -207,12 +189,13 @@ def _export(ui: SimpleNamespace) -> None:
                                elem_id="projects-summary-files")
 
 
-def _handler(ctx: UIContext, store: Callable[[], WorkbenchStore], fn: Callable[..., Outputs],
-             n_in: int, n_out: int) -> Callable[..., Outputs]:
+def _handler(ctx: UIContext, fn: Callable[..., Outputs], n_in: int, n_out: int
+             ) -> Callable[..., Outputs]:
     """A Gradio handler of ``n_in`` inputs and the request, calling ``fn`` in the caller's
     workspace."""
     def run(values: list[Any], request: gr.Request) -> Outputs:
-        return fn(Workspace(store(), ctx.user_of(request), Path(ctx.settings.home)), *values)
+        workspace = Workspace(ctx.workbench(), ctx.user_of(request), Path(ctx.settings.home))
+        return fn(workspace, *values)
 
     def handler(*args: Any) -> Outputs:
         *values, request = args
@@ -222,7 +205,6 @@ def _handler(ctx: UIContext, store: Callable[[], WorkbenchStore], fn: Callable[.
 
 
 def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
-    store = _stores(ctx)
     chart = [ui.chart, ui.reading, ui.signals, ui.chart_files]
     view = [ui.notice, ui.project, ui.project_md, ui.plan, ui.measure, ui.c_measure, ui.cycle,
             ui.c_follows, ui.log, ui.scores, *chart]
@@ -231,13 +213,13 @@ def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
 
     def on(trigger: Any, name: str | None, fn: Callable[..., Outputs], inputs: list[Any],
            outputs: list[Any], **kw: Any) -> Any:
-        return trigger(_handler(ctx, store, fn, len(inputs), len(outputs)), inputs=inputs,
+        return trigger(_handler(ctx, fn, len(inputs), len(outputs)), inputs=inputs,
                        outputs=outputs, api_name=name, **kw)
 
     def fresh() -> tuple[object, ...]:  # another project: an empty PDSA form, no summary
         return (*("",) * FORM_SIZE, gr.update(value=None, visible=False))
 
-    gr.on(None, _handler(ctx, store, open_project, 0, len(view)), outputs=view,
+    gr.on(None, _handler(ctx, open_project, 0, len(view)), outputs=view,
           show_progress="minimal", api_visibility="private")  # when the page loads
     on(ui.project.select, "projects_open", open_project, [ui.project], view).then(
         fresh, outputs=[*form, ui.summary_files], api_visibility="private")
@@ -260,7 +242,7 @@ def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
     on(ui.cycle.select, "projects_load_cycle", load_cycle, [ui.cycle], [ui.notice, *form])
     on(ui.cycle_btn.click, "projects_save_cycle", save_cycle, [ui.project, ui.cycle, *form],
        [ui.notice, ui.cycle, ui.c_follows, ui.log]).then(
-        _handler(ctx, store, redraw_chart, 1, 1 + len(chart)), [ui.measure], [ui.notice, *chart],
+        _handler(ctx, redraw_chart, 1, 1 + len(chart)), [ui.measure], [ui.notice, *chart],
         api_visibility="private")  # the cycle is a note on the chart at its date
     on(ui.score_btn.click, "projects_score", record_score,
        [ui.project, ui.score, ui.score_on, ui.score_note],

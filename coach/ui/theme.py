@@ -123,6 +123,57 @@ details.source-card summary {{ cursor: pointer; }}
   text-decoration: underline 2px #8a5a00; text-underline-offset: 3px; }}
 #library-table table {{ font-family: var(--font); }}
 
+/* the Coach tab: the journey's stepper (coach/ui/journey_render.py). Each step says its state
+   and ticks in words; the marks and bars repeat them, so colour is never the only cue */
+.stepper {{ margin: .2rem 0 .4rem 0; }}
+.stepper .overall {{ display: flex; flex-wrap: wrap; align-items: center; gap: .3rem .6rem;
+  margin: 0 0 .5rem 0; font-weight: 600; }}
+.stepper .overall .bar {{ flex: 0 0 9rem; }}
+.stepper .overall .sentence {{ flex: 1 1 14rem; }}
+.stepper .steps {{ list-style: none; margin: 0; padding: 0; display: grid; gap: .5rem;
+  grid-template-columns: repeat(auto-fit, minmax(9.5rem, 1fr)); }}
+.stepper .step {{ display: flex; gap: .5rem; align-items: flex-start; margin: 0;
+  padding: .5rem .55rem; border: 1px solid var(--neutral-400); border-radius: 8px;
+  background: var(--background-fill-primary); }}
+.stepper .step.current {{ border: 3px solid {FOCUS}; padding: calc(.5rem - 2px) calc(.55rem - 2px);
+  background: var(--background-fill-secondary); }}
+.dark .stepper .step.current {{ border-color: {FOCUS_DARK}; }}
+.stepper .dot {{ flex: 0 0 1.9rem; height: 1.9rem; border-radius: 50%; display: flex;
+  align-items: center; justify-content: center; font-weight: 700;
+  border: 2px solid var(--neutral-500); color: var(--body-text-color); }}
+.stepper .done .dot, .stepper .in-place .dot {{ background: #1e6b2e; border-color: #1e6b2e;
+  color: #fff; }}
+.stepper .in-progress .dot {{ border-color: {FOCUS}; color: {FOCUS}; border-width: 3px; }}
+.dark .stepper .in-progress .dot {{ border-color: {FOCUS_DARK}; color: {FOCUS_DARK}; }}
+.stepper .body {{ display: flex; flex-direction: column; gap: .15rem; min-width: 0;
+  font-size: .9rem; line-height: 1.3; }}
+.stepper .title {{ font-weight: 600; overflow-wrap: anywhere; }}
+.stepper .state {{ font-size: .85rem; }}
+.stepper .done .state, .stepper .in-place .state {{ color: #1e6b2e; font-weight: 600; }}
+.dark .stepper .done .state, .dark .stepper .in-place .state {{ color: #86efac; }}
+.stepper .in-progress .state {{ color: {FOCUS}; font-weight: 600; }}
+.dark .stepper .in-progress .state {{ color: {FOCUS_DARK}; }}
+.stepper .ticks {{ display: flex; flex-direction: column; gap: .15rem; font-size: .82rem;
+  color: var(--body-text-color-subdued); }}
+.stepper .here {{ align-self: flex-start; font-size: .78rem; font-weight: 700; color: #fff;
+  background: {FOCUS}; border-radius: 9px; padding: 0 .45rem; margin-top: .1rem; }}
+.dark .stepper .here {{ color: #0b1120; background: {FOCUS_DARK}; }}
+.stepper .bar {{ display: block; height: .4rem; border-radius: 3px; overflow: hidden;
+  background: var(--neutral-200); border: 1px solid var(--neutral-500); }}
+.stepper .bar > span {{ display: block; height: 100%; background: #1e6b2e; }}
+.dark .stepper .bar {{ background: var(--neutral-700); }}
+.dark .stepper .bar > span {{ background: #86efac; }}
+/* the step page's folded parts, and the projects beside the journey */
+#coach-step details.step-part {{ margin: .4rem 0; border-left: 3px solid var(--neutral-500);
+  padding-left: .6rem; }}
+#coach-step details.step-part summary {{ cursor: pointer; font-weight: 600; }}
+.projects h3 {{ margin: 0 0 .4rem 0; font-size: 1.05rem; }}
+.projects ul {{ list-style: none; margin: 0; padding: 0; }}
+.projects li {{ display: flex; flex-direction: column; padding: .4rem 0;
+  border-bottom: 1px solid var(--border-color-primary); }}
+.projects li .title {{ font-weight: 600; overflow-wrap: anywhere; }}
+.projects li .score, .projects li .cycles {{ font-size: .88rem; }}
+
 /* reflow: at 320 CSS px (or 1280 px at 400% zoom) columns stack and nothing scrolls sideways */
 @media (max-width: 640px) {{
   .gradio-container {{ padding: 0 .4rem !important; }}
@@ -151,7 +202,9 @@ details.source-card summary {{ cursor: pointer; }}
 #   name: a self-assessment choice would be read as "0 Not in place, radio button" without
 #   its statement. The span names the group (aria-labelledby). Each box of a checkbox group
 #   also carries its value as a title (a checklist item's id, "readiness-tool-chosen"), read
-#   as its description and shown as a tooltip: it goes.
+#   as its description and shown as a tooltip: it goes;
+# - a section that opens and closes (gr.Accordion) is a button that does not say whether it is
+#   open: it gets aria-expanded, kept in step with Gradio's "open" class.
 HEAD = """
 <script>
 (() => {
@@ -178,11 +231,15 @@ HEAD = """
     });
     document.querySelectorAll('[data-testid=checkbox-group] input[title]').forEach(
       (e) => e.removeAttribute('title'));
+    document.querySelectorAll('.gr-accordion > button.label-wrap').forEach((e) => {
+      const open = String(e.classList.contains('open'));
+      if (e.getAttribute('aria-expanded') !== open) e.setAttribute('aria-expanded', open);
+    });
   };
   const later = () => { if (!queued) { queued = true; requestAnimationFrame(fix); } };
   new MutationObserver(later).observe(document.documentElement, {
     childList: true, subtree: true, attributes: true,
-    attributeFilter: ['aria-label', 'aria-live', 'title'] });
+    attributeFilter: ['aria-label', 'aria-live', 'title', 'class'] });
   later();
 })();
 </script>

@@ -288,7 +288,8 @@ class Score:
 
 @dataclass(frozen=True)
 class RegisterEntry:
-    """A line of the project register: whose project, and its latest progress score."""
+    """A line of the project register: whose project, its aim, team and sponsor, how many
+    PDSA cycles it has, and its latest progress score."""
 
     project_id: int
     owner: str
@@ -296,6 +297,15 @@ class RegisterEntry:
     score: float | None
     scored_on: dt.date | None
     updated_at: str
+    aim: str = ""
+    team: str = ""
+    sponsor: str = ""
+    cycles: int = 0
+
+    @property
+    def meaning(self) -> str:
+        """What the latest progress score means ("" without one)."""
+        return "" if self.score is None else progress_meaning(self.score)
 
 
 @dataclass(frozen=True)

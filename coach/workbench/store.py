@@ -278,20 +278,26 @@ class WorkbenchStore:
     # -- reading a project whole -----------------------------------------------------------
     def register(self, owner: str | None) -> list[RegisterEntry]:
         """The project register: ``owner``'s projects, or with None every user's (for an
-        admin: the caller checks the role), each with its latest progress score; by owner,
-        then title."""
+        admin: the caller checks the role), each with its aim, team, sponsor, number of PDSA
+        cycles and latest progress score; by owner, then title."""
         mine = [] if owner is None else [PROJECTS.c.user_name == check_user(owner)]
         with self.db.connect() as conn:
             rows = conn.execute(sa.select(PROJECTS).where(*mine)).all()
+            ids = [r.id for r in rows]
             latest = {int(r.project_id): r for r in conn.execute(sa.select(SCORES).where(
-                SCORES.c.project_id.in_([r.id for r in rows])).order_by(
+                SCORES.c.project_id.in_(ids)).order_by(
                     SCORES.c.project_id, SCORES.c.scored_on, SCORES.c.id))}
+            cycles = {int(pid): int(n) for pid, n in conn.execute(
+                sa.select(CYCLES.c.project_id, sa.func.count()).where(
+                    CYCLES.c.project_id.in_(ids)).group_by(CYCLES.c.project_id))}
         entries = []
         for r in rows:
             s = latest.get(int(r.id))
             entries.append(RegisterEntry(
                 int(r.id), str(r.user_name), str(r.title), None if s is None else float(s.score),
-                None if s is None else dt.date.fromisoformat(s.scored_on), str(r.updated_at)))
+                None if s is None else dt.date.fromisoformat(s.scored_on), str(r.updated_at),
+                aim=str(r.aim), team=str(r.team), sponsor=str(r.sponsor),
+                cycles=cycles.get(int(r.id), 0)))
         return sorted(entries, key=lambda e: (e.owner, e.title.lower(), e.project_id))
 
     def summary(self, user: str, project_id: int) -> ProjectSummary:
