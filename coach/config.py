@@ -270,6 +270,23 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(
         50, ge=1, le=2000, description="Largest file the web app's Library tab accepts, in MB."
     )
+    sources: str = Field(
+        "",
+        description=(
+            "Folders (a synced SharePoint or OneDrive folder, a network share) and web addresses "
+            "(a page or a PDF) whose documents `coach sync` mirrors into the knowledge folder's "
+            "sources/ subfolder and indexes; comma or newline separated, each optionally named "
+            "NAME=... (e.g. policies=/mnt/share/qi, https://intranet.example.nhs.uk/qi.pdf)."
+        ),
+    )
+    sync_minutes: int = Field(
+        0, ge=0, le=10_080,
+        description=("How often `coach serve` syncs COACH_SOURCES, in minutes (one replica at a "
+                     "time, by a database lock). 0: only when `coach sync` is run."),
+    )
+    sync_timeout_s: float = Field(
+        20.0, gt=0, le=600, description="Seconds a web source may take to answer a sync."
+    )
     rate_limit_per_minute: int = Field(
         20, ge=0, le=10_000,
         description="Questions one user may ask the web app in any minute (Ask tab and Coach "

@@ -23,9 +23,10 @@ from coach.types import Chunk, ProgressCallback
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "4"  # 2: "Also asked:" blocks and answer-first paragraphs; 3: question vectors;
+CHUNKER_VERSION = "5"  # 2: "Also asked:" blocks and answer-first paragraphs; 3: question vectors;
 # 4: a section lead stops before a list that follows it on the next line, and answers of up
-# to 600 characters are repeated in every chunk of their section
+# to 600 characters are repeated in every chunk of their section; 5: chunk ids cover the
+# "Also asked:" lines, and each chunk's questions are stored for the question channel
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")  # machine-readable files in knowledge/
 
 
