@@ -16,9 +16,9 @@ from coach.evals.report_parts import _CSS, _fmt, _status, header, latency_chart,
 from coach.evals.scoring import bound
 from coach.evals.splits import DEV
 
-GATE_NOTE = ("Thresholds gate the dev split only: the held-out split is measured and shown "
-             "beside it, never tuned to. The verdict, the threshold table and the bars read the "
-             "dev split's figures.")
+GATE = "Thresholds gate the dev split only"
+GATE_NOTE = (f"{GATE}: the held-out split is measured and shown beside it, never tuned to. "
+             "The verdict, the threshold table and the bars read the dev split's figures.")
 
 
 def split_runs(run: dict[str, Any]) -> dict[str, Any]:
