@@ -92,8 +92,8 @@ def test_a_report_of_one_split_has_no_split_table():
 
 def test_the_summary_text_has_a_column_per_split(mixed):
     text = summary_text(mixed)
-    assert text.splitlines()[0] == ("suite mixed (version 2): 5/6 cases passed "
-                                    "(dev 4/4, held-out 1/2) in 1 s")
+    assert text.splitlines()[0] == ("suite mixed: 5/6 cases passed (dev 4/4, held-out 1/2) "
+                                    "in 1 s; suite version 2")
     assert text.splitlines()[1].split() == ["dev", "held-out"]
     assert "  pass_rate" in text and "1.000     0.500  (≥ 0.9: ok)" in text
     assert "Thresholds gate the dev split only; the held-out split is measured" in text
@@ -123,4 +123,5 @@ def test_a_run_written_before_versions_is_read_as_version_1(mixed, tmp_path):
     loaded = load_run(tmp_path)
     assert "WARNING: the suite's version differs" in render_text(compare_runs(loaded, mixed))
     assert "suite version 1" in render_qa_report(loaded)
-    assert summary_text(loaded).startswith("suite mixed (version 1): 5/6 cases passed in 1 s")
+    assert summary_text(loaded).startswith("suite mixed: 5/6 cases passed in 1 s; suite "
+                                           "version 1")

@@ -55,7 +55,8 @@ def test_the_report_shows_dev_and_held_out_side_by_side(ctx):
     lines[0] = lines[0].replace('"id": "pdsa-stages",', '"id": "pdsa-stages", "split": "dev",')
     cases.write_text("\n".join(lines) + "\n")
     summary, frame, _, _ = run_and_report(ctx, "tiny/suite.yaml")
-    assert "suite tiny (version 3): 3/4 cases passed (dev 1/1, held-out 2/3)" in summary
+    assert "suite tiny: 3/4 cases passed (dev 1/1, held-out 2/3)" in summary
+    assert "; suite version 3" in summary
     assert "Dev and held-out splits" in frame and "suite version 3" in frame
 
 

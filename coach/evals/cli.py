@@ -89,9 +89,9 @@ def summary_text(run: dict[str, Any]) -> str:
     splits = split_runs(run)
     each = ", ".join(f"{name} {s['counts']['passed']}/{s['counts']['cases']}"
                      for name, s in splits.items())
-    lines = [f"suite {run['suite']['name']} (version {suite_version(run)}): "
-             f"{run['counts']['passed']}/{run['counts']['cases']} cases passed"
-             f"{f' ({each})' if each else ''}{took}"]
+    lines = [f"suite {run['suite']['name']}: {run['counts']['passed']}/"
+             f"{run['counts']['cases']} cases passed{f' ({each})' if each else ''}{took}; "
+             f"suite version {suite_version(run)}"]
     if splits:
         lines.append(f"  {'':<22} " + " ".join(f"{name:>9}" for name in splits))
     limits = {t["metric"]: t for t in run["thresholds"]}
