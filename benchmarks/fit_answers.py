@@ -20,7 +20,8 @@ Everything is cross-validated over cases (5 folds): each fold's answers are writ
 selection settings and threshold fitted on the other four folds only, and judged after the
 same "does it answer the question?" check the product runs. The in-sample figure (fitted and
 judged on all cases) is printed beside it. The weights fitted on all cases are written to
-coach/answering/sentence_weights.json and section_weights.json. evals/heldout is never read.
+coach/answering/sentence_weights.json and section_weights.json. Only the dev split of each suite
+is read (coach.evals.cases.load_fit_cases); evals/heldout, all held-out, is never read.
     .venv/bin/python benchmarks/fit_answers.py [--suite S ...] [--dry-run]
 """
 
@@ -65,7 +66,7 @@ from coach.answering.sections import (  # noqa: E402
     match_sections,
 )
 from coach.answering.shape import Shape, question_shape  # noqa: E402
-from coach.evals.cases import load_suite  # noqa: E402
+from coach.evals.cases import load_fit_cases  # noqa: E402
 from coach.evals.metrics import (  # noqa: E402
     key_point_covered,
     key_point_recall,
@@ -122,13 +123,13 @@ class Settings:
 
 
 def fit_cases(paths: list[str]) -> list:
-    """The answerable cases of the fit suites (never evals/heldout)."""
+    """The answerable dev cases of the fit suites (never a held-out case; never evals/heldout)."""
     out = []
     for raw in paths:
         path = (ROOT / raw).resolve()
         if "heldout" in path.parts:
             raise SystemExit(f"{raw}: the held-out suite is never read by a fit")
-        _spec, cases = load_suite(path)
+        _spec, cases = load_fit_cases(path)
         out += [c for c in cases if c.expect.answerable]
     return out
 

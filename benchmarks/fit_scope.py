@@ -1,15 +1,17 @@
 """Fit the off-topic check and compare the ways of building it, by nested cross-validation.
 
-Reads the "fit" rows of evals/scope/questions.jsonl (ordinary QI questions, many mentioning
-pay, IT, rotas, targets or other reports in an improvement sense, and off-topic questions staff
-type into a chat box), embeds them with the bundled embedder, and for each option in
-coach.evals.scope_fit.OPTIONS prints its nested stratified 5-fold cross-validated figures
+Reads the "fit" rows (the dev split) of evals/scope/questions.jsonl through
+coach.evals.splits.fit_rows (ordinary QI questions, many mentioning pay, IT, rotas, targets or
+other reports in an improvement sense, and off-topic questions staff type into a chat box),
+embeds them with the bundled embedder, and for each option in coach.evals.scope_fit.OPTIONS
+prints its nested stratified 5-fold cross-validated figures
 (threshold chosen inside the folds). The option that meets the target (>= 98% of off-topic
 questions refused, <= 2% of ordinary ones) with the fewest errors (or --ship NAME) is fitted
 on every fit row and written to coach/answering/scope_weights.json with its figures.
 
-Only then are the "held-out" rows read: the finished model, through the shipped check, is
-scored on them once and the figures are printed and recorded. Nothing is chosen on them.
+Only then are the "held-out" rows read, by ``score_held_out``: the finished model, through the
+shipped check, is scored on them once and the figures are printed and recorded. Nothing is
+chosen on them.
 
     .venv/bin/python benchmarks/fit_scope.py [--ship NAME] [--dry-run]
 """
@@ -41,10 +43,11 @@ from coach.evals.scope_fit import (  # noqa: E402
     Question,
     figures,
     fit_with_threshold,
-    load_questions,
     nested_cv,
+    questions,
     to_json,
 )
+from coach.evals.splits import Row, fit_rows, held_out_rows  # noqa: E402
 from coach.ports import Embedder  # noqa: E402
 
 QUESTIONS = ROOT / "evals" / "scope" / "questions.jsonl"
@@ -59,15 +62,14 @@ def bundled_embedder() -> Embedder:
     return SentenceTransformerEmbeddings()
 
 
-def load_data(path: Path, embedder: Embedder, split: str = "fit"
-              ) -> tuple[list[Question], Data]:
-    """One split's questions with their features and vectors (fitting asks for "fit")."""
-    questions = load_questions(path, split)
-    texts = [q.text for q in questions]
+def load_data(rows: list[Row], embedder: Embedder) -> tuple[list[Question], Data]:
+    """The rows' questions with their features and vectors."""
+    qs = questions(rows)
+    texts = [q.text for q in qs]
     vectors = np.asarray(embedder.encode(texts), dtype=np.float64)
     lexical = np.array([scope.features(t) for t in texts], dtype=np.float64)
-    labels = np.array([q.off_topic for q in questions])
-    return questions, Data(lexical, vectors, labels)
+    labels = np.array([q.off_topic for q in qs])
+    return qs, Data(lexical, vectors, labels)
 
 
 def show(name: str, fig: Figures) -> str:
@@ -75,16 +77,16 @@ def show(name: str, fig: Figures) -> str:
             f"ordinary refused {fig.false_refusal:.3f} ({len(fig.refused)})")
 
 
-def compare(questions: list[Question], data: Data, k: int,
+def compare(qs: list[Question], data: Data, k: int,
             options: Sequence[Option] = OPTIONS) -> dict[str, Figures]:
     results: dict[str, Figures] = {}
     for option in options:
         cv = results[option.name] = nested_cv(option, data, k)
         print(f"\n== {option.name}\n  " + show("cv(fit)", cv))
         for i in cv.missed:
-            print(f"    cv missed:  [{questions[i].topic}] {questions[i].text}")
+            print(f"    cv missed:  [{qs[i].topic}] {qs[i].text}")
         for i in cv.refused:
-            print(f"    cv refused: [{questions[i].topic}] {questions[i].text}")
+            print(f"    cv refused: [{qs[i].topic}] {qs[i].text}")
     return results
 
 
@@ -103,25 +105,25 @@ def fit_and_choose(path: Path, embedder: Embedder, ship: str | None = None, k: i
                    options: Sequence[Option] = OPTIONS) -> tuple[Fitted, dict[str, Figures]]:
     """Everything that decides the shipped model, from the fit rows alone: the held-out
     rows are dropped as the file is parsed, so they can change nothing here."""
-    questions, data = load_data(path, embedder, "fit")
+    qs, data = load_data(fit_rows(path), embedder)
     n = int(data.labels.sum())
-    print(f"fit split: {len(questions)} questions: {n} off-topic, {len(questions) - n} ordinary")
-    results = compare(questions, data, k, options)
+    print(f"fit split: {len(qs)} questions: {n} off-topic, {len(qs) - n} ordinary")
+    results = compare(qs, data, k, options)
     option = choose(results, ship, options)
     return fit_with_threshold(option, data, k), results
 
 
-def held_out(path: Path, embedder: Embedder) -> Figures:
+def score_held_out(path: Path, embedder: Embedder) -> Figures:
     """The shipped check (scope.is_off_topic) on the held-out rows, scored once."""
-    questions, data = load_data(path, embedder, "held-out")
+    qs, data = load_data(held_out_rows(path), embedder)
     refused = np.array([scope.is_off_topic(q.text, v)
-                        for q, v in zip(questions, data.vectors, strict=True)])
+                        for q, v in zip(qs, data.vectors, strict=True)])
     fig = figures(data.labels, refused)
-    print("\n" + show("held-out", fig) + f"  (n={len(questions)}, through the shipped check)")
+    print("\n" + show("held-out", fig) + f"  (n={len(qs)}, through the shipped check)")
     for i in fig.missed:
-        print(f"    held-out missed:  [{questions[i].topic}] {questions[i].text}")
+        print(f"    held-out missed:  [{qs[i].topic}] {qs[i].text}")
     for i in fig.refused:
-        print(f"    held-out refused: [{questions[i].topic}] {questions[i].text}")
+        print(f"    held-out refused: [{qs[i].topic}] {qs[i].text}")
     return fig
 
 
@@ -142,7 +144,7 @@ def main() -> None:
     record["cv"] = {"cv(fit)": results[shipped.option.name].as_record()}
     WEIGHTS.write_text(json.dumps(record) + "\n", encoding="utf-8")
     scope._model.cache_clear()
-    record["cv"]["held-out"] = held_out(QUESTIONS, embedder).as_record()
+    record["cv"]["held-out"] = score_held_out(QUESTIONS, embedder).as_record()
     WEIGHTS.write_text(json.dumps(record) + "\n", encoding="utf-8")
     print(f"wrote {WEIGHTS.relative_to(ROOT)}")
 

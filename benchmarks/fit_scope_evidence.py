@@ -7,9 +7,10 @@ lets strong retrieval evidence (gate.relevance_score: the best passage's similar
 share for the question's words found) overrule the model, never the rule for named documents
 the library does not hold.
 
-The override is chosen on the fit split of evals/scope/questions.jsonl only: the lowest value
-above the evidence of all but OFF_QUANTILE of the off-topic questions the model refuses, so
-the override gives back almost none of them. The held-out split is scored once, afterwards,
+The override is chosen on the fit split (the dev split) of evals/scope/questions.jsonl only,
+read through coach.evals.splits.fit_rows: the lowest value above the evidence of all but
+OFF_QUANTILE of the off-topic questions the model refuses, so the override gives back almost
+none of them. The held-out split is read afterwards, by ``score_held_out``, and scored once
 through the whole gate. Writes coach/answering/scope_evidence.json.
     .venv/bin/python benchmarks/fit_scope_evidence.py [--dry-run]
 """
@@ -34,20 +35,11 @@ from bench_retrieval import indexed_knowledge  # noqa: E402
 
 from coach.answering import scope  # noqa: E402
 from coach.answering.gate import relevance_score, term_coverage  # noqa: E402
+from coach.evals.splits import fit_rows, held_out_rows  # noqa: E402
 
 SET = ROOT / "evals" / "scope" / "questions.jsonl"
 OUT = ROOT / "coach" / "answering" / "scope_evidence.json"
 OFF_QUANTILE = 0.99  # the override sits above this share of refused off-topic questions
-
-
-def rows(split: str) -> list[dict]:
-    out = []
-    for line in SET.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            if row["split"] == split:
-                out.append(row)
-    return out
 
 
 def measured(coach, data: list[dict]) -> list[tuple[bool, bool, float]]:
@@ -65,6 +57,18 @@ def measured(coach, data: list[dict]) -> list[tuple[bool, bool, float]]:
     return out
 
 
+def choose_override(fit: list[tuple[bool, bool, float]]) -> float:
+    """Just above the evidence of all but OFF_QUANTILE of the off-topic questions the model
+    refuses (infinite, never, when it refuses none)."""
+    refused_off = sorted(e for label, m, e in fit if label and m)
+    return float(np.quantile(refused_off, OFF_QUANTILE)) + 1e-6 if refused_off else np.inf
+
+
+def score_held_out(coach) -> list[tuple[bool, bool, float]]:
+    """The held-out rows measured once, after the override is chosen."""
+    return measured(coach, [row.fields for row in held_out_rows(SET)])
+
+
 def rates(data: list[tuple[bool, bool, float]], override: float) -> dict[str, float]:
     off = [(m and e < override) for label, m, e in data if label]
     ordinary = [(m and e < override) for label, m, e in data if not label]
@@ -76,10 +80,9 @@ def rates(data: list[tuple[bool, bool, float]], override: float) -> dict[str, fl
 def main() -> int:
     dry = "--dry-run" in sys.argv
     with indexed_knowledge() as coach:
-        fit = measured(coach, rows("fit"))
-        held = measured(coach, rows("held-out"))
-    refused_off = sorted(e for label, m, e in fit if label and m)
-    override = float(np.quantile(refused_off, OFF_QUANTILE)) + 1e-6 if refused_off else np.inf
+        fit = measured(coach, [row.fields for row in fit_rows(SET)])
+        override = choose_override(fit)
+        held = score_held_out(coach)
     print(f"override: relevance >= {override:.4f} outweighs the off-topic model")
     print("fit split, model alone:   ", rates(fit, np.inf))
     print("fit split, with override: ", rates(fit, override))

@@ -16,11 +16,18 @@ import pytest
 
 from coach.answering import clinical
 from coach.answering.gate import is_clinical as gate_is_clinical
-from coach.evals.clinical_fit import OPTIONS, Data, load_questions, nested_cv
+from coach.evals.clinical_fit import DEFAULT_SPLIT, OPTIONS, Data, nested_cv, questions
+from coach.evals.splits import all_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "evals" / "clinical" / "questions.jsonl"
 MAX_FALSE_REFUSAL = 0.02
+
+
+def load_questions(path: Path) -> list:
+    """Every labelled question, both splits, in file order (the shipped check is measured on
+    them all)."""
+    return questions(all_rows(path, default=DEFAULT_SPLIT))
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,14 @@ def test_the_tiny_suite_loads(tmp_path):
     suite, cases = load_suite(write_suite(tmp_path))
     assert suite.k == 3 and [c.id for c in cases] == [c["id"] for c in CASES]
     assert suite.selected_metrics()[0] == "pass_rate"
+    # a suite written before versions and splits: version 1, every case dev
+    assert suite.version == 1 and suite.split == "dev" and {c.split for c in cases} == {"dev"}
+
+
+@pytest.mark.parametrize(("line", "version"), [("version: 3", 3), ("version: 2026-05", "2026-05"),
+                                               ("version: '2b'", "2b")])
+def test_a_suite_version_is_a_number_or_a_word(line, version):
+    assert parse_suite(f"name: x\ncases: c.jsonl\n{line}\n").version == version
 
 
 @pytest.mark.parametrize(("text", "where", "what"), [
@@ -33,6 +41,10 @@ def test_the_tiny_suite_loads(tmp_path):
     ("name: x\ncases: c.jsonl\nbogus: 1\n", "line 3", "bogus"),
     ("name: x\ncases: [c.jsonl\n", "line 3", "not valid YAML"),
     ("cases: c.jsonl\n", "line 1", "name"),
+    ("name: x\ncases: c.jsonl\nversion: 0\n", "line 3", "a version is"),
+    ("name: x\ncases: c.jsonl\nversion: ''\n", "line 3", "a version is"),
+    ("name: x\ncases: c.jsonl\nversion: [1]\n", "line 3", "a version is"),
+    ("name: x\ncases: c.jsonl\nsplit: test\n", "line 3", "split"),
 ])
 def test_bad_suite_yaml_names_the_line(text, where, what):
     with pytest.raises(SuiteError) as err:
@@ -50,6 +62,7 @@ def test_bad_suite_yaml_names_the_line(text, where, what):
     (json.dumps({"id": "x", "question": "q?", "expect": {"answerable": False, "oops": 1}}),
      "expect.oops"),
     (json.dumps(CASES[0]), "duplicate case id"),
+    (json.dumps({**CASES[3], "id": "y", "split": "heldout"}), "split"),
 ])
 def test_bad_case_names_the_jsonl_line(tmp_path, line, what):
     suite = write_suite(tmp_path)

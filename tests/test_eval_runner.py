@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from eval_support import write_kb, write_suite
+from eval_support import CASES, write_kb, write_suite
 
 from coach.cli import main
 from coach.evals.runner import load_run, run_suite, write_run
@@ -140,3 +140,24 @@ def test_judge_grades_are_advisory_and_reported(tiny, tmp_path):
     assert run["judge_model"]["advisory"] and run["ok"]  # grades never gate the suite
     _, html_path = write_run(run, tmp_path / "out")
     assert "LLM judge (advisory, not calibrated)" in html_path.read_text()
+
+
+def test_a_suite_with_held_out_cases_reports_each_split_and_gates_dev(tiny, tmp_path):
+    """The failing case is held-out: the whole suite's pass rate is 0.75, the dev split's
+    1.0, and the dev split is what the threshold reads."""
+    coach, _ = tiny
+    suite = write_suite(tmp_path, thresholds={"pass_rate": 0.9},
+                        cases=[{**c, "split": "held-out"} if c["id"] == "board-commitment"
+                               else c for c in CASES])
+    run = run_suite(coach, suite)
+    assert run["suite"]["version"] == 1 and run["format"] == "coach-eval-run/2"
+    assert run["aggregate"]["pass_rate"] == 0.75 and run["ok"]
+    assert {n: s["aggregate"]["pass_rate"] for n, s in run["splits"].items()} == {
+        "dev": 1.0, "held-out": 0.0}
+    board = next(c for c in run["cases"] if c["id"] == "board-commitment")
+    assert board["split"] == "held-out" and not board["passed"]
+    _, html_path = write_run(run, tmp_path / "out")
+    page = html_path.read_text()
+    assert "Dev and held-out splits" in page and "Thresholds gate the dev split only" in page
+    assert json.loads((tmp_path / "out" / "run.json").read_text())["splits"]["dev"][
+        "counts"] == {"cases": 3, "passed": 3, "answerable": 2}

@@ -47,6 +47,19 @@ def test_run_shows_report_and_compares_with_the_previous_run(ctx):
     assert second != report and previous_run(runs, "tiny") == Path(second).parent
 
 
+def test_the_report_shows_dev_and_held_out_side_by_side(ctx):
+    suite = ctx.settings.evals_dir / "tiny" / "suite.yaml"
+    suite.write_text(suite.read_text() + "version: 3\nsplit: held-out\n")
+    cases = suite.parent / "cases.jsonl"
+    lines = cases.read_text().splitlines()
+    lines[0] = lines[0].replace('"id": "pdsa-stages",', '"id": "pdsa-stages", "split": "dev",')
+    cases.write_text("\n".join(lines) + "\n")
+    summary, frame, _, _ = run_and_report(ctx, "tiny/suite.yaml")
+    assert "suite tiny: 3/4 cases passed (dev 1/1, held-out 2/3)" in summary
+    assert "; suite version 3" in summary
+    assert "Dev and held-out splits" in frame and "suite version 3" in frame
+
+
 def test_bad_choices_get_a_message(ctx):
     assert run_and_report(ctx, None)[0] == "Pick a suite first."
     assert "No suite called" in run_and_report(ctx, "../../etc/passwd")[0]

@@ -22,7 +22,8 @@ import pytest
 from coach import prompts
 from coach.answering import named_documents, scope
 from coach.answering.gate import decide
-from coach.evals.scope_fit import OPTIONS, Data, figures, load_questions, nested_cv
+from coach.evals import splits
+from coach.evals.scope_fit import OPTIONS, Data, figures, nested_cv, questions
 from coach.types import NOT_HELD, OFF_TOPIC, Passage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,10 +51,10 @@ def fit_script() -> ModuleType:
 
 @pytest.fixture(scope="module")
 def fit_rows(embedder):
-    questions = load_questions(QUESTIONS, "fit")
-    vectors = np.asarray(embedder.encode([q.text for q in questions]), dtype=np.float64)
-    lexical = np.array([scope.features(q.text) for q in questions], dtype=np.float64)
-    return questions, Data(lexical, vectors, np.array([q.off_topic for q in questions]))
+    qs = questions(splits.fit_rows(QUESTIONS))
+    vectors = np.asarray(embedder.encode([q.text for q in qs]), dtype=np.float64)
+    lexical = np.array([scope.features(q.text) for q in qs], dtype=np.float64)
+    return qs, Data(lexical, vectors, np.array([q.off_topic for q in qs]))
 
 
 def test_the_set_is_large_varied_and_split():
@@ -140,15 +141,16 @@ def test_the_fit_script_never_uses_held_out_rows(embedder, tmp_path):
     a, _ = script.fit_and_choose(clean, embedder, k=2, options=(option,))
     b, _ = script.fit_and_choose(poisoned, embedder, k=2, options=(option,))
     assert np.array_equal(a.weights, b.weights) and a.threshold == b.threshold
-    assert [q.text for q in load_questions(poisoned, "fit")] == [r["question"] for r in small]
+    assert [q.text for q in questions(splits.fit_rows(poisoned))] == [
+        r["question"] for r in small]
 
 
 def test_cross_validated_figures_meet_a_floor_with_fewer_folds(fit_rows):
-    questions, data = fit_rows
+    qs, data = fit_rows
     option = next(o for o in OPTIONS if o.name == shipped()["option"])
     result = nested_cv(option, data, k=3)
-    missed = [questions[i].text for i in result.missed]
-    refused = [questions[i].text for i in result.refused]
+    missed = [qs[i].text for i in result.missed]
+    refused = [qs[i].text for i in result.refused]
     assert result.recall >= 0.97, missed
     assert result.false_refusal <= 0.03, refused
 
@@ -157,11 +159,10 @@ def test_the_recorded_figures_meet_the_target_and_held_out_matches_the_shipped_c
     record = shipped()["cv"]
     assert record["cv(fit)"]["recall"] >= 0.98
     assert record["cv(fit)"]["false_refusal"] <= 0.02
-    questions = load_questions(QUESTIONS, "held-out")
-    vectors = embedder.encode([q.text for q in questions])
-    refused = np.array([scope.is_off_topic(q.text, v)
-                        for q, v in zip(questions, vectors, strict=True)])
-    got = figures(np.array([q.off_topic for q in questions]), refused)
+    qs = questions(splits.held_out_rows(QUESTIONS))
+    vectors = embedder.encode([q.text for q in qs])
+    refused = np.array([scope.is_off_topic(q.text, v) for q, v in zip(qs, vectors, strict=True)])
+    got = figures(np.array([q.off_topic for q in qs]), refused)
     assert got.as_record() == pytest.approx(record["held-out"], abs=0.02)
 
 

@@ -3,6 +3,11 @@
 Every error names the file and the line at fault (exit code 3 on the command line), so a hand
 edit that breaks a suite is found at once. A suite may list known failures (a YAML file of
 ``case id: reason``) that the pytest plugin marks as expected failures.
+
+A suite records its ``version`` (1 when it says none); each Q&A case belongs to a split, ``dev``
+or ``held-out`` (coach/evals/splits.py), the suite's ``split`` unless the case names its own.
+``load_suite`` reads every case; ``load_fit_cases`` reads the dev cases only, and is the one way
+fit code reads a suite.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from coach.errors import CoachError
 from coach.evals.metrics import AGGREGATES, LEAD_CHARS, MAXIMA, METRIC_GROUPS, expand_metrics
+from coach.evals.splits import DEV, SPLITS, Split
 from coach.yamlio import error_line, explain, node_line, parse_model
 
 
@@ -66,6 +72,7 @@ class Case(_Strict):
     question: str = Field(min_length=1)
     history: list[tuple[str, str]] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    split: Split = DEV  # the suite's split when the case names none (parse_cases)
     expect: Expect
 
 
@@ -80,10 +87,22 @@ class SuiteSpec(_Strict):
     name: str
     description: str = ""
     schema_version: int = Field(1, ge=1, le=1)
+    # the suite's own version: raise it when its cases change meaning; runs record it and
+    # `coach eval compare` warns when two runs' versions differ
+    version: int | str = 1
     cases: str
     metrics: list[str] = Field(default_factory=list)
     thresholds: dict[str, float] = Field(default_factory=dict)
     known_failures: str | None = None
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _a_version(cls, value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int | str) or (
+                isinstance(value, int) and value < 1) or (
+                isinstance(value, str) and not value.strip()):
+            raise ValueError("a version is a whole number from 1, or a word such as 2026-05")
+        return value
 
     @field_validator("metrics")
     @classmethod
@@ -105,6 +124,7 @@ class Suite(SuiteSpec):
     AGGREGATES = AGGREGATES
 
     kind: Literal["qa"] = "qa"   # `kind: coaching` suites: coach/evals/coaching_cases.py
+    split: Split = DEV  # the split of every case that names none
     k: int = Field(5, ge=1, le=50)
     # the N of "the required terms within the reply's first N plain characters"
     lead_chars: int = Field(LEAD_CHARS, ge=50, le=5000)
@@ -120,14 +140,23 @@ def parse_suite(text: str, name: str = "suite.yaml") -> Suite:
                        mapping="a suite is a mapping with name, cases, k, thresholds")
 
 
-def parse_cases(lines: list[str], name: str = "cases.jsonl") -> list[Case]:
+def parse_cases(lines: list[str], name: str = "cases.jsonl", *, split: Split = DEV,
+                only: Split | None = None) -> list[Case]:
+    """The cases of a JSONL file; ``split``: the split of a case that names none. ``only``:
+    keep that split's cases, dropping the others' lines as they are parsed, before anything
+    else in them is looked at."""
     cases: list[Case] = []
     seen: set[str] = set()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            case = Case.model_validate(json.loads(line))
+            data = json.loads(line)
+            if isinstance(data, dict):
+                data.setdefault("split", split)
+                if only is not None and data["split"] in SPLITS and data["split"] != only:
+                    continue
+            case = Case.model_validate(data)
         except json.JSONDecodeError as exc:
             raise SuiteError(f"{name} line {number}: not valid JSON ({exc.msg})") from exc
         except ValidationError as exc:
@@ -139,11 +168,12 @@ def parse_cases(lines: list[str], name: str = "cases.jsonl") -> list[Case]:
         seen.add(case.id)
         cases.append(case)
     if not cases:
-        raise SuiteError(f"{name}: the cases file holds no cases")
+        raise SuiteError(f"{name}: the cases file holds no "
+                         f"{'cases' if only is None else only + ' cases'}")
     return cases
 
 
-def load_suite(path: Path) -> tuple[Suite, list[Case]]:
+def _read(path: Path, only: Split | None) -> tuple[Suite, list[Case]]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -155,7 +185,18 @@ def load_suite(path: Path) -> tuple[Suite, list[Case]]:
         lines = cases_path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise SuiteError(f"{cases_path}: cannot read the cases file ({exc})") from exc
-    return suite, parse_cases(lines, str(cases_path))
+    return suite, parse_cases(lines, str(cases_path), split=suite.split, only=only)
+
+
+def load_suite(path: Path) -> tuple[Suite, list[Case]]:
+    """A Q&A suite and every case of it, each with its split (for runs and reports)."""
+    return _read(path, None)
+
+
+def load_fit_cases(path: Path) -> tuple[Suite, list[Case]]:
+    """A Q&A suite and its dev cases only: the one way fit code reads a suite. Held-out
+    cases are dropped as their lines are parsed; a suite with no dev case is a SuiteError."""
+    return _read(path, DEV)
 
 
 class _KnowsFailures(Protocol):

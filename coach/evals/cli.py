@@ -79,19 +79,32 @@ def _progress(done: int, total: int, case_id: str) -> None:
 
 
 def summary_text(run: dict[str, Any]) -> str:
+    """The run's figures as text: each aggregate with its threshold; with dev and held-out
+    cases, each split's figure side by side (the thresholds read the dev split's)."""
+    from coach.evals.qa_report import GATE, split_runs
+    from coach.evals.runfile import suite_version
     from coach.evals.scoring import bound
 
     took = f" in {run['duration_s']:.0f} s" if run.get("duration_s") else ""
-    lines = [f"suite {run['suite']['name']}: {run['counts']['passed']}/{run['counts']['cases']} "
-             f"cases passed{took}"]
+    splits = split_runs(run)
+    each = ", ".join(f"{name} {s['counts']['passed']}/{s['counts']['cases']}"
+                     for name, s in splits.items())
+    lines = [f"suite {run['suite']['name']}: {run['counts']['passed']}/"
+             f"{run['counts']['cases']} cases passed{f' ({each})' if each else ''}{took}; "
+             f"suite version {suite_version(run)}"]
+    if splits:
+        lines.append(f"  {'':<22} " + " ".join(f"{name:>9}" for name in splits))
     limits = {t["metric"]: t for t in run["thresholds"]}
     for name, value in run["aggregate"].items():
-        shown = "n/a" if value is None else f"{value:.3f}"
+        values = [s["aggregate"].get(name) for s in splits.values()] if splits else [value]
+        shown = " ".join(f"{'n/a' if v is None else f'{v:.3f}':>9}" for v in values)
         t = limits.get(name)
         gate = "" if t is None else f"  ({bound(t)}: {'ok' if t['ok'] else 'NOT MET'})"
-        lines.append(f"  {name:<22} {shown}{gate}")
+        lines.append(f"  {name:<22} {shown.strip() if not splits else shown}{gate}")
     for stage, stats in run.get("latency", {}).items():
         lines.append(f"  latency {stage:<14} p50 {stats['p50']:.0f} ms, p95 {stats['p95']:.0f} ms")
+    if splits:
+        lines.append(f"{GATE}; the held-out split is measured, never gated.")
     if run["new_failures"]:
         lines.append("new failures: " + ", ".join(run["new_failures"]))
     if run["fixed"]:

@@ -1,6 +1,8 @@
 """Fitting and cross-validating the clinical check (pure numpy; see benchmarks/fit_clinical.py).
 
-The labelled questions live in evals/clinical/questions.jsonl. Each option compared is scored
+The labelled questions live in evals/clinical/questions.jsonl, each with a ``split``: "train"
+rows (the dev split, read by ``coach.evals.splits.fit_rows``) are the only ones fitting sees;
+"heldout" rows are scored once, by the finished model. Each option compared is scored
 by nested, stratified k-fold cross-validation over questions: in every outer fold the model is
 fitted on the other folds, and its refusal threshold is chosen there too, by an inner
 cross-validation (just under the lowest out-of-fold score of a clinical question not already refused
@@ -10,20 +12,20 @@ fold being scored.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from coach.answering import clinical
+from coach.evals.splits import Row
 
 L2 = 1.0  # ridge penalty on standardised features
 FOLDS = 5
 SEED = 7
+DEFAULT_SPLIT = "train"  # the split of a row that names none
 
 
 @dataclass(frozen=True)
@@ -34,17 +36,19 @@ class Question:
     split: str
 
 
-def load_questions(path: Path) -> list[Question]:
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        if not isinstance(row.get("clinical"), bool) or not str(row.get("question", "")).strip():
-            raise ValueError(f"{path}:{n}: each line needs a question and clinical: true|false")
-        rows.append(Question(row["question"], row["clinical"], row.get("topic", ""),
-                             row.get("split", "train")))
-    return rows
+def questions(rows: Sequence[Row]) -> list[Question]:
+    """Labelled rows (read by ``splits.fit_rows``, or ``held_out_rows`` when a finished model
+    is scored) as questions; a row without a question or a true/false label is an error
+    naming its line. ``split`` keeps the set's own word (``train`` or ``heldout``)."""
+    out = []
+    for row in rows:
+        fields = row.fields
+        if not isinstance(fields.get("clinical"), bool) or not str(
+                fields.get("question", "")).strip():
+            raise ValueError(f"{row.where}: each line needs a question and clinical: true|false")
+        out.append(Question(fields["question"], fields["clinical"], fields.get("topic", ""),
+                            fields.get("split", DEFAULT_SPLIT)))
+    return out
 
 
 @dataclass(frozen=True)

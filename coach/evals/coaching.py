@@ -27,7 +27,7 @@ from coach.evals.cases import load_known_failures
 from coach.evals.coaching_cases import CoachingCase, CoachingSuite, Setup, load_coaching_suite
 from coach.evals.coaching_metrics import AGGREGATES, aggregate
 from coach.evals.coaching_turns import Snapshot, score_turn, snapshot
-from coach.evals.runfile import RUN_FORMAT, knowledge_hash, public_config, sha256_file
+from coach.evals.runfile import RUN_FORMAT, knowledge_hash, public_config, suite_header
 from coach.evals.scoring import run_verdict
 from coach.types import CaseCallback
 
@@ -134,10 +134,7 @@ def summarise(suite: CoachingSuite, records: list[dict[str, Any]], known: dict[s
 def run_header(coach: Coach, suite: CoachingSuite, suite_path: Path) -> dict[str, Any]:
     """The run's suite, knowledge and configuration fingerprint (as Q&A runs have)."""
     return {"format": RUN_FORMAT,
-            "suite": {"name": suite.name, "kind": RUN_KIND, "path": str(suite_path),
-                      "metrics": suite.selected_metrics(), "thresholds": suite.thresholds,
-                      "sha256": sha256_file(suite_path),
-                      "cases_sha256": sha256_file(suite_path.parent / suite.cases)},
+            "suite": {**suite_header(suite, suite_path), "kind": RUN_KIND},
             "knowledge": knowledge_hash(coach.settings.knowledge_dir),
             "config": public_config(coach.settings)}
 

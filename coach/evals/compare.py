@@ -3,7 +3,9 @@ each metric's paired difference with a seeded bootstrap interval.
 
 A regression is flagged only when the interval confirms it: the whole 95% interval of the
 paired difference (B - A) lies below zero for a metric where higher is better. Identical runs
-give an interval of [0, 0] and flag nothing.
+give an interval of [0, 0] and flag nothing. Two runs of different suites, or of different
+versions of one suite, are still compared case by case, with a warning first (``warnings``):
+their differences may be the suite's, not the coach's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from coach.evals.coaching_metrics import AGGREGATES as COACHING
+from coach.evals.runfile import suite_version
 from coach.evals.scoring import CASE_METRICS
 
 # per-case values compared between runs: (name, which cases, how to read a case record)
@@ -70,7 +73,8 @@ def compare_runs(run_a: dict[str, Any], run_b: dict[str, Any], *, seed: int = 0
                         "low": round(low, 4), "high": round(high, 4),
                         "regression": high < 0, "improvement": low > 0})
     return {
-        "a": _describe(run_a), "b": _describe(run_b), "metrics": metrics,
+        "a": _describe(run_a), "b": _describe(run_b), "warnings": suite_warnings(run_a, run_b),
+        "metrics": metrics,
         "pass_to_fail": [i for i in common if a_cases[i]["passed"] and not b_cases[i]["passed"]],
         "fail_to_pass": [i for i in common if not a_cases[i]["passed"] and b_cases[i]["passed"]],
         "changed": [_case_change(a_cases[i], b_cases[i]) for i in common
@@ -85,13 +89,30 @@ def compare_runs(run_a: dict[str, Any], run_b: dict[str, Any], *, seed: int = 0
     }
 
 
+def suite_warnings(run_a: dict[str, Any], run_b: dict[str, Any]) -> list[str]:
+    """Why the two runs' figures may differ because of the suite: another suite's name, or
+    another version of it."""
+    out = []
+    name_a, name_b = run_a["suite"]["name"], run_b["suite"]["name"]
+    if name_a != name_b:
+        out.append(f"the runs are of different suites ({name_a!r} and {name_b!r}): only the "
+                   "cases with the same id are paired")
+    version_a, version_b = suite_version(run_a), suite_version(run_b)
+    if version_a != version_b:
+        out.append(f"the suite's version differs (A: version {version_a}, B: version "
+                   f"{version_b}): cases may have been added, removed or changed, so a "
+                   "difference may be the suite's, not the coach's")
+    return out
+
+
 def _mean(values: Iterable[float]) -> float:
     vals = list(values)
     return round(sum(vals) / len(vals), 4)
 
 
 def _describe(run: dict[str, Any]) -> dict[str, Any]:
-    return {"suite": run["suite"]["name"], "started_at": run["started_at"],
+    return {"suite": run["suite"]["name"], "version": suite_version(run),
+            "started_at": run["started_at"],
             "label": run.get("label", ""), "suite_sha256": run["suite"]["sha256"],
             "knowledge_sha256": run["knowledge"]["sha256"]}
 
@@ -107,8 +128,9 @@ def _case_change(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 def render_text(result: dict[str, Any]) -> str:
     """The comparison as plain text (also valid Markdown) for the terminal and the UI."""
     a, b = result["a"], result["b"]
-    lines = [f"A: {a['suite']} {a['label']} {a['started_at']}",
-             f"B: {b['suite']} {b['label']} {b['started_at']}"]
+    lines = [f"A: {a['suite']} v{a['version']} {a['label']} {a['started_at']}",
+             f"B: {b['suite']} v{b['version']} {b['label']} {b['started_at']}"]
+    lines += [f"WARNING: {warning}" for warning in result.get("warnings", [])]
     if a["suite_sha256"] != b["suite_sha256"] or a["knowledge_sha256"] != b["knowledge_sha256"]:
         lines.append("note: the runs used a different suite file or knowledge folder")
     for key, (va, vb) in result["config_changes"].items():

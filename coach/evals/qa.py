@@ -21,8 +21,16 @@ from coach.errors import CoachError
 from coach.evals import metrics as m
 from coach.evals.cases import Case, Suite, load_known_failures, load_suite
 from coach.evals.grounding import Similarity
-from coach.evals.runfile import RUN_FORMAT, knowledge_hash, public_config, sha256_file
-from coach.evals.scoring import aggregate, error_record, run_verdict, score_case
+from coach.evals.runfile import RUN_FORMAT, knowledge_hash, public_config, suite_header
+from coach.evals.scoring import (
+    aggregate,
+    by_split,
+    error_record,
+    run_verdict,
+    score_case,
+    split_figures,
+)
+from coach.evals.splits import DEV
 from coach.ports import Encoder
 from coach.types import CaseCallback
 
@@ -64,9 +72,14 @@ def run_case(coach: Coach, case: Case, k: int, similarity: Similarity | None,
 
 def summarise(suite: Suite, records: list[dict[str, Any]], known: dict[str, str]
               ) -> dict[str, Any]:
-    """Aggregates, latency, thresholds and the failing / newly failing / fixed case ids."""
-    values = aggregate(records, suite.selected_metrics())
-    summary = run_verdict(records, values, suite.thresholds, known)
+    """Aggregates (over every case, and per split), latency, thresholds (gating the dev
+    split only) and the failing / newly failing / fixed case ids."""
+    names = suite.selected_metrics()
+    values = aggregate(records, names)
+    dev = by_split(records).get(DEV, [])
+    gated = values if len(dev) == len(records) else aggregate(dev, names)
+    summary = run_verdict(records, values, suite.thresholds, known, gated)
+    summary["splits"] = split_figures(records, names)
     summary["counts"] = {"cases": len(records), "passed": len(records) - len(summary["failing"]),
                          "answerable": sum(r["answerable"] for r in records)}
     if "latency" in suite.metrics or not suite.metrics:
@@ -102,10 +115,7 @@ def run_suite(coach: Coach, suite_path: Path, *, progress: CaseCallback | None =
         "format": RUN_FORMAT, "label": label,
         "started_at": started.isoformat(timespec="seconds"),
         "duration_s": round(time.perf_counter() - t0, 2),
-        "suite": {"name": suite.name, "path": str(suite_path), "k": suite.k,
-                  "metrics": suite.selected_metrics(), "thresholds": suite.thresholds,
-                  "sha256": sha256_file(suite_path),
-                  "cases_sha256": sha256_file(suite_path.parent / suite.cases)},
+        "suite": {**suite_header(suite, suite_path), "k": suite.k},
         "knowledge": knowledge_hash(coach.settings.knowledge_dir),
         "config": public_config(coach.settings),
         "judge_model": getattr(judge, "describe", lambda: None)(),

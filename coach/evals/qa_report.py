@@ -1,7 +1,9 @@
 """The HTML report of a Q&A-suite run (``render_report`` in report.py finds it through
-coach/evals/kinds.py): the verdict and thresholds, one bar per metric (threshold marked), the
-latency distribution per stage (p50 / p95 marked), the advisory LLM-judge means when a judge
-ran, and the per-case table with failures first, each row opening onto its evidence.
+coach/evals/kinds.py): the verdict and thresholds, one bar per metric (threshold marked), each
+split's figures side by side when the suite has dev and held-out cases (the thresholds gate the
+dev split only), the latency distribution per stage (p50 / p95 marked), the advisory LLM-judge
+means when a judge ran, and the per-case table with failures first, each row opening onto its
+evidence.
 """
 
 from __future__ import annotations
@@ -11,6 +13,47 @@ from typing import Any
 
 from coach.evals.metrics import MAXIMA
 from coach.evals.report_parts import _CSS, _fmt, _status, header, latency_chart, metric_bars
+from coach.evals.scoring import bound
+from coach.evals.splits import DEV
+
+GATE = "Thresholds gate the dev split only"
+GATE_NOTE = (f"{GATE}: the held-out split is measured and shown beside it, never tuned to. "
+             "The verdict, the threshold table and the bars read the dev split's figures.")
+
+
+def split_runs(run: dict[str, Any]) -> dict[str, Any]:
+    """Each split's counts and aggregates when the run has more than one split, else {}
+    (a run written before splits has none)."""
+    splits: dict[str, Any] = run.get("splits") or {}
+    return splits if len(splits) > 1 else {}
+
+
+def gated_aggregate(run: dict[str, Any]) -> dict[str, Any]:
+    """The aggregates the thresholds read: the dev split's when the run has two splits."""
+    splits = split_runs(run)
+    figures: dict[str, Any] = splits[DEV]["aggregate"] if DEV in splits else run["aggregate"]
+    return figures
+
+
+def split_table(run: dict[str, Any]) -> str:
+    """Each split's figures side by side, with the dev split's thresholds, and what they
+    gate; empty when the run has one split."""
+    splits = split_runs(run)
+    if not splits:
+        return ""
+    limits = {t["metric"]: t for t in run["thresholds"]}
+    head = "".join(f"<th>{escape(name)}<br><small>{s['counts']['passed']} of "
+                   f"{s['counts']['cases']} cases passed</small></th>"
+                   for name, s in splits.items())
+    rows = []
+    for metric in run["aggregate"]:
+        cells = "".join(f"<td>{_fmt(s['aggregate'].get(metric))}</td>" for s in splits.values())
+        limit = limits.get(metric)
+        gate = "" if limit is None else (f"{escape(bound(limit))} "
+                                          f"({'met' if limit['ok'] else 'NOT met'})")
+        rows.append(f"<tr><td>{escape(metric)}</td>{cells}<td>{gate}</td></tr>")
+    return (f"<h2>Dev and held-out splits</h2><p>{GATE_NOTE}</p><table><tr><th>metric</th>"
+            f"{head}<th>threshold (dev)</th></tr>{''.join(rows)}</table>")
 
 
 def reply_lengths(run: dict[str, Any]) -> str:
@@ -18,7 +61,7 @@ def reply_lengths(run: dict[str, Any]) -> str:
     limits = {t["metric"]: t for t in run["thresholds"] if "max" in t}
     said = []
     for name, label in (("reply_chars_median", "median"), ("reply_chars_p90", "p90")):
-        value = run["aggregate"].get(name)
+        value = gated_aggregate(run).get(name)
         if value is None:
             continue
         limit = limits.get(name)
@@ -67,7 +110,9 @@ def case_table(cases: list[dict[str, Any]]) -> str:
     rows = []
     for case in sorted(cases, key=lambda c: (_status(c)[0], c["id"])):
         scores = case.get("scores", {})
-        tags = "".join(f'<span class="tag">{escape(t)}</span>' for t in case.get("tags", []))
+        split = [case["split"]] if case.get("split", DEV) != DEV else []
+        tags = "".join(f'<span class="tag">{escape(t)}</span>'
+                       for t in [*split, *case.get("tags", [])])
         cells = "".join(f"<td>{_fmt(scores.get(c))}</td>" for c in cols)
         rows.append(
             f"<tr><td>{_status(case)[1]}</td><td>{escape(case['id'])}<br>{tags}</td>"
@@ -88,9 +133,10 @@ def _header(run: dict[str, Any]) -> str:
 
 def render_qa_report(run: dict[str, Any]) -> str:
     thresholds = {t["metric"]: t["min"] for t in run["thresholds"] if "min" in t}
-    shares = {k: v for k, v in run["aggregate"].items() if k not in MAXIMA}
-    parts = [_header(run), "<h2>Metrics</h2>", metric_bars(shares, thresholds),
-             reply_lengths(run)]
+    shares = {k: v for k, v in gated_aggregate(run).items() if k not in MAXIMA}
+    title = "Metrics (dev split)" if split_runs(run) else "Metrics"
+    parts = [_header(run), f"<h2>{title}</h2>", metric_bars(shares, thresholds),
+             reply_lengths(run), split_table(run)]
     if run.get("latency"):
         parts.append("<h2>Latency per stage</h2>")
         for stage, stats in run["latency"].items():

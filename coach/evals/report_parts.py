@@ -10,6 +10,7 @@ from html import escape
 from typing import Any
 
 from coach.evals.metrics import percentile
+from coach.evals.runfile import suite_version
 from coach.evals.scoring import bound
 
 _CSS = """
@@ -105,9 +106,10 @@ def threshold_table(run: dict[str, Any]) -> str:
 
 
 def provenance(run: dict[str, Any]) -> str:
-    """Which suite, cases and knowledge the run used (short hashes)."""
+    """Which suite (its version), cases and knowledge the run used (short hashes)."""
     suite, knowledge = run["suite"], run["knowledge"]
-    return (f"suite {suite['sha256'][:12]} · cases {suite['cases_sha256'][:12]} · "
+    return (f"suite version {escape(str(suite_version(run)))} · suite {suite['sha256'][:12]} · "
+            f"cases {suite['cases_sha256'][:12]} · "
             f"knowledge {knowledge['sha256'][:12]} ({knowledge['files']} files)")
 
 

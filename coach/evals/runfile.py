@@ -1,22 +1,57 @@
-"""The run file, whatever kind of suite ran: its format tag, the fingerprints every run records
-(suite and cases files, the knowledge folder, the settings with secrets blanked), and writing
-it (run.json beside its report.html)."""
+"""The run file, whatever kind of suite ran: its format tag, the suite header and fingerprints
+every run records (the suite's name and version, the suite and cases files, the knowledge
+folder, the settings with secrets blanked), and writing it (run.json beside its report.html).
+
+Format 2 adds the suite's ``version`` and, for Q&A runs, each case's ``split`` and the
+per-split figures (``splits``). Format 1 runs are still read: their suite is version 1 and
+their cases are dev cases.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from coach.config import Settings
 
-RUN_FORMAT = "coach-eval-run/1"
+RUN_FORMAT = "coach-eval-run/2"
+READABLE_FORMATS = ("coach-eval-run/1", RUN_FORMAT)
 _SECRET = ("key", "token", "password", "secret")
 
 
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+class _Suite(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> int | str: ...
+    @property
+    def cases(self) -> str: ...
+    @property
+    def thresholds(self) -> dict[str, float]: ...
+    def selected_metrics(self) -> Sequence[str]: ...
+
+
+def suite_header(suite: _Suite, suite_path: Path) -> dict[str, Any]:
+    """What a run records of its suite: name, version, path, metrics, thresholds and the
+    SHA-256 of the suite and cases files."""
+    suite_path = Path(suite_path)
+    return {"name": suite.name, "version": suite.version, "path": str(suite_path),
+            "metrics": list(suite.selected_metrics()), "thresholds": suite.thresholds,
+            "sha256": sha256_file(suite_path),
+            "cases_sha256": sha256_file(suite_path.parent / suite.cases)}
+
+
+def suite_version(run: dict[str, Any]) -> int | str:
+    """The version of the suite a run used (1 for a run written before suites had one)."""
+    version: int | str = run.get("suite", {}).get("version", 1)
+    return version
 
 
 def knowledge_hash(folder: Path) -> dict[str, Any]:

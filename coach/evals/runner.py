@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from coach.errors import CoachError
 from coach.evals.kinds import kind_of
 from coach.evals.report import render_report
-from coach.evals.runfile import RUN_FORMAT, write_files
+from coach.evals.runfile import READABLE_FORMATS, write_files
 from coach.types import CaseCallback
 
 if TYPE_CHECKING:
@@ -49,6 +49,6 @@ def load_run(path: Path) -> dict[str, Any]:
         run = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise CoachError(f"{path}: not a readable eval run ({exc})") from exc
-    if not isinstance(run, dict) or run.get("format") != RUN_FORMAT:
+    if not isinstance(run, dict) or run.get("format") not in READABLE_FORMATS:
         raise CoachError(f"{path}: not an eval run written by `coach eval run`")
     return run

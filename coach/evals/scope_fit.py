@@ -1,31 +1,29 @@
 """Fitting and cross-validating the off-topic check (pure numpy; see benchmarks/fit_scope.py).
 
 The labelled questions live in evals/scope/questions.jsonl, each with a ``split``: "fit" rows
-are the only ones fitting ever sees (``load_questions(path, "fit")`` drops the others as it
-parses); "held-out" rows are scored once, by the finished model, to report how it does on
-questions no choice was made on. Each option compared is scored by nested, stratified k-fold
-cross-validation over the fit rows: in every outer fold the model is fitted on the other folds,
-and its refusal threshold is chosen there too, from an inner cross-validation (the one that
-misses the fewest off-topic questions and refuses the fewest ordinary ones, each as a share),
-never on the fold being scored.
+(the dev split) are the only ones fitting ever sees (``coach.evals.splits.fit_rows`` drops
+the others as it parses); "held-out" rows are scored once, by the finished model, to report
+how it does on questions no choice was made on. Each option compared is scored by nested,
+stratified k-fold cross-validation over the fit rows: in every outer fold the model is fitted
+on the other folds, and its refusal threshold is chosen there too, from an inner
+cross-validation (the one that misses the fewest off-topic questions and refuses the fewest
+ordinary ones, each as a share), never on the fold being scored.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from coach.answering import scope
 from coach.evals.clinical_fit import Figures, figures, fit_logistic, folds, one_thread
+from coach.evals.splits import Row
 
 FOLDS = 5
 SEED = 23
-SPLITS = ("fit", "held-out")
 
 
 @dataclass(frozen=True)
@@ -36,24 +34,19 @@ class Question:
     split: str
 
 
-def load_questions(path: Path, split: str) -> list[Question]:
-    """The rows of one split ("fit" or "held-out"); the other split's rows are dropped as
-    each line is parsed, before anything is built from them."""
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}")
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        if row.get("split") not in SPLITS:
-            raise ValueError(f"{path}:{n}: split must be one of {SPLITS}")
-        if row["split"] != split:
-            continue
-        if not isinstance(row.get("off_topic"), bool) or not str(row.get("question", "")).strip():
-            raise ValueError(f"{path}:{n}: each line needs a question and off_topic: true|false")
-        rows.append(Question(row["question"], row["off_topic"], row.get("topic", ""), split))
-    return rows
+def questions(rows: Sequence[Row]) -> list[Question]:
+    """Labelled rows (read by ``splits.fit_rows``, or ``held_out_rows`` when the finished
+    model is scored) as questions; a row without a question or a true/false label is an
+    error naming its line. ``split`` keeps the set's own word (``fit`` or ``held-out``)."""
+    out = []
+    for row in rows:
+        fields = row.fields
+        if not isinstance(fields.get("off_topic"), bool) or not str(
+                fields.get("question", "")).strip():
+            raise ValueError(f"{row.where}: each line needs a question and off_topic: true|false")
+        out.append(Question(fields["question"], fields["off_topic"], fields.get("topic", ""),
+                            fields["split"]))
+    return out
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 from coach.evals import metrics as m
 from coach.evals.cases import Case
 from coach.evals.grounding import Similarity, ground
+from coach.evals.splits import DEV, HELD_OUT
 from coach.types import Answer
 
 PASSAGE_PREVIEW = 400
@@ -96,7 +97,8 @@ def score_case(case: Case, answer: Answer, k: int,
     evidence.update(correct_ev, sentences=grounding.evidence(), citations=grounding.citations)
     record = {
         "id": case.id, "question": case.question, "history": [list(t) for t in case.history],
-        "tags": case.tags, "answerable": case.expect.answerable, "answer": answer.text,
+        "tags": case.tags, "split": case.split, "answerable": case.expect.answerable,
+        "answer": answer.text,
         "supporting": answer.supporting, "related": list(answer.related),
         "refused": answer.refused, "query": answer.query, "error": None,
         "timings_ms": dict(answer.timings_ms),
@@ -111,7 +113,8 @@ def score_case(case: Case, answer: Answer, k: int,
 def error_record(case: Case, message: str) -> dict[str, Any]:
     """A case the coach could not answer at all (a CoachError): it fails with the message."""
     return {"id": case.id, "question": case.question, "history": [list(t) for t in case.history],
-            "tags": case.tags, "answerable": case.expect.answerable, "answer": "",
+            "tags": case.tags, "split": case.split, "answerable": case.expect.answerable,
+            "answer": "",
             "refused": False, "query": "", "error": message, "timings_ms": {}, "scores": {},
             "evidence": {}, "failures": [f"error: {message}"], "passed": False}
 
@@ -154,14 +157,34 @@ def aggregate(records: Sequence[dict[str, Any]], names: Sequence[str]) -> dict[s
     return {n: (None if values.get(n) is None else round(values[n], 4)) for n in names}
 
 
+def by_split(records: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The case records of each split, dev first (a record of an older run, which names no
+    split, is a dev case)."""
+    groups: dict[str, list[dict[str, Any]]] = {DEV: [], HELD_OUT: []}
+    for r in records:
+        groups.setdefault(r.get("split") or DEV, []).append(r)
+    return {name: rs for name, rs in groups.items() if rs}
+
+
+def split_figures(records: Sequence[dict[str, Any]], names: Sequence[str]
+                  ) -> dict[str, dict[str, Any]]:
+    """Each split's case counts and aggregates (``names``), dev first."""
+    return {name: {"counts": {"cases": len(rs), "passed": sum(bool(r["passed"]) for r in rs),
+                              "answerable": sum(bool(r["answerable"]) for r in rs)},
+                   "aggregate": aggregate(rs, names)}
+            for name, rs in by_split(records).items()}
+
+
 def run_verdict(records: list[dict[str, Any]], values: dict[str, Any],
-                thresholds: dict[str, float], known: dict[str, str]) -> dict[str, Any]:
-    """What every run summary holds: the aggregates, the thresholds checked, whether all
-    hold, and the failing / newly failing / fixed case ids (each record learns its known
-    failure reason, if any)."""
+                thresholds: dict[str, float], known: dict[str, str],
+                gated: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What every run summary holds: the aggregates, the thresholds checked (on ``gated``,
+    the dev split's aggregates, when given; else on ``values``), whether all hold, and the
+    failing / newly failing / fixed case ids (each record learns its known failure reason,
+    if any)."""
     for r in records:
         r["known_failure"] = known.get(r["id"])
-    checked = check_thresholds(values, thresholds)
+    checked = check_thresholds(values if gated is None else gated, thresholds)
     failing = [r["id"] for r in records if not r["passed"]]
     return {
         "aggregate": values, "thresholds": checked, "ok": all(t["ok"] for t in checked),
