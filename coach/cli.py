@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.coaching.survey.cli",
                                      "coach.ui.cli", "coach.access.cli", "coach.evals.cli",
                                      "coach.db.cli", "coach.insights.cli",
-                                     "coach.workbench.cli")
+                                     "coach.workbench.cli", "coach.library.cli")
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 CommandHandler: TypeAlias = Callable[[argparse.Namespace], int]
 

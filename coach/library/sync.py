@@ -30,6 +30,8 @@ import json
 import logging
 import re
 import shutil
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -351,3 +353,29 @@ def sync(coach: Coach, db: Database, *, dry_run: bool = False, wait: bool = True
             return SyncResult([], [], ran=False, busy=holder(db, LOCK))
         plans = syncer.plan()
         return SyncResult(plans, syncer.apply(coach, plans, LibraryLog(db)))
+
+
+def schedule(coach: Coach, db: Database, minutes: int) -> threading.Thread | None:
+    """Sync every ``minutes`` in a daemon thread (``coach serve`` with COACH_SYNC_MINUTES):
+    each round that finds another replica syncing leaves it to that one. None when off."""
+    if minutes <= 0 or not parse_sources(coach.settings.sources):
+        return None
+
+    def rounds() -> None:
+        while True:
+            try:
+                result = sync(coach, db, wait=False)
+                if result.ran:
+                    for plan in result.plans:
+                        if plan.problem:
+                            log.warning("sync: %s not synced: %s", plan.source.name,
+                                        plan.problem)
+                    log.info("sync: %d change(s) to the library", len(result.changes))
+            except Exception:  # a failed round must not end the schedule
+                log.exception("sync: the scheduled sync failed; trying again in %d min",
+                              minutes)
+            time.sleep(minutes * 60)
+
+    thread = threading.Thread(target=rounds, name="library-sync", daemon=True)
+    thread.start()
+    return thread

@@ -44,6 +44,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("coach: the guidance index is empty; indexing the knowledge folder first…",
               file=sys.stderr)
         print(coach.ingest().summary(), file=sys.stderr)
+    from coach.library.sync import schedule
+
+    if schedule(coach, db, settings.sync_minutes) is not None:
+        print(f"coach: syncing COACH_SOURCES every {settings.sync_minutes} min",
+              file=sys.stderr)
     from coach.access.proxy import sign_in_on
 
     open_access = not sign_in_on(settings) and not is_loopback(settings.host)
