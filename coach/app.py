@@ -1,7 +1,8 @@
 """The composition root: the one place that wires settings to real components.
 
 ``build_coach`` builds every part once — the embedder, the vector client and index, the chat
-model, the reranker, the journey sessions, and the chat's routers: the workbench's
+model, the reranker, the lock held around index writes (the database's ``index`` lock), the
+journey sessions, and the chat's routers: the workbench's
 (``workbench.chat.WorkbenchChat``) chained before the journey chat coaches
 (``coaching.chat.router.JourneyChat``) by ``routing.RouterChain`` — and hands them to the
 answer pipeline (``pipeline.Coach``). Features above the pipeline (coaching, the library
@@ -11,9 +12,10 @@ public methods.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from coach.config import Settings
 from coach.pipeline import Coach
@@ -51,10 +53,28 @@ def build_coach(settings: Settings, *, embedder: Embedder | None = None,
         reranker = CrossEncoderReranker(settings.rerank_model, settings.embedding_device)
     index = GuidanceIndex(client, settings.collection, embedder.model_name, embedder.dimension)
     coach = Coach(settings, embedder=embedder, index=index, llm=llm, reranker=reranker)
+    coach.guard_writes(lambda: _index_lock(settings))
     coach.route_journeys(
         RouterOnDemand(lambda: _workbench_chat(coach)) if settings.chat_workbench else None,
         RouterOnDemand(lambda: _journey_chat(coach)) if settings.chat_journey else None)
     return coach
+
+
+INDEX_LOCK = "index"
+
+
+@contextlib.contextmanager
+def _index_lock(settings: Settings) -> Iterator[None]:
+    """The database's ``index`` lock (coach/db/locks.py), held while this process writes the
+    index; a writer that finds another at work is told who, and waits for it."""
+    from coach.db import open_database
+    from coach.db.locks import hold
+
+    def waiting(who: str) -> None:
+        log.warning("%s is writing the guidance index; waiting for it to finish", who)
+
+    with hold(open_database(settings), INDEX_LOCK, waiting):
+        yield
 
 
 def _workbench_chat(coach: Coach) -> JourneyRouter:

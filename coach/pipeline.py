@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,8 @@ class Coach:
         self._routes: RouterChain | None = None  # chat requests, asked in turn
         self.route_journeys(router)
         self._titles: tuple[object, tuple[str, ...]] | None = None  # see library_titles
+        # held around every write to the index (see guard_writes); none: writes unguarded
+        self._write_lock: Callable[[], AbstractContextManager[None]] | None = None
 
     def route_journeys(self, *routers: JourneyRouter | None) -> None:
         """Offer every message to ``routers``, in turn, before answering it
@@ -100,6 +103,12 @@ class Coach:
         coaches); none (or only None) turns chat replies off."""
         chosen = [r for r in routers if r is not None]
         self._routes = RouterChain(chosen) if chosen else None
+
+    def guard_writes(self, lock: Callable[[], AbstractContextManager[None]] | None) -> None:
+        """Hold ``lock()`` around every ingest, so one process at a time writes the index
+        (``app.build_coach`` passes the database's ``index`` lock: replicas sharing a
+        database and a Chroma server never write the index, and its fingerprint, at once)."""
+        self._write_lock = lock
 
     def use_generative(self, generative: GenerativeAnswerer | None) -> None:
         """Draft answers with ``generative`` (None: the extractive answerer)."""
@@ -155,6 +164,12 @@ class Coach:
                progress: ProgressCallback | None = None, show_bar: bool = False) -> IngestReport:
         """Index files or folders (default: the knowledge folder), incrementally."""
         targets = [Path(p) for p in paths] if paths else [self.settings.knowledge_dir]
+        with self._write_lock() if self._write_lock is not None else nullcontext():
+            return self._ingest(targets, rebuild=rebuild, progress=progress,
+                                show_bar=show_bar)
+
+    def _ingest(self, targets: list[Path], *, rebuild: bool,
+                progress: ProgressCallback | None, show_bar: bool) -> IngestReport:
         if rebuild:
             scan(targets)  # a bad path must fail before the index is dropped, not after
             self._index.reset()

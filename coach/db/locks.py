@@ -16,7 +16,7 @@ import fcntl
 import os
 import socket
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
 
@@ -102,3 +102,16 @@ def _lock_file(db: Database, name: str) -> str | None:
     if not database or database == ":memory:":
         return None
     return f"{database}.{name}.lock"
+
+
+@contextlib.contextmanager
+def hold(db: Database, name: str, on_wait: Callable[[str], None]) -> Iterator[None]:
+    """Hold the lock ``name``, waiting for it when another process has it: ``on_wait`` is
+    first told who holds it (as ``holder`` reads it), so a person can be told who is busy."""
+    with named_lock(db, name, wait=False) as held:
+        if held:
+            yield
+            return
+    on_wait(holder(db, name) or "another process")
+    with named_lock(db, name):
+        yield
