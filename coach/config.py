@@ -291,8 +291,14 @@ class Settings(BaseSettings):
         20, ge=0, le=10_000,
         description="Questions one user may ask the web app in any minute (Ask tab and Coach "
                     "tab chats); past it they are told when they can ask again. A user is the "
-                    "signed-in name, or the browser session when sign-in is off. Counted per "
-                    "server process: replicas each allow this many. 0: no limit.",
+                    "signed-in name, or the browser session when sign-in is off. Counted in "
+                    "the shared database when COACH_DATABASE_URL is set (replicas together "
+                    "allow this many), else per server process. 0: no limit.",
+    )
+    rate_limit_per_day: int = Field(
+        0, ge=0, le=1_000_000,
+        description="Questions one user may ask the web app in 24 hours, counted in the app's "
+                    "database (across replicas sharing it). 0: no daily quota.",
     )
 
     @field_validator("chroma_url", "database_url", "llm_base_url", "auth_file", "rerank_model",

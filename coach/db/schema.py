@@ -249,3 +249,14 @@ workbench_scores = Table(
     Index("workbench_scores_project", "project_id", "scored_on", "id"),
     Index("workbench_scores_user", "user_name"),
 )
+
+# -- limits that hold across replicas (issue #28) ----------------------------------------------
+# one row per question a user asked through the web app, while it counts towards a limit
+# (coach/access/limits.py); rows older than the longest window are deleted as users ask
+rate_events = Table(
+    "rate_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(USER), nullable=False),
+    Column("at", Float, nullable=False),  # seconds since the epoch
+    Index("rate_events_user", "user_name", "at"),
+)

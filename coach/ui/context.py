@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from coach.access.limits import SharedRateLimiter
 from coach.coaching.session import JourneySessions, shared
 from coach.config import Settings
 from coach.db import LOCAL_USER
@@ -31,8 +32,9 @@ class UIContext:
     settings: Settings
     # built once with the context: the Coach tab opens every click's session from it
     sessions: JourneySessions = field(init=False, repr=False, compare=False)
-    # questions per user per minute (COACH_RATE_LIMIT_PER_MINUTE), counted in this process
-    limiter: RateLimiter = field(init=False, repr=False, compare=False)
+    # questions per user per minute (COACH_RATE_LIMIT_PER_MINUTE) and per day: counted in the
+    # shared database when one is configured (replicas allow the limit once), else here
+    limiter: RateLimiter | SharedRateLimiter = field(init=False, repr=False, compare=False)
     # the app's one workbench store, once built (``workbench``)
     _workbench: list[WorkbenchStore] = field(init=False, repr=False, compare=False,
                                              default_factory=list)
@@ -41,7 +43,7 @@ class UIContext:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sessions", shared(self.settings))
-        object.__setattr__(self, "limiter", RateLimiter(self.settings.rate_limit_per_minute))
+        object.__setattr__(self, "limiter", limiter_for(self.settings))
 
     def workbench(self) -> WorkbenchStore:
         """The app's one QI workbench store (each user's projects), built when first asked
@@ -74,3 +76,14 @@ class UIContext:
         clean = self.coach.validate_question(question)
         self.limiter.acquire(self.asker_of(request))
         return clean
+
+
+def limiter_for(settings: Settings) -> RateLimiter | SharedRateLimiter:
+    """The question limit: counted in the database when replicas share one
+    (COACH_DATABASE_URL) or a daily quota is set, else in this process."""
+    if settings.database_url or settings.rate_limit_per_day:
+        from coach.db import open_database
+
+        return SharedRateLimiter(open_database(settings), settings.rate_limit_per_minute,
+                                 settings.rate_limit_per_day)
+    return RateLimiter(settings.rate_limit_per_minute)
