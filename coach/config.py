@@ -295,6 +295,11 @@ class Settings(BaseSettings):
                     "the shared database when COACH_DATABASE_URL is set (replicas together "
                     "allow this many), else per server process. 0: no limit.",
     )
+    audit_retention_days: int = Field(
+        365, ge=0, le=36_500,
+        description="Days the security audit log (sign-ins, role changes, accounts, forget, "
+                    "exports, tokens) is kept; older events are deleted. 0: kept for ever.",
+    )
     rate_limit_per_day: int = Field(
         0, ge=0, le=1_000_000,
         description="Questions one user may ask the web app in 24 hours, counted in the app's "

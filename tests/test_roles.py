@@ -34,6 +34,7 @@ EXPECTED = {
     "remove_document": "editor",
     "on_search": "editor", "set_role": "admin", "list_users": "admin",
     "insights": "admin", "insights_export": "admin",
+    "audit_events": "admin", "audit_export": "admin",
 }
 COACH_TAB = "staff"  # every coach_* endpoint (the Coach tab)
 PROJECTS_TAB = "staff"  # every projects_* endpoint (the Projects tab)

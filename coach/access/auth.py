@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+from coach.access.audit import SIGN_IN, SIGN_IN_FAILED, AuditLog
 from coach.errors import BadInputError, ConfigError
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,9 @@ def _write(path: Path, users: dict[str, str]) -> None:
     os.replace(tmp, path)
 
 
-def authenticator(path: Path) -> Callable[[str, str], bool]:
-    """A Gradio ``auth`` callable that re-reads the file, so new users work without a restart."""
+def authenticator(path: Path, audit: AuditLog | None = None) -> Callable[[str, str], bool]:
+    """A Gradio ``auth`` callable that re-reads the file, so new users work without a restart;
+    each attempt, good or bad, goes in ``audit`` (never the password)."""
     load_users(path)  # fail at start-up, not at the first login, if the file is unusable
 
     def check(name: str, password: str) -> bool:
@@ -116,6 +118,9 @@ def authenticator(path: Path) -> Callable[[str, str], bool]:
         ok = encoded is not None and verify_password(password, encoded)
         if not ok:
             log.warning("failed sign-in for user %r", name)
+        if audit is not None:
+            audit.record(SIGN_IN if ok else SIGN_IN_FAILED, str(name)[:100], how="password",
+                         detail="" if ok or encoded is not None else "no such user")
         return ok
 
     return check

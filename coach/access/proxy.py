@@ -13,9 +13,11 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
+from coach.access.audit import SIGN_IN, SIGN_IN_FAILED, AuditLog
 from coach.access.roles import ROLES
 from coach.config import Settings
 from coach.errors import ConfigError
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+SEEN_FOR_S = 3600.0  # a user signed in through the proxy is audited again after this long
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,11 @@ class TrustedProxy:
     role_header: str | None
     proxies: tuple[Network, ...]
     role_map: tuple[tuple[str, str], ...]
+    # the audit log (sign-ins, forged headers), and when each (user, peer) was last audited:
+    # the header comes with every request, and a sign-in is one event, not one per request
+    audit: AuditLog | None = field(default=None, compare=False)
+    _seen: dict[tuple[str, str], float] = field(default_factory=dict, compare=False,
+                                                repr=False)
 
     def trusted(self, request: Any) -> bool:
         host = getattr(getattr(request, "client", None), "host", None)
@@ -50,12 +58,29 @@ class TrustedProxy:
         if not self.trusted(request):
             log.warning("ignored a %s header (%r) from %s, which is not in "
                         "COACH_TRUSTED_PROXIES", self.user_header, value[:100], peer)
+            self._audit(SIGN_IN_FAILED, str(value).strip()[:100] or "?", str(peer),
+                        "header from an address not in COACH_TRUSTED_PROXIES")
             return None
         name = str(value).strip()
         if not _NAME.match(name):
             log.warning("ignored a malformed %s header from %s", self.user_header, peer)
+            self._audit(SIGN_IN_FAILED, "?", str(peer), "malformed user header")
             return None
+        self._audit(SIGN_IN, name, str(peer))
         return name
+
+    def _audit(self, event: str, user: str, peer: str, detail: str = "") -> None:
+        """One audit event per (user, peer) an hour: the header comes with every request."""
+        if self.audit is None:
+            return
+        key, at = (f"{event}:{user}", peer), time.monotonic()
+        last = self._seen.get(key)
+        if last is not None and at - last < SEEN_FOR_S:
+            return
+        self._seen[key] = at
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self.audit.record(event, user, peer=peer, how="proxy", detail=detail)
 
     def role(self, request: Any) -> str | None:
         """The highest role the proxy's group header maps to, or None."""
@@ -70,8 +95,9 @@ class TrustedProxy:
         return user, (self.role(request) if user else None)
 
 
-def from_settings(settings: Settings) -> TrustedProxy | None:
-    """The proxy configuration, checked; None when single sign-on is off."""
+def from_settings(settings: Settings, audit: AuditLog | None = None) -> TrustedProxy | None:
+    """The proxy configuration, checked; None when single sign-on is off. Sign-ins through
+    it, and forged headers, go in ``audit``."""
     if not settings.trusted_user_header:
         return None
     if settings.auth_file is not None:
@@ -96,7 +122,7 @@ def from_settings(settings: Settings) -> TrustedProxy | None:
         pairs.append((group.strip(), role.strip()))
     return TrustedProxy(settings.trusted_user_header.strip(),
                         (settings.trusted_role_header or "").strip() or None,
-                        tuple(proxies), tuple(pairs))
+                        tuple(proxies), tuple(pairs), audit)
 
 
 def sign_in_on(settings: Settings) -> bool:

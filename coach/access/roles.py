@@ -64,10 +64,15 @@ class RoleStore:
         return str(row[0]) if row else DEFAULT_ROLE
 
     def set(self, user: str, role: str, by: str) -> None:
+        """Give ``user`` the role ``role`` (``by``: who did it, for the audit log)."""
+        before = self.role_of(user)
         with self.db.begin() as conn:
             self.db.upsert(conn, ROLES_TABLE, {"user_name": user, "role": check_role(role),
                                                "updated_at": now(), "updated_by": by},
                            key=["user_name"])
+        from coach.access.audit import ROLE_CHANGED, AuditLog
+
+        AuditLog(self.db).record(ROLE_CHANGED, by, subject=user, detail=f"{before} -> {role}")
 
     def forget(self, user: str) -> None:
         with self.db.begin() as conn:

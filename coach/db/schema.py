@@ -260,3 +260,17 @@ rate_events = Table(
     Column("at", Float, nullable=False),  # seconds since the epoch
     Index("rate_events_user", "user_name", "at"),
 )
+
+# -- the security audit log (issue #28; coach/access/audit.py) -----------------------------------
+audit_events = Table(
+    "audit_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(STAMP), nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("actor", String(USER), nullable=False),  # who did it
+    Column("subject", String(USER), nullable=False, default=""),  # whom it concerns
+    Column("peer", String(64), nullable=False, default=""),
+    Column("how", String(16), nullable=False, default=""),
+    Column("detail", Text, nullable=False, default=""),
+    Index("audit_events_at", "at"),
+)

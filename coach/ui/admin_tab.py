@@ -1,12 +1,18 @@
-"""The Admin tab (admin role only): who may do what. Lists every known user with their role
-and sets a role; the same as `coach users set-role NAME ROLE` on the command line."""
+"""The Admin tab (admin role only): who may do what, and what was done. Lists every known user
+with their role and sets a role (the same as `coach users set-role NAME ROLE` on the command
+line), and shows the security audit log (coach/access/audit.py) with filters and a CSV
+download."""
 
 from __future__ import annotations
 
 import html
+import secrets
+import shutil
+from pathlib import Path
 
 import gradio as gr
 
+from coach.access.audit import EVENTS_KNOWN, EXPORT, HEADERS, AuditLog, Event, as_csv, rows
 from coach.access.auth import check_name
 from coach.access.roles import ROLES, RoleStore, known_users
 from coach.db import open_database
@@ -47,3 +53,51 @@ def build(ctx: UIContext) -> None:
 
     apply.click(on_set, [name, role], [table, note], api_name="set_role")
     refresh.click(on_show, None, [table], api_name="list_users")
+
+    _audit_section(ctx)
+
+
+AUDIT_DIR = "audit-exports"
+
+
+def _audit_section(ctx: UIContext) -> None:
+    audit = AuditLog(open_database(ctx.settings), ctx.settings.audit_retention_days)
+    gr.Markdown("### Security audit log\nSign-ins (and failed ones), role changes, accounts "
+                "added or removed, people forgotten, exports and MCP tokens: who, when, from "
+                f"where. Kept {ctx.settings.audit_retention_days or 'for ever'} days "
+                "(COACH_AUDIT_RETENTION_DAYS).")
+    with gr.Row():
+        kind = gr.Dropdown(["", *EVENTS_KNOWN], value="", label="Event (blank: all)",
+                           elem_id="audit-event", scale=2)
+        who = gr.Textbox(label="User (who did it or whom it concerns)", elem_id="audit-user",
+                         scale=2)
+        days = gr.Number(value=30, precision=0, minimum=0, label="Last N days (0: all)",
+                         elem_id="audit-days", scale=1)
+        show = gr.Button("Show", scale=1)
+        get_csv = gr.Button("Download CSV", scale=1)
+    table = gr.Dataframe(headers=HEADERS, interactive=False, elem_id="audit-table",
+                         label="Audit events")
+    files = gr.File(label="Audit log (CSV)", visible=False, interactive=False)
+    root = Path(ctx.settings.home) / AUDIT_DIR
+
+    def chosen(event: str | None, user: str | None, last: float | None) -> list[Event]:
+        return audit.events(event=event or "", user=(user or "").strip(),
+                            days=max(0, int(last or 0)))
+
+    def on_show(event: str | None, user: str | None, last: float | None) -> list[list[str]]:
+        return rows(chosen(event, user, last))
+
+    def on_csv(event: str | None, user: str | None, last: float | None,
+               request: gr.Request) -> object:
+        for old in root.glob("*"):
+            shutil.rmtree(old, ignore_errors=True)
+        folder = root / secrets.token_hex(16)
+        folder.mkdir(parents=True)
+        path = folder / "audit-log.csv"
+        path.write_text(as_csv(chosen(event, user, last)), encoding="utf-8")
+        ctx.audit(request, EXPORT, "security audit log (CSV)")
+        return gr.File(value=str(path), visible=True)
+
+    inputs = [kind, who, days]
+    show.click(on_show, inputs, [table], api_name="audit_events")
+    get_csv.click(on_csv, inputs, [files], api_name="audit_export")

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import gradio as gr
     from fastapi import FastAPI
 
+    from coach.access.audit import AuditLog
     from coach.access.roles import Access
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,14 @@ def build_ui(coach: Coach, settings: Settings, *, open_access: bool = False,
     return demo
 
 
+def security_log(settings: Settings) -> AuditLog:
+    """The app's audit log of security events (sign-ins, exports…), with its retention."""
+    from coach.access.audit import AuditLog
+    from coach.db import open_database
+
+    return AuditLog(open_database(settings), settings.audit_retention_days)
+
+
 def default_access(settings: Settings) -> Access:
     """Roles from the app's database when sign-in is on; one admin when it is off."""
     from coach.access.proxy import from_settings, sign_in_on
@@ -158,8 +167,9 @@ def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = F
     from coach.access.proxy import from_settings
 
     check_exposure(settings, no_auth=no_auth)
-    auth = authenticator(settings.auth_file) if settings.auth_file else None
-    proxy = from_settings(settings)
+    audit = security_log(settings)
+    auth = authenticator(settings.auth_file, audit) if settings.auth_file else None
+    proxy = from_settings(settings, audit)
     if not is_loopback(settings.host) and auth is None and proxy is None:
         log.warning("listening on %s without sign-in (--no-auth)", settings.host)
     return demo.launch(

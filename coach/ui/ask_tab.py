@@ -19,6 +19,7 @@ from typing import Any, TypedDict
 import gradio as gr
 
 from coach import prompts
+from coach.access.audit import EXPORT
 from coach.coaching.session import exports_root
 from coach.conversations.export import export, remove_exports
 from coach.conversations.store import ConversationStore, conversation_store, new_id
@@ -419,7 +420,9 @@ def build(ctx: UIContext) -> None:
         return None, gr.update(visible=False), ""
 
     def on_export(picked: str | None, request: gr.Request) -> tuple[dict[str, Any], str]:
-        return export_conversation(ctx, saved, picked, ctx.user_of(request))
+        done = export_conversation(ctx, saved, picked, ctx.user_of(request))
+        ctx.audit(request, EXPORT, f"saved conversation {picked or ''}".strip())
+        return done
 
     outputs = [chat, session, status, question]
     listed = {"fn": on_list, "inputs": [session], "outputs": [history],

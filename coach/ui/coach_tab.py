@@ -18,6 +18,7 @@ from typing import Any
 import gradio as gr
 from gradio.context import get_render_context
 
+from coach.access.audit import EXPORT
 from coach.coaching import machine
 from coach.coaching.journey import Journey
 from coach.coaching.session import JourneySession, exports_root
@@ -229,7 +230,8 @@ def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
               [ui.notice, ui.chat, ui.pairs, ui.question])
     on(ui.ask_btn.click, "coach_ask", ask, *ask_io, question=1)  # rate-limited, see ctx.admit
     on(ui.question.submit, "coach_ask_submit", ask, *ask_io, question=1)
-    on(ui.export_btn.click, "coach_export", export_plan, [], [ui.notice, ui.files])
+    on(ui.export_btn.click, "coach_export", export_plan, [], [ui.notice, ui.files]).success(
+        ctx.auditor(EXPORT, "action plan (Markdown and Word)"), api_visibility="private")
     ui.reset_btn.click(lambda: gr.update(visible=True), outputs=ui.confirm_row,
                        api_visibility="private")
     ui.cancel_btn.click(lambda: gr.update(visible=False), outputs=ui.confirm_row,

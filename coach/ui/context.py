@@ -10,6 +10,7 @@ it in) and call ``ctx.user_of(request)`` to key per-user state (feedback, coachi
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,25 @@ class UIContext:
         name = getattr(request, "username", None) if request is not None else None
         return str(name) if name else LOCAL_USER
 
+    def audit(self, request: gr.Request | None, event: str, detail: str) -> None:
+        """Record a security event (an export, a download) by whoever made ``request``."""
+        from coach.access.audit import AuditLog
+        from coach.db import open_database
+
+        peer = getattr(getattr(request, "client", None), "host", "") or ""
+        AuditLog(open_database(self.settings), self.settings.audit_retention_days).record(
+            event, self.user_of(request), peer=str(peer), how="web", detail=detail)
+
+    def auditor(self, event: str, detail: str) -> Callable[[gr.Request], None]:
+        """An event handler that records ``event`` by whoever clicked (chained after an export
+        succeeds)."""
+
+        def record(request: gr.Request) -> None:
+            self.audit(request, event, detail)
+
+        record.__annotations__["request"] = _request_type()
+        return record
+
     def asker_of(self, request: gr.Request | None) -> str:
         """Who the rate limit counts: the signed-in user, else the browser session (with
         sign-in off every visitor is ``local``, and one must not use up the others' limit)."""
@@ -87,3 +107,10 @@ def limiter_for(settings: Settings) -> RateLimiter | SharedRateLimiter:
         return SharedRateLimiter(open_database(settings), settings.rate_limit_per_minute,
                                  settings.rate_limit_per_day)
     return RateLimiter(settings.rate_limit_per_minute)
+
+
+def _request_type() -> type:
+    """gr.Request, imported when a handler is built (Gradio reads the annotation)."""
+    import gradio as gr
+
+    return gr.Request

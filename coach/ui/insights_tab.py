@@ -12,6 +12,7 @@ from typing import Any
 
 import gradio as gr
 
+from coach.access.audit import EXPORT
 from coach.insights import export, views
 from coach.insights.report import Report, gather, indexed_documents
 from coach.ui.context import UIContext
@@ -93,8 +94,10 @@ def build(ctx: UIContext) -> None:
     def on_show(days: int | None) -> tuple[Any, ...]:
         return show(ctx, days)
 
-    def on_download(days: int | None) -> Any:
-        return download(ctx, days, root)
+    def on_download(days: int | None, request: gr.Request) -> Any:
+        files = download(ctx, days, root)
+        ctx.audit(request, EXPORT, f"insights CSV ({days or 'all'} days)")
+        return files
 
     refresh.click(on_show, [period], outputs, api_name="insights")
     period.input(on_show, [period], outputs, api_visibility="private")

@@ -17,6 +17,7 @@ from typing import Any
 
 import gradio as gr
 
+from coach.access.audit import EXPORT
 from coach.coaching.session import exports_root
 from coach.ui.coach_views import takes_request
 from coach.ui.context import UIContext
@@ -248,4 +249,5 @@ def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
        [ui.project, ui.score, ui.score_on, ui.score_note],
        [ui.notice, ui.scores, ui.project_md, ui.score_note])
     on(ui.export_btn.click, "projects_export", export_summary, [ui.project],
-       [ui.notice, ui.summary_files])
+       [ui.notice, ui.summary_files]).success(
+        ctx.auditor(EXPORT, "QI project summary (Markdown and Word)"), api_visibility="private")
