@@ -186,15 +186,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_propose(args: argparse.Namespace) -> int:
     from coach import load_settings
-    from coach.evals.propose import (
-        coverage,
-        default_suites,
-        load_cases,
-        propose,
-        read_sections,
-        render_coverage,
-        write_candidates,
-    )
+    from coach.evals.coverage import read_sections, render_coverage, section_coverage
+    from coach.evals.propose import default_suites, load_cases, propose, write_candidates
 
     settings = load_settings()
     suites = args.suite if args.suite is not None else default_suites(settings.evals_dir)
@@ -206,7 +199,7 @@ def cmd_propose(args: argparse.Namespace) -> int:
                          "to propose cases from")
     to_stdout = args.out is not None and str(args.out) == "-"
     if args.coverage:  # beside candidates printed as JSON lines, on stderr
-        print(render_coverage(coverage(sections, cases)),
+        print(render_coverage(section_coverage(sections, cases)),
               file=sys.stderr if to_stdout else sys.stdout)
     candidates = propose(sections, cases, seed=args.seed)
     if to_stdout:
