@@ -1,4 +1,5 @@
-"""`coach eval run SUITE` and `coach eval compare RUN_A RUN_B`.
+"""`coach eval run SUITE`, `coach eval compare RUN_A RUN_B` and `coach eval propose` (candidate
+cases for the sections of the knowledge no case covers: coach/evals/propose.py).
 
 Exit codes: 0 ok, 1 a threshold is not met, 2 a regression the bootstrap interval confirms,
 3 a bad suite file (the message names the line).
@@ -45,11 +46,30 @@ def register(subparsers: Any) -> dict[str, Any]:
     c.add_argument("run_b", type=Path, help="the new run (folder or run.json)")
     c.add_argument("--json", action="store_true", help="print the comparison as JSON")
     c.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    _register_propose(sub)
     return {"eval": _dispatch}
 
 
+def _register_propose(sub: Any) -> None:
+    p = sub.add_parser("propose", help="propose candidate cases for the sections of the "
+                       "knowledge that no case covers (for review, never into a suite)")
+    p.add_argument("--knowledge", type=Path, default=None, metavar="DIR",
+                   help="guidance folder to read (default: COACH_KNOWLEDGE_DIR)")
+    p.add_argument("--suite", type=Path, action="append", default=None,
+                   help="a Q&A suite whose cases count as coverage (repeat it; default: every "
+                        "Q&A suite under COACH_EVALS_DIR)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed for the wording choices (default 0; the same seed, the same "
+                        "candidates)")
+    p.add_argument("--coverage", action="store_true",
+                   help="print covered/total sections per document and the uncovered sections")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE.jsonl",
+                   help="write the candidates here, one JSON object per line ('-': print them)")
+
+
 def _dispatch(args: argparse.Namespace) -> int:
-    return {"run": cmd_run, "compare": cmd_compare}[args.eval_command](args)
+    return {"run": cmd_run, "compare": cmd_compare,
+            "propose": cmd_propose}[args.eval_command](args)
 
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -162,3 +182,35 @@ def cmd_compare(args: argparse.Namespace) -> int:
     result = compare_runs(load_run(args.run_a), load_run(args.run_b), seed=args.seed)
     print(json.dumps(result, indent=1) if args.json else render_text(result))
     return 2 if result["regression"] else 0
+
+
+def cmd_propose(args: argparse.Namespace) -> int:
+    from coach import load_settings
+    from coach.evals.coverage import read_sections, render_coverage, section_coverage
+    from coach.evals.propose import default_suites, load_cases, propose, write_candidates
+
+    settings = load_settings()
+    suites = args.suite if args.suite is not None else default_suites(settings.evals_dir)
+    cases = load_cases(suites)  # a bad suite fails (exit 3) before the knowledge is read
+    sections = read_sections(args.knowledge or settings.knowledge_dir,
+                             size=settings.chunk_size, overlap=settings.chunk_overlap)
+    if not sections:
+        raise CoachError(f"{args.knowledge or settings.knowledge_dir}: no guidance documents "
+                         "to propose cases from")
+    to_stdout = args.out is not None and str(args.out) == "-"
+    if args.coverage:  # beside candidates printed as JSON lines, on stderr
+        print(render_coverage(section_coverage(sections, cases)),
+              file=sys.stderr if to_stdout else sys.stdout)
+    candidates = propose(sections, cases, seed=args.seed)
+    if to_stdout:
+        for candidate in candidates:
+            print(json.dumps(candidate, ensure_ascii=False))
+        return 0
+    uncovered = len({c["section"]["label"] for c in candidates})
+    line = f"{len(candidates)} candidate case(s) for {uncovered} section(s) without a case"
+    if args.out is not None:
+        write_candidates(args.out, candidates)
+        print(f"{line}: wrote {args.out} (review them before adding any to a suite)")
+    else:
+        print(f"{line}; write them with --out FILE.jsonl")
+    return 0
