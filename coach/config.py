@@ -212,8 +212,9 @@ class Settings(BaseSettings):
         0, ge=0, le=36_500,
         description=(
             "Days the question log (the web app's questions, for the Insights tab and `coach "
-            "insights`) keeps a row; older rows are deleted by the app itself, at start and "
-            "then at most once an hour. 0: kept until deleted (`coach users forget NAME`)."
+            "insights`), answer feedback and saved conversations keep a row (from its last "
+            "change); older rows are deleted by the app itself, at start and then at most "
+            "once an hour. 0: kept until deleted (`coach users forget NAME`)."
         ),
     )
     host: str = Field(
@@ -294,6 +295,11 @@ class Settings(BaseSettings):
                     "signed-in name, or the browser session when sign-in is off. Counted in "
                     "the shared database when COACH_DATABASE_URL is set (replicas together "
                     "allow this many), else per server process. 0: no limit.",
+    )
+    survey_retention_days: int = Field(
+        0, ge=0, le=36_500,
+        description="Days after a team survey is closed that its answers are kept; then they "
+                    "are deleted (the survey's title and code stay). 0: kept until deleted.",
     )
     audit_retention_days: int = Field(
         365, ge=0, le=36_500,

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from coach.config import Settings
-from coach.db import Database, open_database, stamp, utc_now
+from coach.db import Database, open_database, retention, stamp, utc_now
 from coach.db.schema import question_log as LOG
 from coach.pii import redact
 from coach.types import Answer
@@ -52,9 +52,11 @@ class QuestionLog:
     """The ``question_log`` table; safe across threads. ``clock`` says what time it is (tests
     pass their own)."""
 
-    def __init__(self, db: Database, retention_days: int = 0, clock: Clock = utc_now):
+    def __init__(self, db: Database, retention_days: int = 0, clock: Clock = utc_now,
+                 survey_days: int = 0):
         self.db = db
         self.retention_days = retention_days
+        self.survey_days = survey_days
         self.clock = clock
         self._lock = threading.Lock()
         self._last_expired: dt.datetime | None = None
@@ -82,23 +84,24 @@ class QuestionLog:
         return self.clock() - dt.timedelta(days=self.retention_days)
 
     def expire(self) -> int:
-        """Delete every row older than the retention period now; returns how many."""
-        cutoff = self.cutoff()
+        """Delete every question-log row older than the retention period now, with the other
+        records the retention covers (feedback, saved conversations…; survey answers by their
+        own rule: coach/db/retention.py); returns how many question-log rows went."""
         with self._lock:
             self._last_expired = self.clock()
-        if cutoff is None:
+        if self.retention_days <= 0 and self.survey_days <= 0:
             return 0
-        with self.db.begin() as conn:
-            deleted = conn.execute(LOG.delete().where(LOG.c.at < stamp(cutoff))).rowcount
-        if deleted:
-            log.info("question log: %d row(s) older than %d days deleted", deleted,
-                     self.retention_days)
-        return int(deleted)
+        deleted = retention.expire(self.db, self.clock(), self.retention_days,
+                                   self.survey_days)
+        if any(deleted.values()):
+            log.info("retention: deleted %s", ", ".join(
+                f"{n} {table} row(s)" for table, n in deleted.items() if n))
+        return deleted.get(LOG.name, 0)
 
     def maybe_expire(self) -> int | None:
         """``expire`` when it has not run in this process for an hour (or ever); None when it
         was not due."""
-        if self.retention_days <= 0:
+        if self.retention_days <= 0 and self.survey_days <= 0:
             return None
         with self._lock:
             due = self._last_expired is None or self.clock() - self._last_expired >= EXPIRE_EVERY
@@ -167,8 +170,10 @@ def question_log(settings: Settings) -> QuestionLog:
     db = open_database(settings)
     with _LOGS_LOCK:
         found = _LOGS.get(db)
-        if found is None or found.retention_days != settings.log_retention_days:
-            found = _LOGS[db] = QuestionLog(db, settings.log_retention_days)
+        if found is None or (found.retention_days, found.survey_days) != (
+                settings.log_retention_days, settings.survey_retention_days):
+            found = _LOGS[db] = QuestionLog(db, settings.log_retention_days,
+                                            survey_days=settings.survey_retention_days)
             fresh = True
         else:
             fresh = False
