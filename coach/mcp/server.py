@@ -25,7 +25,7 @@ from coach.db import LOCAL_USER
 from coach.errors import CoachError
 from coach.mcp.gate import SCOPE_KEY, BearerGate
 from coach.mcp.tokens import TokenInfo, TokenStore
-from coach.mcp.tools import AskOut, GuidanceTools, JourneyOut, SearchOut
+from coach.mcp.tools import MAX_K, AskOut, GuidanceTools, JourneyOut, SearchOut
 
 T = TypeVar("T")
 
@@ -50,22 +50,25 @@ def build_server(tools: GuidanceTools) -> MCPServer[Any]:
     """The MCP server with the three read-only tools over ``tools``."""
     server: MCPServer[Any] = MCPServer(NAME, instructions=prompts.fill("mcp.yaml", "instructions"),
                                        log_level="WARNING")
-    say = prompts.read_yaml("mcp.yaml")
+    about_query = Field(description=prompts.fill("mcp.yaml", "query"))
+    about_k = Field(description=prompts.fill("mcp.yaml", "k"), ge=1, le=MAX_K)
+    about_question = Field(description=prompts.fill("mcp.yaml", "question"))
 
-    def search_guidance(query: Annotated[str, Field(description=say["query"])], ctx: Context,
-                        k: Annotated[int, Field(description=say["k"], ge=1, le=20)] = 5
-                        ) -> SearchOut:
+    def search_guidance(query: Annotated[str, about_query], ctx: Context,
+                        k: Annotated[int, about_k] = 5) -> SearchOut:
         return _run(lambda: tools.search_guidance(query, k, caller(ctx)))
 
-    def ask(question: Annotated[str, Field(description=say["question"])],
-            ctx: Context) -> AskOut:
+    def ask(question: Annotated[str, about_question], ctx: Context) -> AskOut:
         return _run(lambda: tools.ask(question, caller(ctx)))
 
     def journey_steps(ctx: Context) -> JourneyOut:
         return _run(lambda: tools.journey_steps(caller(ctx)))
 
-    for fn, key in ((search_guidance, "search"), (ask, "ask"), (journey_steps, "journey")):
-        server.add_tool(fn, description=prompts.fill("mcp.yaml", key), annotations=READ_ONLY,
+    for fn, description in (
+            (search_guidance, prompts.fill("mcp.yaml", "search")),
+            (ask, prompts.fill("mcp.yaml", "ask")),
+            (journey_steps, prompts.fill("mcp.yaml", "journey"))):
+        server.add_tool(fn, description=description, annotations=READ_ONLY,
                         structured_output=True)
     return server
 
