@@ -1,8 +1,8 @@
 """Command line: `coach ingest | ask | settings | ...`. Thin: parse, call one Coach method, render.
 
-Larger command groups (serve, users, journey, eval, project, chart) live beside their feature in a
-module exposing ``register(subparsers) -> dict[name, handler]``; they are listed in
-``COMMAND_MODULES``.
+Larger command groups (serve, users, journey, eval, project, chart, mcp, tokens) live beside
+their feature in a module exposing ``register(subparsers) -> dict[name, handler]``; they are
+listed in ``COMMAND_MODULES``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 COMMAND_MODULES: tuple[str, ...] = ("coach.coaching.cli", "coach.coaching.survey.cli",
                                      "coach.ui.cli", "coach.access.cli", "coach.evals.cli",
                                      "coach.db.cli", "coach.insights.cli",
-                                     "coach.workbench.cli", "coach.library.cli")
+                                     "coach.workbench.cli", "coach.library.cli",
+                                     "coach.mcp.cli")
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 CommandHandler: TypeAlias = Callable[[argparse.Namespace], int]
 

@@ -48,6 +48,9 @@ def seed(db: Database, user: str, n: int) -> None:
                                                      updated_at=NOW))
         conn.execute(s.user_roles.insert().values(user_name=user, role="staff",
                                                   updated_at=NOW, updated_by="test"))
+        conn.execute(s.mcp_tokens.insert().values(
+            name=f"{user}-assistant", token_hash=f"{user:0>64}", role="staff", owner=user,
+            created_at=NOW, created_by="coach tokens", revoked_at=None))
 
 
 def seed_workbench(conn: sa.Connection, user: str, i: int) -> None:
@@ -105,7 +108,7 @@ def test_forget_deletes_exactly_the_persons_rows_and_says_how_many(db, tmp_path)
         "progress_archive": 3, "chat_dialogue": 1, "conversations": 3,
         "survey_responses": 3, "user_roles": 1, "workbench_points": 3,
         "workbench_measures": 3, "workbench_cycles": 3, "workbench_scores": 3,
-        "workbench_projects": 3, "rate_events": 3}
+        "workbench_projects": 3, "rate_events": 3, "mcp_tokens": 1}
     assert counts(db, "alice") == dict.fromkeys(alice_before, 0)
     assert counts(db, "bob") == bob_before  # nobody else's rows are touched
     assert done.export_files == 2 and not plans.exists() and bobs_plan.is_file()
@@ -155,7 +158,8 @@ IMPERSONAL = {"legacy_imports"}
 
 def test_every_table_that_names_a_user_is_forgotten_or_kept_on_purpose():
     named = {t.name for t in s.metadata.sorted_tables if "user_name" in t.c}
-    assert named - set(KEPT) == {t.name for t, _ in PERSONAL}
+    owned = {"mcp_tokens"}  # keyed by its owner: the MCP tokens issued to the person
+    assert (named - set(KEPT)) | owned == {t.name for t, _ in PERSONAL}
 
 
 def test_forget_walks_every_table_and_leaves_no_row_naming_the_person(db, tmp_path):

@@ -4,10 +4,10 @@ and say what was deleted.
 Their rows in every table keyed by a user name (the question log, feedback, journey progress,
 assessments, the progress archive, the step dialogue, saved conversations, survey responses
 they gave under their name, their role, their QI workbench projects with the projects'
-measures, data, PDSA cycles and progress scores, the questions counted towards their limit)
-and the folder of their exported action plans. Surveys they opened are kept: the responses in
-them are other people's (the count is reported so an admin can close them). Nobody else's rows
-are touched.
+measures, data, PDSA cycles and progress scores, the questions counted towards their limit,
+the MCP server's tokens issued to them) and the folder of their exported action plans. Surveys
+they opened are kept: the responses in them are other people's (the count is reported so an
+admin can close them). Nobody else's rows are touched.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ PERSONAL: tuple[tuple[sa.Table, str], ...] = (
     (s.workbench_points, "user_name"), (s.workbench_measures, "user_name"),
     (s.workbench_cycles, "user_name"), (s.workbench_scores, "user_name"),
     (s.workbench_projects, "user_name"), (s.rate_events, "user_name"),
+    (s.mcp_tokens, "owner"),
 )
 
 

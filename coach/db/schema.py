@@ -274,3 +274,20 @@ audit_events = Table(
     Column("detail", Text, nullable=False, default=""),
     Index("audit_events_at", "at"),
 )
+
+# -- access tokens of the read-only MCP server (issue #27) -----------------------------------
+# A token is shown once when issued; only its SHA-256 digest is kept. A revoked token keeps its
+# row (and its name), so the list shows it and a request with it is told it was revoked.
+mcp_tokens = Table(
+    "mcp_tokens", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("token_hash", String(64), nullable=False),  # sha256 hex of the token
+    Column("role", String(ROLE), nullable=False),
+    Column("owner", String(USER), nullable=False),  # the calls are logged as this user
+    Column("created_at", String(STAMP), nullable=False),
+    Column("created_by", String(USER), nullable=False),
+    Column("revoked_at", String(STAMP), nullable=True),
+    CheckConstraint("role IN ('staff', 'editor', 'admin')", name="mcp_tokens_role"),
+    Index("mcp_tokens_hash", "token_hash", unique=True),
+    Index("mcp_tokens_owner", "owner"),
+)
