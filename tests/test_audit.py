@@ -151,3 +151,18 @@ def test_the_admin_tab_lists_and_exports_the_log_and_audits_exports(tmp_path, em
         ("admin", "127.0.0.1", "web"), ("admin", "127.0.0.1", "web")]
     assert [e.detail for e in reversed(exports)] == ["insights CSV (30 days)",
                                                      "security audit log (CSV)"]
+
+
+def test_mcp_tokens_issued_and_revoked_are_audited_without_the_token(tmp_path, monkeypatch,
+                                                                     capsys):
+    from coach.access.audit import TOKEN_ISSUED, TOKEN_REVOKED
+
+    settings = settings_under(tmp_path)
+    monkeypatch.setenv("COACH_HOME", str(settings.home))
+    assert main(["tokens", "add", "copilot", "--role", "staff", "--owner", "fay"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert main(["tokens", "revoke", "copilot"]) == 0
+    events = list(reversed(log_of(settings).events()))
+    assert [(e.event, e.subject, e.how) for e in events] == [
+        (TOKEN_ISSUED, "fay", "cli"), (TOKEN_REVOKED, "fay", "cli")]
+    assert "copilot" in events[0].detail and token and token not in everything_written(settings)

@@ -122,3 +122,13 @@ def as_csv(events: list[Event]) -> str:
     writer.writerow(HEADERS)
     writer.writerows(rows(events))
     return out.getvalue()
+
+
+def operator() -> str:
+    """Who ran a command, for the audit log: ``cli:`` and the operating-system user."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return "cli"

@@ -43,7 +43,13 @@ def _read_password(name: str) -> str:
 def cmd_users(args: argparse.Namespace) -> int:
     from coach import load_settings
     from coach.access import auth
-    from coach.access.audit import PASSWORD_CHANGED, USER_ADDED, USER_REMOVED, AuditLog
+    from coach.access.audit import (
+        PASSWORD_CHANGED,
+        USER_ADDED,
+        USER_REMOVED,
+        AuditLog,
+        operator,
+    )
     from coach.access.roles import RoleStore, check_role
     from coach.db import open_database
 
@@ -66,7 +72,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     if args.action == "remove":
         auth.remove_user(path, args.name)
         roles.forget(args.name)
-        audit.record(USER_REMOVED, _operator(), subject=args.name, how="cli",
+        audit.record(USER_REMOVED, operator(), subject=args.name, how="cli",
                      detail=f"from {path}")
         print(f"Removed {args.name} from {path}.")
         return 0
@@ -74,19 +80,19 @@ def cmd_users(args: argparse.Namespace) -> int:
         if args.name not in auth.load_users(path):
             raise BadInputError(f"There is no user '{args.name}' in {path}: add them first "
                                 f"with `coach users add {args.name} --role ROLE`.")
-        roles.set(args.name, check_role(args.role or ""), by=_operator())
+        roles.set(args.name, check_role(args.role or ""), by=operator())
         print(f"{args.name} is now {args.role}.")
         return 0
     auth.check_name(args.name)
     role = check_role(args.add_role) if args.add_role else None
     existed = auth.add_user(path, args.name, _read_password(args.name))
-    audit.record(PASSWORD_CHANGED if existed else USER_ADDED, _operator(), subject=args.name,
+    audit.record(PASSWORD_CHANGED if existed else USER_ADDED, operator(), subject=args.name,
                  how="cli", detail=f"in {path}")
     if role is None and not existed and not roles.admins():
         role = "admin"
         print(f"{args.name} is the first admin (no user had the admin role).")
     if role is not None:
-        roles.set(args.name, role, by=_operator())
+        roles.set(args.name, role, by=operator())
     shown = role or roles.role_of(args.name)
     print(f"{'Changed the password of' if existed else 'Added'} {args.name} ({shown}) "
           f"in {path}.")
@@ -96,7 +102,7 @@ def cmd_users(args: argparse.Namespace) -> int:
 def _forget(settings: Settings, name: str | None) -> int:
     """Delete what the app keeps about ``name`` (no users file needed: with sign-in off, or
     behind a proxy, people have data but no account here)."""
-    from coach.access.audit import FORGOTTEN, AuditLog
+    from coach.access.audit import FORGOTTEN, AuditLog, operator
     from coach.access.forget import forget
     from coach.db import open_database
 
@@ -105,17 +111,7 @@ def _forget(settings: Settings, name: str | None) -> int:
     db = open_database(settings)
     done = forget(db, settings.home, name.strip())
     AuditLog(db, settings.audit_retention_days).record(
-        FORGOTTEN, _operator(), subject=done.user, how="cli",
+        FORGOTTEN, operator(), subject=done.user, how="cli",
         detail=f"{sum(done.rows.values())} row(s), {done.export_files} file(s) deleted")
     print(done.summary())
     return 0
-
-
-def _operator() -> str:
-    """Who ran the command, for the audit log: ``cli:`` and the operating-system user."""
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no name for this uid (a bare container)
-        return "cli"

@@ -66,11 +66,15 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 
 def cmd_tokens(args: argparse.Namespace) -> int:
     from coach import load_settings
+    from coach.access.audit import TOKEN_ISSUED, TOKEN_REVOKED, AuditLog, operator
     from coach.db import open_database
     from coach.errors import BadInputError
     from coach.mcp.tokens import TokenStore
 
-    store = TokenStore(open_database(load_settings()))
+    settings = load_settings()
+    db = open_database(settings)
+    store = TokenStore(db)
+    audit = AuditLog(db, settings.audit_retention_days)
     if args.action == "list":
         _list(store)
         return 0
@@ -78,6 +82,8 @@ def cmd_tokens(args: argparse.Namespace) -> int:
         raise BadInputError(f"Give the token's name: coach tokens {args.action} NAME")
     if args.action == "revoke":
         info = store.revoke(args.name)
+        audit.record(TOKEN_REVOKED, operator(), subject=info.owner, how="cli",
+                     detail=f"MCP token {info.name}")
         print(prompts.fill("mcp.yaml", "revoked", token=info.name, owner=info.owner))
         return 0
     if not args.role or not args.owner:
@@ -85,6 +91,8 @@ def cmd_tokens(args: argparse.Namespace) -> int:
                             "--role staff|editor|admin --owner USER")
     token = store.add(args.name, role=args.role, owner=args.owner, by=ISSUER)
     info = next(t for t in store.all() if t.name == args.name.strip())
+    audit.record(TOKEN_ISSUED, operator(), subject=info.owner, how="cli",
+                 detail=f"MCP token {info.name}, role {info.role}")
     print(prompts.fill("mcp.yaml", "issued", token=info.name, owner=info.owner, role=info.role),
           file=sys.stderr)
     print(token)
