@@ -67,3 +67,9 @@ SUPPORT_ANSWERS = 1
 SUPPORT_ANSWER_FLOOR = 0.35
 # the longest answer-first paragraph (with its list) taken as a section's direct answer
 ANSWER_MAX_CHARS = 900
+
+# retrieval's question channel (retrieval/retriever.py) ranks only sections whose own question
+# is at least this close (cosine) to the user's: a far question is no evidence, and ranking
+# every section would push documents without question headings (uploads) down in a small
+# library. On the fit suites a floor of 0.5 to 0.7 measured the same as none.
+QUESTION_CHANNEL_FLOOR = 0.6

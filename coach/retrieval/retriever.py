@@ -21,6 +21,7 @@ from coach.retrieval.fusion import mmr, rrf
 from coach.retrieval.lexical import BM25Index, build_lexical
 from coach.store import GuidanceIndex, passage_from
 from coach.text import without_instructions
+from coach.tuning import QUESTION_CHANNEL_FLOOR
 from coach.types import Passage
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,8 @@ class Retriever:
         dense = [] if mode == "lexical" else self.index.nearest(qvec, cfg.fetch_k, where)
         asked: list[tuple[str, float]] = []
         if mode != "lexical" and cfg.question_weight > 0:
-            asked = self.index.nearest_questions(qvec, cfg.fetch_k)
+            asked = [(pid, sim) for pid, sim in self.index.nearest_questions(qvec, cfg.fetch_k)
+                     if sim >= QUESTION_CHANNEL_FLOOR]
             if where:
                 asked = [(pid, s) for pid, s in asked if _admits(self._chunk_meta().get(pid),
                                                                   step, kinds)]
