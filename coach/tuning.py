@@ -67,3 +67,8 @@ SUPPORT_ANSWERS = 1
 SUPPORT_ANSWER_FLOOR = 0.35
 # the longest answer-first paragraph (with its list) taken as a section's direct answer
 ANSWER_MAX_CHARS = 900
+
+# -- the review queue (review/queue.py) -----------------------------------------------------
+# a refusal for weak evidence is queued for review when its best passage's similarity to the
+# question came within this much of COACH_MIN_RELEVANCE (chosen by hand: a near miss)
+REVIEW_NEAR_REFUSAL = 0.05

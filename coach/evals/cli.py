@@ -1,4 +1,5 @@
-"""`coach eval run SUITE` and `coach eval compare RUN_A RUN_B`.
+"""`coach eval run SUITE` and `coach eval compare RUN_A RUN_B`; `coach eval review` is the
+review queue's (coach/review/cli.py).
 
 Exit codes: 0 ok, 1 a threshold is not met, 2 a regression the bootstrap interval confirms,
 3 a bad suite file (the message names the line).
@@ -45,10 +46,17 @@ def register(subparsers: Any) -> dict[str, Any]:
     c.add_argument("run_b", type=Path, help="the new run (folder or run.json)")
     c.add_argument("--json", action="store_true", help="print the comparison as JSON")
     c.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    from coach.review.cli import add_parser
+
+    add_parser(sub)  # `coach eval review ...`: the review queue (coach/review/cli.py)
     return {"eval": _dispatch}
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.eval_command == "review":
+        from coach.review.cli import dispatch
+
+        return dispatch(args)
     return {"run": cmd_run, "compare": cmd_compare}[args.eval_command](args)
 
 
