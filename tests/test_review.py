@@ -21,11 +21,21 @@ from coach.db.engine import engine_for
 from coach.errors import BadInputError
 from coach.evals.cases import SuiteError, load_suite
 from coach.evals.runner import run_suite
+from coach.insights import export, views
 from coach.insights.feedback import feedback_store
+from coach.insights.report import gather, indexed_documents
 from coach.review.cases import normalised, pick_quote, save_case
 from coach.review.queue import flags, offer_answer, sampled
-from coach.review.store import FLAGGED, SAMPLE, THUMBS_DOWN, Offer, ReviewStore, Rubric, \
-    by_month, review_store
+from coach.review.store import (
+    FLAGGED,
+    SAMPLE,
+    THUMBS_DOWN,
+    Offer,
+    ReviewStore,
+    Rubric,
+    by_month,
+    review_store,
+)
 from coach.types import MISSED_POINT, OUT_OF_SCOPE, Answer, Passage
 from coach.ui import ask_tab
 from coach.ui.context import UIContext
@@ -237,6 +247,14 @@ def test_a_thumbs_down_becomes_a_case_that_the_next_run_includes(ctx, tmp_path):
     assert ran[saved.case_id]["question"] == item.question
     with pytest.raises(BadInputError, match="already asks"):  # saved once only
         save_case(store, item.id, copy / "suite.yaml", evidence=1)
+
+    # Insights: the share judged good, per month (0 of 1 here), as a chart and a table
+    report = gather(ctx.settings, ctx.coach, indexed_documents(ctx.coach.sources()))
+    [month] = report.reviewed
+    assert (month.reviewed, month.good) == (1, 0)
+    assert export.figures(report)["review_good_share"] is not None
+    assert f"| {month.month} | 1 | 0 | 0% |" in views.reviewed(report)
+    assert report.to_dict()["reviewed"][0]["good_rate"] == 0.0
 
 
 def test_forget_removes_the_persons_items_and_reviews(ctx):
