@@ -31,7 +31,7 @@ RUBRIC = (("correct", "Was the answer (or the refusal) right?"),
 Outputs = tuple[Any, ...]
 
 
-def say(key: str, **values: object) -> str:
+def sentence(key: str, **values: object) -> str:
     return prompts.fill("review-queue.yaml", key, **values)
 
 
@@ -58,13 +58,13 @@ def queue_list(store: ReviewStore, selected: int | None = None) -> dict[str, Any
     choices = [(f"#{i.id} · {', '.join(i.kinds)} · {i.question[:80]}", i.id) for i in items]
     keep = selected if any(i.id == selected for i in items) else None
     return gr.update(choices=choices, value=keep,
-                     info=say("waiting", count=len(items)) if items else say("empty"))
+                     info=sentence("waiting", count=len(items)) if items else sentence("empty"))
 
 
 def item_html(item: Item) -> str:
     """One item: why it is queued, the question, earlier turns, the reply and the passages."""
     parts = [f"<h4>Answer #{item.id}</h4>",
-             _text(say("why", why=item.why, user=item.user, day=item.created[:10])),
+             _text(sentence("why", why=item.why, user=item.user, day=item.created[:10])),
              "<h5>Question</h5>", _text(item.question)]
     if item.history:
         turns = "".join(f"<li><strong>Asked:</strong> {html.escape(q)}<br><strong>Reply:"
@@ -78,7 +78,7 @@ def item_html(item: Item) -> str:
                        for p in item.passages)
         parts.append(f"<ol>{rows}</ol>")
     else:
-        parts.append(_text(say("no-passages")))
+        parts.append(_text(sentence("no-passages")))
     return f'<div class="review-item">{"".join(parts)}</div>'
 
 
@@ -90,7 +90,7 @@ def show_item(store: ReviewStore, item_id: int | None) -> Outputs:
     """(item, evidence choices, the four rubric answers, must include, note, status)."""
     if item_id is None:
         return ("", gr.update(choices=[], value=None), *([None] * len(RUBRIC)), "", "",
-                _status(say("choose-item")))
+                _status(sentence("choose-item")))
     try:
         item = store.get(int(item_id))
     except CoachError as exc:
@@ -119,15 +119,15 @@ def save_review(store: ReviewStore, item_id: int | None, answers: list[str | Non
                 note: str, reviewer: str) -> tuple[str, dict[str, Any]]:
     """Record the rubric: (status, queue)."""
     if item_id is None:
-        return _status(say("choose-item"), error=True), queue_list(store)
+        return _status(sentence("choose-item"), error=True), queue_list(store)
     rubric = rubric_from(answers, must, note)
     if rubric is None:
-        return _status(say("answer-all"), error=True), queue_list(store, int(item_id))
+        return _status(sentence("answer-all"), error=True), queue_list(store, int(item_id))
     try:
         store.record(int(item_id), reviewer, rubric)
     except CoachError as exc:
         return _status(str(exc), error=True), queue_list(store)
-    return _status(say("reviewed", item=item_id)), queue_list(store)
+    return _status(sentence("reviewed", item=item_id)), queue_list(store)
 
 
 def save_as_case(store: ReviewStore, evals_dir: Path, item_id: int | None,
@@ -135,24 +135,24 @@ def save_as_case(store: ReviewStore, evals_dir: Path, item_id: int | None,
                  suite_rel: str | None, reviewer: str) -> tuple[str, dict[str, Any]]:
     """Record the rubric and write the case to the chosen suite: (status, queue)."""
     if item_id is None:
-        return _status(say("choose-item"), error=True), queue_list(store)
+        return _status(sentence("choose-item"), error=True), queue_list(store)
     if not suite_rel:
-        return _status(say("choose-suite"), error=True), queue_list(store, int(item_id))
+        return _status(sentence("choose-suite"), error=True), queue_list(store, int(item_id))
     path = (evals_dir / suite_rel).resolve()
     if not path.is_relative_to(evals_dir.resolve()) or not path.is_file():
-        return (_status(say("no-suite", suite=suite_rel), error=True),
+        return (_status(sentence("no-suite", suite=suite_rel), error=True),
                 queue_list(store, int(item_id)))
     rubric = rubric_from(answers, must, note)
     if rubric is None:
-        return _status(say("answer-all"), error=True), queue_list(store, int(item_id))
+        return _status(sentence("answer-all"), error=True), queue_list(store, int(item_id))
     try:
         store.record(int(item_id), reviewer, rubric)
         saved = save_case(store, int(item_id), path,
                           evidence=None if rubric.should_refuse else evidence)
     except CoachError as exc:
-        return (_status(say("not-saved", message=str(exc)), error=True),
+        return (_status(sentence("not-saved", message=str(exc)), error=True),
                 queue_list(store, int(item_id)))
-    return _status(say("saved-case", case=saved.case_id, suite=suite_rel)), queue_list(store)
+    return _status(sentence("saved-case", case=saved.case_id, suite=suite_rel)), queue_list(store)
 
 
 # -- layout and wiring ----------------------------------------------------------------------
@@ -163,7 +163,7 @@ def build(ctx: UIContext) -> None:
     with gr.Group(elem_id="review-queue"):
         gr.HTML('<h3 id="review-queue-heading">Review queue</h3>', padding=False,
                 container=False)
-        gr.Markdown(say("intro"))
+        gr.Markdown(sentence("intro"))
         with gr.Row():
             queue = gr.Dropdown(choices=[], value=None, label="Answers waiting for review",
                                 elem_id="review-list", scale=4)
