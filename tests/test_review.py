@@ -6,6 +6,7 @@ real Coach over a tiny knowledge folder, the real eval runner."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -297,6 +298,11 @@ def test_coach_eval_review_lists_shows_records_and_saves(ctx, tmp_path, monkeypa
     assert main(["eval", "review", "save", str(item.id), "--suite", str(suite),
                  "--evidence", "1"]) == 0
     assert f"case review-{item.id}" in capsys.readouterr().out
+    # the next `coach eval run` of the suite (a copy in tmp_path) includes the case
+    assert main(["eval", "run", str(suite), "--out", str(tmp_path / "run")]) in (0, 1)
+    assert re.search(r"suite tiny: \d/5 cases passed", capsys.readouterr().out)
+    ran = json.loads((tmp_path / "run" / "run.json").read_text())["cases"]
+    assert f"review-{item.id}" in [c["id"] for c in ran]
     assert main(["eval", "review", "list", "--all", "--json"]) == 0
     [listed] = json.loads(capsys.readouterr().out)
     assert listed["review"]["case_id"] == f"review-{item.id}"
