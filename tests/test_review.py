@@ -146,6 +146,9 @@ def test_offer_answer_queues_only_the_sample_and_the_flagged(tmp_path, make_sett
     again = offer_answer(every, log_id=2, user="u", question="q", history=(), answer=answer)
     assert flagged is not None and again == flagged
     assert review_store(settings).get(flagged).kinds == (SAMPLE, FLAGGED)
+    journey = replace(answer, query="journey:next")  # a chat coach's reply: not guidance
+    assert offer_answer(every, log_id=3, user="u", question="q", history=(),
+                        answer=journey) is None
 
 
 # -- saving a case ---------------------------------------------------------------------------

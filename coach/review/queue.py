@@ -10,7 +10,9 @@ Three ways in:
   refusal for weak evidence whose best passage came within ``REVIEW_NEAR_REFUSAL`` of
   ``COACH_MIN_RELEVANCE``.
 
-Offering never stops an answer reaching the user: a failure is logged and None returned.
+The chat's journey and workbench replies are not sampled or flagged, as they are not answers
+from the guidance. Offering never stops an answer reaching the user: a failure is logged and
+None returned.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from coach.tuning import REVIEW_NEAR_REFUSAL
 from coach.types import MISSED_POINT, OUT_OF_SCOPE, Answer
 
 log = logging.getLogger(__name__)
+
+# the chat's journey and workbench replies (their ``Answer.query`` says so): not answers from
+# the guidance, so neither sampled nor flagged (a thumbs-down still queues them)
+CHAT_REPLIES = ("journey:", "workbench:")
 
 
 def sampled(log_id: int, share: float) -> bool:
@@ -68,7 +74,7 @@ def cited_passages(citations: Sequence[Mapping[str, Any]]) -> list[dict[str, str
 def offer_answer(settings: Settings, *, log_id: int | None, user: str, question: str,
                  history: Sequence[tuple[str, str]], answer: Answer) -> int | None:
     """Queue a logged answer when it is in the sample or flagged; its item id, else None."""
-    if log_id is None:
+    if log_id is None or answer.query.startswith(CHAT_REPLIES):
         return None
     doubts = flags(answer, settings.min_relevance)
     kinds = ((SAMPLE,) if sampled(log_id, settings.review_sample) else ()) + (
