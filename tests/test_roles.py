@@ -34,6 +34,8 @@ EXPECTED = {
     "remove_document": "editor",
     "on_search": "editor", "set_role": "admin", "list_users": "admin",
     "insights": "admin", "insights_export": "admin",
+    "review_queue": "editor", "review_item": "editor", "review_save": "editor",
+    "review_save_case": "editor",
 }
 COACH_TAB = "staff"  # every coach_* endpoint (the Coach tab)
 PROJECTS_TAB = "staff"  # every projects_* endpoint (the Projects tab)
