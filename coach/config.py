@@ -217,6 +217,15 @@ class Settings(BaseSettings):
             "once an hour. 0: kept until deleted (`coach users forget NAME`)."
         ),
     )
+    review_sample: float = Field(
+        0.05, ge=0, le=1,
+        description=(
+            "Share of the web app's answers that go to the review queue (Evaluate tab, `coach "
+            "eval review`) besides those rated not helpful and those the pipeline flagged; "
+            "picked by a hash of the question log's row id, so the same answers every time. "
+            "0: none sampled."
+        ),
+    )
     host: str = Field(
         "127.0.0.1",
         description=(

@@ -73,3 +73,8 @@ ANSWER_MAX_CHARS = 900
 # every section would push documents without question headings (uploads) down in a small
 # library. On the fit suites a floor of 0.5 to 0.7 measured the same as none.
 QUESTION_CHANNEL_FLOOR = 0.6
+
+# -- the review queue (review/queue.py) -----------------------------------------------------
+# a refusal for weak evidence is queued for review when its best passage's similarity to the
+# question came within this much of COACH_MIN_RELEVANCE (chosen by hand: a near miss)
+REVIEW_NEAR_REFUSAL = 0.05

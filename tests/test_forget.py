@@ -43,6 +43,7 @@ def seed(db: Database, user: str, n: int) -> None:
                 scores=json.dumps({"x": 2})))
             seed_workbench(conn, user, i)
             conn.execute(s.rate_events.insert().values(user_name=user, at=1_000_000.0 + i))
+            seed_review(conn, user, i)
         conn.execute(s.progress.insert().values(user_name=user, data="{}", updated_at=NOW))
         conn.execute(s.chat_dialogue.insert().values(user_name=user, data="{}",
                                                      updated_at=NOW))
@@ -71,6 +72,17 @@ def seed_workbench(conn: sa.Connection, user: str, i: int) -> None:
     conn.execute(s.workbench_scores.insert().values(
         user_name=user, project_id=project, scored_on="2026-01-01", score=1.5, note="",
         recorded_at=NOW))
+
+
+def seed_review(conn: sa.Connection, user: str, i: int) -> None:
+    """An answer of theirs in the review queue, and their review of it."""
+    item = conn.execute(s.review_items.insert().values(
+        created=NOW, user_name=user, kinds="thumbs-down", detail="", log_id=None,
+        feedback_id=None, question=f"{user} question {i}", history="[]", reply="r",
+        refused=0, refusal="", passages="[]")).inserted_primary_key[0]
+    conn.execute(s.reviews.insert().values(
+        item_id=item, user_name=user, at=NOW, correct=1, grounded=1, right_source=1,
+        should_refuse=0, must_include="[]", note="", case_id="", case_suite=""))
 
 
 def counts(db: Database, user: str) -> dict[str, int]:
@@ -108,7 +120,8 @@ def test_forget_deletes_exactly_the_persons_rows_and_says_how_many(db, tmp_path)
         "progress_archive": 3, "chat_dialogue": 1, "conversations": 3,
         "survey_responses": 3, "user_roles": 1, "workbench_points": 3,
         "workbench_measures": 3, "workbench_cycles": 3, "workbench_scores": 3,
-        "workbench_projects": 3, "rate_events": 3, "mcp_tokens": 1}
+        "workbench_projects": 3, "rate_events": 3, "mcp_tokens": 1, "review_items": 3,
+        "reviews": 3}
     assert counts(db, "alice") == dict.fromkeys(alice_before, 0)
     assert counts(db, "bob") == bob_before  # nobody else's rows are touched
     assert done.export_files == 2 and not plans.exists() and bobs_plan.is_file()

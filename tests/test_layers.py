@@ -20,7 +20,8 @@ PIPELINE = ("coach.pipeline", "coach.routing", "coach.answering", "coach.retriev
             "coach.yamlio", "coach.ratelimit")
 # features: built on the pipeline, each with its own store
 FEATURES = ("coach.coaching", "coach.insights", "coach.evals", "coach.library",
-            "coach.access", "coach.conversations", "coach.workbench", "coach.mcp")
+            "coach.access", "coach.conversations", "coach.workbench", "coach.mcp",
+            "coach.review")
 ABOVE_PIPELINE = (*FEATURES, "coach.ui", "coach.app", "coach.cli", "coach.db")
 
 

@@ -30,6 +30,13 @@ def seed(db) -> None:
             conn.execute(s.conversations.insert().values(
                 id=f"c{n}", user_name="amy", title="t", created_at=at, updated_at=at,
                 turns="[]"))
+            item = conn.execute(s.review_items.insert().values(
+                created=at, user_name="amy", kinds="sample", detail="", log_id=None,
+                feedback_id=None, question=f"q{n}", history="[]", reply="r", refused=0,
+                refusal="", passages="[]")).inserted_primary_key[0]
+            conn.execute(s.reviews.insert().values(
+                item_id=item, user_name="sam", at=at, correct=1, grounded=1, right_source=1,
+                should_refuse=0, must_include="[]", note="", case_id="", case_suite=""))
         conn.execute(s.surveys.insert().values(code="OLD1", owner="amy", title="closed long ago",
                                                created_at=OLD, closed_at=OLD))
         conn.execute(s.surveys.insert().values(code="NEW1", owner="amy", title="still open",
@@ -52,6 +59,7 @@ def test_the_log_retention_covers_every_kind_of_record(make_settings, database_u
     assert log.expire() == 1
     for table, _ in KEPT_BY_LOG_RETENTION:
         assert count(db, table) == 1, table.name  # the recent row stays
+    assert count(db, s.reviews) == 1  # the old item's review went with it
     with db.connect() as conn:
         left = conn.execute(sa.select(s.survey_responses.c.code)).scalars().all()
         surveys = conn.execute(sa.select(s.surveys.c.code)).scalars().all()
@@ -63,12 +71,12 @@ def test_no_retention_keeps_everything(make_settings, database_url):
     db = open_database(make_settings(database_url=database_url))
     seed(db)
     assert QuestionLog(db, clock=lambda: NOW).expire() == 0
-    assert [count(db, t) for t, _ in KEPT_BY_LOG_RETENTION] == [2, 2, 2]
+    assert [count(db, t) for t, _ in KEPT_BY_LOG_RETENTION] == [2, 2, 2, 2]
     assert count(db, s.survey_responses) == 2
 
 
 def test_every_table_of_what_people_asked_or_said_is_under_a_retention_rule():
-    covered = {t.name for t, _ in KEPT_BY_LOG_RETENTION} | {"survey_responses"}
+    covered = {t.name for t, _ in KEPT_BY_LOG_RETENTION} | {"survey_responses", "reviews"}
     # the rest: journeys and projects are the person's own working records (kept until they
     # are forgotten), and the audit and library logs have their own rules
     others = {"progress", "assessments", "progress_archive", "chat_dialogue", "surveys",

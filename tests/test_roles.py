@@ -35,6 +35,8 @@ EXPECTED = {
     "on_search": "editor", "set_role": "admin", "list_users": "admin",
     "insights": "admin", "insights_export": "admin",
     "audit_events": "admin", "audit_export": "admin",
+    "review_queue": "editor", "review_item": "editor", "review_save": "editor",
+    "review_save_case": "editor",
 }
 COACH_TAB = "staff"  # every coach_* endpoint (the Coach tab)
 PROJECTS_TAB = "staff"  # every projects_* endpoint (the Projects tab)

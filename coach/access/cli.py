@@ -20,8 +20,9 @@ def register(sub: Subcommands) -> dict[str, CommandHandler]:
     p = sub.add_parser("users", help="manage sign-in accounts and their roles")
     p.add_argument("action", choices=("add", "remove", "list", "set-role", "forget"),
                    help="forget: delete the person's question log, feedback, journey, "
-                        "assessments, conversations, survey responses, exported plans and "
-                        "role, and say what was deleted (the account stays: use remove)")
+                        "assessments, conversations, survey responses, review items, exported "
+                        "plans and role, and say what was deleted (the account stays: use "
+                        "remove)")
     p.add_argument("name", nargs="?", help="user name (for add, remove, set-role and forget)")
     p.add_argument("role", nargs="?", help="for set-role: staff, editor or admin")
     p.add_argument("--role", dest="add_role", metavar="ROLE",

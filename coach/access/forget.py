@@ -5,9 +5,10 @@ Their rows in every table keyed by a user name (the question log, feedback, jour
 assessments, the progress archive, the step dialogue, saved conversations, survey responses
 they gave under their name, their role, their QI workbench projects with the projects'
 measures, data, PDSA cycles and progress scores, the questions counted towards their limit,
-the MCP server's tokens issued to them) and the folder of their exported action plans. Surveys
-they opened are kept: the responses in them are other people's (the count is reported so an
-admin can close them). Nobody else's rows are touched.
+the MCP server's tokens issued to them, their answers in the review queue with the reviews of
+them, and the reviews they wrote) and the folder of their exported action plans. Surveys they
+opened are kept: the responses in them are other people's (the count is reported so an admin
+can close them). Nobody else's rows are touched.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ PERSONAL: tuple[tuple[sa.Table, str], ...] = (
     (s.workbench_points, "user_name"), (s.workbench_measures, "user_name"),
     (s.workbench_cycles, "user_name"), (s.workbench_scores, "user_name"),
     (s.workbench_projects, "user_name"), (s.rate_events, "user_name"),
-    (s.mcp_tokens, "owner"),
+    (s.mcp_tokens, "owner"), (s.review_items, "user_name"), (s.reviews, "user_name"),
 )
 
 
@@ -64,9 +65,14 @@ def forget_rows(db: Database, user: str) -> tuple[dict[str, int], int]:
     deleted per table and the surveys they own (kept)."""
     deleted: dict[str, int] = {}
     with db.begin() as conn:
+        # reviews of their answers, whoever wrote them (a review quotes the answer it judges)
+        theirs = sa.select(s.review_items.c.id).where(s.review_items.c.user_name == user)
+        of_theirs = int(conn.execute(s.reviews.delete().where(
+            s.reviews.c.item_id.in_(theirs))).rowcount)
         for table, column in PERSONAL:
             result = conn.execute(table.delete().where(table.c[column] == user))
             deleted[table.name] = int(result.rowcount)
+        deleted[s.reviews.name] += of_theirs
         owned = conn.execute(sa.select(sa.func.count()).select_from(s.surveys).where(
             s.surveys.c.owner == user)).scalar_one()
     return deleted, int(owned)

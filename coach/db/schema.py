@@ -291,3 +291,46 @@ mcp_tokens = Table(
     Index("mcp_tokens_hash", "token_hash", unique=True),
     Index("mcp_tokens_owner", "owner"),
 )
+
+# -- the review queue (issue #26): answers to review, and the reviewers' verdicts -------------
+# ``user_name`` of an item is who asked (its question, history and reply redacted); of a
+# review, who reviewed it. `coach users forget` deletes both, and the reviews of a person's
+# items with them.
+review_items = Table(
+    "review_items", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created", String(STAMP), nullable=False),
+    Column("user_name", String(USER), nullable=False),
+    Column("kinds", String(64), nullable=False),  # why it is queued: thumbs-down,sample,flagged
+    Column("detail", Text, nullable=False, default=""),  # what the pipeline flagged
+    Column("log_id", Integer, nullable=True),  # the question_log row of the answer
+    Column("feedback_id", Integer, nullable=True),  # the feedback row that rated it down
+    Column("question", Text, nullable=False),  # after personal-data redaction
+    Column("history", Text, nullable=False),  # JSON [[question, reply], ...], redacted
+    Column("reply", Text, nullable=False),
+    Column("refused", Integer, nullable=False),
+    Column("refusal", String(32), nullable=False, default=""),
+    Column("passages", Text, nullable=False),  # JSON [{source, title, heading, text}]
+    Index("review_items_log", "log_id", unique=True),
+    Index("review_items_feedback", "feedback_id", unique=True),
+    Index("review_items_user", "user_name", "id"),
+)
+
+reviews = Table(
+    "reviews", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, nullable=False),
+    Column("user_name", String(USER), nullable=False),  # the reviewer
+    Column("at", String(STAMP), nullable=False),
+    Column("correct", Integer, nullable=False),  # the answer was right
+    Column("grounded", Integer, nullable=False),  # every sentence backed by its passages
+    Column("right_source", Integer, nullable=False),  # it cited the right guidance
+    Column("should_refuse", Integer, nullable=False),  # refusing was the right answer
+    Column("must_include", Text, nullable=False),  # JSON list of terms a right answer holds
+    Column("note", Text, nullable=False, default=""),  # redacted
+    Column("case_id", String(64), nullable=False, default=""),  # the case saved from it
+    Column("case_suite", Text, nullable=False, default=""),
+    Index("reviews_item", "item_id", unique=True),
+    Index("reviews_user", "user_name"),
+    Index("reviews_at", "at"),
+)

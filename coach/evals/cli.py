@@ -1,5 +1,6 @@
-"""`coach eval run SUITE`, `coach eval compare RUN_A RUN_B` and `coach eval propose` (candidate
-cases for the sections of the knowledge no case covers: coach/evals/propose.py).
+"""`coach eval run SUITE`, `coach eval compare RUN_A RUN_B`, `coach eval propose` (candidate
+cases for the sections of the knowledge no case covers: coach/evals/propose.py); `coach eval
+review` is the review queue's (coach/review/cli.py).
 
 Exit codes: 0 ok, 1 a threshold is not met, 2 a regression the bootstrap interval confirms,
 3 a bad suite file (the message names the line).
@@ -47,6 +48,9 @@ def register(subparsers: Any) -> dict[str, Any]:
     c.add_argument("--json", action="store_true", help="print the comparison as JSON")
     c.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     _register_propose(sub)
+    from coach.review.cli import add_parser
+
+    add_parser(sub)  # `coach eval review ...`: the review queue (coach/review/cli.py)
     return {"eval": _dispatch}
 
 
@@ -68,6 +72,10 @@ def _register_propose(sub: Any) -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.eval_command == "review":
+        from coach.review.cli import dispatch
+
+        return dispatch(args)
     return {"run": cmd_run, "compare": cmd_compare,
             "propose": cmd_propose}[args.eval_command](args)
 

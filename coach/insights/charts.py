@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from coach.insights.aggregate import Day, Documents, FeedbackDay, Journeys
 from coach.insights.gaps import Gap
+from coach.review.store import Month
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -92,6 +93,30 @@ def helpful_rate(days: Sequence[FeedbackDay]) -> Figure | None:
     ax.set_xlim(-0.5, len(days) - 0.5)
     ax.set_xticks(*_ticks([d.day for d in days]), fontsize=8)
     ax.set_title("Feedback: share of ratings that said helpful", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def review_good_share(months: Sequence[Month]) -> Figure | None:
+    """Bars: answers reviewed each month; line: the share the reviewers judged good."""
+    if not months:
+        return None
+    fig = _figure(3.0)
+    ax = fig.subplots()
+    xs = list(range(len(months)))
+    ax.bar(xs, [m.reviewed for m in months], color=GREY, label="reviewed")
+    ax.set_ylabel("Answers reviewed")
+    _whole(ax.yaxis)
+    share = ax.twinx()
+    share.plot(xs, [100 * (m.good_rate or 0) for m in months], color=BLUE, marker="o",
+               markersize=4, label="judged good")
+    share.set_ylim(0, 105)
+    share.set_ylabel("Judged good (%)")
+    ax.set_xlim(-0.5, len(months) - 0.5)
+    ax.set_xticks(xs, [m.month for m in months], fontsize=8)
+    ax.set_title("Review queue: share of reviewed answers judged good, per month", fontsize=10)
+    handles = ax.get_legend_handles_labels()[0] + share.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, fontsize=7, loc="lower left")
     fig.tight_layout()
     return fig
 

@@ -56,6 +56,8 @@ def tables(report: Report) -> dict[str, tuple[Sequence[str], list[Sequence[Any]]
     out["journey_steps"] = (("where", "people"), [list(s) for s in (j.steps if j else ())])
     out["readiness_by_enabler"] = (("enabler", "median", "people"), [
         [r.enabler, r.median, r.users] for r in (j.readiness if j else ())])
+    out["reviewed_per_month"] = (("month", "reviewed", "judged_good", "good_rate"), [
+        [m.month, m.reviewed, m.good, _rate(m.good_rate)] for m in report.reviewed])
     return out
 
 
@@ -95,4 +97,5 @@ def figures(report: Report) -> dict[str, Any]:
         "documents_cited": charts.documents_cited(report.documents),
         "journey_steps": charts.journey_steps(j) if j else None,
         "readiness_by_enabler": charts.readiness(j) if j else None,
+        "review_good_share": charts.review_good_share(report.reviewed),
     }

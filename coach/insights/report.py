@@ -1,5 +1,6 @@
 """The Insights report: everything the Insights tab and `coach insights` show, gathered once
-from the question log, the feedback, the guidance index and the saved journeys."""
+from the question log, the feedback, the guidance index, the saved journeys and the review
+queue's verdicts (coach/review/)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from coach.insights.aggregate import Documents, Feedback, Journeys, Usage
 from coach.insights.gaps import Gap, GapQuestion, find_gaps
 from coach.insights.store import Clock, question_log
 from coach.ports import Encoder
+from coach.review.store import Month
 
 GAP_REASONS = ("out-of-scope", "missed-the-point")  # clinical questions are never a gap
 
@@ -37,6 +39,7 @@ class Report:
     journeys: Journeys | None  # None: no journey.yaml to read journeys against
     questions: tuple[dict[str, Any], ...]  # the log rows of the period (for the CSV export)
     ratings: tuple[dict[str, Any], ...]  # the feedback rows of the period
+    reviewed: tuple[Month, ...] = ()  # reviews per month, and how many judged the answer good
 
     @property
     def period(self) -> str:
@@ -77,6 +80,7 @@ class Report:
             },
             "documents": asdict(self.documents),
             "journeys": None if self.journeys is None else asdict(self.journeys),
+            "reviewed": [asdict(m) | {"good_rate": m.good_rate} for m in self.reviewed],
         }
         return dict(json.loads(json.dumps(out)))  # tuples as lists: what a reader gets back
 
@@ -92,9 +96,9 @@ def build(*, questions: Sequence[Mapping[str, Any]], ratings: Sequence[Mapping[s
           indexed: Mapping[str, str], embedder: Encoder, journey: Journey | None,
           progress: Sequence[Progress] = (), latest: Sequence[Result] = (),
           days: int | None = None, now: dt.datetime | None = None,
-          retention_days: int = 0) -> Report:
-    """The report over rows already read (``questions`` and ``ratings`` are cut to the
-    period here)."""
+          retention_days: int = 0, reviewed: Sequence[Month] = ()) -> Report:
+    """The report over rows already read (``questions``, ``ratings`` and the ``reviewed``
+    months are cut to the period here)."""
     now = now or utc_now()
     since = first_day(days, now)
     today = now.date().isoformat()
@@ -114,6 +118,7 @@ def build(*, questions: Sequence[Mapping[str, Any]], ratings: Sequence[Mapping[s
         documents=aggregate.documents(rows, indexed),
         journeys=None if journey is None else aggregate.journeys(journey, progress, latest),
         questions=tuple(dict(r) for r in rows), ratings=tuple(dict(r) for r in rated),
+        reviewed=tuple(m for m in reviewed if since is None or m.month >= since[:7]),
     )
 
 
@@ -128,6 +133,7 @@ def gather(settings: Settings, embedder: Encoder, indexed: Mapping[str, str],
     """The report from the app's database (the settings'), for the last ``days`` days."""
     from coach.coaching.session import shared
     from coach.insights.feedback import feedback_store
+    from coach.review.store import review_store
 
     now = clock()
     since = first_day(days, now)
@@ -145,4 +151,5 @@ def gather(settings: Settings, embedder: Encoder, indexed: Mapping[str, str],
     latest = store.latest_assessments(journey) if journey is not None else []
     return build(questions=questions, ratings=ratings, indexed=indexed, embedder=embedder,
                  journey=journey, progress=progress, latest=latest, days=days, now=now,
-                 retention_days=log.retention_days)
+                 retention_days=log.retention_days,
+                 reviewed=review_store(settings).months())

@@ -87,6 +87,20 @@ def feedback(report: Report) -> str:
     return "\n".join(lines)
 
 
+def reviewed(report: Report) -> str:
+    """The review queue's verdicts per month (Evaluate tab, `coach eval review`)."""
+    if not report.reviewed:
+        return ("No answers were reviewed in this period: editors review answers in the "
+                "Evaluate tab's review queue.")
+    total, good = sum(m.reviewed for m in report.reviewed), sum(m.good for m in report.reviewed)
+    lines = [f"{good} of {total} reviewed answers were judged good "
+             f"({_pct(good / total)}): the reviewer said the answer (or the refusal) was right.",
+             "", "| Month | Reviewed | Judged good | Share good |", "|---|---|---|---|"]
+    lines += [f"| {m.month} | {m.reviewed} | {m.good} | {_pct(m.good_rate)} |"
+              for m in report.reviewed]
+    return "\n".join(lines)
+
+
 def documents(report: Report) -> str:
     d = report.documents
     lines = [f"{d.indexed} documents in the guidance index."]
@@ -124,5 +138,6 @@ def as_text(report: Report) -> str:
     if not report.empty:
         parts += [("Content gaps", gaps(report)), ("Feedback", feedback(report)),
                   ("Documents", documents(report))]
+    parts.append(("Reviewed answers", reviewed(report)))
     parts.append(("Journeys", journeys(report)))  # saved journeys, whatever the log holds
     return "\n\n".join(f"## {title}\n\n{body}" for title, body in parts)

@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import gradio as gr
 
@@ -26,6 +26,7 @@ from coach.conversations.store import ConversationStore, conversation_store, new
 from coach.errors import CoachError, IndexEmptyError
 from coach.insights.feedback import FeedbackStore, feedback_store
 from coach.insights.store import record_answer
+from coach.review.queue import offer_answer, offer_rating
 from coach.types import Answer, ChatTurn
 from coach.ui import render
 from coach.ui.context import UIContext
@@ -54,6 +55,7 @@ class ChatSession(TypedDict):
     rated: dict[str, int]  # turn index (as text) -> feedback row id
     target: int | None  # the turn the feedback panel is about
     conversation: str | None  # the id its turns are saved under (given at the first question)
+    logged: NotRequired[dict[str, int]]  # turn index (as text) -> question log row id
 
 
 Messages = list[dict[str, str]]
@@ -61,7 +63,8 @@ Outputs = tuple[Messages, ChatSession, str, str]
 
 
 def new_session(user: str | None = None) -> ChatSession:
-    return {"user": user, "turns": [], "rated": {}, "target": None, "conversation": None}
+    return {"user": user, "turns": [], "rated": {}, "target": None, "conversation": None,
+            "logged": {}}
 
 
 def session_for(session: ChatSession | None, user: str) -> ChatSession:
@@ -105,9 +108,15 @@ def respond(ctx: UIContext, question: str, session: ChatSession | None, user: st
         for item in ctx.coach.stream(clean, history, user=user):  # journey-aware for user
             if isinstance(item, Answer):
                 session = {**session, "turns": [*session["turns"], turn_from(clean, item)]}
-                record_answer(ctx.settings, user=user, question=clean, answer=item,
-                              started=started, step=journey_step(ctx, user),
-                              conversation=conversation)
+                logged = record_answer(ctx.settings, user=user, question=clean, answer=item,
+                                       started=started, step=journey_step(ctx, user),
+                                       conversation=conversation)
+                if logged is not None:  # the review queue takes a sample and the flagged
+                    turn = str(len(session["turns"]) - 1)
+                    session = {**session, "logged": {**session.get("logged", {}),
+                                                     turn: logged}}
+                    offer_answer(ctx.settings, log_id=logged, user=user, question=clean,
+                                 history=history, answer=item)
             else:
                 yield messages(session, (clean, item)), session, "", ""
     except IndexEmptyError:
@@ -177,9 +186,20 @@ def rate(ctx: UIContext, store: FeedbackStore, session: ChatSession | None,
     else:
         rated[str(turn)] = store.record(user, session["turns"][turn], rating)
     session = {**session, "rated": rated, "target": turn}
+    if rating == "down":
+        review(ctx, session, turn, rated[str(turn)], user)
     note = (f"Thanks — your rating of answer {turn + 1} is saved. "
             "Add a comment below if you like.")
     return session, note, HELPFUL if liked else UNHELPFUL
+
+
+def review(ctx: UIContext, session: ChatSession, turn: int, feedback_id: int, user: str
+           ) -> None:
+    """Queue an answer rated not helpful for review (once: the queue keys it by its rows)."""
+    turns = session["turns"]
+    offer_rating(ctx.settings, feedback_id=feedback_id,
+                 log_id=session.get("logged", {}).get(str(turn)), user=user, turn=turns[turn],
+                 history=[(t["question"], t["text"]) for t in turns[:turn]])
 
 
 def send_feedback(ctx: UIContext, store: FeedbackStore, session: ChatSession | None,
@@ -201,6 +221,8 @@ def send_feedback(ctx: UIContext, store: FeedbackStore, session: ChatSession | N
     else:
         store.update(row, user, rating=rating, comment=comment or None)
     session = {**session, "rated": {**session["rated"], str(turn): row}, "target": turn}
+    if rating == "down":
+        review(ctx, session, turn, row, user)
     return session, f"Thanks — feedback on answer {turn + 1} saved.", ""
 
 

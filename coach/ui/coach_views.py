@@ -22,6 +22,7 @@ from coach.coaching.render import render_result
 from coach.coaching.session import JourneySession
 from coach.errors import CoachError, IndexEmptyError
 from coach.insights.store import record_answer
+from coach.review.queue import offer_answer
 from coach.ui import render
 from coach.ui.journey_render import projects_html, register_html, shows_register, stepper_html
 from coach.workbench.store import WorkbenchStore
@@ -215,10 +216,14 @@ def ask(session: JourneySession, step_id: str, question: str, chat: list[dict[st
     """One turn of the step chat; retrieval is focused on the step."""
     started = time.perf_counter()
     step = machine.find_step(session.journey, step_id)
-    answer = session.ask(step, question, [(p[0], p[1]) for p in pairs or []])
+    history = [(p[0], p[1]) for p in pairs or []]
+    answer = session.ask(step, question, history)
     if session.coach is not None:  # session.ask needs it, so always; for the type checker
-        record_answer(session.coach.settings, user=session.user, question=question,
-                      answer=answer, started=started, step=step.id)
+        settings = session.coach.settings
+        logged = record_answer(settings, user=session.user, question=question,
+                               answer=answer, started=started, step=step.id)
+        offer_answer(settings, log_id=logged, user=session.user, question=question,
+                     history=history, answer=answer)
     reply = render.answer_html(render.turn_from(question, answer))
     chat = [*(chat or []), {"role": "user", "content": render.escape_question(question)},
             {"role": "assistant", "content": reply}]

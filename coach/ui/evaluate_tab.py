@@ -4,7 +4,8 @@ progress bar, read the HTML report, and see what changed since the previous run 
 The run itself (run, write, compare with the previous run) is ``coach.evals.runs.run_and_save``;
 runs are written where `coach eval run` writes them (COACH_HOME/evals/<suite>-<time>/), so the
 command line and the web app share one history. The runs folder is served in place (a Gradio
-static path), so offering a report for download copies nothing into Gradio's cache.
+static path), so offering a report for download copies nothing into Gradio's cache. Below the
+runs, the review queue (coach/ui/review_section.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from coach.evals.cli import summary_text
 from coach.evals.compare import render_text
 from coach.evals.runs import list_suites, run_and_save, runs_dir
 from coach.types import ProgressCallback
+from coach.ui import review_section
 from coach.ui.context import UIContext
 
 log = logging.getLogger(__name__)
@@ -80,3 +82,4 @@ def build(ctx: UIContext) -> None:
 
     run.click(on_run, [suite], [summary, compare, download, report], api_name="evaluate",
               concurrency_limit=1, concurrency_id="evaluate")
+    review_section.build(ctx)  # the review queue: real answers to judge and save as cases

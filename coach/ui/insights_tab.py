@@ -1,7 +1,8 @@
 """The Insights tab (admin role only): what people ask and how often it is refused, content
-gaps grouped by topic, feedback, the documents answers cite, and where people are on the
-journey. The same report as `coach insights`; the download holds the question log, the
-feedback and every chart's data as CSV, with the report as JSON."""
+gaps grouped by topic, feedback, the documents answers cite, where people are on the
+journey, and the share of reviewed answers judged good per month. The same report as `coach
+insights`; the download holds the question log, the feedback and every chart's data as CSV,
+with the report as JSON."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def _plot(fig: Any) -> Any:
 
 def show(ctx: UIContext, days: int | float | None) -> tuple[Any, ...]:
     """(summary, questions chart, gaps chart, gaps, feedback chart, feedback, documents
-    chart, documents, steps chart, readiness chart, journeys) for the period."""
+    chart, documents, steps chart, readiness chart, journeys, review chart, reviewed) for the
+    period."""
     report = report_for(ctx, days)
     figs = export.figures(report)
     return (views.summary(report), _plot(figs["questions_per_day"]),
@@ -43,7 +45,8 @@ def show(ctx: UIContext, days: int | float | None) -> tuple[Any, ...]:
             _plot(figs["feedback_helpful_rate"]), views.feedback(report),
             _plot(figs["documents_cited"]), views.documents(report),
             _plot(figs["journey_steps"]), _plot(figs["readiness_by_enabler"]),
-            views.journeys(report))
+            views.journeys(report), _plot(figs["review_good_share"]),
+            views.reviewed(report))
 
 
 def download(ctx: UIContext, days: int | float | None, root: Path) -> Any:
@@ -88,8 +91,12 @@ def build(ctx: UIContext) -> None:
         steps = gr.Plot(label="Where people are", format="png", show_label=False)
         readiness = gr.Plot(label="Median readiness by enabler", format="png", show_label=False)
     journeys = gr.Markdown(elem_id="insights-journeys", label="Journeys")
+    gr.Markdown("### Reviewed answers")
+    good_plot = gr.Plot(label="Share of reviewed answers judged good", format="png",
+                        show_label=False)
+    reviewed = gr.Markdown(elem_id="insights-reviewed", label="Reviewed answers")
     outputs = [summary, per_day, gaps_plot, gaps, helpful, feedback, docs_plot, docs, steps,
-               readiness, journeys]
+               readiness, journeys, good_plot, reviewed]
 
     def on_show(days: int | None) -> tuple[Any, ...]:
         return show(ctx, days)

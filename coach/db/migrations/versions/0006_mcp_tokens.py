@@ -3,7 +3,7 @@ digest of the token (the token itself is shown once and never stored), a role, t
 calls are logged as, who issued it and when, and when it was revoked.
 
 Revision ID: 0006
-Revises: 0004 (re-chain onto 0005, the review queue, when that lands first)
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
