@@ -310,3 +310,43 @@ def test_coach_eval_review_lists_shows_records_and_saves(ctx, tmp_path, monkeypa
     [listed] = json.loads(capsys.readouterr().out)
     assert listed["review"]["case_id"] == f"review-{item.id}"
     assert Path(listed["review"]["case_suite"]) == suite
+
+
+def test_proposed_candidates_enter_the_queue_once_and_save_as_cases(ctx, tmp_path):
+    from coach.evals.propose import candidates_for_review
+    from coach.review.queue import offer_candidates
+    from coach.review.store import PROPOSED
+
+    suite = ctx.settings.evals_dir / "tiny" / "suite.yaml"
+    kb = tmp_path / "kb2"  # a section headed by its question, answered first
+    kb.mkdir()
+    (kb / "pdsa-basics.md").write_text(
+        "---\ntitle: PDSA basics\nkind: method\n---\n# PDSA basics\n\n"
+        "## What is a PDSA cycle?\n\nA Plan-Do-Study-Act cycle tests one change on a small "
+        "scale, with a prediction written before the test.\n", encoding="utf-8")
+    candidates = candidates_for_review(ctx.settings, knowledge=kb, suites=[], seed=3)[:3]
+    assert candidates
+
+    def answer(question, history):
+        return ctx.coach.ask(question, history, journey=False)
+
+    assert offer_candidates(ctx.settings, answer, candidates) == (len(candidates), 0)
+    assert offer_candidates(ctx.settings, answer, candidates) == (0, len(candidates))
+    store = review_store(ctx.settings)
+    items = store.pending()
+    assert [i.question for i in items] == [c["question"] for c in candidates]
+    first = items[0]
+    assert first.kinds == (PROPOSED,) and first.user == "propose" and first.reply
+    section = candidates[0]["section"]
+    assert first.passages[0]["source"] == section["source"]  # the section it came from
+    assert first.passages[0]["text"] == candidates[0]["expect"]["evidence"][0]["quote"]
+    assert "suggested terms" in first.detail
+
+    must = tuple(candidates[0]["expect"]["must_include"])
+    store.record(first.id, "editor1", replace(WRONG, correct=True, must_include=must))
+    copy = tmp_path / "copy"
+    shutil.copytree(suite.parent, copy)
+    saved = save_case(store, first.id, copy / "suite.yaml", evidence=1)
+    assert saved.case["expect"]["evidence"][0]["doc"] == section["source"]
+    assert saved.case["tags"] == ["from-review", PROPOSED]
+    assert saved.case_id in {c.id for c in load_suite(copy / "suite.yaml")[1]}

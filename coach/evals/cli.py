@@ -69,6 +69,9 @@ def _register_propose(sub: Any) -> None:
                    help="print covered/total sections per document and the uncovered sections")
     p.add_argument("--out", type=Path, default=None, metavar="FILE.jsonl",
                    help="write the candidates here, one JSON object per line ('-': print them)")
+    p.add_argument("--queue", action="store_true",
+                   help="put the candidates in the review queue (Evaluate tab, `coach eval "
+                        "review`), each with the answer the coach gives it today")
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -216,6 +219,16 @@ def cmd_propose(args: argparse.Namespace) -> int:
         return 0
     uncovered = len({c["section"]["label"] for c in candidates})
     line = f"{len(candidates)} candidate case(s) for {uncovered} section(s) without a case"
+    if args.queue:
+        from coach import build_coach
+        from coach.review.queue import offer_candidates
+
+        coach = build_coach(settings)
+        queued, already = offer_candidates(
+            settings, lambda q, h: coach.ask(q, h, journey=False), candidates)
+        print(f"{line}: {queued} put in the review queue ({already} were there already)")
+        if args.out is None:
+            return 0
     if args.out is not None:
         write_candidates(args.out, candidates)
         print(f"{line}: wrote {args.out} (review them before adding any to a suite)")

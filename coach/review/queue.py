@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from coach.config import Settings
-from coach.review.store import FLAGGED, SAMPLE, THUMBS_DOWN, Offer, review_store
+from coach.review.store import FLAGGED, PROPOSED, SAMPLE, THUMBS_DOWN, Offer, review_store
 from coach.tuning import REVIEW_NEAR_REFUSAL
 from coach.types import MISSED_POINT, OUT_OF_SCOPE, Answer
 
@@ -106,3 +106,32 @@ def _offer(settings: Settings, offer: Offer) -> int | None:
     except Exception:  # noqa: BLE001 - the user's answer matters more; the log says why
         log.exception("the answer could not be queued for review")
         return None
+
+
+def offer_candidates(settings: Settings, answer: Callable[[str, list[tuple[str, str]]], Answer],
+                     candidates: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
+    """Queue candidate cases proposed from the guidance (coach/evals/propose.py) for review,
+    each with the answer the coach gives it today (``answer(question, history)``) and, first
+    among its passages, the section it was proposed from, so the reviewer can tick it as the
+    evidence. Returns (queued, already queued): a candidate enters once."""
+    store = review_store(settings)
+    before = {item.id for item in store.items()}
+    queued = 0
+    for candidate in candidates:
+        history = [(str(q), str(a)) for q, a in candidate.get("history") or ()]
+        given = answer(str(candidate["question"]), history)
+        section = candidate.get("section") or {}
+        quote: Mapping[str, Any] = next(
+            iter((candidate.get("expect") or {}).get("evidence") or ()), {})
+        own = {"source": str(section.get("source") or quote.get("doc") or ""),
+               "title": str(section.get("label") or ""),
+               "heading": str(section.get("heading") or ""),
+               "text": str(quote.get("quote") or "")}
+        terms = ", ".join((candidate.get("expect") or {}).get("must_include") or ())
+        offer = Offer(user="propose", kinds=(PROPOSED,), question=str(candidate["question"]),
+                      reply=given.full_text, refused=given.refused, refusal=given.refusal,
+                      history=tuple(history), passages=[own, *passages_of(given)],
+                      detail=f"proposed ({candidate.get('origin', '')}) from "
+                             f"{section.get('label', '')}; suggested terms: {terms}")
+        queued += store.add(offer) not in before
+    return queued, len(candidates) - queued

@@ -27,7 +27,8 @@ from coach.errors import BadInputError
 from coach.pii import redact
 
 THUMBS_DOWN, SAMPLE, FLAGGED = "thumbs-down", "sample", "flagged"
-KINDS = (THUMBS_DOWN, SAMPLE, FLAGGED)
+PROPOSED = "proposed"  # a candidate case `coach eval propose --queue` wrote from the guidance
+KINDS = (THUMBS_DOWN, SAMPLE, FLAGGED, PROPOSED)
 PASSAGE_KEYS = ("source", "title", "heading", "text")
 
 
@@ -189,6 +190,12 @@ class ReviewStore:
             keys.append(ITEMS.c.log_id == offer.log_id)
         if offer.feedback_id is not None:
             keys.append(ITEMS.c.feedback_id == offer.feedback_id)
+        if not keys and PROPOSED in offer.kinds:  # a candidate: once per question and history
+            keys.append(sa.and_(ITEMS.c.kinds.contains(PROPOSED),
+                                ITEMS.c.question == _clean(offer.question),
+                                ITEMS.c.history == json.dumps(
+                                    [[_clean(q), _clean(a)] for q, a in offer.history],
+                                    ensure_ascii=False)))
         if not keys:
             return None
         return conn.execute(sa.select(ITEMS).where(sa.or_(*keys)).order_by(ITEMS.c.id)
