@@ -113,7 +113,7 @@ def test_an_empty_log_says_so(embedder, tmp_path):
     assert everything.empty.startswith("No questions have been logged yet")
     files = export.write(report, tmp_path / "empty")
     assert (tmp_path / "empty" / "questions.csv").read_text(encoding="utf-8").startswith(
-        "id,at,user_name,question,refused") and len(files) == 13
+        "id,at,user_name,question,refused") and len(files) == 14
 
 
 @pytest.mark.slow  # main() builds its own coach and embedder

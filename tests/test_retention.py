@@ -37,6 +37,9 @@ def seed(db) -> None:
             conn.execute(s.reviews.insert().values(
                 item_id=item, user_name="sam", at=at, correct=1, grounded=1, right_source=1,
                 should_refuse=0, must_include="[]", note="", case_id="", case_suite=""))
+            conn.execute(s.monitor_scores.insert().values(
+                item_id=item, scored_at=at, answered_at=at, groundedness=1.0,
+                citation_validity=1.0, reply_chars=10, refused=0, refusal="", low=0))
         conn.execute(s.surveys.insert().values(code="OLD1", owner="amy", title="closed long ago",
                                                created_at=OLD, closed_at=OLD))
         conn.execute(s.surveys.insert().values(code="NEW1", owner="amy", title="still open",
@@ -71,7 +74,7 @@ def test_no_retention_keeps_everything(make_settings, database_url):
     db = open_database(make_settings(database_url=database_url))
     seed(db)
     assert QuestionLog(db, clock=lambda: NOW).expire() == 0
-    assert [count(db, t) for t, _ in KEPT_BY_LOG_RETENTION] == [2, 2, 2, 2]
+    assert [count(db, t) for t, _ in KEPT_BY_LOG_RETENTION] == [2, 2, 2, 2, 2]
     assert count(db, s.survey_responses) == 2
 
 

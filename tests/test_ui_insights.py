@@ -117,7 +117,9 @@ def test_the_insights_tab_through_gradio_client_as_admin(embedder, tmp_path):
         out = client.predict(0, api_name="/insights")
         files = client.predict(0, api_name="/insights_export")
 
-    summary, per_day, _, gaps, _, feedback, _, documents, _, _, journeys, _, reviewed = out
+    (summary, per_day, _, gaps, _, feedback, _, documents, _, _, journeys, _, reviewed,
+     scored) = out
+    assert "No answers in use were scored" in scored
     assert "**8** questions from **7** people; **7** refused (88%)" in summary
     assert "out of scope 6, clinical question 1" in summary
     assert "parking" in gaps and "annual, leave" in gaps and "1 clinical question" in gaps

@@ -25,6 +25,7 @@ from coach.db.engine import Database
 KEPT_BY_LOG_RETENTION: list[tuple[sa.Table, str]] = [
     (s.question_log, "at"), (s.feedback, "updated"), (s.conversations, "updated_at"),
     (s.review_items, "created"),  # with the reviews of them (below)
+    (s.monitor_scores, "answered_at"),
 ]
 
 

@@ -334,3 +334,21 @@ reviews = Table(
     Index("reviews_user", "user_name"),
     Index("reviews_at", "at"),
 )
+
+# -- answers in use, scored (issue #26; coach/review/monitor.py) ----------------------------------
+# one row per queued answer the monitor scored with the metrics that need no expected answer
+monitor_scores = Table(
+    "monitor_scores", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, nullable=False),  # the review_items row it scored
+    Column("scored_at", String(STAMP), nullable=False),
+    Column("answered_at", String(STAMP), nullable=False),  # when the answer was given
+    Column("groundedness", Float, nullable=True),  # None: no sentence to check (a refusal)
+    Column("citation_validity", Float, nullable=True),  # None: no citation marker
+    Column("reply_chars", Integer, nullable=False),
+    Column("refused", Integer, nullable=False),
+    Column("refusal", String(32), nullable=False, default=""),
+    Column("low", Integer, nullable=False),  # below the monitor's floor: flagged for review
+    Index("monitor_scores_item", "item_id", unique=True),
+    Index("monitor_scores_answered", "answered_at"),
+)

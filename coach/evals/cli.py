@@ -48,9 +48,10 @@ def register(subparsers: Any) -> dict[str, Any]:
     c.add_argument("--json", action="store_true", help="print the comparison as JSON")
     c.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     _register_propose(sub)
-    from coach.review.cli import add_parser
+    from coach.review.cli import add_monitor_parser, add_parser
 
     add_parser(sub)  # `coach eval review ...`: the review queue (coach/review/cli.py)
+    add_monitor_parser(sub)  # `coach eval monitor`: the answers in use, scored
     return {"eval": _dispatch}
 
 
@@ -79,6 +80,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from coach.review.cli import dispatch
 
         return dispatch(args)
+    if args.eval_command == "monitor":
+        from coach.review.cli import monitor_command
+
+        return monitor_command(args)
     return {"run": cmd_run, "compare": cmd_compare,
             "propose": cmd_propose}[args.eval_command](args)
 

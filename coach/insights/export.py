@@ -58,6 +58,10 @@ def tables(report: Report) -> dict[str, tuple[Sequence[str], list[Sequence[Any]]
         [r.enabler, r.median, r.users] for r in (j.readiness if j else ())])
     out["reviewed_per_month"] = (("month", "reviewed", "judged_good", "good_rate"), [
         [m.month, m.reviewed, m.good, _rate(m.good_rate)] for m in report.reviewed])
+    out["answers_scored_per_week"] = (
+        ("week", "scored", "groundedness", "citation_validity", "reply_chars_median", "refused",
+         "low"), [[w.week, w.scored, _rate(w.groundedness), _rate(w.citation_validity),
+                   w.reply_chars_median, w.refused, w.low] for w in report.monitored])
     return out
 
 

@@ -20,6 +20,7 @@ from coach.insights.aggregate import Documents, Feedback, Journeys, Usage
 from coach.insights.gaps import Gap, GapQuestion, find_gaps
 from coach.insights.store import Clock, question_log
 from coach.ports import Encoder
+from coach.review.monitor import Week
 from coach.review.store import Month
 
 GAP_REASONS = ("out-of-scope", "missed-the-point")  # clinical questions are never a gap
@@ -40,6 +41,7 @@ class Report:
     questions: tuple[dict[str, Any], ...]  # the log rows of the period (for the CSV export)
     ratings: tuple[dict[str, Any], ...]  # the feedback rows of the period
     reviewed: tuple[Month, ...] = ()  # reviews per month, and how many judged the answer good
+    monitored: tuple[Week, ...] = ()  # the answers in use, scored, per week (review/monitor.py)
 
     @property
     def period(self) -> str:
@@ -81,6 +83,7 @@ class Report:
             "documents": asdict(self.documents),
             "journeys": None if self.journeys is None else asdict(self.journeys),
             "reviewed": [asdict(m) | {"good_rate": m.good_rate} for m in self.reviewed],
+            "monitored": [asdict(w) for w in self.monitored],
         }
         return dict(json.loads(json.dumps(out)))  # tuples as lists: what a reader gets back
 
@@ -96,7 +99,8 @@ def build(*, questions: Sequence[Mapping[str, Any]], ratings: Sequence[Mapping[s
           indexed: Mapping[str, str], embedder: Encoder, journey: Journey | None,
           progress: Sequence[Progress] = (), latest: Sequence[Result] = (),
           days: int | None = None, now: dt.datetime | None = None,
-          retention_days: int = 0, reviewed: Sequence[Month] = ()) -> Report:
+          retention_days: int = 0, reviewed: Sequence[Month] = (),
+          monitored: Sequence[Week] = ()) -> Report:
     """The report over rows already read (``questions``, ``ratings`` and the ``reviewed``
     months are cut to the period here)."""
     now = now or utc_now()
@@ -119,6 +123,7 @@ def build(*, questions: Sequence[Mapping[str, Any]], ratings: Sequence[Mapping[s
         journeys=None if journey is None else aggregate.journeys(journey, progress, latest),
         questions=tuple(dict(r) for r in rows), ratings=tuple(dict(r) for r in rated),
         reviewed=tuple(m for m in reviewed if since is None or m.month >= since[:7]),
+        monitored=tuple(w for w in monitored if since is None or w.week >= since),
     )
 
 
@@ -133,6 +138,7 @@ def gather(settings: Settings, embedder: Encoder, indexed: Mapping[str, str],
     """The report from the app's database (the settings'), for the last ``days`` days."""
     from coach.coaching.session import shared
     from coach.insights.feedback import feedback_store
+    from coach.review.monitor import monitor
     from coach.review.store import review_store
 
     now = clock()
@@ -152,4 +158,5 @@ def gather(settings: Settings, embedder: Encoder, indexed: Mapping[str, str],
     return build(questions=questions, ratings=ratings, indexed=indexed, embedder=embedder,
                  journey=journey, progress=progress, latest=latest, days=days, now=now,
                  retention_days=log.retention_days,
-                 reviewed=review_store(settings).months())
+                 reviewed=review_store(settings).months(),
+                 monitored=monitor(settings).weeks())

@@ -101,6 +101,25 @@ def reviewed(report: Report) -> str:
     return "\n".join(lines)
 
 
+def monitored(report: Report) -> str:
+    """The answers in use, scored each week (`coach eval monitor`, daily in `coach serve`)."""
+    if not report.monitored:
+        return ("No answers in use were scored in this period: `coach eval monitor` (daily in "
+                "the server) scores the review queue's sample of answers.")
+    lines = ["Answers in use scored with the metrics that need no expected answer; low ones "
+             "(groundedness or citation validity under 0.75) are flagged in the review queue.",
+             "", "| Week of | Scored | Groundedness | Citation validity | Median reply "
+             "(chars) | Refused | Low |", "|---|---|---|---|---|---|---|"]
+
+    def num(v: float | None, spec: str = ".2f") -> str:
+        return "—" if v is None else format(v, spec)
+
+    lines += [f"| {w.week} | {w.scored} | {num(w.groundedness)} | {num(w.citation_validity)} "
+              f"| {num(w.reply_chars_median, '.0f')} | {w.refused} | {w.low} |"
+              for w in report.monitored]
+    return "\n".join(lines)
+
+
 def documents(report: Report) -> str:
     d = report.documents
     lines = [f"{d.indexed} documents in the guidance index."]
@@ -139,5 +158,6 @@ def as_text(report: Report) -> str:
         parts += [("Content gaps", gaps(report)), ("Feedback", feedback(report)),
                   ("Documents", documents(report))]
     parts.append(("Reviewed answers", reviewed(report)))
+    parts.append(("Answers in use, scored", monitored(report)))
     parts.append(("Journeys", journeys(report)))  # saved journeys, whatever the log holds
     return "\n\n".join(f"## {title}\n\n{body}" for title, body in parts)

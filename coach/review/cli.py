@@ -128,3 +128,38 @@ def describe(item: Item) -> str:
 
 def _yes(value: bool) -> str:
     return "yes" if value else "no"
+
+
+def add_monitor_parser(sub: Any) -> None:
+    """`monitor`, under `coach eval`: score the answers in use (coach/review/monitor.py)."""
+    p = sub.add_parser("monitor", help="score the answers in use (the review queue's sample, "
+                       "flagged and rated answers) with the metrics that need no expected "
+                       "answer; low ones are flagged for review")
+    p.add_argument("--json", action="store_true", help="print the weekly trend as JSON")
+
+
+def monitor_command(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from coach import load_settings
+    from coach.review.monitor import LOW, monitor
+
+    watch = monitor(load_settings())
+    done = watch.run()
+    weeks = watch.weeks()
+    if args.json:
+        print(json.dumps([asdict(w) for w in weeks], indent=2))
+        return 0
+    low = sum(s.low for s in done)
+    print(f"Scored {len(done)} answer(s) in use; {low} below {LOW} on groundedness or "
+          "citation validity, flagged in the review queue.")
+    def fmt(v: float | None, spec: str = ".2f") -> str:
+        return "—" if v is None else format(v, spec)
+
+    print(f"{'week':<11} {'scored':>6} {'grounded':>8} {'citations':>9} {'median chars':>12} "
+          f"{'refused':>7} {'low':>4}")
+    for w in weeks:
+        print(f"{w.week:<11} {w.scored:>6} {fmt(w.groundedness):>8} "
+              f"{fmt(w.citation_validity):>9} {fmt(w.reply_chars_median, '.0f'):>12} "
+              f"{w.refused:>7} {w.low:>4}")
+    return 0

@@ -59,9 +59,14 @@ def flags(answer: Answer, min_relevance: float) -> list[str]:
 
 
 def passages_of(answer: Answer) -> list[dict[str, str]]:
-    """The passages the answer was drawn from, as the queue keeps them."""
-    return [{"source": p.source, "title": p.title, "heading": p.heading or p.section,
-             "text": p.text} for p in answer.passages]
+    """The passages the answer was drawn from, as the queue keeps them: the cited ones first,
+    in the order of their numbers (so marker [n] is passage n, as for a rated answer's
+    citations), then the others retrieved."""
+    cited = [{"source": c.source, "title": c.title, "heading": c.heading or c.section,
+              "text": c.text} for c in sorted(answer.citations, key=lambda c: c.number)]
+    seen = {p["text"] for p in cited}
+    return cited + [{"source": p.source, "title": p.title, "heading": p.heading or p.section,
+                     "text": p.text} for p in answer.passages if p.text not in seen]
 
 
 def cited_passages(citations: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:

@@ -49,6 +49,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if schedule(coach, db, settings.sync_minutes) is not None:
         print(f"coach: syncing COACH_SOURCES every {settings.sync_minutes} min",
               file=sys.stderr)
+    from coach.review.monitor import schedule as score_daily
+
+    score_daily(settings)  # the answers in use, scored once a day (one replica at a time)
     from coach.access.proxy import sign_in_on
 
     open_access = not sign_in_on(settings) and not is_loopback(settings.host)

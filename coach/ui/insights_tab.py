@@ -36,8 +36,8 @@ def _plot(fig: Any) -> Any:
 
 def show(ctx: UIContext, days: int | float | None) -> tuple[Any, ...]:
     """(summary, questions chart, gaps chart, gaps, feedback chart, feedback, documents
-    chart, documents, steps chart, readiness chart, journeys, review chart, reviewed) for the
-    period."""
+    chart, documents, steps chart, readiness chart, journeys, review chart, reviewed, answers
+    scored) for the period."""
     report = report_for(ctx, days)
     figs = export.figures(report)
     return (views.summary(report), _plot(figs["questions_per_day"]),
@@ -46,7 +46,7 @@ def show(ctx: UIContext, days: int | float | None) -> tuple[Any, ...]:
             _plot(figs["documents_cited"]), views.documents(report),
             _plot(figs["journey_steps"]), _plot(figs["readiness_by_enabler"]),
             views.journeys(report), _plot(figs["review_good_share"]),
-            views.reviewed(report))
+            views.reviewed(report), views.monitored(report))
 
 
 def download(ctx: UIContext, days: int | float | None, root: Path) -> Any:
@@ -95,8 +95,10 @@ def build(ctx: UIContext) -> None:
     good_plot = gr.Plot(label="Share of reviewed answers judged good", format="png",
                         show_label=False)
     reviewed = gr.Markdown(elem_id="insights-reviewed", label="Reviewed answers")
+    gr.Markdown("### Answers in use, scored")
+    scored = gr.Markdown(elem_id="insights-monitored", label="Answers in use, scored")
     outputs = [summary, per_day, gaps_plot, gaps, helpful, feedback, docs_plot, docs, steps,
-               readiness, journeys, good_plot, reviewed]
+               readiness, journeys, good_plot, reviewed, scored]
 
     def on_show(days: int | None) -> tuple[Any, ...]:
         return show(ctx, days)
