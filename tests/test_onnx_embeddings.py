@@ -2,7 +2,8 @@
 
 The real bundled model is exported into a temporary COACH_HOME (no shared test cache), with
 every network connection refused, and its vectors are compared with torch's. The tests that
-export or load a model are marked slow; the checks of settings and model folders are not.
+export or load a model are marked slow; the checks of settings and model folders are not, nor
+is the check on the session's shared embedder (conftest.embedder), which is loaded already.
 """
 
 from __future__ import annotations
@@ -116,6 +117,21 @@ def test_a_texts_int8_vector_does_not_depend_on_the_texts_beside_it(home):
     assert onnx.encode([]).shape == (0, 384)
     assert np.array_equal(together[:len(SENTENCES)], alone)
     assert np.array_equal(together[len(SENTENCES):2 * len(SENTENCES)], alone)
+
+
+def test_the_default_backends_vector_does_not_depend_on_the_texts_beside_it(embedder):
+    """The same for the default backend, which the tests share (conftest.embedder): so the
+    vectors it remembers for the session are exactly the ones a fresh run gives."""
+    assert isinstance(embedder, OnnxEmbeddings)
+    run = OnnxEmbeddings.encode  # the model itself, past the session's remembered vectors
+    alone = np.stack([run(embedder, [text])[0] for text in SENTENCES])
+    together = run(embedder, ["Another text first."] + SENTENCES * 2)
+    assert np.array_equal(together[1:1 + len(SENTENCES)], alone)
+    assert np.array_equal(together[1 + len(SENTENCES):], alone)
+    remembered = embedder.encode(SENTENCES + SENTENCES[:1])
+    assert np.array_equal(remembered[:len(SENTENCES)], alone)
+    assert np.array_equal(remembered[-1], alone[0]) and remembered.dtype == np.float32
+    assert embedder.encode([]).shape == (0, 384)
 
 
 @pytest.mark.slow
