@@ -41,14 +41,13 @@ from coach.providers.onnx_embeddings import OnnxEmbeddings
 
 # -- the inner loop ------------------------------------------------------------------------
 # `make check` runs `pytest -m "not slow"`: tests that index the whole knowledge folder, run a
-# language model, load torch, start a server or browser, or run a whole eval suite are marked
-# slow, by module (pytestmark), by test, or here, by the fixtures that cost the time.
+# language model, build a model, start a server or browser, or run a whole eval suite are
+# marked slow, by module (pytestmark), by test, or here, by the fixtures that cost the time.
 SLOW_FIXTURES = frozenset({
     "shipped_coach", "knowledge_coach",  # the whole knowledge folder indexed
     "recogniser",  # the intent exemplars embedded, then every dev-suite question
     "labelled",  # the 448 questions of the clinical set embedded
     "smol",  # the real GGUF model loaded
-    "torch_embedder",  # torch imported (sentence-transformers: about 5 s of CPU), model loaded
 })
 
 

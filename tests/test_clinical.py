@@ -69,7 +69,6 @@ def test_cross_validated_figures_meet_the_target_and_match_the_record(labelled):
                                        "false_refusal": round(figures.false_refusal, 4)}
 
 
-@pytest.mark.slow  # the check's own embedder is torch's: about 5 s to import and load
 def test_without_a_vector_the_check_embeds_the_question_itself(embedder):
     question = "Can I take ibuprofen with my blood pressure tablets?"
     vector = embedder.encode([question])[0]
