@@ -116,17 +116,19 @@ def embedder(onnx_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Embe
 
 
 def remember_vectors(model: OnnxEmbeddings) -> None:
-    """Make ``model.encode`` run each distinct text through the model once per session and
-    hand back copies of that vector afterwards.
+    """Make ``model.encode`` and ``model.encode_pooled`` run each distinct input through the
+    model once per session and hand back copies of what it gave afterwards.
 
     The vectors are exactly the model's: the ONNX backends run every text on its own (no
     padding, nothing shared with the texts beside it), so a text's vector never depends on
     when or with what it is encoded (test_onnx_embeddings.py holds this for both backends).
     What it saves is the same texts embedded again by every coach a test builds: the
     workbench chat's intent exemplars (76 texts per Coach) and the small knowledge folders
-    the tests share. ``encode_pooled`` and the torch backend are left as they are."""
-    plain = model.encode
+    the tests share. The torch backend is left as it is."""
+    plain, plain_pooled = model.encode, model.encode_pooled
     known: dict[str, np.ndarray] = {}
+    known_pooled: dict[tuple[str, tuple[tuple[int, int], ...]],
+                       tuple[np.ndarray, list[np.ndarray | None]]] = {}
 
     def encode(texts: list[str]) -> np.ndarray:
         texts = list(texts)
@@ -137,7 +139,21 @@ def remember_vectors(model: OnnxEmbeddings) -> None:
             return plain(texts)
         return np.stack([known[t] for t in texts])  # a fresh array: callers may write to it
 
+    def encode_pooled(texts: list[str], spans: list[list[tuple[int, int]]]
+                      ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        keys = [(t, tuple(map(tuple, s))) for t, s in zip(texts, spans, strict=True)]
+        new = list(dict.fromkeys(k for k in keys if k not in known_pooled))
+        if new:
+            vectors, pooled = plain_pooled([t for t, _ in new], [list(s) for _, s in new])
+            known_pooled.update(zip(new, zip(vectors, pooled, strict=True), strict=True))
+        if not keys:
+            return plain_pooled([], [])
+        vectors = np.stack([known_pooled[k][0] for k in keys])
+        return vectors, [[None if v is None else v.copy() for v in known_pooled[k][1]]
+                         for k in keys]
+
     model.encode = encode  # type: ignore[method-assign]
+    model.encode_pooled = encode_pooled  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session")

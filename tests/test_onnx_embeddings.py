@@ -132,6 +132,17 @@ def test_the_default_backends_vector_does_not_depend_on_the_texts_beside_it(embe
     assert np.array_equal(remembered[:len(SENTENCES)], alone)
     assert np.array_equal(remembered[-1], alone[0]) and remembered.dtype == np.float32
     assert embedder.encode([]).shape == (0, 384)
+    # sentence vectors pooled from the same run (ingest): likewise
+    spans = [(0, 4), (5, 12)]
+    pooled = OnnxEmbeddings.encode_pooled  # the model itself
+    alone_vec, (alone_spans,) = pooled(embedder, SENTENCES[3:4], [spans])
+    beside_vecs, beside_spans = pooled(embedder, SENTENCES[2:4], [[(0, 3)], spans])
+    again_vecs, again_spans = embedder.encode_pooled(SENTENCES[3:4] * 2, [spans, spans])
+    assert np.array_equal(beside_vecs[1], alone_vec[0])
+    assert np.array_equal(again_vecs, np.stack([alone_vec[0]] * 2))
+    for got in (beside_spans[1], *again_spans):
+        assert len(got) == len(alone_spans) == 2
+        assert all(np.array_equal(g, a) for g, a in zip(got, alone_spans, strict=True))
 
 
 @pytest.mark.slow
