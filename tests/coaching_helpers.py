@@ -8,6 +8,7 @@ its own COACH_HOME (its own progress database) without paying for a second inges
 from __future__ import annotations
 
 import shutil
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
 _BASE: dict[str, Path] = {}
 
 
+@cache
 def journey() -> Any:
+    """The shipped journey, read once (a frozen model: the tests share it)."""
     return load_journey(KNOWLEDGE / "journey.yaml")
 
 

@@ -4,7 +4,8 @@ Everything here is real: the bundled embedder on the default backend (loaded onc
 an embedded Chroma store in each test's tmp dir, and documents written to disk by the tests.
 
 Fixtures
-    embedder        the real bundled embedder on the default backend, shared by the session
+    embedder        the real bundled embedder on the default backend, shared by the session;
+                    each distinct text is run once and its vector remembered (remember_vectors)
     torch_embedder  the same model run by torch (sentence-transformers), the reference
     make_settings   factory: Settings rooted in tmp_path (home/ and kb/), keyword overrides
     make_coach      factory: a Coach built from those settings with the shared embedder
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import HealthCheck
@@ -35,11 +37,12 @@ from coach.app import Coach, build_coach
 from coach.config import Settings
 from coach.ports import Embedder
 from coach.providers.embeddings import SentenceTransformerEmbeddings, make_embedder
+from coach.providers.onnx_embeddings import OnnxEmbeddings
 
 # -- the inner loop ------------------------------------------------------------------------
 # `make check` runs `pytest -m "not slow"`: tests that index the whole knowledge folder, run a
-# language model, start a server or browser, or run a whole eval suite are marked slow, by
-# module (pytestmark) or here, by the fixtures that cost the time.
+# language model, build a model, start a server or browser, or run a whole eval suite are
+# marked slow, by module (pytestmark), by test, or here, by the fixtures that cost the time.
 SLOW_FIXTURES = frozenset({
     "shipped_coach", "knowledge_coach",  # the whole knowledge folder indexed
     "recogniser",  # the intent exemplars embedded, then every dev-suite question
@@ -107,7 +110,50 @@ def embedder(onnx_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Embe
                         embedding_cache=onnx_cache)
     model = make_embedder(settings)
     model.encode(["warm up"])  # load (or export) now, so the cost is not charged to a test
+    if isinstance(model, OnnxEmbeddings):
+        remember_vectors(model)
     return model
+
+
+def remember_vectors(model: OnnxEmbeddings) -> None:
+    """Make ``model.encode`` and ``model.encode_pooled`` run each distinct input through the
+    model once per session and hand back copies of what it gave afterwards.
+
+    The vectors are exactly the model's: the ONNX backends run every text on its own (no
+    padding, nothing shared with the texts beside it), so a text's vector never depends on
+    when or with what it is encoded (test_onnx_embeddings.py holds this for both backends).
+    What it saves is the same texts embedded again by every coach a test builds: the
+    workbench chat's intent exemplars (76 texts per Coach) and the small knowledge folders
+    the tests share. The torch backend is left as it is."""
+    plain, plain_pooled = model.encode, model.encode_pooled
+    known: dict[str, np.ndarray] = {}
+    known_pooled: dict[tuple[str, tuple[tuple[int, int], ...]],
+                       tuple[np.ndarray, list[np.ndarray | None]]] = {}
+
+    def encode(texts: list[str]) -> np.ndarray:
+        texts = list(texts)
+        new = list(dict.fromkeys(t for t in texts if t not in known))
+        if new:
+            known.update(zip(new, plain(new), strict=True))
+        if not texts:
+            return plain(texts)
+        return np.stack([known[t] for t in texts])  # a fresh array: callers may write to it
+
+    def encode_pooled(texts: list[str], spans: list[list[tuple[int, int]]]
+                      ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        keys = [(t, tuple(map(tuple, s))) for t, s in zip(texts, spans, strict=True)]
+        new = list(dict.fromkeys(k for k in keys if k not in known_pooled))
+        if new:
+            vectors, pooled = plain_pooled([t for t, _ in new], [list(s) for _, s in new])
+            known_pooled.update(zip(new, zip(vectors, pooled, strict=True), strict=True))
+        if not keys:
+            return plain_pooled([], [])
+        vectors = np.stack([known_pooled[k][0] for k in keys])
+        return vectors, [[None if v is None else v.copy() for v in known_pooled[k][1]]
+                         for k in keys]
+
+    model.encode = encode  # type: ignore[method-assign]
+    model.encode_pooled = encode_pooled  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
 
 The real bundled model is exported into a temporary COACH_HOME (no shared test cache), with
 every network connection refused, and its vectors are compared with torch's. The tests that
-export or load a model are marked slow; the checks of settings and model folders are not.
+export or load a model are marked slow; the checks of settings and model folders are not, nor
+is the check on the session's shared embedder (conftest.embedder), which is loaded already.
 """
 
 from __future__ import annotations
@@ -116,6 +117,32 @@ def test_a_texts_int8_vector_does_not_depend_on_the_texts_beside_it(home):
     assert onnx.encode([]).shape == (0, 384)
     assert np.array_equal(together[:len(SENTENCES)], alone)
     assert np.array_equal(together[len(SENTENCES):2 * len(SENTENCES)], alone)
+
+
+def test_the_default_backends_vector_does_not_depend_on_the_texts_beside_it(embedder):
+    """The same for the default backend, which the tests share (conftest.embedder): so the
+    vectors it remembers for the session are exactly the ones a fresh run gives."""
+    assert isinstance(embedder, OnnxEmbeddings)
+    run = OnnxEmbeddings.encode  # the model itself, past the session's remembered vectors
+    alone = np.stack([run(embedder, [text])[0] for text in SENTENCES])
+    together = run(embedder, ["Another text first."] + SENTENCES * 2)
+    assert np.array_equal(together[1:1 + len(SENTENCES)], alone)
+    assert np.array_equal(together[1 + len(SENTENCES):], alone)
+    remembered = embedder.encode(SENTENCES + SENTENCES[:1])
+    assert np.array_equal(remembered[:len(SENTENCES)], alone)
+    assert np.array_equal(remembered[-1], alone[0]) and remembered.dtype == np.float32
+    assert embedder.encode([]).shape == (0, 384)
+    # sentence vectors pooled from the same run (ingest): likewise
+    spans = [(0, 4), (5, 12)]
+    pooled = OnnxEmbeddings.encode_pooled  # the model itself
+    alone_vec, (alone_spans,) = pooled(embedder, SENTENCES[3:4], [spans])
+    beside_vecs, beside_spans = pooled(embedder, SENTENCES[2:4], [[(0, 3)], spans])
+    again_vecs, again_spans = embedder.encode_pooled(SENTENCES[3:4] * 2, [spans, spans])
+    assert np.array_equal(beside_vecs[1], alone_vec[0])
+    assert np.array_equal(again_vecs, np.stack([alone_vec[0]] * 2))
+    for got in (beside_spans[1], *again_spans):
+        assert len(got) == len(alone_spans) == 2
+        assert all(np.array_equal(g, a) for g, a in zip(got, alone_spans, strict=True))
 
 
 @pytest.mark.slow

@@ -39,6 +39,7 @@ def test_blank_setting_means_off(make_settings):
     assert make_settings(rerank_model="").rerank_model is None
 
 
+@pytest.mark.slow  # a cross-encoder built from the bundled weights, saved, loaded twice: ~3 s
 def test_the_cross_encoder_picks_the_passages(make_coach, make_settings, write_md,
                                               cross_encoder_dir):
     from sentence_transformers import CrossEncoder
