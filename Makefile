@@ -63,7 +63,9 @@ postgres:
 # their syncs cost about 0.1 s a test. `make check TEST_TMP=` keeps them under /tmp.
 TEST_TMP ?= $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && \
 	df -Pk /dev/shm | awk 'NR == 2 && $$4 > 2097152 {print "/dev/shm"}')
-PYTEST := PYTEST_DEBUG_TEMPROOT=$(TEST_TMP) $(BIN)/python -m pytest
+# and bytecode is written even where the environment turns it off (PYTHONDONTWRITEBYTECODE):
+# pytest otherwise re-rewrites every test module's assertions on each run
+PYTEST := env -u PYTHONDONTWRITEBYTECODE PYTEST_DEBUG_TEMPROOT=$(TEST_TMP) $(BIN)/python -m pytest
 
 test: lint browser postgres
 	$(PYTEST) --durations=15
