@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-from browser_helpers import chromium
+from browser_helpers import audit, chromium
 from conftest import pdf_file, settings_under
 from ui_helpers import free_port, running_app, write_kb
 
@@ -212,3 +212,20 @@ def test_a_pdf_citation_opens_the_pdf_at_the_cited_page_and_outside_is_refused(a
         assert refused is not None and refused.status == 404
         assert "cannot be opened" in outside.locator("h1").inner_text()
         page.close()
+
+
+def test_a_markdown_citation_opens_at_its_section_and_the_page_passes_the_audit(app):
+    url, _, _ = app
+    with chromium() as browser:
+        # the page runs no script (its policy sandboxes it); the audit's own script needs the
+        # policy set aside, which the browser context does for this test only
+        page = browser.new_context(bypass_csp=True).new_page()
+        target = "how-do-pdsa-cycles-link-into-a-ramp"
+        response = page.goto(f"{url.rstrip('/')}/source/methods/pdsa.md#{target}")
+        assert response is not None and response.status == 200
+        assert page.evaluate("() => document.querySelector(':target').id") == target
+        assert page.title() == "PDSA cycles"
+        assert not audit(page)
+        page.goto(f"{url.rstrip('/')}/source/huddles.html#running-a-huddle")
+        assert page.evaluate("() => document.querySelector(':target').tagName") == "H2"
+        assert not audit(page)
