@@ -9,7 +9,7 @@ signed in, or the trusted proxy names. A PDF is sent inline (the browser's viewe
 ``#page=N``), a Markdown, HTML or text document as a page rendered from it
 (coach/library/pages.py, sent with a policy that runs no script), a Word file as a download.
 Refusals are short pages with the reason: 401 not signed in, 403 outside the library, 404 not
-in the library's index.
+in the library's index, 503 an index that cannot be read.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coach import prompts
-from coach.errors import NotAllowedError, OutsideLibraryError, SourceNotFoundError
+from coach.errors import CoachError, NotAllowedError, OutsideLibraryError, SourceNotFoundError
 from coach.library.opening import ROUTE, Opened, resolve
 from coach.library.pages import html_body, markdown_body, page, text_body
 from coach.pipeline import Coach
@@ -72,6 +72,9 @@ def source_routes(coach: Coach, access: Access, *, knowledge_dir: Path,
             return refusal(403, str(exc))
         except SourceNotFoundError as exc:
             return refusal(404, str(exc))
+        except CoachError as exc:  # the index cannot be read (e.g. built with another model)
+            log.warning("could not open %r: %s", source[:200], exc)
+            return refusal(503, str(exc))
         return response(opened)
 
     return [Route(ROUTE + "/{source:path}", open_source, methods=["GET", "HEAD"])]
@@ -106,7 +109,8 @@ def refusal(status: int, message: str) -> Response:
     body = (f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>"
             f'<p><a href="/">{html.escape(back)}</a></p>')
     return HTMLResponse(
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title>"
         f"</head><body><main>{body}</main></body></html>", status_code=status,
         headers={**HEADERS, "Content-Security-Policy": PAGE_POLICY})
 
