@@ -53,3 +53,13 @@ class ConversationNotFoundError(CoachError):
 class NotAllowedError(CoachError):
     """The user's role does not include what they asked to do (the message names the role
     needed and the one they have)."""
+
+
+class SourceNotFoundError(CoachError):
+    """A source asked for by id is not a document in the library's index, or its file has
+    gone from the library folder (the web app answers 404)."""
+
+
+class OutsideLibraryError(CoachError):
+    """A source's file lies outside the library folders (an absolute id, ``..``, a symbolic
+    link pointing out): it is never served (the web app answers 403)."""

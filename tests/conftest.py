@@ -270,24 +270,26 @@ def write_md() -> Callable[..., Path]:
     return write
 
 
+def pdf_file(path: Path, pages: list[str], title: str | None = None) -> Path:
+    """A real PDF (fpdf2) at ``path``, one string per page (ASCII: core fonts are Latin-1)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    if title:
+        pdf.set_title(title)
+    for text in pages:
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=12)
+        pdf.multi_cell(0, 8, text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    return path
+
+
 @pytest.fixture
 def write_pdf() -> Callable[..., Path]:
     """``write_pdf(path, pages, title=None)``: a real PDF (fpdf2), one string per page.
 
     Core PDF fonts are Latin-1 only: keep the page text ASCII.
     """
-    from fpdf import FPDF
-
-    def write(path: Path, pages: list[str], title: str | None = None) -> Path:
-        pdf = FPDF()
-        if title:
-            pdf.set_title(title)
-        for text in pages:
-            pdf.add_page()
-            pdf.set_font("Helvetica", size=12)
-            pdf.multi_cell(0, 8, text)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pdf.output(str(path))
-        return path
-
-    return write
+    return pdf_file

@@ -177,6 +177,10 @@ def test_an_answer_with_a_source_card_open(page, tmp_path):
     summary = f"#chat .message-row:last-child details.source-card:nth-of-type({number}) > summary"
     assert re.fullmatch(rf"Source {number}: Run charts, section Measurement relevance "
                         r"0\.\d\d Coaching guidance", accessible_name(page, summary))
+    # its link opens the document, and says so: "Open Run charts" (issue 27)
+    link = f"{summary[:-len(' > summary')]} a.open-source"
+    assert accessible_name(page, link) == "Open Run charts"
+    assert page.locator(link).get_attribute("href") == "/source/methods/run-charts.md"
     # ...and so is its marker in the answer: "[n]" on screen, the source's name when read
     marker = "#chat .message-row:last-child .message-content p > .cite"  # the first, in the text
     assert accessible_name(page, marker) == f"Source {number}: Run charts, section Measurement"

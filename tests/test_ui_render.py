@@ -55,7 +55,10 @@ def test_a_coverage_caveat_is_shown_inside_its_source_card():
 
 def test_only_web_links_become_links():
     card = render.source_card({**CITATION, "url": "javascript:alert(1)"}, [])
-    assert "<a " not in card and "javascript:" not in card
+    assert "javascript:" not in card and "public source" not in card
+    # the one link left is the card's own, to the document in the library (issue 27)
+    assert card.count("<a ") == 1 and '<a class="open-source" href="/source/methods/pdsa.md"' \
+        in card
 
 
 def test_unsupported_sentences_are_flagged_with_a_visible_warning():

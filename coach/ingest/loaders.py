@@ -51,7 +51,7 @@ def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
     return meta, text[match.end():]
 
 
-def _read_text(path: Path) -> tuple[str, str]:
+def read_text(path: Path) -> tuple[str, str]:
     """(text, encoding): UTF-8 when it is, else the encoding charset-normalizer finds (many
     exported NHS documents are Windows-1252 or Latin-1)."""
     data = path.read_bytes()
@@ -121,7 +121,7 @@ def _cells(line: str) -> list[str]:
 
 
 def load_markdown(path: Path) -> SourceDoc:
-    text, encoding = _read_text(path)
+    text, encoding = read_text(path)
     meta, body = split_front_matter(text, path.name)
     return SourceDoc(source=path.name, text=pipe_tables_to_items(body), meta=meta,
                      encoding=encoding)
@@ -174,10 +174,12 @@ def load_pdf(path: Path) -> SourceDoc:
     )
 
 
+# HTML elements whose text is never read (nor shown when a page is opened from the library)
+NOT_READ = ["script", "style", "nav", "header", "footer", "noscript", "form", "template"]
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
-def _hidden(tag: Any) -> bool:
+def is_hidden(tag: Any) -> bool:
     """An HTML element a browser does not show: ``hidden``, or hidden by its inline style."""
     if getattr(tag, "attrs", None) is None:
         return False
@@ -188,7 +190,7 @@ def load_html(path: Path) -> SourceDoc:
     from bs4 import BeautifulSoup
     from bs4.exceptions import ParserRejectedMarkup
 
-    markup, encoding = _read_text(path)
+    markup, encoding = read_text(path)
     try:
         soup = BeautifulSoup(markup, "html.parser")  # comments are never text (get_text skips)
     except ParserRejectedMarkup as exc:  # e.g. '<![ ' with no keyword: a broken declaration
@@ -196,10 +198,9 @@ def load_html(path: Path) -> SourceDoc:
             f"{path.name}: cannot read this HTML page (its markup is broken: the parser "
             "rejected a '<!' declaration); open it in a browser and save it again."
         ) from exc
-    for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "form",
-                     "template"]):
+    for tag in soup(NOT_READ):
         tag.decompose()
-    for tag in soup.find_all(_hidden):  # text a reader never sees is never indexed
+    for tag in soup.find_all(is_hidden):  # text a reader never sees is never indexed
         tag.decompose()
     meta: dict[str, Any] = {}
     if soup.title and soup.title.get_text(strip=True):

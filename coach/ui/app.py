@@ -1,7 +1,9 @@
 """The web app: ``build_ui(coach, settings) -> gr.Blocks`` and ``launch`` for `coach serve`.
 
 Each tab is a module with ``build(ctx: UIContext) -> None``, listed in ``TABS`` and called
-inside ``gr.Tab(label)``. Tabs for other features add one line to ``TABS``.
+inside ``gr.Tab(label)``. Tabs for other features add one line to ``TABS``. Beside Gradio's
+own routes the server has ``/source/<source id>``, which opens a cited document
+(coach/ui/sources_route.py).
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ TABS: list[tuple[str, str, str]] = [
     ("Admin", "coach.ui.admin_tab", "admin"),
 ]
 
+
+# the attribute of a built app holding its server routes beside Gradio's (``build_ui`` sets
+# it, ``launch`` serves them): /source/<source id>, coach/ui/sources_route.py
+ROUTES = "coach_routes"
 
 OPEN_ACCESS = ("Sign-in is off (coach serve --no-auth): anyone who can reach this address can "
                "use every tab, including adding documents to the library.")
@@ -136,6 +142,10 @@ def build_ui(coach: Coach, settings: Settings, *, open_access: bool = False,
             fn.api_visibility = "private"
     guard(demo, declared, access)
     demo.queue(default_concurrency_limit=settings.concurrency_limit)
+    # the server routes beside Gradio's (``launch`` adds them): opening a cited source
+    from coach.ui.sources_route import source_routes
+
+    setattr(demo, ROUTES, source_routes(coach, access, knowledge_dir=settings.knowledge_dir))
     return demo
 
 
@@ -173,6 +183,7 @@ def launch(demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = F
     if not is_loopback(settings.host) and auth is None and proxy is None:
         log.warning("listening on %s without sign-in (--no-auth)", settings.host)
     return demo.launch(
+        app_kwargs={"routes": list(getattr(demo, ROUTES, []))},
         server_name=settings.host, server_port=settings.port, auth=auth,
         auth_dependency=proxy.user if proxy is not None else None,
         auth_message="Sign in with the user name and password you were given.",

@@ -1,4 +1,5 @@
-"""Pure rendering for the web UI: answers, source cards and highlighted passages as HTML.
+"""Pure rendering for the web UI: answers, source cards (each with a link that opens its
+document at the cited place) and highlighted passages as HTML.
 
 Everything that comes from a document or a person is escaped here; the chat window renders
 Markdown with inline HTML, so an answer is escaped text plus a few tags we write ourselves.
@@ -12,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from coach import prompts
+from coach.library.opening import opens_as, source_url
 from coach.text import MARKER, MARKER_RUN, is_heading, marker_numbers, strip_markers
 from coach.types import NOT_COVERED, Answer, ChatTurn
 
@@ -217,6 +220,8 @@ def source_card(c: dict[str, Any], claims: Sequence[str]) -> str:
     link = (f' · <a href="{html.escape(url)}" target="_blank" rel="noopener">public source</a>'
             if url.startswith(("https://", "http://")) else "")
     file = html.escape(str(c.get("source") or ""))
+    opener = open_link(c)
+    origin = " · ".join(x for x in (opener, origin) if x)
     coverage = str(c.get("coverage") or "")
     caveat = (f'<div class="coverage" role="note"><strong>Coverage:</strong> '
               f"{escape_text(coverage, markdown=False)}</div>" if coverage else "")
@@ -225,6 +230,33 @@ def source_card(c: dict[str, Any], claims: Sequence[str]) -> str:
         f'<div class="passage">{highlight(str(c.get("text") or ""), claims)}</div>{caveat}'
         f'<div class="origin">{origin}{link} · <code>{file}</code></div></details>'
     )
+
+
+def open_link(c: Mapping[str, Any]) -> str:
+    """The card's link that opens its document at the cited place (coach/library/opening.py:
+    a PDF at its page, a Markdown or HTML document at its section; a Word file downloads),
+    named for what it does: "Open Run charts, page 4". Empty for a type the app does not
+    serve."""
+    source = str(c.get("source") or "")
+    kind = opens_as(source) if source else None
+    if kind is None:
+        return ""
+    title = str(c.get("title") or source)
+    heading = str(c.get("heading") or "")
+    section = heading.split(" > ")[-1].strip()
+    page = int(c["page"]) if c.get("page") and kind == "pdf" else None
+    href = source_url(source, page=page, heading=heading)
+    if kind == "word":
+        label = prompts.fill("open-source.yaml", "download", title=title)
+    elif page:
+        label = prompts.fill("open-source.yaml", "open-page", title=title, page=page)
+    elif section and kind in ("markdown", "html"):
+        label = prompts.fill("open-source.yaml", "open-section", title=title, section=section)
+    else:
+        label = prompts.fill("open-source.yaml", "open", title=title)
+    target = "" if kind == "word" else ' target="_blank" rel="noopener"'
+    return (f'<a class="open-source" href="{html.escape(href)}"{target}>'
+            f"{html.escape(label, quote=False)}</a>")
 
 
 def sources_block(text: str, citations: Sequence[dict[str, Any]]) -> str:

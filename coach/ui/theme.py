@@ -117,6 +117,8 @@ details.source-card summary {{ cursor: pointer; }}
   color: var(--body-text-color-subdued); }}
 .source-card .relevance, .source-card .kind {{ font-size: .8em; border-radius: 9px;
   padding: 0 .45rem; margin-left: .3rem; border: 1px solid var(--neutral-500); }}
+/* the link that opens the cited document (coach/library/opening.py) */
+.source-card a.open-source {{ font-weight: 600; text-decoration: underline; }}
 .source-card .passage {{ margin: .5rem 0; line-height: 1.5; font-size: .92em; }}
 /* the words the answer relies on: a background and an underline (never colour alone) */
 .source-card mark {{ background: #fde68a; color: #1f2937; padding: 0 1px;
