@@ -77,6 +77,16 @@ class Chunk(Located):
         """The questions this chunk's section answers (see Passage.questions)."""
         return section_questions(self.heading, self.asked)
 
+    @property
+    def channel_questions(self) -> tuple[str, ...]:
+        """What retrieval's question channel matches a question against: the section's own
+        questions, or for a section not headed by a question (an upload, a page of a PDF) its
+        heading, else its document's title, so such documents take part in the channel too."""
+        if self.questions:
+            return self.questions
+        own = self.heading.split(" > ")[-1].strip()
+        return tuple(dict.fromkeys(x for x in (own, self.title.strip()) if x))[:1]
+
     def embedding_text(self) -> str:
         """What gets embedded: the passage with its title, heading path and the other ways
         its question is asked as context."""

@@ -23,10 +23,11 @@ from coach.types import Chunk, ProgressCallback
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "5"  # 2: "Also asked:" blocks and answer-first paragraphs; 3: question vectors;
+CHUNKER_VERSION = "6"  # 2: "Also asked:" blocks and answer-first paragraphs; 3: question vectors;
 # 4: a section lead stops before a list that follows it on the next line, and answers of up
 # to 600 characters are repeated in every chunk of their section; 5: chunk ids cover the
-# "Also asked:" lines, and each chunk's questions are stored for the question channel
+# "Also asked:" lines, and each chunk's questions are stored for the question channel;
+# 6: a section with no question heading takes part in the channel by its heading or title
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")  # machine-readable files in knowledge/
 
 
@@ -263,18 +264,20 @@ def embed_chunks(embedder: Embedder, chunks: list[Chunk]
             for (key, _, _), vec in zip(row, vecs, strict=True) if vec is not None]
     # the questions each section answers, embedded on their own as a user's question is, so
     # matching a question to sections (answering/sections.py) embeds nothing while they wait
-    asked = list(dict.fromkeys(q for c in chunks for q in c.questions))
+    # (and, for retrieval's question channel, the heading or title of a section that has no
+    # question: see Chunk.channel_questions)
+    asked = list(dict.fromkeys(q for c in chunks for q in c.channel_questions))
     if asked:
         by_text = dict(zip(asked, embedder.encode(asked), strict=True))
-        rows += [(q, c.id, by_text[q]) for c in chunks for q in c.questions]
+        rows += [(q, c.id, by_text[q]) for c in chunks for q in c.channel_questions]
     return vectors, rows
 
 
 def question_rows(chunks: list[Chunk], rows: list[tuple[str, str, Vectors]]
                   ) -> list[tuple[str, str, Vectors]]:
-    """Of ``rows``, each chunk's section questions: retrieval's question channel finds a
-    section through them (GuidanceIndex.add_questions)."""
-    asked = {(q, c.id) for c in chunks for q in c.questions}
+    """Of ``rows``, each chunk's section questions (or heading or title: Chunk.channel_questions):
+    retrieval's question channel finds a section through them (GuidanceIndex.add_questions)."""
+    asked = {(q, c.id) for c in chunks for q in c.channel_questions}
     return [row for row in rows if (row[0], row[1]) in asked]
 
 
