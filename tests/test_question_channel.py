@@ -86,3 +86,26 @@ def test_a_filtered_search_keeps_only_questions_of_chunks_it_allows(make_coach, 
     found = coach._retriever.retrieve(ASKED, step=2)
     assert found.passages and {p.step for p in found.passages} == {2}
     assert coach._retriever.retrieve(ASKED, step=3).passages == []
+
+
+def test_an_index_read_again_gains_the_channel_rows_it_lacks(make_coach, write_md):
+    coach = _ingest(make_coach, write_md)
+    stored = coach._index.sentence_collection
+    stored.delete(where={"asked": True})  # as an index built before the channel existed
+    assert coach._index.nearest_questions(coach.encode([ASKED])[0], 5) == []
+    write_md(coach.settings.knowledge_dir / "testing.md",
+             SECTIONS + "\n## Who owns a PDSA ramp?\n\nThe project lead owns it.\n", **GUIDE)
+    coach.ingest()  # the file changed, its chunks did not: no chunk is embedded again
+    nearest = coach._index.nearest_questions(coach.encode([ASKED])[0], 5)
+    assert nearest and nearest[0][0] in {p.id for p in coach.search(ASKED)}
+
+
+def test_a_document_without_question_headings_takes_part_by_its_title(make_coach, write_md):
+    coach = _ingest(make_coach, write_md)
+    write_md(coach.settings.knowledge_dir / "faculty.md",
+             "The improvement faculty is a group of staff trained to coach and teach "
+             "improvement across the trust.", title="The trust's improvement faculty")
+    coach.ingest()
+    found = coach._retriever.retrieve("What does the trust's improvement faculty do?")
+    assert found.passages[0].source == "faculty.md"
+    assert found.channel_ranks["question"][found.passages[0].id] == 1

@@ -219,8 +219,10 @@ class Ingestor:
         finally:
             if bar is not None:
                 bar.close()
+        reused_all: list[Chunk] = []
         for sid, digest, chunks, was_stored in pending:
             reused = [c for c in chunks if c.id in existing]
+            reused_all += reused
             self.index.update_meta([c.id for c in reused],
                                    [chunk_metadata(c, digest, len(chunks)) for c in reused])
             if was_stored:
@@ -231,6 +233,20 @@ class Ingestor:
                 report.updated.append(sid)
             else:
                 report.added.append(sid)
+        self._refresh_questions(reused_all)
+
+    def _refresh_questions(self, chunks: list[Chunk]) -> None:
+        """The question channel's rows of chunks kept as they were from a file read again
+        (after a new chunker version, say): written when missing, so an index built before the
+        rows existed gains them without embedding its chunks again (one vector a section)."""
+        asked = list(dict.fromkeys(q for c in chunks for q in c.channel_questions))
+        for start in range(0, len(asked), self.batch_size):
+            part = asked[start:start + self.batch_size]
+            by_text = dict(zip(part, self.embedder.encode(part), strict=True))
+            rows = [(q, c.id, by_text[q]) for c in chunks for q in c.channel_questions
+                    if q in by_text]
+            self.index.add_sentences(rows)
+            self.index.add_questions(rows)
 
     def _remove_deleted(self, dirs: list[Path], stored: dict[str, dict[str, Any]],
                         seen: set[str], report: IngestReport) -> None:
