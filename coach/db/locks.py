@@ -39,7 +39,7 @@ def named_lock(db: Database, name: str, *, wait: bool = True) -> Iterator[bool]:
     ``wait=False`` it does not wait: it yields False at once when another process holds it
     (``holder(db, name)`` then says who)."""
     if db.dialect == "postgresql":
-        with db.engine.connect() as conn:
+        with db.connect() as conn:
             conn.execute(sa.text("SELECT set_config('application_name', :v, false)"),
                          {"v": f"coach {name} lock: {_holder()}"[:63]})
             key = lock_key(name)
@@ -83,7 +83,7 @@ def named_lock(db: Database, name: str, *, wait: bool = True) -> Iterator[bool]:
 def holder(db: Database, name: str) -> str:
     """Who holds the lock ``name`` now, as its holder wrote it ('' when free or unknown)."""
     if db.dialect == "postgresql":
-        with db.engine.connect() as conn:
+        with db.connect() as conn:
             rows = conn.execute(sa.text(
                 "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a "
                 "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
