@@ -69,6 +69,14 @@ class Settings(BaseSettings):
             "store under COACH_HOME."
         ),
     )
+    chroma_timeout: float = Field(
+        60.0, gt=0, le=3600,
+        description=(
+            "Seconds to wait for the Chroma server (COACH_CHROMA_URL) to answer one request "
+            "(connecting: at most 5 of them); past it the question or ingest fails with a "
+            "message saying the guidance index cannot be reached, instead of waiting for ever."
+        ),
+    )
     collection: str = Field("guidance", description="Chroma collection name.")
     database_url: str | None = Field(
         None,

@@ -33,6 +33,12 @@ class ConfigError(CoachError):
     """A setting has a value that cannot work."""
 
 
+class UnavailableError(CoachError):
+    """A server the app depends on (its database, the Chroma server) cannot be reached or did
+    not answer in time; nothing was changed, and the same action can be tried again once it is
+    back (the message, from prompts/unavailable.yaml, says so)."""
+
+
 class ModelError(CoachError):
     """The configured language model could not be reached or failed to answer."""
 

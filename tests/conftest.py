@@ -13,6 +13,9 @@ Fixtures
                     (read-only: tests that ingest or save progress build their own)
     write_md        helper: write a small Markdown document with YAML front matter
     write_pdf       helper: write a real PDF (fpdf2) with one string per page
+    postgres        a real PostgreSQL server for the session (tests/pg.py)
+    chroma_server   a real Chroma server (`chroma run`, tests/servers.ChromaServer) per module
+    chroma_url      its URL
 """
 
 from __future__ import annotations
@@ -177,6 +180,26 @@ def postgres() -> Any:
     server = pg.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A real Chroma server (`chroma run`) on a free local port, stopped after the module
+    (tests may stop, start, freeze and thaw it: tests/servers.ChromaServer)."""
+    from tests.servers import CHROMA, ChromaServer
+
+    if not CHROMA.exists():
+        pytest.skip(f"the chroma executable is not installed next to Python ({CHROMA})")
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def chroma_url(chroma_server: Any) -> str:
+    """The URL of the module's Chroma server."""
+    return str(chroma_server.url)
 
 
 _DB_COUNTER = iter(range(1, 1_000_000))

@@ -12,6 +12,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -72,6 +73,22 @@ class PostgresServer:
         stop(self.process)
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def halt(self) -> None:
+        """Stop the server as an outage would (a fast shutdown: every session is cut off),
+        keeping its data folder and port for ``resume``."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+
+    def resume(self) -> None:
+        """Start the halted server again on the same port, over the same data."""
+        self.process = _launch(self.folder, self.port)
+        _wait_ready(self)
+
 
 def _as_owner() -> dict[str, object]:
     """subprocess arguments that run a command as the postgres user when we are root."""
@@ -97,23 +114,39 @@ def start() -> PostgresServer:
                     "scram-sha-256", f"--pwfile={folder / 'pw'}", "-E", "UTF8",
                     "--no-instructions"], check=True, capture_output=True, **owner)  # type: ignore[call-overload]
     port = free_port()
-    log = open(folder / "server.log", "wb")  # noqa: SIM115 - kept open for the server's life
-    process = subprocess.Popen(
-        [str(bin_dir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets),
-         "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+    server = PostgresServer(port, folder, _launch(folder, port))
+    try:
+        _wait_ready(server)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
+
+
+def _launch(folder: Path, port: int) -> subprocess.Popen[bytes]:
+    """The server on ``port`` over the cluster in ``folder``, its output appended to the log."""
+    bin_dir = binaries()
+    assert bin_dir is not None, missing_reason()
+    log = open(folder / "server.log", "ab")  # noqa: SIM115 - kept open for the server's life
+    return subprocess.Popen(
+        [str(bin_dir / "postgres"), "-D", str(folder / "data"), "-p", str(port),
+         "-k", str(folder / "sockets"), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
          "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
          "-c", "max_connections=200"],
-        stdout=log, stderr=subprocess.STDOUT, **owner)  # type: ignore[call-overload]
-    server = PostgresServer(port, folder, process)
+        stdout=log, stderr=subprocess.STDOUT, **_as_owner())  # type: ignore[call-overload]
+
+
+def _wait_ready(server: PostgresServer) -> None:
+    bin_dir = binaries()
+    assert bin_dir is not None, missing_reason()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if server.process.poll() is not None:
             raise RuntimeError("PostgreSQL did not start:\n"
-                               + (folder / "server.log").read_text(errors="replace"))
+                               + (server.folder / "server.log").read_text(errors="replace"))
         ready = subprocess.run([str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p",
-                                str(port)], capture_output=True)
+                                str(server.port)], capture_output=True)
         if ready.returncode == 0:
-            return server
+            return
         time.sleep(0.2)
-    server.stop()
     raise RuntimeError("PostgreSQL did not become ready within 60 s")

@@ -1,13 +1,11 @@
-"""Against a real Chroma server (`chroma run`) instead of the embedded store."""
+"""Against a real Chroma server (`chroma run`, the ``chroma_url`` fixture in conftest.py)
+instead of the embedded store."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -16,10 +14,7 @@ from coach.config import load_settings
 from coach.errors import ConfigError
 from coach.providers.chroma import make_client
 from coach.store import GuidanceIndex
-from tests.servers import free_port, stop
-
-CHROMA = Path(sys.executable).with_name("chroma")
-STARTUP_SECONDS = 60
+from tests.servers import free_port
 
 PDSA = """# PDSA cycles
 
@@ -35,43 +30,6 @@ RUN_CHARTS = """# Run charts
 
 A run chart plots a measure over time with the median drawn as a centre line.
 """
-
-
-def wait_for_heartbeat(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"chroma run exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"chroma run did not answer within {STARTUP_SECONDS} s:\n{log.read_text()}")
-
-
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory):
-    """A real Chroma server on a free local port, stopped after the module."""
-    if not CHROMA.exists():
-        pytest.skip(f"the chroma executable is not installed next to Python ({CHROMA})")
-    root = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    log = root / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(root / "data"), "--host", "127.0.0.1",
-             "--port", str(port)],
-            stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_heartbeat(url, process, log)
-        yield url
-    finally:
-        stop(process, timeout=15)
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -225,6 +226,34 @@ def test_the_sync_lock_admits_one_holder_and_says_who(make_settings, database_ur
             assert not second
     with named_lock(db, "library-sync", wait=False) as again:
         assert again  # released when its holder left
+
+
+def test_a_holder_killed_holding_the_lock_leaves_it_free_and_unnamed(make_settings,
+                                                                      database_url):
+    """SIGKILL gives the holder no chance to clear the name it wrote: the lock is free at once,
+    and ``holder`` no longer names the dead process (it did, for a SQLite lock file)."""
+    settings = make_settings(database_url=database_url)
+    db = open_database(settings)
+    code = ("import sys, time; from coach.db import open_database; "
+            "from coach.db.locks import named_lock; from coach.config import Settings; "
+            "db = open_database(Settings(_env_file=None, home=sys.argv[1], "
+            "database_url=sys.argv[2]))\n"
+            "with named_lock(db, 'library-sync'):\n    print('held', flush=True); "
+            "time.sleep(600)")
+    child = subprocess.Popen([sys.executable, "-c", code, str(settings.home), database_url],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "held"
+        assert f"pid {child.pid} " in holder(db, "library-sync")
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while holder(db, "library-sync"):  # PostgreSQL ends the session once it sees it gone
+        assert time.monotonic() < deadline, holder(db, "library-sync")
+        time.sleep(0.1)
+    with named_lock(db, "library-sync", wait=False) as free:
+        assert free
 
 
 @pytest.mark.slow

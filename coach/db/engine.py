@@ -3,7 +3,9 @@
 ``COACH_DATABASE_URL`` picks the database: empty means a SQLite file under COACH_HOME (nothing
 to set up); ``postgresql+psycopg://user:password@host:5432/name`` shares one PostgreSQL database
 between replicas. Every failure names the setting and says what to do; a database written by a
-newer version is refused untouched, never downgraded.
+newer version is refused untouched, never downgraded. A PostgreSQL server that goes away while
+the app runs is an ``UnavailableError`` with a plain message (``Database.reachable``), not a
+hang, and the app reconnects by itself once the server is back.
 """
 
 from __future__ import annotations
@@ -24,10 +26,17 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
+from coach import prompts
 from coach.config import Settings
-from coach.errors import ConfigError
+from coach.errors import ConfigError, UnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +70,29 @@ class Database:
     @contextlib.contextmanager
     def begin(self) -> Iterator[Connection]:
         """A connection in a transaction, committed on success and rolled back on error."""
-        with self.engine.begin() as conn:
+        with self.reachable(), self.engine.begin() as conn:
             yield conn
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        with self.reachable(), self.engine.connect() as conn:
             yield conn
+
+    @contextlib.contextmanager
+    def reachable(self) -> Iterator[None]:
+        """Turn a database server that is down, or that cut the connection, into an
+        ``UnavailableError`` a person can read (prompts/unavailable.yaml). The pool tests each
+        connection before use (``pool_pre_ping``), so once the server is back the next call
+        connects again: the app recovers without a restart of its own."""
+        try:
+            yield
+        except DBAPIError as exc:
+            if not (exc.connection_invalidated or (
+                    self.dialect == "postgresql" and isinstance(exc, OperationalError))):
+                raise
+            first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+            log.warning("the database %s cannot be used just now: %s", self.url, first)
+            raise UnavailableError(prompts.fill("unavailable.yaml", "database")) from exc
 
     def upsert(self, conn: Connection, table: sa.Table, values: Mapping[str, Any],
                key: Sequence[str]) -> None:
@@ -107,6 +132,8 @@ def database_url(settings: Settings) -> URL:
     return url
 
 
+PG_CONNECT_ARGS = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30,
+                   "keepalives_interval": 10, "keepalives_count": 3}
 WAL_ATTEMPTS = 150  # 15 s at 0.1 s, as long as the busy timeout
 
 
@@ -118,8 +145,11 @@ def engine_for(url: URL) -> Engine:
             engine = sa.create_engine(url, connect_args={"timeout": 15})
             sa.event.listen(engine, "connect", _sqlite_pragmas)
             return engine
+        # a server that is down fails fast (refused at once, or 10 s to connect), one that
+        # vanished mid-query is noticed by TCP keepalives within about a minute, and a
+        # connection the server dropped while idle is replaced before use (pre-ping)
         return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                                connect_args={"connect_timeout": 10})
+                                connect_args=PG_CONNECT_ARGS)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise DatabaseError(f"{SETTING} cannot be used ({exc}). Use {_EXAMPLE}.") from exc
 

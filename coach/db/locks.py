@@ -6,7 +6,8 @@ long as the lock is held. SQLite: an exclusive ``flock`` on a file beside the da
 (``coach.sqlite3.<name>.lock``). Either way the operating system or the server releases the lock
 when the holder dies, so a process killed while holding one never leaves it taken. The holder
 writes who it is (host, process, since when) where the next one can read it: in the lock file,
-or in PostgreSQL's ``application_name`` of the holding connection.
+or in PostgreSQL's ``application_name`` of the holding connection. A name a killed holder had no
+chance to clear from its lock file is not reported: ``holder`` names only a lock still held.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def named_lock(db: Database, name: str, *, wait: bool = True) -> Iterator[bool]:
     ``wait=False`` it does not wait: it yields False at once when another process holds it
     (``holder(db, name)`` then says who)."""
     if db.dialect == "postgresql":
-        with db.engine.connect() as conn:
+        with db.connect() as conn:
             conn.execute(sa.text("SELECT set_config('application_name', :v, false)"),
                          {"v": f"coach {name} lock: {_holder()}"[:63]})
             key = lock_key(name)
@@ -83,7 +84,7 @@ def named_lock(db: Database, name: str, *, wait: bool = True) -> Iterator[bool]:
 def holder(db: Database, name: str) -> str:
     """Who holds the lock ``name`` now, as its holder wrote it ('' when free or unknown)."""
     if db.dialect == "postgresql":
-        with db.engine.connect() as conn:
+        with db.connect() as conn:
             rows = conn.execute(sa.text(
                 "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a "
                 "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
@@ -94,7 +95,12 @@ def holder(db: Database, name: str) -> str:
     if path is None or not os.path.exists(path):
         return ""
     with open(path, encoding="utf-8", errors="replace") as fh:
-        return fh.read().strip()
+        try:  # free: a holder killed before it could clear its name left it behind
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return fh.read().strip()
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return ""
 
 
 def _lock_file(db: Database, name: str) -> str | None:
