@@ -201,3 +201,49 @@ def test_the_views_handlers_draw_the_history_trend_and_compare_view(ctx, runs):
     assert "Better answer, as recorded: jo: B" in changed
     notice, kept = view.prefer(ctx, first, last, "board-commitment", None, "jo")
     assert 'class="error"' in notice and "Choose which answer" in notice
+
+
+@pytest.mark.slow
+def test_through_a_real_server_with_sign_in_each_event_knows_its_user_and_role(tmp_path,
+                                                                               embedder):
+    """An editor's run records them as who ran it; the runs, compare and preference events
+    answer the editor and refuse a staff member (the role guard around every event)."""
+    from conftest import settings_under
+    from gradio_client import Client
+    from ui_helpers import free_port, running_app
+
+    from coach.access import auth
+    from coach.access.roles import RoleStore
+    from coach.app import build_coach
+    from coach.db import open_database
+
+    write_kb(tmp_path)
+    write_suite(tmp_path)
+    users = tmp_path / "users"
+    for name in ("jo", "sam"):
+        auth.add_user(users, name, "a-long-password")
+    settings = settings_under(tmp_path, port=free_port(), auth_file=users,
+                              evals_dir=tmp_path / "evals")
+    RoleStore(open_database(settings)).set("jo", "editor", by="test")  # sam stays staff
+    coach = build_coach(settings, embedder=embedder)
+    coach.ingest()
+    with running_app(coach, settings) as url:
+        jo = Client(url, auth=("jo", "a-long-password"), verbose=False)
+        for _ in range(2):
+            jo.predict("tiny/suite.yaml", api_name="/evaluate")
+        first, last = (r.name for r in reversed(list_runs(settings.home, "tiny")))
+        assert {r.run_by for r in list_runs(settings.home, "tiny")} == {"jo"}
+        history, chart, _, _ = jo.predict("tiny/suite.yaml", api_name="/eval_runs")
+        assert "<td>jo</td>" in history and "<img src=" in chart
+        diffs, changed, _ = jo.predict(first, last, api_name="/eval_compare")
+        assert "Verdict: no confirmed regression." in diffs
+        assert "No case changed between these runs." in changed
+        saved, _ = jo.predict(first, last, "run-shift", "same", api_name="/eval_prefer")
+        assert "Saved: for run-shift, jo finds the answers the same." in saved
+        assert preferences(find_run(settings.home, last), first) == {"run-shift": {"jo": "same"}}
+        sam = Client(url, auth=("sam", "a-long-password"), verbose=False)
+        for args, name in ((["tiny/suite.yaml"], "eval_runs"), ([first, last], "eval_compare"),
+                           ([first, last, "run-shift", "B"], "eval_prefer")):
+            with pytest.raises(Exception, match="Not allowed"):
+                sam.predict(*args, api_name=f"/{name}")
+        assert preferences(find_run(settings.home, last), first) == {"run-shift": {"jo": "same"}}

@@ -93,7 +93,7 @@ def trend_png(data: Trend) -> bytes | None:
     ax.set_xlim(-0.5, len(xs) - 0.5)
     split = ", dev split" if data.dev_split else ""
     ax.set_title(f"Headline metrics across runs (UTC{split})", fontsize=10)
-    ax.legend(fontsize=7, loc="lower left", ncols=min(4, len(data.series)))
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside, not over
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

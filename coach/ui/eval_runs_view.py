@@ -43,7 +43,7 @@ WORDS = "evaluate-tab.yaml"
 Outputs = tuple[Any, ...]
 
 
-def words(key: str, **values: object) -> str:
+def runs_text(key: str, **values: object) -> str:
     """Entry ``key`` of prompts/evaluate-tab.yaml, its {placeholders} filled."""
     return prompts.fill(WORDS, key, **values)
 
@@ -76,11 +76,11 @@ def history_table(suite: str, rows: list[RunRow]) -> str:
     headers = ["When (UTC)", "Run", "Suite version", "Run by", "Label", "Verdict", "Passed",
                *(n.replace("_", " ") for n in metrics)]
     cells = [[r.started_at.replace("T", " ")[:16], r.name, r.version,
-              r.run_by or words("not-recorded"), r.label,
-              words("met") if r.ok else words("failing"), f"{r.passed} of {r.cases}",
+              r.run_by or runs_text("not-recorded"), r.label,
+              runs_text("met") if r.ok else runs_text("failing"), f"{r.passed} of {r.cases}",
               *(_number(r.metrics.get(n)) for n in metrics)] for r in rows]
-    split = words("dev-split") if any(r.split for r in rows) else ""
-    return table(words("history-caption", suite=suite, split=split), headers, cells)
+    split = runs_text("dev-split") if any(r.split for r in rows) else ""
+    return table(runs_text("history-caption", suite=suite, split=split), headers, cells)
 
 
 def trend_figure(suite: str, rows: list[RunRow]) -> str:
@@ -92,7 +92,7 @@ def trend_figure(suite: str, rows: list[RunRow]) -> str:
     src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     return (f'<figure class="eval-trend" style="margin:0"><img src="{src}" '
             f'alt="{esc(alt_text(data))}" style="max-width:100%;height:auto">'
-            f"<figcaption>{esc(words('trend-caption', suite=suite))}</figcaption></figure>")
+            f"<figcaption>{esc(runs_text('trend-caption', suite=suite))}</figcaption></figure>")
 
 
 def show_runs(ctx: UIContext, suite_rel: str | None) -> Outputs:
@@ -100,16 +100,16 @@ def show_runs(ctx: UIContext, suite_rel: str | None) -> Outputs:
     compare view starts on its latest run and the one before."""
     names = run_names(ctx.settings.home)
     if not suite_rel:
-        return (_note(words("no-suite")), "", gr.update(choices=names),
+        return (_note(runs_text("no-suite")), "", gr.update(choices=names),
                 gr.update(choices=names))
     try:
         suite = suite_name(ctx, suite_rel)
     except CoachError as exc:
-        return (_note(words("bad-suite", message=str(exc)), "error"), "",
+        return (_note(runs_text("bad-suite", message=str(exc)), "error"), "",
                 gr.update(choices=names), gr.update(choices=names))
     rows = list_runs(ctx.settings.home, suite)
     a, b = default_pair(rows)
-    history = history_table(suite, rows) if rows else _note(words("no-runs", suite=suite))
+    history = history_table(suite, rows) if rows else _note(runs_text("no-runs", suite=suite))
     return (history, trend_figure(suite, rows), gr.update(choices=names, value=a),
             gr.update(choices=names, value=b))
 
@@ -118,30 +118,30 @@ def show_runs(ctx: UIContext, suite_rel: str | None) -> Outputs:
 def differences(pair: RunPair) -> str:
     """The warnings, each metric's paired difference with its interval, and the verdict."""
     result = pair.comparison
-    parts = [_note(words("compared", a=pair.a, b=pair.b))]
-    parts += [_note(words("warning", message=w), "warning") for w in result["warnings"]]
+    parts = [_note(runs_text("compared", a=pair.a, b=pair.b))]
+    parts += [_note(runs_text("warning", message=w), "warning") for w in result["warnings"]]
     a, b = result["a"], result["b"]
     if a["suite_sha256"] != b["suite_sha256"] or a["knowledge_sha256"] != b["knowledge_sha256"]:
-        parts.append(_note(words("different-files")))
+        parts.append(_note(runs_text("different-files")))
     rows = [[m["metric"].replace("_", " "), m["n"], f"{m['a']:.3f}", f"{m['b']:.3f}",
              f"{m['delta']:+.3f}", f"[{m['low']:+.3f}, {m['high']:+.3f}]",
-             words("regression") if m["regression"] else words("improved")
-             if m["improvement"] else words("no-change")] for m in result["metrics"]]
+             runs_text("regression") if m["regression"] else runs_text("improved")
+             if m["improvement"] else runs_text("no-change")] for m in result["metrics"]]
     paired = max((m["n"] for m in result["metrics"]), default=0)
-    parts.append(table(words("metrics-caption", cases=paired),
+    parts.append(table(runs_text("metrics-caption", cases=paired),
                        ["Metric", "Cases", "A", "B", "B − A", "95% interval", "Reading"], rows))
     if result["only_in_a"] or result["only_in_b"]:
-        parts.append(_note(words("unpaired", a=len(result["only_in_a"]),
+        parts.append(_note(runs_text("unpaired", a=len(result["only_in_a"]),
                                  b=len(result["only_in_b"]))))
-    parts.append(_note(words("verdict-regression") if result["regression"]
-                       else words("verdict-fine"), "warning" if result["regression"]
+    parts.append(_note(runs_text("verdict-regression") if result["regression"]
+                       else runs_text("verdict-fine"), "warning" if result["regression"]
                        else "notice"))
     return "".join(parts)
 
 
 def _change(case: ChangedCase) -> str:
-    return {PASS_TO_FAIL: words("pass_to_fail"),
-            FAIL_TO_PASS: words("fail_to_pass")}.get(case.change) or words("scores")
+    return {PASS_TO_FAIL: runs_text("pass_to_fail"),
+            FAIL_TO_PASS: runs_text("fail_to_pass")}.get(case.change) or runs_text("scores")
 
 
 def _side(heading: str, text: str, failures: tuple[str, ...]) -> str:
@@ -154,19 +154,19 @@ def _side(heading: str, text: str, failures: tuple[str, ...]) -> str:
 def case_html(pair: RunPair, case: ChangedCase, chosen: dict[str, str]) -> str:
     """One changed case: its question, answer A beside answer B, the score changes, and the
     better answer as each reviewer recorded it."""
-    verdict = {True: words("passed"), False: words("failed")}
-    sides = (_side(words("answer-a", run=pair.a, verdict=verdict[case.a.passed]), case.a.text,
+    verdict = {True: runs_text("passed"), False: runs_text("failed")}
+    sides = (_side(runs_text("answer-a", run=pair.a, verdict=verdict[case.a.passed]), case.a.text,
                    case.a.failures)
-             + _side(words("answer-b", run=pair.b, verdict=verdict[case.b.passed]),
+             + _side(runs_text("answer-b", run=pair.b, verdict=verdict[case.b.passed]),
                      case.b.text, case.b.failures))
     deltas = "; ".join(f"{k.replace('_', ' ')} {_number(a)} → {_number(b)}"
                        for k, (a, b) in case.deltas.items())
-    extra = [words("score-changes", changes=deltas)] if deltas else []
+    extra = [runs_text("score-changes", changes=deltas)] if deltas else []
     if chosen:
-        extra.append(words("preferred", choices=", ".join(f"{u}: {c}"
+        extra.append(runs_text("preferred", choices=", ".join(f"{u}: {c}"
                                                           for u, c in chosen.items())))
     return (f'<section class="eval-case"><h4>{esc(case.id)}: {esc(_change(case))}</h4>'
-            f"<p><strong>{esc(words('question'))}:</strong> {esc(case.question)}</p>"
+            f"<p><strong>{esc(runs_text('question'))}:</strong> {esc(case.question)}</p>"
             '<div style="display:grid;gap:1rem;'
             f'grid-template-columns:repeat(auto-fit,minmax(16rem,1fr))">{sides}</div>'
             + "".join(f"<p>{esc(line)}</p>" for line in extra) + "</section>")
@@ -175,16 +175,17 @@ def case_html(pair: RunPair, case: ChangedCase, chosen: dict[str, str]) -> str:
 def changed_html(pair: RunPair) -> str:
     """Every changed case of the pair, side by side, with the preferences recorded."""
     if not pair.changed:
-        return _note(words("no-changes"))
+        return _note(runs_text("no-changes"))
     chosen = preferences(pair.folder_b, pair.a)
-    return (f"<h4>{esc(words('changes-heading', count=len(pair.changed)))}</h4>"
+    return (f"<p><strong>{esc(runs_text('changes-heading', count=len(pair.changed)))}"
+            "</strong></p>"
             + "".join(case_html(pair, c, chosen.get(c.id, {})) for c in pair.changed))
 
 
 def compare(ctx: UIContext, a: str | None, b: str | None) -> Outputs:
     """(differences, changed cases, case choices) for runs A and B."""
     if not a or not b:
-        return _note(words("pick-two")), "", gr.update(choices=[], value=None)
+        return _note(runs_text("pick-two")), "", gr.update(choices=[], value=None)
     try:
         pair = compare_pair(ctx.settings.home, a, b)
     except CoachError as exc:
@@ -202,8 +203,8 @@ def prefer(ctx: UIContext, a: str | None, b: str | None, case: str | None,
         pair = compare_pair(ctx.settings.home, a, b)
     except CoachError as exc:
         return _note(str(exc), "error"), gr.skip()
-    said = (words("saved-same", case=case, user=user) if choice == "same"
-            else words("saved", case=case, user=user, choice=choice))
+    said = (runs_text("saved-same", case=case, user=user) if choice == "same"
+            else runs_text("saved", case=case, user=user, choice=choice))
     return _note(said), changed_html(pair)
 
 
@@ -212,23 +213,25 @@ def build(ctx: UIContext) -> SimpleNamespace:
     """The history, trend and compare view's components (inside the Evaluate tab)."""
     ui = SimpleNamespace()
     gr.Markdown("### Runs of this suite")
-    gr.Markdown(words("runs-intro"))
+    gr.Markdown(runs_text("runs-intro"))
     ui.history = gr.HTML(elem_id="eval-history", label="Runs of this suite")
     ui.trend = gr.HTML(elem_id="eval-trend", label="Trend of the headline metrics")
     gr.Markdown("### Compare two runs")
-    gr.Markdown(words("compare-intro"))
+    gr.Markdown(runs_text("compare-intro"))
     names = run_names(ctx.settings.home)
     with gr.Row():
+        # any run name is taken (and checked by the handler): runs made since the page
+        # loaded, and clients of the API, name runs that are not among the first choices
         ui.run_a = gr.Dropdown(names, value=None, label="Run A (the baseline)",
-                               elem_id="eval-run-a", scale=2)
+                               elem_id="eval-run-a", scale=2, allow_custom_value=True)
         ui.run_b = gr.Dropdown(names, value=None, label="Run B (judged against A)",
-                               elem_id="eval-run-b", scale=2)
+                               elem_id="eval-run-b", scale=2, allow_custom_value=True)
         ui.compare = gr.Button("Compare", scale=1)
     ui.diffs = gr.HTML(elem_id="eval-diffs", label="Paired differences")
     ui.changed = gr.HTML(elem_id="eval-changed", label="Cases that changed")
     with gr.Row():
         ui.case = gr.Dropdown([], value=None, label="Changed case", elem_id="eval-pref-case",
-                              scale=2)
+                              scale=2, allow_custom_value=True)
         ui.choice = gr.Radio(list(CHOICES), value=None, label="Which answer is better?",
                              elem_id="eval-pref-choice", scale=2)
         ui.prefer = gr.Button("Save my choice", scale=1)
