@@ -37,7 +37,7 @@ from coach.evals.sidebyside import (
 )
 from coach.evals.trend import alt_text, trend, trend_png
 from coach.ui.context import UIContext
-from coach.ui.projects_render import table
+from coach.ui.projects_render import TABLE_CSS, table
 
 WORDS = "evaluate-tab.yaml"
 Outputs = tuple[Any, ...]
@@ -165,10 +165,11 @@ def case_html(pair: RunPair, case: ChangedCase, chosen: dict[str, str]) -> str:
     if chosen:
         extra.append(runs_text("preferred", choices=", ".join(f"{u}: {c}"
                                                           for u, c in chosen.items())))
-    return (f'<section class="eval-case"><h4>{esc(case.id)}: {esc(_change(case))}</h4>'
+    return ('<section class="eval-case" style="overflow-wrap:anywhere">'
+            f"<h4>{esc(case.id)}: {esc(_change(case))}</h4>"
             f"<p><strong>{esc(runs_text('question'))}:</strong> {esc(case.question)}</p>"
             '<div style="display:grid;gap:1rem;'
-            f'grid-template-columns:repeat(auto-fit,minmax(16rem,1fr))">{sides}</div>'
+            f'grid-template-columns:repeat(auto-fit,minmax(min(16rem,100%),1fr))">{sides}</div>'
             + "".join(f"<p>{esc(line)}</p>" for line in extra) + "</section>")
 
 
@@ -214,7 +215,8 @@ def build(ctx: UIContext) -> SimpleNamespace:
     ui = SimpleNamespace()
     gr.Markdown("### Runs of this suite")
     gr.Markdown(runs_text("runs-intro"))
-    ui.history = gr.HTML(elem_id="eval-history", label="Runs of this suite")
+    ui.history = gr.HTML(elem_id="eval-history", label="Runs of this suite",
+                         css_template=TABLE_CSS)
     ui.trend = gr.HTML(elem_id="eval-trend", label="Trend of the headline metrics")
     gr.Markdown("### Compare two runs")
     gr.Markdown(runs_text("compare-intro"))
@@ -227,7 +229,7 @@ def build(ctx: UIContext) -> SimpleNamespace:
         ui.run_b = gr.Dropdown(names, value=None, label="Run B (judged against A)",
                                elem_id="eval-run-b", scale=2, allow_custom_value=True)
         ui.compare = gr.Button("Compare", scale=1)
-    ui.diffs = gr.HTML(elem_id="eval-diffs", label="Paired differences")
+    ui.diffs = gr.HTML(elem_id="eval-diffs", label="Paired differences", css_template=TABLE_CSS)
     ui.changed = gr.HTML(elem_id="eval-changed", label="Cases that changed")
     with gr.Row():
         ui.case = gr.Dropdown([], value=None, label="Changed case", elem_id="eval-pref-case",
