@@ -167,3 +167,15 @@ def test_the_evaluate_tab_runs_and_compares_a_coaching_suite(indexed, embedder, 
     _, _, _, diff = run_and_report(ctx, "broken/suite.yaml")  # at once: its own run folder
     assert f"Compared with {first.name}" in diff and "| case_pass_rate | 2 |" in diff
     assert "no confirmed regression" in diff
+    # the runs history and the compare view read coaching runs too
+    from coach.evals.history import list_runs
+    from coach.evals.runner import load_run
+    from coach.evals.sidebyside import compare_pair, said
+
+    latest, earlier = list_runs(settings.home, "broken")
+    assert (latest.passed, latest.cases, latest.run_by, latest.ok) == (1, 2, "local", False)
+    assert latest.metrics["pass_rate"] == 0.5 and "case_pass_rate" in latest.metrics
+    pair = compare_pair(settings.home, earlier.name, latest.name)
+    assert pair.comparison["warnings"] == [] and pair.changed == ()
+    conversation = said(load_run(latest.folder)["cases"][0])
+    assert conversation.startswith("1. ") and "\n→ " in conversation

@@ -88,6 +88,7 @@ def test_cli_run_and_compare(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "3/4 cases passed" in out and "new failures: board-commitment" in out
     assert (tmp_path / "a" / "report.html").is_file()
+    assert json.loads((tmp_path / "a" / "run.json").read_text())["run_by"] == "local"
     # the same again: identical scores, no regression
     assert main(["eval", "run", str(suite), "--out", str(tmp_path / "b"), "--no-ingest"]) == 0
     assert main(["eval", "compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0

@@ -1,8 +1,8 @@
 """The fixed reply sentences as prompt files (prompts/journey-replies.yaml, prompts/notices.yaml,
-prompts/workbench-replies.yaml, prompts/coach-tab.yaml): every caller fills exactly the
-placeholders its entry names (``prompts.render`` would render a missing one empty), and the
-pure journey replies and the notices rendered on fixed input, so a change of wording shows up
-here as a reviewable diff."""
+prompts/workbench-replies.yaml, prompts/coach-tab.yaml, prompts/evaluate-tab.yaml): every
+caller fills exactly the placeholders its entry names (``prompts.render`` would render a
+missing one empty), and the pure journey replies and the notices rendered on fixed input, so a
+change of wording shows up here as a reviewable diff."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from coach.coaching import machine
 from coach.coaching.chat import replies
 from coach.pii import redact
 from coach.types import Passage
-from coach.ui import journey_render
+from coach.ui import eval_runs_view, journey_render
 from coach.workbench import chat_replies
 
 PACKAGE = Path(__file__).resolve().parents[1] / "coach"
@@ -47,6 +47,8 @@ def _filled(call: ast.Call) -> tuple[str, list[ast.expr]] | None:
         return chat_replies.REPLIES, call.args[:1]
     if name in ("coach_text", "coach_html") and call.args:  # the Coach tab (ui/journey_render)
         return journey_render.WORDS, call.args[:1]
+    if name == "runs_text" and call.args:  # the Evaluate tab's runs (ui/eval_runs_view)
+        return eval_runs_view.WORDS, call.args[:1]
     if name == "fill" and len(call.args) >= 2 and isinstance(call.args[0], ast.Constant):
         return call.args[0].value, call.args[1:2]
     return None
@@ -88,7 +90,8 @@ def test_each_sentence_gets_exactly_the_placeholders_its_entry_names(where, file
 
 
 @pytest.mark.parametrize("file", ["journey-replies.yaml", "notices.yaml",
-                                  "workbench-replies.yaml", "coach-tab.yaml"])
+                                  "workbench-replies.yaml", "coach-tab.yaml",
+                                  "evaluate-tab.yaml"])
 def test_every_entry_is_used(file):
     used = {key for _, f, key, _ in FILLS if f == file}
     assert {k for k, v in prompts.read_yaml(file).items() if isinstance(v, str)} == used

@@ -18,6 +18,7 @@ import pytest
 from coach.errors import IndexEmptyError
 from coach.retrieval.fusion import mmr, rrf
 from coach.retrieval.retriever import _where
+from coach.tuning import QUESTION_CHANNEL_FLOOR
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL = ["documents", "metadatas", "distances", "embeddings"]
@@ -47,10 +48,10 @@ def old_reads(coach, query, *, step=None, kinds=None):
     # the question channel: the chunks of the sections whose questions are nearest, each once
     asked = coach._index.sentence_collection.query(
         query_embeddings=[qvec], n_results=cfg.fetch_k, where={"asked": True},
-        include=["metadatas"])
+        include=["metadatas", "distances"])
     by_question = list(dict.fromkeys(
-        m["chunk"] for m in asked["metadatas"][0]
-        if allowed is None or m["chunk"] in allowed))
+        m["chunk"] for m, d in zip(asked["metadatas"][0], asked["distances"][0], strict=True)
+        if 1.0 - d >= QUESTION_CHANNEL_FLOOR and (allowed is None or m["chunk"] in allowed)))
     fused = rrf([(res["ids"][0], cfg.dense_weight), ([p for p, _ in lexical], cfg.lexical_weight),
                  (by_question, cfg.question_weight)], k=cfg.rrf_k)
     pool = fused[: cfg.top_k * 3]

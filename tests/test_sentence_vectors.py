@@ -55,7 +55,10 @@ def chunk_sentence_keys(coach, source: str | None = None) -> set[str]:
 
 
 def stored_keys(coach) -> set[str]:
-    return set(coach._index.sentence_collection.get(include=["documents"])["documents"])
+    """The sentence rows (not the question channel's, which carry ``asked``)."""
+    got = coach._index.sentence_collection.get(include=["documents", "metadatas"])
+    return {doc for doc, meta in zip(got["documents"], got["metadatas"], strict=True)
+            if not meta.get("asked")}
 
 
 # -- pure: where each sentence sits in its chunk ------------------------------------------

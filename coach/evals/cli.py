@@ -164,6 +164,7 @@ def _judge(settings: Any, name: str) -> Any:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from coach import build_coach, load_settings
+    from coach.db import LOCAL_USER
     from coach.evals.cases import known_failures_path, write_known_failures
     from coach.evals.kinds import load_any_suite
     from coach.evals.runner import run_suite, write_run
@@ -176,6 +177,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         coach.ingest()
     run = run_suite(coach, args.suite, progress=_progress, label=args.label,
                     judge=_judge(settings, args.judge) if args.judge else None)
+    run["run_by"] = LOCAL_USER  # who ran it, as the web app records its signed-in user
     json_path, html_path = write_run(run, args.out or run_folder(settings.home, suite.name))
     print(summary_text(run))
     print(f"wrote {json_path} and {html_path}")

@@ -4,7 +4,8 @@ folder, the settings with secrets blanked), and writing it (run.json beside its 
 
 Format 2 adds the suite's ``version`` and, for Q&A runs, each case's ``split`` and the
 per-split figures (``splits``). Format 1 runs are still read: their suite is version 1 and
-their cases are dev cases.
+their cases are dev cases. A run saved by ``coach eval run`` or the Evaluate tab also records
+who ran it (``run_by``, set by its caller; older runs have none).
 """
 
 from __future__ import annotations

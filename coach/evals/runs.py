@@ -3,7 +3,9 @@
 Runs are folders under ``COACH_HOME/evals/``, named ``<suite>-<YYYYmmdd-HHMMSS>`` (UTC), with a
 ``-2``, ``-3``... suffix when a run of that suite already has that second's name, so two runs
 never share a folder and their names still sort by time. ``coach eval run`` and the web app
-write to the same place and share one history.
+write to the same place and share one history; each run records who ran it (``run_by``: the
+signed-in user in the web app, ``local`` on the command line). The history, trend and compare
+view of those folders: coach/evals/history.py, trend.py and sidebyside.py.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coach.db import LOCAL_USER
 from coach.evals.compare import compare_runs
 from coach.evals.kinds import load_any_suite
 from coach.evals.runner import load_run, run_suite, write_run
@@ -58,7 +61,7 @@ def run_folder(home: Path, suite_name: str, now: datetime | None = None) -> Path
             n += 1
 
 
-def _order(folder: Path, suite_name: str) -> tuple[str, int] | None:
+def run_order(folder: Path, suite_name: str) -> tuple[str, int] | None:
     """(time stamp, counter) of a run folder of this suite; None for any other folder."""
     match = re.fullmatch(rf"{re.escape(suite_name)}-(\d{{8}}-\d{{6}})(?:-(\d+))?", folder.name)
     return (match[1], int(match[2] or 1)) if match else None
@@ -67,8 +70,8 @@ def _order(folder: Path, suite_name: str) -> tuple[str, int] | None:
 def previous_run(runs: Path, suite_name: str, before: Path | None = None) -> Path | None:
     """The latest run folder of a suite holding a run.json (earlier than ``before``, if given)."""
     found = [(key, p) for p in Path(runs).glob(f"{suite_name}-*")
-             if (key := _order(p, suite_name)) and (p / "run.json").is_file()]
-    limit = _order(before, suite_name) if before is not None else None
+             if (key := run_order(p, suite_name)) and (p / "run.json").is_file()]
+    limit = run_order(before, suite_name) if before is not None else None
     if limit is not None:
         found = [(key, p) for key, p in found if key < limit]
     return max(found)[1] if found else None
@@ -88,13 +91,16 @@ def list_suites(evals_dir: Path) -> list[str]:
 
 
 def run_and_save(coach: Coach, suite_path: Path, *, progress: CaseCallback | None = None,
-                 label: str = "", judge: LLMJudge | None = None) -> SavedRun:
+                 label: str = "", judge: LLMJudge | None = None,
+                 user: str = LOCAL_USER) -> SavedRun:
     """Run a suite (Q&A or coaching) through ``coach``, write it to a new run folder under
-    COACH_HOME/evals, and compare it with the previous run of that suite.
+    COACH_HOME/evals (recording ``user`` as who ran it), and compare it with the previous run
+    of that suite.
 
     A bad suite raises ``SuiteError`` (a ``CoachError``) before anything is written."""
     suite = load_any_suite(suite_path)
     run = run_suite(coach, suite_path, progress=progress, label=label, judge=judge)
+    run["run_by"] = user
     folder = run_folder(coach.settings.home, suite.name)
     json_path, report_path = write_run(run, folder)
     before = previous_run(runs_dir(coach.settings.home), suite.name, folder)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -210,7 +210,7 @@ class Ingestor:
                     [chunk_metadata(c, digests[c.source], counts[c.source]) for c in batch],
                 )
                 self.index.add_sentences(sentences)
-                self.index.add_questions(question_rows(batch, sentences))
+                self.index.add_questions(question_rows(self.embedder, batch, sentences))
                 report.chunks_added += len(batch)
                 if bar is not None:
                     bar.update(len(batch))
@@ -239,13 +239,11 @@ class Ingestor:
         """The question channel's rows of chunks kept as they were from a file read again
         (after a new chunker version, say): written when missing, so an index built before the
         rows existed gains them without embedding its chunks again (one vector a section)."""
-        asked = list(dict.fromkeys(q for c in chunks for q in c.channel_questions))
-        for start in range(0, len(asked), self.batch_size):
-            part = asked[start:start + self.batch_size]
-            by_text = dict(zip(part, self.embedder.encode(part), strict=True))
-            rows = [(q, c.id, by_text[q]) for c in chunks for q in c.channel_questions
-                    if q in by_text]
-            self.index.add_sentences(rows)
+        for start in range(0, len(chunks), self.batch_size):
+            rows = question_rows(self.embedder, chunks[start:start + self.batch_size])
+            own = {(q, c.id) for c in chunks[start:start + self.batch_size] for q in c.questions}
+            # a section's own questions are looked up by their text too (answering/sections.py)
+            self.index.add_sentences([r for r in rows if (r[0], r[1]) in own])
             self.index.add_questions(rows)
 
     def _remove_deleted(self, dirs: list[Path], stored: dict[str, dict[str, Any]],
@@ -280,21 +278,26 @@ def embed_chunks(embedder: Embedder, chunks: list[Chunk]
             for (key, _, _), vec in zip(row, vecs, strict=True) if vec is not None]
     # the questions each section answers, embedded on their own as a user's question is, so
     # matching a question to sections (answering/sections.py) embeds nothing while they wait
-    # (and, for retrieval's question channel, the heading or title of a section that has no
-    # question: see Chunk.channel_questions)
-    asked = list(dict.fromkeys(q for c in chunks for q in c.channel_questions))
+    asked = list(dict.fromkeys(q for c in chunks for q in c.questions))
     if asked:
         by_text = dict(zip(asked, embedder.encode(asked), strict=True))
-        rows += [(q, c.id, by_text[q]) for c in chunks for q in c.channel_questions]
+        rows += [(q, c.id, by_text[q]) for c in chunks for q in c.questions]
     return vectors, rows
 
 
-def question_rows(chunks: list[Chunk], rows: list[tuple[str, str, Vectors]]
+def question_rows(embedder: Embedder, chunks: list[Chunk],
+                  rows: Sequence[tuple[str, str, Vectors]] = ()
                   ) -> list[tuple[str, str, Vectors]]:
-    """Of ``rows``, each chunk's section questions (or heading or title: Chunk.channel_questions):
-    retrieval's question channel finds a section through them (GuidanceIndex.add_questions)."""
-    asked = {(q, c.id) for c in chunks for q in c.channel_questions}
-    return [row for row in rows if (row[0], row[1]) in asked]
+    """(question, chunk id, vector) for each chunk's ``channel_questions``: retrieval's question
+    channel finds a section through them (GuidanceIndex.add_questions). Vectors already in
+    ``rows`` (the section questions embed_chunks embedded) are reused; a heading or title
+    standing in for a question is embedded here."""
+    known = {key: vec for key, _, vec in rows}
+    missing = list(dict.fromkeys(q for c in chunks for q in c.channel_questions
+                                 if q not in known))
+    if missing:
+        known.update(zip(missing, embedder.encode(missing), strict=True))
+    return [(q, c.id, known[q]) for c in chunks for q in c.channel_questions]
 
 
 def check_not_empty(report: IngestReport, paths: list[Path]) -> None:

@@ -1,5 +1,6 @@
 """The Evaluate tab: pick a suite from the evals folder, run it through this app's Coach with a
-progress bar, read the HTML report, and see what changed since the previous run of that suite.
+progress bar, read the HTML report, and see what changed since the previous run of that suite;
+below, the suite's runs, their trend and the compare view of any two (coach/ui/eval_runs_view.py).
 
 The run itself (run, write, compare with the previous run) is ``coach.evals.runs.run_and_save``;
 runs are written where `coach eval run` writes them (COACH_HOME/evals/<suite>-<time>/), so the
@@ -16,12 +17,13 @@ from pathlib import Path
 
 import gradio as gr
 
+from coach.db import LOCAL_USER
 from coach.errors import CoachError
 from coach.evals.cli import summary_text
 from coach.evals.compare import render_text
 from coach.evals.runs import list_suites, run_and_save, runs_dir
 from coach.types import ProgressCallback
-from coach.ui import review_section
+from coach.ui import eval_runs_view, review_section
 from coach.ui.context import UIContext
 
 log = logging.getLogger(__name__)
@@ -34,10 +36,10 @@ def report_frame(report_html: str) -> str:
 
 
 def run_and_report(ctx: UIContext, suite_rel: str | None,
-                   progress: ProgressCallback | None = None
+                   progress: ProgressCallback | None = None, user: str = LOCAL_USER
                    ) -> tuple[str, str, str | None, str]:
-    """Run one suite through ``run_and_save``; return (summary Markdown, report iframe, report
-    path, comparison with the previous run)."""
+    """Run one suite through ``run_and_save`` (recording ``user`` as who ran it); return
+    (summary Markdown, report iframe, report path, comparison with the previous run)."""
     if not suite_rel:
         return "Pick a suite first.", "", None, ""
     evals_dir = Path(ctx.settings.evals_dir)
@@ -46,7 +48,7 @@ def run_and_report(ctx: UIContext, suite_rel: str | None,
         return f"No suite called {suite_rel!r} in {evals_dir}.", "", None, ""
     step = (lambda d, t, i: progress(d / t, f"case {d} of {t}: {i}")) if progress else None
     try:
-        saved = run_and_save(ctx.coach, path, progress=step, label="web")
+        saved = run_and_save(ctx.coach, path, progress=step, label="web", user=user)
     except CoachError as exc:
         return f"**The suite could not run:** {html.escape(str(exc))}", "", None, ""
     report = saved.report_path
@@ -72,14 +74,18 @@ def build(ctx: UIContext) -> None:
         run = gr.Button("Run suite", variant="primary", scale=1)
     summary = gr.Markdown(elem_id="eval-summary", label="Summary")
     compare = gr.Markdown(elem_id="eval-compare", label="Compared with the previous run")
+    runs_view = eval_runs_view.build(ctx)  # the suite's runs, their trend, any two compared
     download = gr.File(label="Report (HTML)", interactive=False)
     report = gr.HTML(elem_id="eval-report", label="Report")
 
-    def on_run(picked: str | None, progress: gr.Progress = gr.Progress()  # noqa: B008
+    def on_run(picked: str | None, request: gr.Request,
+               progress: gr.Progress = gr.Progress()  # noqa: B008
                ) -> tuple[str, str, str | None, str]:
-        text, frame, path, diff = run_and_report(ctx, picked, lambda f, d: progress(f, desc=d))
+        text, frame, path, diff = run_and_report(ctx, picked, lambda f, d: progress(f, desc=d),
+                                                 ctx.user_of(request))
         return text, diff, path, frame
 
-    run.click(on_run, [suite], [summary, compare, download, report], api_name="evaluate",
-              concurrency_limit=1, concurrency_id="evaluate")
+    ran = run.click(on_run, [suite], [summary, compare, download, report], api_name="evaluate",
+                    concurrency_limit=1, concurrency_id="evaluate")
+    eval_runs_view.connect(ctx, runs_view, suite, ran)
     review_section.build(ctx)  # the review queue: real answers to judge and save as cases
