@@ -247,3 +247,30 @@ def test_through_a_real_server_with_sign_in_each_event_knows_its_user_and_role(t
             with pytest.raises(Exception, match="Not allowed"):
                 sam.predict(*args, api_name=f"/{name}")
         assert preferences(find_run(settings.home, last), first) == {"run-shift": {"jo": "same"}}
+
+
+def test_forget_takes_the_person_out_of_saved_runs(runs, tmp_path):
+    from conftest import settings_under
+
+    from coach.access.forget import forget
+    from coach.db import open_database
+
+    settings, _, saved = runs
+    home = tmp_path / "home"
+    for s in saved:
+        (home / "evals" / s.folder.name).mkdir(parents=True)
+        (home / "evals" / s.folder.name / "run.json").write_bytes(
+            (s.folder / "run.json").read_bytes())
+    prefs = home / "evals" / saved[2].folder.name / "preferences.jsonl"
+    prefs.write_text(json.dumps({"run_a": saved[1].folder.name, "case": "c1", "choice": "A",
+                                 "user": "alex", "at": "2026-01-01T00:00:00+00:00"}) + "\n"
+                     + json.dumps({"run_a": saved[1].folder.name, "case": "c1",
+                                   "choice": "B", "user": "sam",
+                                   "at": "2026-01-01T00:00:00+00:00"}) + "\n")
+    done = forget(open_database(settings_under(tmp_path)), home, "alex")
+    assert any("out of 3 file(s)" in note for note in done.notes)
+    by = [json.loads((home / "evals" / s.folder.name / "run.json").read_text())["run_by"]
+          for s in saved]
+    assert by == ["", "sam", ""]
+    assert [json.loads(line)["user"] for line in prefs.read_text().splitlines()] == ["sam"]
+    assert [r.run_by for r in list_runs(home, "tiny")][1] == "sam"

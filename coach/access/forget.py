@@ -6,9 +6,10 @@ assessments, the progress archive, the step dialogue, saved conversations, surve
 they gave under their name, their role, their QI workbench projects with the projects'
 measures, data, PDSA cycles and progress scores, the questions counted towards their limit,
 the MCP server's tokens issued to them, their answers in the review queue with the reviews of
-them, and the reviews they wrote) and the folder of their exported action plans. Surveys they
-opened are kept: the responses in them are other people's (the count is reported so an admin
-can close them). Nobody else's rows are touched.
+them, and the reviews they wrote) and the folder of their exported action plans; their name is
+taken out of the evaluation runs they made and the compare view's choices (evals/runs.py).
+Surveys they opened are kept: the responses in them are other people's (the count is reported
+so an admin can close them). Nobody else's rows are touched.
 """
 
 from __future__ import annotations
@@ -94,10 +95,16 @@ def forget_exports(home: Path, user: str) -> int:
 
 
 def forget(db: Database, home: Path, user: str) -> Forgotten:
+    from coach.evals.runs import forget_user as forget_in_runs
+
     rows, owned = forget_rows(db, user)
     files = forget_exports(home, user)
     notes: tuple[str, ...] = ()
     if rows.get("user_roles"):
         notes = (f"{user}'s role was deleted too: if they still sign in they are staff "
                  f"(remove the account with `coach users remove {user}`).",)
+    runs = forget_in_runs(home, user)
+    if runs:
+        notes += (f"Evaluation runs: {user}'s name taken out of {runs} file(s) (who ran a "
+                  "run, choices in the compare view).",)
     return Forgotten(user, rows, files, owned, notes)

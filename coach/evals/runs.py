@@ -106,3 +106,38 @@ def run_and_save(coach: Coach, suite_path: Path, *, progress: CaseCallback | Non
     before = previous_run(runs_dir(coach.settings.home), suite.name, folder)
     comparison = compare_runs(load_run(before), run) if before is not None else None
     return SavedRun(run, folder, json_path, report_path, before, comparison)
+
+
+def forget_user(home: Path, user: str) -> int:
+    """Take ``user`` out of the saved runs (`coach users forget`): a run they made keeps its
+    figures with ``run_by`` cleared, and their choices in the compare view's
+    ``preferences.jsonl`` files go. Returns how many files changed."""
+    import json
+
+    changed = 0
+    for path in sorted(runs_dir(home).glob("*/run.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("run_by") == user:
+            data["run_by"] = ""
+            path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+            changed += 1
+    for path in sorted(runs_dir(home).glob("*/preferences.jsonl")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        kept = [line for line in lines if _user_of(line) != user]
+        if len(kept) != len(lines):
+            path.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+            changed += 1
+    return changed
+
+
+def _user_of(line: str) -> str | None:
+    import json
+
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return str(value.get("user")) if isinstance(value, dict) else None
