@@ -79,6 +79,8 @@ def _audit_section(ctx: UIContext) -> None:
                          label="Audit events")
     files = gr.File(label="Audit log (CSV)", visible=False, interactive=False)
     root = Path(ctx.settings.home) / AUDIT_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    gr.set_static_paths([root])  # served in place, like the Insights download
 
     def chosen(event: str | None, user: str | None, last: float | None) -> list[Event]:
         return audit.events(event=event or "", user=(user or "").strip(),
