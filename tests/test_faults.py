@@ -265,3 +265,32 @@ def test_an_ingest_killed_holding_the_index_lock_leaves_it_free_and_the_next_fin
     assert index.lexical_fingerprint() == fingerprint(
         [(pid, lexical_text(meta.get("title", ""), meta.get("heading", ""), text))
          for pid, text, meta in chunks])
+
+
+OPEN_AT_ONCE = """
+import os, sys, time
+import chromadb  # imported before the start line, so every process opens at the same moment
+from coach.config import Settings
+from coach.providers.chroma import make_client
+print("ready", flush=True)
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.001)
+make_client(Settings(_env_file=None, home=sys.argv[1])).get_or_create_collection("guidance")
+"""
+
+
+@pytest.mark.slow
+def test_replicas_opening_one_fresh_embedded_store_at_once_all_start(tmp_path: Path) -> None:
+    """Chroma makes its tables when a client first opens a folder; four processes doing that
+    at the same instant failed 2 times in 5 ("table collections already exists", "database is
+    locked") until ``make_client`` let one opener in at a time."""
+    for round_ in range(6):
+        home, go = tmp_path / f"home{round_}", tmp_path / f"go{round_}"
+        runs = [subprocess.Popen([sys.executable, "-c", OPEN_AT_ONCE, str(home), str(go)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(4)]
+        for run in runs:  # every process has imported chromadb and waits for the start line
+            assert run.stdout is not None and run.stdout.readline().strip() == "ready"
+        go.touch()
+        outs = [run.communicate(timeout=120) for run in runs]
+        assert [run.returncode for run in runs] == [0] * 4, [err[-300:] for _, err in outs]

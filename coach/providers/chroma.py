@@ -9,6 +9,7 @@ connects again by itself once the server is back.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 from typing import Any
 from urllib.parse import urlparse
@@ -50,7 +51,16 @@ def make_client(settings: Settings) -> VectorClient:
         bound(client, settings.chroma_timeout)
         return client
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    # Chroma creates its tables when a client first opens a folder, and two processes doing
+    # that at once (two replicas' `coach sync` on a fresh home) collide on "table collections
+    # already exists". One opener at a time; the lock is held only while the client starts.
+    with open(settings.chroma_path / ".open.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            return chromadb.PersistentClient(path=str(settings.chroma_path),
+                                             settings=chroma_settings)
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def bound(client: Any, seconds: float) -> None:
