@@ -11,12 +11,13 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from conftest import settings_under
-from ui_helpers import free_port, running_app, write_kb
+from ui_helpers import downloaded, free_port, running_app, write_kb
 
 from coach.access import auth
 from coach.access.audit import (
     EXPORT,
     FORGOTTEN,
+    HEADERS,
     PASSWORD_CHANGED,
     ROLE_CHANGED,
     SIGN_IN,
@@ -143,7 +144,9 @@ def test_the_admin_tab_lists_and_exports_the_log_and_audits_exports(tmp_path, em
         client = Client(url, auth=("admin", PASSWORD), verbose=False)
         client.predict(30, api_name="/insights_export")
         table = client.predict("", "admin", 0, api_name="/audit_events")
-        client.predict(EXPORT, "", 0, api_name="/audit_export")
+        links = client.predict(EXPORT, "", 0, api_name="/audit_export")
+        (csv,) = downloaded(url, links, client).values()  # served to admins by /files
+    assert csv.decode().splitlines()[0] == ",".join(HEADERS) and EXPORT in csv.decode()
     shown = [row[1] for row in table["data"]]
     assert SIGN_IN in shown and EXPORT in shown
     exports = log_of(settings).events(event=EXPORT)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from urllib.parse import unquote
 
 import gradio as gr
 from conftest import settings_under
-from ui_helpers import write_kb
+from ui_helpers import download_hrefs, write_kb
 
 from coach.app import build_coach
 from coach.coaching.session import exports_dir
@@ -73,10 +74,11 @@ def test_charts_and_plans_are_written_per_user_without_temporary_folders(tmp_pat
     with gr.Blocks(analytics_enabled=False) as demo:
         coach_tab.build(ctx)
     fns = handlers(demo)
-    plans = [fns["coach_export"](None)[1]["value"] for _ in range(2)]
-    assert plans[0] == plans[1]  # the same files, rewritten
+    links = [download_hrefs(fns["coach_export"](None)[1]) for _ in range(2)]
+    assert links[0] == links[1] and len(links[0]) == 2  # the same files, rewritten
     exports = settings.home / "exports"
-    assert all(Path(p).parent.parent == exports for p in plans[0])
+    plans = [[exports / unquote(h.removeprefix("/files/exports/")) for h in links[0]]]
+    assert all(p.is_file() and p.parent.parent == exports for p in plans[0])
     assert not (exports / "exports.key").exists()  # the key is not served
     assert list(scratch.iterdir()) == []
     # another user's files go to a different folder, named by a keyed hash

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from coaching_helpers import indexed_home, journey, stepper
 from docx import Document
 from gradio_client import Client
-from ui_helpers import chat_text, free_port, running_app
+from ui_helpers import chat_text, downloaded, free_port, running_app
 
 from coach.app import build_coach
 
@@ -92,9 +93,9 @@ def test_start_score_tick_note_action_ask_then_resume_after_restart_and_export(a
 
         notice, files = client.predict(api_name="/coach_export")
         assert "ready to download" in notice
-        files = value(files)  # the file list is shown with the files
-        docx = next(f for f in files if f.endswith(".docx"))
-        doc = Document(docx)
+        files = downloaded(url, files)  # links served to their owner (here: sign-in off)
+        docx = next(data for name, data in files.items() if name.endswith(".docx"))
+        doc = Document(io.BytesIO(docx))
         body = "\n".join(p.text for p in doc.paragraphs)
         assert "☑ Chosen a readiness tool" in body and "Survey closes in May" in body
         cells = [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
@@ -213,5 +214,6 @@ def test_a_guided_dialogue_in_the_ask_tab_shows_in_the_coach_tab_and_the_plan(ap
         assert "improvement gets ten minutes" in view[LOG]
         assert "— owner Improvement lead, due" in view[LOG]
         notice, files = client.predict(api_name="/coach_export")
-        plan = Path(next(f for f in value(files) if f.endswith(".md"))).read_text()
+        plan = next(data.decode() for name, data in downloaded(url, files).items()
+                    if name.endswith(".md"))
         assert "improvement gets ten minutes" in plan and "Improvement lead" in plan

@@ -76,24 +76,17 @@ def entries(folder: Path) -> list[str]:
 @pytest.mark.slow
 def test_evaluate_tab_through_a_real_server(ctx, tmp_path, monkeypatch):
     """Each click writes its run folder and nothing else: no temporary directory is left in
-    the system temp folder or in Gradio's cache, and the report downloads from the run folder."""
-    import gradio as gr
-    import httpx
+    the system temp folder or in Gradio's cache, and the report downloads from the run folder
+    through /files (sign-in off: the one user is admin)."""
     from gradio_client import Client
-    from ui_helpers import free_port
-
-    from coach.ui import evaluate_tab
+    from ui_helpers import downloaded, free_port, linked_paths, running_app
 
     temp, cache = tmp_path, tmp_path / "gradio-cache"  # the app's home is under temp too
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
-    with gr.Blocks(analytics_enabled=False) as demo:
-        evaluate_tab.build(ctx)
-    demo.queue()
-    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
-                quiet=True)
-    try:
-        client = Client(demo.local_url, verbose=False, download_files=False)
+    settings = ctx.settings.model_copy(update={"port": free_port()})
+    with running_app(ctx.coach, settings) as url:
+        client = Client(url, verbose=False, download_files=False)
         before = entries(temp), entries(cache)
         summary, diff, report, frame = client.predict("tiny/suite.yaml", api_name="/evaluate")
         assert "3/4 cases passed" in summary
@@ -103,8 +96,7 @@ def test_evaluate_tab_through_a_real_server(ctx, tmp_path, monkeypatch):
         assert (entries(temp), entries(cache)) == before
         runs = ctx.settings.home / "evals"
         assert len(entries(runs)) == 2
-        assert Path(report["path"]).parent.parent == runs.resolve()
-        download = httpx.get(report["url"], timeout=30)
-        assert download.status_code == 200 and b"zebra crossing" in download.content
-    finally:
-        demo.close()
+        (path,) = linked_paths(settings.home, report)
+        assert path.parent.parent == runs and path.is_file()
+        (content,) = downloaded(url, report).values()
+        assert b"zebra crossing" in content

@@ -22,7 +22,7 @@ import pytest
 from conftest import settings_under
 from gradio_client import Client
 from survey_helpers import SIX, J
-from ui_helpers import free_port, running_app, write_kb
+from ui_helpers import download, download_hrefs, downloaded, free_port, running_app, write_kb
 
 from coach.access import auth
 from coach.app import build_coach
@@ -91,13 +91,16 @@ def test_open_answer_results_adopt_and_export_through_the_server(url):
     assert Path(value(chart)).read_bytes().startswith(b"\x89PNG")
     assert chart["alt_text"].startswith("Team readiness by enabler, 3 respondents")
     assert "Infrastructure and resources: mean 1.20, SD 0.35, range 0.8–1.4." in chart["alt_text"]
-    paths = {Path(f).suffix: Path(f) for f in value(files)}
-    data = json.loads(paths[".json"].read_text(encoding="utf-8"))
+    paths = {Path(n).suffix: b for n, b in downloaded(url, files, c["lead"]).items()}
+    assert sorted(paths) == [".csv", ".json", ".png"] and paths[".png"].startswith(b"\x89PNG")
+    for href in download_hrefs(files):  # the lead's own files: not another person's
+        assert download(url, href, c["alice"]).status_code == 403
+    data = json.loads(paths[".json"])
     assert (data["respondents"], data["anonymous"], data["shown"]) == (3, 1, True)
     ir = next(e for e in data["enablers"] if e["id"] == "infrastructure-resources")
     assert (ir["mean"], ir["sd"], ir["agreement"]) == (1.2, 0.3464, 0.8442)
     assert not any(name in json.dumps(data) for name in ("alice", "bob", "carol"))
-    assert paths[".csv"].read_text(encoding="utf-8").splitlines()[1] == (
+    assert paths[".csv"].decode().splitlines()[1] == (
         "overall,overall,All items,all,3,1.55,0.7211,0.95,2.35,")
 
     refused, *_ = c["bob"].predict(code, api_name="/survey_adopt")
@@ -108,8 +111,8 @@ def test_open_answer_results_adopt_and_export_through_the_server(url):
     assert "closed on" in answer("alice", SIX[0])   # adopting closed it
 
     _, exported = c["lead"].predict(api_name="/coach_export")
-    exported = value(exported)
-    md = Path(next(f for f in exported if f.endswith(".md"))).read_text(encoding="utf-8")
+    md = next(b.decode() for n, b in downloaded(url, exported, c["lead"]).items()
+              if n.endswith(".md"))
     assert "## Team readiness survey" in md and f"Survey {code}" in md
     assert "| Infrastructure and resources | 3 | 1.20 | 0.35 | 0.8–1.4 | 0.84 |" in md
     (listed,) = [c["lead"].predict(api_name="/survey_list")]

@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 from conftest import settings_under
 from test_ui_browser import browser  # noqa: F401  (chromium, or skipped with the reason)
-from ui_helpers import chat_text, free_port, running_app, write_kb
+from ui_helpers import (
+    chat_text,
+    download,
+    download_hrefs,
+    downloaded,
+    free_port,
+    running_app,
+    write_kb,
+)
 
 from coach.access import auth
 from coach.app import build_coach
@@ -109,8 +117,13 @@ def test_history_survives_a_restart_is_private_exports_and_deletes(root, embedde
         assert len(chat_text(chat)) == 6
         files, note = alice.predict(conversation, api_name="/history_export")
         assert "ready to download" in note
-        paths = [Path(p) for p in value(files)]
-        assert sorted(p.suffix for p in paths) == [".docx", ".md"]
+        got = downloaded(address, files, alice)  # served to their owner by /files
+        assert sorted(Path(n).suffix for n in got) == [".docx", ".md"]
+        for href in download_hrefs(files):  # and to nobody else
+            assert download(address, href, bob).status_code == 403
+            assert download(address, href).status_code == 401
+        paths = sorted((s.home / "exports").rglob(f"conversation-*-{conversation}.*"))
+        assert {p.name: p.read_bytes() for p in paths} == got
         md = next(p for p in paths if p.suffix == ".md").read_text(encoding="utf-8")
         assert f"## 2. {SECOND}" in md and f"## 3. {THIRD}" in md
         assert "### Sources for answer 1" in md and "a.person@nhs.net" not in md

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import settings_under
-from ui_helpers import free_port, running_app, write_kb
+from ui_helpers import downloaded, free_port, running_app, write_kb
 
 from coach.access import auth as users
 from coach.access.roles import RoleStore
@@ -116,6 +116,7 @@ def test_the_insights_tab_through_gradio_client_as_admin(embedder, tmp_path):
         client.predict(CLINICAL, None, api_name="/ask")
         out = client.predict(0, api_name="/insights")
         files = client.predict(0, api_name="/insights_export")
+        got = downloaded(url, files, client)  # served to admins by /files
 
     (summary, per_day, _, gaps, _, feedback, _, documents, _, _, journeys, _, reviewed,
      scored) = out
@@ -129,8 +130,7 @@ def test_the_insights_tab_through_gradio_client_as_admin(embedder, tmp_path):
     assert "Never cited in this period (2)" in documents
     assert "No journey.yaml" in journeys
     assert per_day is not None and "8** questions" not in empty_before
-    names = {Path(f).name if isinstance(f, str) else Path(f["path"]).name for f in
-             (files["value"] if isinstance(files, dict) else files)}
+    names = set(got)
     assert {"questions.csv", "feedback.csv", "content_gaps.csv", "insights.json"} <= names
     rows = question_log(settings).rows()
     assert [(r["question"], r["reason"]) for r in rows[-2:]] == [(ANSWERED, ""),

@@ -19,7 +19,8 @@ import gradio as gr
 import openpyxl
 import pytest
 from conftest import settings_under
-from ui_helpers import free_port, running_app
+from PIL import Image
+from ui_helpers import download_hrefs, downloaded, free_port, linked_paths, running_app
 
 from coach.app import build_coach
 from coach.db import open_database
@@ -163,8 +164,9 @@ def test_a_csv_is_imported_charted_and_read(store, settings, tmp_path):
     notice, sheet, plan, image, reading, signals, files = upload(ws, mid, data)
     assert "20 points saved to “Falls”" in notice and sheet["visible"] is False
     assert "<td>20</td>" in plan  # the measurement plan counts the points
-    png = Path(image["value"])
+    png, csv = linked_paths(settings.home, files)  # links to the user's own folder
     assert png.read_bytes().startswith(b"\x89PNG") and png.parent == ws.folder
+    assert csv.suffix == ".csv" and image["value"].size == Image.open(png).size
     alt = image["alt_text"]
     assert alt.startswith("Line chart: Falls: XmR chart") and "Run (7 points" in alt
     assert "special-cause improvement" in reading and "special-cause concern" in reading
@@ -173,7 +175,6 @@ def test_a_csv_is_imported_charted_and_read(store, settings, tmp_path):
     # every signal of the table is named in the picture's text alternative
     rules = re.findall(r"<tr><td>([^<]+)</td>", signals)
     assert rules and all(rule.replace("&#x27;", "'") in alt for rule in rules)
-    assert [Path(p).suffix for p in files["value"]] == [".png", ".csv"]
     # choosing the measure again draws the same chart at the same address
     again = show_chart(ws, mid)
     assert again[1]["value"] == image["value"]
@@ -315,14 +316,14 @@ def test_the_summary_is_exported_as_markdown_with_its_charts_and_word(store, set
     record_score(ws, pid, 3, "2026-02-01", "")
     notice, files = export_summary(ws, pid)
     assert "ready to download" in notice and files["visible"] is True
-    paths = [Path(p) for p in files["value"]]
+    paths = linked_paths(settings.home, files)
     assert [p.suffix for p in paths] == [".md", ".docx", ".png"]
     assert all(p.parent == ws.folder / f"project-{pid}" for p in paths)
     markdown = paths[0].read_text(encoding="utf-8")
     assert "Falls on Ward 7" in markdown and paths[2].name in markdown
     assert paths[1].read_bytes().startswith(b"PK")  # a Word file is a zip
-    again = export_summary(ws, pid)[1]["value"]
-    assert sorted(again) == sorted(files["value"])  # rewritten, nothing left over
+    again = linked_paths(settings.home, export_summary(ws, pid)[1])
+    assert again == paths  # rewritten, nothing left over
     assert len(list((ws.folder / f"project-{pid}").iterdir())) == 3
 
 
@@ -424,7 +425,7 @@ def test_a_project_is_created_charted_logged_and_exported_through_gradio_client(
     assert Path(image["value"]).read_bytes().startswith(b"\x89PNG")
     assert "Run (7 points in a row on one side of the mean)" in image["alt_text"]
     assert "special-cause improvement" in reading and "<caption>Signals on" in signals
-    assert len(files["value"]) == 2
+    assert len(download_hrefs(files)) == 2
     _, again, *_ = c.predict(mid, api_name="/projects_chart")
     assert again["alt_text"] == image["alt_text"]
     notice, cycle, _, log = c.predict(
@@ -437,10 +438,10 @@ def test_a_project_is_created_charted_logged_and_exported_through_gradio_client(
     assert "3.5 (improvement)" in notice and "<caption>Progress scores" in scores
     notice, files = c.predict(pid, api_name="/projects_export")
     assert "ready to download" in notice
-    markdown = next(Path(p) for p in files["value"] if p.endswith(".md"))
-    text = markdown.read_text(encoding="utf-8")
+    got = downloaded(url, files, c)
+    text = next(data.decode() for name, data in got.items() if name.endswith(".md"))
     assert "Falls on Ward 7" in text and "Bed rails check" in text
-    assert {Path(p).suffix for p in files["value"]} == {".md", ".docx", ".png"}
+    assert {Path(name).suffix for name in got} == {".md", ".docx", ".png"}
     # a bad upload through the app says why, and the data stays as it was
     bad = tmp_path / "bad.csv"
     bad.write_text("Month,Falls\n2025-01-01,4\n2025-02-01,four\n2025-03-01,5\n")

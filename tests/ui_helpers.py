@@ -76,3 +76,49 @@ def chat_text(chat: list[dict[str, Any]]) -> list[str]:
             content = "".join(part.get("text", "") for part in content)
         out.append(str(content))
     return out
+
+
+def download_hrefs(links: Any) -> list[str]:
+    """The hrefs of a downloads list (coach/ui/downloads.py) as a handler or gradio_client
+    returns it: an update dict or the HTML itself."""
+    import html as html_lib
+    import re
+
+    text = links.get("value", "") if isinstance(links, dict) else str(links or "")
+    return [html_lib.unescape(h) for h in re.findall(r'<a href="([^"]+)"', text or "")]
+
+
+def download(url: str, href: str, client: Any = None) -> Any:
+    """GET one download link from the app at ``url`` as the user ``client`` (a signed-in
+    gradio_client Client: its cookies) or as nobody; the httpx response."""
+    import httpx
+
+    cookies = dict(getattr(client, "cookies", {}) or {})
+    return httpx.get(url.rstrip("/") + href, cookies=cookies, timeout=30)
+
+
+def downloaded(url: str, links: Any, client: Any = None) -> dict[str, bytes]:
+    """Every file of a downloads list fetched as ``client``: {file name: bytes}; each must
+    be served (200)."""
+    from urllib.parse import unquote
+
+    files = {}
+    for href in download_hrefs(links):
+        response = download(url, href, client)
+        assert response.status_code == 200, (href, response.status_code, response.text[:300])
+        files[unquote(href.rsplit("/", 1)[-1])] = response.content
+    return files
+
+
+def linked_paths(home: Path, links: Any) -> list[Path]:
+    """The files under COACH_HOME that a downloads list links to (in its order)."""
+    from urllib.parse import unquote
+
+    from coach.ui.downloads import AREAS, ROUTE
+
+    roots = {area.name: area.folder(Path(home)) for area in AREAS}
+    paths = []
+    for href in download_hrefs(links):
+        area, rel = href.removeprefix(ROUTE + "/").split("/", 1)
+        paths.append(roots[area] / unquote(rel))
+    return paths

@@ -61,7 +61,8 @@ EXPORTS = "exports"
 
 
 def exports_root(home: Path) -> Path:
-    """Where the Coach tab writes each user's chart and action plan (served in place)."""
+    """Where the tabs write each user's charts, plans and exports (served to their owner
+    only, by coach/ui/downloads.py)."""
     return Path(home) / EXPORTS
 
 

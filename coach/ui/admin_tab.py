@@ -17,7 +17,7 @@ from coach.access.auth import check_name
 from coach.access.roles import ROLES, RoleStore, known_users
 from coach.db import open_database
 from coach.errors import CoachError
-from coach.ui import render
+from coach.ui import downloads, render
 from coach.ui.context import UIContext
 
 
@@ -57,9 +57,6 @@ def build(ctx: UIContext) -> None:
     _audit_section(ctx)
 
 
-AUDIT_DIR = "audit-exports"
-
-
 def _audit_section(ctx: UIContext) -> None:
     audit = AuditLog(open_database(ctx.settings), ctx.settings.audit_retention_days)
     gr.Markdown("### Security audit log\nSign-ins (and failed ones), role changes, accounts "
@@ -77,10 +74,9 @@ def _audit_section(ctx: UIContext) -> None:
         get_csv = gr.Button("Download CSV", scale=1)
     table = gr.Dataframe(headers=HEADERS, interactive=False, elem_id="audit-table",
                          label="Audit events")
-    files = gr.File(label="Audit log (CSV)", visible=False, interactive=False)
-    root = Path(ctx.settings.home) / AUDIT_DIR
+    files = downloads.component("Audit log (CSV)", "audit-files")
+    root = Path(ctx.settings.home) / downloads.AUDIT_DIR  # served by /files, to admins
     root.mkdir(parents=True, exist_ok=True)
-    gr.set_static_paths([root])  # served in place, like the Insights download
 
     def chosen(event: str | None, user: str | None, last: float | None) -> list[Event]:
         return audit.events(event=event or "", user=(user or "").strip(),
@@ -98,7 +94,7 @@ def _audit_section(ctx: UIContext) -> None:
         path = folder / "audit-log.csv"
         path.write_text(as_csv(chosen(event, user, last)), encoding="utf-8")
         ctx.audit(request, EXPORT, "security audit log (CSV)")
-        return gr.File(value=str(path), visible=True)
+        return downloads.shown(ctx.settings.home, [path])
 
     inputs = [kind, who, days]
     show.click(on_show, inputs, [table], api_name="audit_events")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coach.config import Settings
@@ -142,10 +143,13 @@ def build_ui(coach: Coach, settings: Settings, *, open_access: bool = False,
             fn.api_visibility = "private"
     guard(demo, declared, access)
     demo.queue(default_concurrency_limit=settings.concurrency_limit)
-    # the server routes beside Gradio's (``launch`` adds them): opening a cited source
+    # the server routes beside Gradio's (``launch`` adds them): opening a cited source, and
+    # downloading a file the app made, each behind a role
+    from coach.ui.downloads import file_routes
     from coach.ui.sources_route import source_routes
 
-    setattr(demo, ROUTES, source_routes(coach, access, knowledge_dir=settings.knowledge_dir))
+    setattr(demo, ROUTES, source_routes(coach, access, knowledge_dir=settings.knowledge_dir)
+            + file_routes(Path(settings.home), access))
     return demo
 
 

@@ -20,7 +20,6 @@ import gradio as gr
 
 from coach import prompts
 from coach.access.audit import EXPORT
-from coach.coaching.session import exports_root
 from coach.conversations.export import export, remove_exports
 from coach.conversations.store import ConversationStore, conversation_store, new_id
 from coach.errors import CoachError, IndexEmptyError
@@ -28,7 +27,7 @@ from coach.insights.feedback import FeedbackStore, feedback_store
 from coach.insights.store import record_answer
 from coach.review.queue import offer_answer, offer_rating
 from coach.types import Answer, ChatTurn
-from coach.ui import render
+from coach.ui import downloads, render
 from coach.ui.context import UIContext
 from coach.ui.render import turn_from
 
@@ -301,14 +300,14 @@ def confirm_delete(ctx: UIContext, store: ConversationStore, pending: str | None
 def export_conversation(ctx: UIContext, store: ConversationStore, conversation: str | None,
                         user: str) -> tuple[dict[str, Any], str]:
     """The conversation as Markdown and Word files listing each answer's sources."""
-    hidden = gr.update(value=None, visible=False)  # no files left from an earlier export
+    hidden = downloads.hidden()  # no links left from an earlier export
     if not conversation:
         return hidden, render.error_html("Choose a conversation from the list first.")
     try:
         paths = export(store.open(conversation, user), ctx.settings.home)
     except CoachError as exc:
         return hidden, render.error_html(str(exc))
-    return (gr.update(value=[str(p) for p in paths], visible=True),
+    return (downloads.shown(ctx.settings.home, paths),
             _note("Your conversation is ready to download below (Markdown and Word)."))
 
 
@@ -337,10 +336,6 @@ def build(ctx: UIContext) -> None:
     """The Ask tab's components and events (called inside ``gr.Tab``)."""
     store = feedback_store(ctx.settings)
     saved = conversation_store(ctx.settings)
-    # exported conversations are served in place from the user's exports folder
-    exports = exports_root(ctx.settings.home)
-    exports.mkdir(parents=True, exist_ok=True)
-    gr.set_static_paths([exports])
     session = gr.State(new_session())
     pending = gr.State(None)  # the conversation waiting for "Yes, delete it"
     announced = gr.State(None)  # the answer the live region last read out
@@ -393,8 +388,8 @@ def build(ctx: UIContext) -> None:
                     cancel = gr.Button("Cancel", size="sm", elem_id="history-cancel")
                 history_note = gr.HTML("", elem_id="history-note", label="History status",
                                        padding=False, container=False)
-                files = gr.File(label="Download", file_count="multiple", visible=False,
-                                interactive=False, elem_id="history-files")
+                # links to the exported files, served to their owner only (downloads.py)
+                files = downloads.component("Download", "history-files")
             with gr.Group(elem_id="feedback-panel"):
                 gr.Markdown("### Rate an answer\nUse the thumbs under an answer, or rate the "
                             "latest answer here. Personal data is removed before saving.")

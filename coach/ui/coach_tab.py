@@ -21,9 +21,9 @@ from gradio.context import get_render_context
 from coach.access.audit import EXPORT
 from coach.coaching import machine
 from coach.coaching.journey import Journey
-from coach.coaching.session import JourneySession, exports_root
+from coach.coaching.session import JourneySession
 from coach.errors import CoachError
-from coach.ui import render, survey_section
+from coach.ui import downloads, render, survey_section
 from coach.ui.coach_views import (
     Outputs,
     add_action,
@@ -75,11 +75,6 @@ def _session(ctx: UIContext, request: gr.Request | None) -> JourneySession:
 
 # -- layout and wiring ---------------------------------------------------------------------
 def build(ctx: UIContext) -> None:
-    # charts and plans are written per user under COACH_HOME/exports and served from there
-    # (a static path), so a click neither makes a temporary folder nor a copy in Gradio's cache
-    exports = exports_root(ctx.settings.home)
-    exports.mkdir(parents=True, exist_ok=True)
-    gr.set_static_paths([exports])
     try:
         journey = ctx.sessions.journey()
     except CoachError as exc:
@@ -112,8 +107,8 @@ def _top(ui: SimpleNamespace) -> None:
                     "history stays. Are you sure?")
         ui.confirm_btn = gr.Button("Yes, clear my journey", variant="stop")
         ui.cancel_btn = gr.Button("Cancel")
-    ui.files = gr.File(label="Action plan (Markdown, chart, Word)", file_count="multiple",
-                       interactive=False, visible=False)
+    # links to the plan's files, served to their owner only (downloads.py)
+    ui.files = downloads.component("Action plan (Markdown, chart, Word)", "coach-files")
     ui.overview = gr.HTML(elem_id="coach-stepper")  # the stepper (journey_render)
 
 
@@ -132,7 +127,7 @@ def _where_and_assessment(ui: SimpleNamespace, journey: Journey) -> None:
                 ui.radios.append(gr.Radio(choices=scale, label=item.statement))
         ui.assess_btn = gr.Button("Score my assessment", variant="primary")
         with gr.Row():
-            ui.chart = gr.Image(type="filepath", label="Readiness by enabler",
+            ui.chart = gr.Image(type="filepath", format="png", label="Readiness by enabler",
                                 interactive=False, elem_id="coach-chart")
             ui.result = gr.Markdown()
 

@@ -23,7 +23,7 @@ from coach.coaching.session import JourneySession
 from coach.errors import CoachError, IndexEmptyError
 from coach.insights.store import record_answer
 from coach.review.queue import offer_answer
-from coach.ui import render
+from coach.ui import downloads, render
 from coach.ui.journey_render import projects_html, register_html, shows_register, stepper_html
 from coach.workbench.store import WorkbenchStore
 
@@ -120,7 +120,7 @@ def result_view(session: JourneySession,
     history_md = "\n".join(f"- {r.taken_at[:16].replace('T', ' ')}: overall {r.overall:.2f} "
                            f"({r.band})" for r in results)
     notes = "".join(f"\n\n> {w}" for w in warnings)
-    chart = gr.update(value=str(path), alt_text=alt_text(results))
+    chart = gr.update(value=downloads.picture(path), alt_text=alt_text(results))
     return chart, f"{_pre(text)}\n\n**Assessments so far**\n{history_md}{notes}"
 
 
@@ -240,16 +240,17 @@ def projects_view(session: JourneySession, store: WorkbenchStore) -> Outputs:
 
 
 def export_plan(session: JourneySession) -> Outputs:
-    paths = export.write(session.plan(), session.exports_dir())
+    folder = session.exports_dir()  # COACH_HOME/exports/<the user's folder>
+    paths = export.write(session.plan(), folder)
     return (_notice(None, "Your action plan is ready to download below."),
-            gr.update(value=[str(p) for p in paths], visible=True))
+            downloads.shown(folder.parents[1], paths))
 
 
 def reset(session: JourneySession) -> Outputs:
     session.reset()
     view = step_view(session, session.progress(), "Your journey was cleared (a copy is "
                      "archived; assessment history is kept).", explain=False)
-    return (*view, gr.update(visible=False))
+    return (*view, downloads.hidden())
 
 
 def takes_request(handler: Callable[..., Any], n_in: int) -> Callable[..., Any]:

@@ -4,9 +4,9 @@ below, the suite's runs, their trend and the compare view of any two (coach/ui/e
 
 The run itself (run, write, compare with the previous run) is ``coach.evals.runs.run_and_save``;
 runs are written where `coach eval run` writes them (COACH_HOME/evals/<suite>-<time>/), so the
-command line and the web app share one history. The runs folder is served in place (a Gradio
-static path), so offering a report for download copies nothing into Gradio's cache. Below the
-runs, the review queue (coach/ui/review_section.py).
+command line and the web app share one history. The report is offered as a link that
+coach/ui/downloads.py serves in place, to editors only. Below the runs, the review queue
+(coach/ui/review_section.py).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import logging
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -21,9 +22,9 @@ from coach.db import LOCAL_USER
 from coach.errors import CoachError
 from coach.evals.cli import summary_text
 from coach.evals.compare import render_text
-from coach.evals.runs import list_suites, run_and_save, runs_dir
+from coach.evals.runs import list_suites, run_and_save
 from coach.types import ProgressCallback
-from coach.ui import eval_runs_view, review_section
+from coach.ui import downloads, eval_runs_view, review_section
 from coach.ui.context import UIContext
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,6 @@ def run_and_report(ctx: UIContext, suite_rel: str | None,
 def build(ctx: UIContext) -> None:
     """The Evaluate tab's components and events (called inside ``gr.Tab``)."""
     evals_dir = Path(ctx.settings.evals_dir)
-    # reports are downloaded from their run folder, not copied into a new cache folder per run
-    gr.set_static_paths([runs_dir(ctx.settings.home)])
     gr.Markdown("Run an answer-quality suite against the guidance this app serves. Scores, "
                 "evidence and failures appear in the report; each run is compared with the "
                 "previous run of the same suite.")
@@ -75,15 +74,15 @@ def build(ctx: UIContext) -> None:
     summary = gr.Markdown(elem_id="eval-summary", label="Summary")
     compare = gr.Markdown(elem_id="eval-compare", label="Compared with the previous run")
     runs_view = eval_runs_view.build(ctx)  # the suite's runs, their trend, any two compared
-    download = gr.File(label="Report (HTML)", interactive=False)
+    download = downloads.component("Report (HTML)", "eval-download")
     report = gr.HTML(elem_id="eval-report", label="Report")
 
     def on_run(picked: str | None, request: gr.Request,
                progress: gr.Progress = gr.Progress()  # noqa: B008
-               ) -> tuple[str, str, str | None, str]:
+               ) -> tuple[str, str, Any, str]:
         text, frame, path, diff = run_and_report(ctx, picked, lambda f, d: progress(f, desc=d),
                                                  ctx.user_of(request))
-        return text, diff, path, frame
+        return text, diff, downloads.shown(ctx.settings.home, [path] if path else []), frame
 
     ran = run.click(on_run, [suite], [summary, compare, download, report], api_name="evaluate",
                     concurrency_limit=1, concurrency_id="evaluate")

@@ -16,12 +16,12 @@ import gradio as gr
 from coach.access.audit import EXPORT
 from coach.insights import export, views
 from coach.insights.report import Report, gather, indexed_documents
+from coach.ui import downloads
 from coach.ui.context import UIContext
 
 PERIODS = [("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90),
            ("Last year", 365), ("Everything logged", 0)]
 DEFAULT_PERIOD = 30
-EXPORTS = "insights-exports"
 
 
 def report_for(ctx: UIContext, days: int | float | None) -> Report:
@@ -51,18 +51,17 @@ def show(ctx: UIContext, days: int | float | None) -> tuple[Any, ...]:
 
 def download(ctx: UIContext, days: int | float | None, root: Path) -> Any:
     """Write the report's files into a new folder under ``root`` with an unguessable name
-    (the previous download's folder is removed first); the File component lists them."""
+    (the previous download's folder is removed first); links to them, for admins only."""
     for old in root.glob("*"):
         shutil.rmtree(old, ignore_errors=True)
     folder = root / secrets.token_hex(16)
     files = export.write(report_for(ctx, days), folder, pictures=False)
-    return gr.File(value=[str(p) for p in files], visible=True)
+    return downloads.shown(ctx.settings.home, files)
 
 
 def build(ctx: UIContext) -> None:
-    root = Path(ctx.settings.home) / EXPORTS
+    root = Path(ctx.settings.home) / downloads.INSIGHTS_DIR  # served by /files, to admins
     root.mkdir(parents=True, exist_ok=True)
-    gr.set_static_paths([root])  # served in place, not copied into Gradio's cache per click
     gr.Markdown("What people ask the coach and how well it answers: questions and refusals "
                 "per day, content gaps (questions the guidance could not answer, grouped by "
                 "topic, so you know what guidance to add), feedback, the documents answers "
@@ -73,8 +72,7 @@ def build(ctx: UIContext) -> None:
                              elem_id="insights-period")
         refresh = gr.Button("Refresh", variant="primary", scale=1)
         get_csv = gr.Button("Download CSV and JSON", scale=1)
-    files = gr.File(label="Question log, feedback and chart data", file_count="multiple",
-                    interactive=False, visible=False, elem_id="insights-files")
+    files = downloads.component("Question log, feedback and chart data", "insights-files")
     summary = gr.Markdown(elem_id="insights-summary", label="Summary")
     per_day = gr.Plot(label="Questions per day and refusal rate", format="png", show_label=False)
     gr.Markdown("### Content gaps")

@@ -16,6 +16,7 @@ import datetime as dt
 
 import gradio as gr
 
+from coach.ui import downloads
 from coach.ui.projects_render import (
     cycle_choices,
     log_md,
@@ -111,4 +112,4 @@ def export_summary(ws: Workspace, project_id: object) -> Outputs:
     word = export_project(ws.store, ws.user, pid, folder, "docx")
     charts = sorted(p for p in folder.glob("*.png"))
     return (notice(tab_text("exported")),
-            gr.update(value=[str(p) for p in (markdown, word, *charts)], visible=True))
+            downloads.shown(ws.home, [markdown, word, *charts]))

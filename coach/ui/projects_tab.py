@@ -18,7 +18,7 @@ from typing import Any
 import gradio as gr
 
 from coach.access.audit import EXPORT
-from coach.coaching.session import exports_root
+from coach.ui import downloads
 from coach.ui.coach_views import takes_request
 from coach.ui.context import UIContext
 from coach.ui.pdsa_views import (
@@ -59,9 +59,6 @@ DATE_HINT = "YYYY-MM-DD"
 
 # -- layout and wiring ---------------------------------------------------------------------
 def build(ctx: UIContext) -> None:
-    exports = exports_root(ctx.settings.home)  # charts and summaries, served in place
-    exports.mkdir(parents=True, exist_ok=True)
-    gr.set_static_paths([exports])
     ui = SimpleNamespace()
     gr.Markdown(tab_text("intro"))
     # a polite live region (theme.py): confirmations and refusals are read out
@@ -135,12 +132,13 @@ def _data(ui: SimpleNamespace) -> None:
                                    placeholder="2025-01-01\t12\n2025-02-01\t9",
                                    elem_id="projects-paste")
             ui.paste_btn = gr.Button("Save the pasted data")
-    ui.chart = gr.Image(type="filepath", label="Chart", interactive=False,
+    ui.chart = gr.Image(type="filepath", format="png", label="Chart", interactive=False,
                         elem_id="projects-chart")
     ui.reading = gr.Markdown(elem_id="projects-reading")
     ui.signals = gr.HTML(elem_id="projects-signals", css_template=TABLE_CSS)
-    ui.chart_files = gr.File(label="The chart (PNG) and its computed series (CSV)",
-                             file_count="multiple", interactive=False, visible=False)
+    # links to the user's own files, served to them only (downloads.py)
+    ui.chart_files = downloads.component("The chart (PNG) and its computed series (CSV)",
+                                         "projects-chart-files")
 
 
 def _cycles(ui: SimpleNamespace) -> None:
@@ -185,9 +183,8 @@ def _score(ui: SimpleNamespace) -> None:
 def _export(ui: SimpleNamespace) -> None:
     gr.Markdown("### Project summary")
     ui.export_btn = gr.Button("Export the project summary (Markdown and Word)")
-    ui.summary_files = gr.File(label="Project summary: Markdown with its charts, and Word",
-                               file_count="multiple", interactive=False, visible=False,
-                               elem_id="projects-summary-files")
+    ui.summary_files = downloads.component(
+        "Project summary: Markdown with its charts, and Word", "projects-summary-files")
 
 
 def _handler(ctx: UIContext, fn: Callable[..., Outputs], n_in: int, n_out: int
@@ -218,7 +215,7 @@ def _connect(ctx: UIContext, ui: SimpleNamespace) -> None:
                        outputs=outputs, api_name=name, **kw)
 
     def fresh() -> tuple[object, ...]:  # another project: an empty PDSA form, no summary
-        return (*("",) * FORM_SIZE, gr.update(value=None, visible=False))
+        return (*("",) * FORM_SIZE, downloads.hidden())
 
     gr.on(None, _handler(ctx, open_project, 0, len(view)), outputs=view,
           show_progress="minimal", api_visibility="private")  # when the page loads

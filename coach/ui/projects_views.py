@@ -22,7 +22,7 @@ import gradio as gr
 
 from coach.coaching.session import exports_dir
 from coach.errors import BadInputError, CoachError
-from coach.ui import render
+from coach.ui import downloads, render
 from coach.ui.projects_render import (
     cycle_choices,
     log_md,
@@ -69,7 +69,8 @@ class Workspace:
 
     @property
     def folder(self) -> Path:
-        """The user's export folder (coach.coaching.session.exports_dir), served in place."""
+        """The user's export folder (coach.coaching.session.exports_dir), served to them
+        only (coach/ui/downloads.py)."""
         return exports_dir(self.home, self.user)
 
 
@@ -179,8 +180,7 @@ def add_measure(ws: Workspace, project_id: object, kind: str, name: str, directi
 
 # -- data and charts -----------------------------------------------------------------------
 def _no_chart(reading: str = "") -> Outputs:
-    return (gr.update(value=None, alt_text=None), reading, "",
-            gr.update(value=None, visible=False))
+    return (gr.update(value=None, alt_text=None), reading, "", downloads.hidden())
 
 
 def chart_view(ws: Workspace, measure: Measure | None) -> Outputs:
@@ -196,8 +196,8 @@ def chart_view(ws: Workspace, measure: Measure | None) -> Outputs:
     except BadInputError as exc:
         return _no_chart(tab_text("too-little", name=name, message=str(exc)))
     png, csv = write_chart(ws.folder, measure.id, drawn)
-    return (gr.update(value=str(png), alt_text=drawn.alt()), reading_md(drawn),
-            signals_html(drawn), gr.update(value=[str(png), str(csv)], visible=True))
+    return (gr.update(value=downloads.picture(png), alt_text=drawn.alt()), reading_md(drawn),
+            signals_html(drawn), downloads.shown(ws.home, [png, csv]))
 
 
 def write_chart(folder: Path, measure_id: int, drawn: MeasureChart) -> tuple[Path, Path]:

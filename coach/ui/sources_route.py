@@ -59,11 +59,11 @@ def source_routes(coach: Coach, access: Access, *, knowledge_dir: Path,
     def serve(request: Request) -> Response:
         source = str(request.path_params.get("source") or "")
         try:
-            access.check(_as_gradio(request), ROLE, "opening a source")
+            access.check(as_gradio(request), ROLE, "opening a source")
             opened = resolve(source, indexed=coach.sources(), knowledge_dir=knowledge_dir,
                              roots=roots)
         except NotAllowedError as exc:
-            signed_in = access.role_for(_as_gradio(request)) is not None
+            signed_in = access.role_for(as_gradio(request)) is not None
             return refusal(403 if signed_in else 401,
                            str(exc) if signed_in else prompts.fill("open-source.yaml",
                                                                    "sign-in"))
@@ -100,11 +100,12 @@ def response(opened: Opened) -> Response:
                         headers={**HEADERS, "Content-Security-Policy": PAGE_POLICY})
 
 
-def refusal(status: int, message: str) -> Response:
-    """A short page saying why the document was not served, with a way back to the app."""
+def refusal(status: int, message: str, *, title: str = "") -> Response:
+    """A short page saying why the document (or file) was not served, with a way back to
+    the app."""
     from starlette.responses import HTMLResponse
 
-    title = prompts.fill("open-source.yaml", "refused-title")
+    title = title or prompts.fill("open-source.yaml", "refused-title")
     back = prompts.fill("open-source.yaml", "back")
     body = (f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>"
             f'<p><a href="/">{html.escape(back)}</a></p>')
@@ -115,7 +116,7 @@ def refusal(status: int, message: str) -> Response:
         headers={**HEADERS, "Content-Security-Policy": PAGE_POLICY})
 
 
-def _as_gradio(request: Request) -> Any:
+def as_gradio(request: Request) -> Any:
     """The request as the access policy reads one: a gr.Request carrying the user Gradio
     signed in (its session cookie) or the trusted proxy names (the app's auth dependency)."""
     import gradio as gr

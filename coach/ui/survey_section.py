@@ -23,7 +23,7 @@ from coach.coaching.session import JourneySession
 from coach.coaching.survey import render as survey_render
 from coach.coaching.survey.stats import MIN_GROUP
 from coach.coaching.survey.store import LEVELS, ROLES, SurveyStore
-from coach.ui import render
+from coach.ui import downloads, render
 from coach.ui.coach_views import attempt, takes_request
 from coach.ui.context import UIContext
 
@@ -69,17 +69,17 @@ def results(session: JourneySession, code: str) -> Outputs:
     text = survey_render.markdown(report, _esc)
     if not report.stats.shown:
         return (_notice("Not enough answers yet."), gr.update(value=None), text,
-                gr.update(value=None, visible=False))
+                downloads.hidden())
     folder = session.exports_dir()
     stem = f"team-survey-{report.survey.code}"
     chart = folder / f"{stem}.png"
     chart.write_bytes(survey_render.chart(report))
     (folder / f"{stem}.csv").write_text(survey_render.to_csv(report), encoding="utf-8")
     (folder / f"{stem}.json").write_text(survey_render.to_json(report), encoding="utf-8")
-    files = [str(folder / f"{stem}.{ext}") for ext in ("csv", "json", "png")]
+    files = [folder / f"{stem}.{ext}" for ext in ("csv", "json", "png")]
     return (_notice(f"Results of survey {report.survey.code}: {report.stats.n} answered."),
-            gr.update(value=str(chart), alt_text=survey_render.alt_text(report)), text,
-            gr.update(value=files, visible=True))
+            gr.update(value=downloads.picture(chart), alt_text=survey_render.alt_text(report)),
+            text, downloads.shown(folder.parents[1], files))  # folder: HOME/exports/<user's>
 
 
 def close(session: JourneySession, code: str) -> Outputs:
@@ -139,11 +139,11 @@ def _lead(ui: SimpleNamespace) -> None:
         ui.results_btn = gr.Button("Show results", variant="primary")
         ui.close_btn = gr.Button("Close survey")
         ui.adopt_btn = gr.Button("Adopt as my readiness assessment")
-    ui.chart = gr.Image(type="filepath", label="Team readiness by enabler (the tables below "
-                        "give the same numbers)", interactive=False)
+    ui.chart = gr.Image(type="filepath", format="png", label="Team readiness by enabler "
+                        "(the tables below give the same numbers)", interactive=False)
     ui.results_md = gr.Markdown()
-    ui.files = gr.File(label="Results as data: CSV, JSON and the chart", file_count="multiple",
-                       interactive=False, visible=False)
+    ui.files = downloads.component("Results as data: CSV, JSON and the chart",
+                                   "survey-files")
 
 
 def _respondent(ui: SimpleNamespace, journey: Journey) -> None:

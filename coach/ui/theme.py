@@ -124,6 +124,10 @@ details.source-card summary {{ cursor: pointer; }}
 .source-card mark {{ background: #fde68a; color: #1f2937; padding: 0 1px;
   text-decoration: underline 2px #8a5a00; text-underline-offset: 3px; }}
 #library-table table {{ font-family: var(--font); }}
+/* a tab's download links (coach/ui/downloads.py), below the block's label */
+.gradio-container .downloads ul.downloads {{ margin: 2.1rem 0 .2rem 1.2rem; padding: 0;
+  overflow-wrap: anywhere; }}
+.gradio-container .downloads ul.downloads li {{ margin: .15rem 0; }}
 
 /* the Coach tab: the journey's stepper (coach/ui/journey_render.py). Each step says its state
    and ticks in words; the marks and bars repeat them, so colour is never the only cue */
