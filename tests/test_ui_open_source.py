@@ -192,7 +192,8 @@ def test_a_pdf_citation_opens_the_pdf_at_the_cited_page_and_outside_is_refused(a
         assert link.inner_text() == "Open Board assurance, page 3"
         assert link.get_attribute("href") == "/source/uploads/board-assurance.pdf#page=3"
         with page.context.expect_page() as opened, \
-                page.context.expect_event("response") as served:
+                page.context.expect_event(  # the document's, not the page's queue stream
+                    "response", lambda r: "/source/" in r.url) as served:
             link.click()
         pdf = opened.value
         response = served.value
