@@ -54,6 +54,15 @@ GROW_CHAT = """#chat, #chat > div, #chat .bubble-wrap, #chat [role=log] {
     height: auto !important; max-height: none !important; overflow: visible !important; }"""
 
 
+SHOW_REPORT_HEAD = """(frame) => {
+    const doc = frame.contentDocument;
+    const cases = [...doc.querySelectorAll('h2')].find((h) => h.textContent.startsWith('Cases'));
+    const rows = cases.nextElementSibling.rows;  // its own rows, not the cases' details
+    const last = rows[Math.min(4, rows.length - 1)].getBoundingClientRect();
+    frame.style.height = `${Math.ceil(last.bottom + doc.documentElement.scrollTop) + 2}px`;
+}"""
+
+
 def settled(page: Any) -> None:
     """Wait until no event is pending (Gradio dims the fields an event updates meanwhile)."""
     page.wait_for_function("""() => !document.querySelector('.pending') && document
@@ -83,13 +92,13 @@ def ask(page: Any, question: str) -> Any:
 
 
 def shoot(page: Any, path: Path, *, top: str | None = None, bottom: str,
-          margin: int = 24) -> None:
+          margin: int = 16) -> None:
     """A screenshot of the page from the top of ``top`` (else the page's top) to the bottom
     of ``bottom``, the full width."""
     page.evaluate("() => window.scrollTo(0, 0)")
     first = 0.0
     if top:
-        first = max(0.0, page.locator(top).first.bounding_box()["y"] - margin)
+        first = max(0.0, page.locator(top).first.bounding_box()["y"] - 8)
     box = page.locator(bottom).first.bounding_box()
     height = box["y"] + box["height"] + margin - first
     page.screenshot(path=str(path), full_page=True,
@@ -109,7 +118,7 @@ def ask_tab(browser: Any, url: str, out: Path) -> None:
     # question, the whole reply and the open card show together
     page.add_style_tag(content=GROW_CHAT)
     page.wait_for_timeout(300)
-    shoot(page, out / "ask-reply.png", bottom="#chat")
+    shoot(page, out / "ask-reply.png", bottom="#question")
     page.close()
 
 
@@ -179,8 +188,11 @@ def evaluate_report(browser: Any, url: str, out: Path) -> None:
     frame = page.frame_locator("iframe[title='Eval report']")
     frame.locator("body").wait_for(timeout=RUN_WAIT)
     settled(page)
-    page.locator("#eval-report").scroll_into_view_if_needed()
-    shoot(page, out / "evaluate-report.png", top="#eval-summary", bottom="#eval-report")
+    # the report's frame scrolls at 820 px; for the picture it shows the report down to its
+    # first few cases, so the verdict, the thresholds, the metrics and latency show whole
+    page.locator("#eval-report iframe").evaluate(SHOW_REPORT_HEAD)
+    page.wait_for_timeout(300)
+    shoot(page, out / "evaluate-report.png", top="#eval-report", bottom="#eval-report")
     page.close()
 
 
@@ -200,7 +212,7 @@ def insights(browser: Any, url: str, out: Path) -> None:
     page.get_by_role("button", name="Refresh").click()
     page.locator("#insights-summary", has_text="question").wait_for(timeout=WAIT)
     settled(page)
-    shoot(page, out / "insights.png", top="#insights-period", bottom="#insights-gaps")
+    shoot(page, out / "insights.png", bottom="#insights-gaps", margin=8)
     page.close()
 
 

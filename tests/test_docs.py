@@ -139,6 +139,12 @@ def check_command(words: list[str]) -> str | None:
         path.append(rest.pop(0))
         parser = choices[path[-1]]
         choices = subcommands(parser)
+    # a command word kept as a positional with choices (`coach users add`, `coach db upgrade`)
+    positionals = [a for a in parser._actions if not a.option_strings and a.choices]
+    if positionals and rest and re.fullmatch(r"[a-z][a-z-]*", rest[0]) \
+            and rest[0] not in positionals[0].choices:
+        have = list(positionals[0].choices)
+        return f"`{' '.join(path)} {rest[0]}` is not a command (have: {have})"
     known = parser._option_string_actions
     unknown = [o for o in options_shown(rest) if o not in known]
     if unknown:
@@ -149,6 +155,8 @@ def check_command(words: list[str]) -> str | None:
 
 def test_the_checker_finds_a_wrong_command_and_a_wrong_option():
     assert check_command(["coach", "journy", "status"])
+    assert check_command(["coach", "users", "delete", "sam"])
+    assert check_command(["coach", "users", "add", "sam", "--file", "users.txt"]) is None
     assert check_command(["coach", "journey", "status", "--colour"])
     assert "--colour" in check_command(["coach", "eval", "review", "list", "[--colour]"])
     assert check_command(["coach", "journey", "export", "[--format", "md|docx|both]",
