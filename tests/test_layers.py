@@ -2,7 +2,7 @@
 imports inside functions and under TYPE_CHECKING): no import circle in coach/, and none of
 the forbidden directions — the answer pipeline importing a feature, a feature importing the
 web app (ui/), the database seam (db/) importing a feature, the ingest engine importing the
-Coach. See README, "Architecture"."""
+Coach. See docs/contributors/architecture.md (and the README's "Architecture")."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """The web app's accessible look: a Gradio theme, the page's CSS and a small script.
 
-WCAG 2.2 AA (README, "Accessibility"): text 4.5:1 against its background, large text and the
-edges of controls 3:1, a visible focus outline on everything that takes focus, and a page
-that reflows at 320 CSS pixels (and at 200% zoom) without sideways scrolling. The theme is
-Gradio's Soft with blue, its light shades swapped for darker ones wherever text or a control
-sits on them (Soft's own primary text is blue-500 on blue-100, 3.0:1). The browser suite
-checks every tab with axe-core (tests/test_ui_a11y.py).
+WCAG 2.2 AA (docs/administrators/accessibility.md): text 4.5:1 against its background, large
+text and the edges of controls 3:1, a visible focus outline on everything that takes focus,
+and a page that reflows at 320 CSS pixels (and at 200% zoom) without sideways scrolling. The
+theme is Gradio's Soft with blue, its light shades swapped for darker ones wherever text or a
+control sits on them (Soft's own primary text is blue-500 on blue-100, 3.0:1). The browser
+suite checks every tab with axe-core (tests/test_ui_a11y.py).
 """
 
 from __future__ import annotations
