@@ -127,7 +127,10 @@ details.source-card summary {{ cursor: pointer; }}
 /* a tab's download links (coach/ui/downloads.py), below the block's label */
 .gradio-container .downloads ul.downloads {{ margin: 2.1rem 0 .2rem 1.2rem; padding: 0;
   overflow-wrap: anywhere; }}
-.gradio-container .downloads ul.downloads li {{ margin: .15rem 0; }}
+.gradio-container .downloads ul.downloads li {{ margin: .25rem 0; }}
+/* each link a 24 px target at least, with space around it (WCAG 2.5.8) */
+.gradio-container .downloads ul.downloads a {{ display: inline-block; min-height: 28px;
+  padding: 3px 0; line-height: 22px; }}
 
 /* the Coach tab: the journey's stepper (coach/ui/journey_render.py). Each step says its state
    and ticks in words; the marks and bars repeat them, so colour is never the only cue */
