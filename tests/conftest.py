@@ -20,6 +20,7 @@ Fixtures
 
 from __future__ import annotations
 
+import gc
 import os
 
 # Before anything imports huggingface_hub or chromadb: never reach the network.
@@ -58,6 +59,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Every test module, and every library they import, is loaded by now: a few million
+    objects that live as long as the run. Move them out of the garbage collector's way
+    (``gc.freeze``): each full collection otherwise walks them all again, which cost the
+    fast tests about a quarter of their CPU time."""
+    gc.collect()
+    gc.freeze()
 
 
 # -- fuzzing ------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ class FakeOllama:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def _chat(self, handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
         text = self.reply(body)

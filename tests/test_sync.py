@@ -177,7 +177,7 @@ def web():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield page, f"http://127.0.0.1:{server.server_address[1]}/qi/visiting"
     server.shutdown()

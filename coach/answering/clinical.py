@@ -167,13 +167,18 @@ _lock = threading.Lock()
 
 
 def _embed(question: str) -> np.ndarray:
-    """The bundled embedder's vector for the question (the model loads on first use)."""
+    """The bundled embedder's vector for the question (the model loads on first use), for a
+    caller without one (the pipeline always passes it): run by ONNX Runtime like the app's
+    default backend, from the settings' export cache, so that no caller loads torch for one
+    question (about 4 s) and the vector is the one the pipeline would have passed."""
     global _embedder
     with _lock:
         if _embedder is None:
-            from coach.providers.embeddings import SentenceTransformerEmbeddings
+            from coach.config import BUNDLED_EMBEDDER, load_settings
+            from coach.providers.onnx_embeddings import OnnxEmbeddings
 
-            _embedder = SentenceTransformerEmbeddings()
+            _embedder = OnnxEmbeddings(BUNDLED_EMBEDDER, backend="onnx",
+                                       cache=load_settings().embedding_cache_path)
     return np.asarray(_embedder.encode([question])[0], dtype=np.float32)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import yaml
 
+from coach import yamlio
 from coach.coaching import assessment
 from coach.coaching.journey import Journey
 from coach.errors import BadInputError
@@ -19,7 +20,7 @@ def read_scores(journey: Journey, args: argparse.Namespace) -> Mapping[str, obje
         return assessment.parse_list(journey, args.scores)
     if args.file:
         try:
-            data = yaml.safe_load(args.file.read_text(encoding="utf-8"))
+            data = yamlio.load(args.file.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
             raise BadInputError(f"{args.file}: cannot read the scores file ({exc}).") from exc
         if isinstance(data, list):

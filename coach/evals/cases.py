@@ -20,6 +20,7 @@ from typing import ClassVar, Literal, Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from coach import yamlio
 from coach.errors import CoachError
 from coach.evals.metrics import AGGREGATES, LEAD_CHARS, MAXIMA, METRIC_GROUPS, expand_metrics
 from coach.evals.splits import DEV, SPLITS, Split
@@ -213,7 +214,7 @@ def suite_kind(path: Path) -> str:
     """A suite file's ``kind:`` ("qa" unless it says otherwise; "coaching" for scripted
     conversations). An unreadable file is "qa", so the loader reports what is wrong."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yamlio.load(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return "qa"
     return str(data.get("kind", "qa")) if isinstance(data, dict) else "qa"
@@ -231,13 +232,13 @@ def load_known_failures(suite_path: Path, suite: _KnowsFailures, cases: Sequence
         return {}
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text) or {}
+        data = yamlio.load(text) or {}
     except yaml.YAMLError as exc:
         raise SuiteError(f"{path}{error_line(exc)}: not valid YAML") from exc
     if not isinstance(data, dict):
         raise SuiteError(f"{path} line 1: expected a mapping of case id to reason")
     ids = {c.id for c in cases}
-    root = yaml.compose(text)
+    root = yamlio.compose(text)
     for key, reason in data.items():
         if str(key) not in ids or not isinstance(reason, str):
             line = node_line(root, (key,))

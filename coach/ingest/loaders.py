@@ -22,7 +22,8 @@ import yaml
 
 from coach.errors import LoaderError, UnsupportedFileError
 from coach.types import SourceDoc
-from coach.yamlio import error_line
+from coach.yamlio import error_line, too_deep
+from coach.yamlio import load as load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +36,16 @@ def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
     if not match:
         return {}, text
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as exc:
+        meta = load_yaml(match.group(1)) or {}
+    except (yaml.YAMLError, RecursionError) as exc:
+        if too_deep(exc):  # '[[[[…': libyaml stops at 1,000 levels, PyYAML's parser recurses
+            raise LoaderError(
+                f"{name}: the YAML front matter is nested too deeply to read; front matter "
+                "holds key: value lines — fix it and re-run."
+            ) from exc
         where = error_line(exc, offset=2).replace(" line", " at line")  # after the '---' line
         raise LoaderError(
             f"{name}: the YAML front matter is not valid{where}; fix it and re-run."
-        ) from exc
-    except RecursionError as exc:  # PyYAML parses nesting recursively: '[[[[…' exhausts it
-        raise LoaderError(
-            f"{name}: the YAML front matter is nested too deeply to read; front matter holds "
-            "key: value lines — fix it and re-run."
         ) from exc
     if not isinstance(meta, dict):
         raise LoaderError(f"{name}: the front matter must be a YAML mapping (key: value lines).")
