@@ -46,6 +46,7 @@ from coach.errors import IndexEmptyError
 from coach.ingest.pipeline import Ingestor, IngestReport, scan
 from coach.pii import Redaction
 from coach.ports import ChatModel, Embedder, JourneyRouter, Reranker, Vectors
+from coach.retrieval.lexical import BM25Index
 from coach.retrieval.retriever import Retrieval, RetrievalConfig, Retriever
 from coach.routing import RouterChain
 from coach.store import GuidanceIndex
@@ -182,11 +183,12 @@ class Coach:
         self._retriever.refresh()
         return report
 
-    def library_titles(self) -> tuple[str, ...]:
+    def library_titles(self, lexical: BM25Index | None = None) -> tuple[str, ...]:
         """The titles and publishers of the indexed documents (for the gate's rule on named
         documents the library does not hold); read again whenever the lexical index changes,
-        i.e. after an ingest by this or another replica."""
-        lexical = self._retriever.lexical()
+        i.e. after an ingest by this or another replica. ``lexical``: the BM25 index the
+        caller already read for this question."""
+        lexical = lexical if lexical is not None else self._retriever.lexical()
         if self._titles is None or self._titles[0] is not lexical:
             self._titles = (lexical, library_names(self._index.sources()))
         return self._titles[1]
@@ -280,21 +282,23 @@ class Coach:
                            step: int | None, start: float) -> Prepared:
         """Retrieve ``query`` (the condensed follow-up) and gate (a configured model is
         called only to rewrite a follow-up that passed)."""
-        if self._retriever.is_empty():
+        lexical = self._retriever.lexical()  # the index as it is now, for the whole question
+        if len(lexical) == 0:
             raise IndexEmptyError(
                 "The guidance index is empty: run `coach ingest` (or `make run`) first."
             )
         question, history = asked.text, list(asked.history)
         timings: dict[str, float] = {}
         context = history[-1][0] if history else None
-        found, decision = self._search(question, query, step, timings, context, vector)
+        found, decision = self._search(question, query, step, timings, context, vector, lexical)
         if not decision.refuse and self._generative is not None and history:
             t0 = time.perf_counter()
             rewrite = self._generative.condense(question, history)
             timings["condense"] = (time.perf_counter() - t0) * 1000
             merged = merge_rewrite(question, rewrite, query, history)
             if merged != query:
-                found2, decision2 = self._search(question, merged, step, timings, context)
+                found2, decision2 = self._search(question, merged, step, timings, context,
+                                                 lexical=lexical)
                 if decision2.reason == "clinical" or not decision2.refuse:
                     query, found, decision = merged, found2, decision2
         log.info("ask refused=%s reason=%s best=%.3f coverage=%.2f redacted=%s",
@@ -304,25 +308,27 @@ class Coach:
 
     def _search(self, question: str, query: str, step: int | None,
                 timings: dict[str, float], context: str | None = None,
-                vector: Vectors | None = None) -> tuple[Retrieval, GateDecision]:
+                vector: Vectors | None = None, lexical: BM25Index | None = None
+                ) -> tuple[Retrieval, GateDecision]:
         t0 = time.perf_counter()
+        lexical = lexical if lexical is not None else self._retriever.lexical()
         if self._reranker is None:
-            found = self._retriever.retrieve(query, step=step, vector=vector)
+            found = self._retriever.retrieve(query, step=step, vector=vector, lexical=lexical)
         else:
             k = max(self.settings.rerank_candidates, self.settings.top_k)
-            found = self._retriever.retrieve(query, k=k, step=step, vector=vector)
+            found = self._retriever.retrieve(query, k=k, step=step, vector=vector,
+                                             lexical=lexical)
             found.passages = self._reranker.rerank(query, found.passages, self.settings.top_k)
         timings["retrieve"] = timings.get("retrieve", 0.0) + (time.perf_counter() - t0) * 1000
         if found.lexical is None:  # dense mode searched no BM25 index; the gate needs one
-            found.lexical = self._retriever.lexical()
-        lexical = found.lexical
+            found.lexical = lexical
         decision = decide(
             query, found.passages, min_relevance=self.settings.min_relevance,
             idf=lexical.idf, correct=lexical.correct,
             follow_up=question if query != question else None,
             vector=found.query_vector if self.settings.embedding_model == BUNDLED_EMBEDDER
             else None,  # the clinical check's model was fitted on the bundled embedder
-            library_titles=self.library_titles(), context=context,
+            library_titles=self.library_titles(lexical), context=context,
         )
         return found, decision
 

@@ -300,6 +300,28 @@ class GuidanceIndex:
         return [(pid, 1.0 - float(dist)) for pid, dist in zip(ids, distances, strict=True)]
 
 
+    def questions(self, batch: int = 5000) -> tuple[list[str], np.ndarray]:
+        """Every stored section question as (its chunk's id, one row of unit vectors): what
+        the retriever keeps in memory for the question channel, since a filtered search of
+        the sentence collection costs more than multiplying them all."""
+        chunks: list[str] = []
+        blocks: list[np.ndarray] = []
+        where: Where = {"asked": True}
+        offset = 0
+        while True:
+            got = self.sentence_collection.get(where=where, include=["metadatas", "embeddings"],
+                                               limit=batch, offset=offset)
+            metas, vectors = _fields(got, "metadatas", "embeddings")
+            if len(metas) == 0:
+                break
+            chunks.extend(str(meta["chunk"]) for meta in metas)
+            blocks.append(np.asarray(vectors, dtype=np.float32))
+            if len(metas) < batch:
+                break
+            offset += batch
+        matrix = np.vstack(blocks) if blocks else np.zeros((0, self.dimension), np.float32)
+        return chunks, matrix
+
     def nearest_questions(self, vector: Sequence[float] | Vectors, n: int
                           ) -> list[tuple[str, float]]:
         """The chunks whose section questions are nearest ``vector``, as (chunk id, cosine

@@ -52,6 +52,7 @@ SLOW_FIXTURES = frozenset({
     "recogniser",  # the intent exemplars embedded, then every dev-suite question
     "labelled",  # the 448 questions of the clinical set embedded
     "smol",  # the real GGUF model loaded
+    "torch_embedder",  # torch and the embedder's model loaded (7 s), for agreement checks
 })
 
 

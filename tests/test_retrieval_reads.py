@@ -1,7 +1,8 @@
 """Retrieval reads from Chroma only what it keeps (issue #15 point 4: cost at 100k chunks).
 
 The dense search asks for ids and distances with no count first, the fusion pool's rows are
-read in one ``get``, an unfiltered question never scans every chunk's metadata, and an empty
+read in one ``get`` (and kept while the index stays the same), the section questions are
+held in memory and compared exactly, an unfiltered question never scans every chunk's metadata, and an empty
 index is told by the lexical index rather than by counting. Each of those reads scanned the
 whole collection or read rows that were thrown away; the results must be exactly the ones the
 old reads gave, which the reference below recomputes from them.
@@ -45,13 +46,17 @@ def old_reads(coach, query, *, step=None, kinds=None):
         allowed = {pid for pid, m in zip(metas["ids"], metas["metadatas"], strict=True)
                    if (step is None or m["step"] == step) and (kinds is None or m["kind"] in kinds)}
     lexical = coach._retriever.lexical().search(query, cfg.fetch_k, allowed)
-    # the question channel: the chunks of the sections whose questions are nearest, each once
-    asked = coach._index.sentence_collection.query(
-        query_embeddings=[qvec], n_results=cfg.fetch_k, where={"asked": True},
-        include=["metadatas", "distances"])
+    # the question channel: the chunks of the sections whose questions are nearest, each once,
+    # by comparing the query with every stored question (exact, where an approximate search
+    # of the sentence collection missed some)
+    asked = coach._index.sentence_collection.get(where={"asked": True},
+                                                 include=["metadatas", "embeddings"])
+    sims = np.asarray(asked["embeddings"], dtype=np.float32) @ (qvec / np.linalg.norm(qvec))
+    nearest = sorted(range(len(sims)), key=lambda i: -sims[i])[:cfg.fetch_k]
     by_question = list(dict.fromkeys(
-        m["chunk"] for m, d in zip(asked["metadatas"][0], asked["distances"][0], strict=True)
-        if 1.0 - d >= QUESTION_CHANNEL_FLOOR and (allowed is None or m["chunk"] in allowed)))
+        asked["metadatas"][i]["chunk"] for i in nearest
+        if sims[i] >= QUESTION_CHANNEL_FLOOR
+        and (allowed is None or asked["metadatas"][i]["chunk"] in allowed)))
     fused = rrf([(res["ids"][0], cfg.dense_weight), ([p for p, _ in lexical], cfg.lexical_weight),
                  (by_question, cfg.question_weight)], k=cfg.rrf_k)
     pool = fused[: cfg.top_k * 3]

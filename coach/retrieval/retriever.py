@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,11 @@ from coach.tuning import QUESTION_CHANNEL_FLOOR
 from coach.types import Passage
 
 log = logging.getLogger(__name__)
+
+# The chunks retrieval has read (text without instructions, metadata, vector), kept while the
+# index stays the same: the popular ones are asked about again and again. About 2 kB each.
+ROW_CACHE = 4096
+Row = tuple[str, dict[str, Any], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,9 @@ class Retriever:
         self._warned = False
         # each chunk's (step, kind) for filtered searches; None until one needs it
         self._meta: dict[str, tuple[int, str]] | None = None
+        # the section questions' (chunk ids, unit vectors), read once per index generation
+        self._asked: tuple[list[str], np.ndarray] | None = None
+        self._rows: OrderedDict[str, Row] = OrderedDict()  # see ROW_CACHE
         self._lock = threading.Lock()
 
     # -- lexical index lifecycle -----------------------------------------------------------
@@ -124,8 +134,59 @@ class Retriever:
         return self._keep(bm25, None)
 
     def _keep(self, bm25: BM25Index, label: str | None) -> BM25Index:
-        self._bm25, self._label, self._meta = bm25, label, None
+        """Hold a newly loaded lexical index: the collection changed, so every cache of what
+        it held (metadata, section questions, rows) starts again."""
+        self._bm25, self._label, self._meta, self._asked = bm25, label, None, None
+        self._rows = OrderedDict()
         return bm25
+
+    def _question_vectors(self) -> tuple[list[str], np.ndarray]:
+        """The section questions of the current index (read on first use after a change)."""
+        asked, bm25 = self._asked, self._bm25
+        if asked is None:
+            asked = self.index.questions()
+            with self._lock:
+                if self._bm25 is bm25:  # not replaced meanwhile by a newer index
+                    self._asked = asked
+        return asked
+
+    def nearest_questions(self, qvec: np.ndarray, n: int) -> list[tuple[str, float]]:
+        """The chunks whose section questions are nearest ``qvec`` (exactly: every question
+        is compared), as (chunk id, cosine similarity of its closest question), best first;
+        at most ``n`` questions are read."""
+        chunks, matrix = self._question_vectors()
+        if not chunks or n <= 0:
+            return []
+        norm = float(np.linalg.norm(qvec)) or 1.0
+        sims = matrix @ (qvec / norm)
+        n = min(n, len(chunks))
+        top = np.argpartition(-sims, n - 1)[:n]
+        best: dict[str, float] = {}
+        for i in top[np.argsort(-sims[top], kind="stable")]:
+            best.setdefault(chunks[i], float(sims[i]))
+        return list(best.items())
+
+    def _rows_for(self, ids: Sequence[str]) -> dict[str, Row]:
+        """(text without instructions, metadata, vector) of each chunk that exists, from the
+        cache or else in one read of the collection. The vectors are read-only: they are
+        shared by every question that retrieves the chunk."""
+        with self._lock:
+            cache, bm25 = self._rows, self._bm25
+            found = {pid: cache[pid] for pid in ids if pid in cache}
+            for pid in found:
+                cache.move_to_end(pid)
+        missing = [pid for pid in ids if pid not in found]
+        if missing:
+            for pid, text, meta, vec in self.index.get(missing):
+                vec.setflags(write=False)
+                # a document is data: sentences it addresses to a model never leave retrieval
+                found[pid] = (without_instructions(text), meta, vec)
+            with self._lock:
+                if self._bm25 is bm25 and self._rows is cache:
+                    cache.update((pid, found[pid]) for pid in missing if pid in found)
+                    while len(cache) > ROW_CACHE:
+                        cache.popitem(last=False)
+        return found
 
     def _chunk_meta(self) -> dict[str, tuple[int, str]]:
         """Each chunk's (step, kind), read from the collection when a filtered search first
@@ -152,10 +213,14 @@ class Retriever:
     # -- search ----------------------------------------------------------------------------
     def retrieve(self, query: str, *, k: int | None = None, step: int | None = None,
                  kinds: tuple[str, ...] | None = None, mode: str | None = None,
-                 vector: Vectors | None = None) -> Retrieval:
+                 vector: Vectors | None = None, lexical: BM25Index | None = None
+                 ) -> Retrieval:
         """The passages for ``query``; ``vector`` is its embedding when the caller has it
-        (the pipeline embeds the query once, with the message's intent form)."""
+        (the pipeline embeds the query once, with the message's intent form); ``lexical``
+        the BM25 index the caller read for this question (``lexical()``), so one question
+        reads the collection's fingerprint once."""
         cfg = self.config
+        bm25 = lexical if lexical is not None else self._lexical()  # the index, as it is now
         k = k or cfg.top_k
         mode = mode or cfg.mode
         timings: dict[str, float] = {}
@@ -169,7 +234,7 @@ class Retriever:
         dense = [] if mode == "lexical" else self.index.nearest(qvec, cfg.fetch_k, where)
         asked: list[tuple[str, float]] = []
         if mode != "lexical" and cfg.question_weight > 0:
-            asked = [(pid, sim) for pid, sim in self.index.nearest_questions(qvec, cfg.fetch_k)
+            asked = [(pid, sim) for pid, sim in self.nearest_questions(qvec, cfg.fetch_k)
                      if sim >= QUESTION_CHANNEL_FLOOR]
             if where:
                 asked = [(pid, s) for pid, s in asked if _admits(self._chunk_meta().get(pid),
@@ -177,34 +242,33 @@ class Retriever:
         timings["dense"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
-        lexical: list[tuple[str, float]] = []
-        bm25 = None
+        found: list[tuple[str, float]] = []
         if mode != "dense":
-            bm25 = self._lexical()
             allowed = None
             if where:
                 allowed = {pid for pid, meta in self._chunk_meta().items()
                            if _admits(meta, step, kinds)}
-            lexical = bm25.search(query, cfg.fetch_k, allowed)
+            found = bm25.search(query, cfg.fetch_k, allowed)
         timings["lexical"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
         fused = rrf(
             [([pid for pid, _ in dense], cfg.dense_weight if mode != "lexical" else 0.0),
-             ([pid for pid, _ in lexical], cfg.lexical_weight if mode != "dense" else 0.0),
+             ([pid for pid, _ in found], cfg.lexical_weight if mode != "dense" else 0.0),
              ([pid for pid, _ in asked], cfg.question_weight)],
             k=cfg.rrf_k,
         )
         pool = fused[: max(k * 3, k)]
-        # text, metadata and vector for the pool only (one read), not every candidate
-        rows = {pid: (text, meta, vec)
-                for pid, text, meta, vec in self.index.get([pid for pid, _ in pool])}
+        # text, metadata and vector for the pool only (cached, or one read), not every
+        # candidate
+        rows = self._rows_for([pid for pid, _ in pool])
         pool = [(pid, s) for pid, s in pool if pid in rows]
+        lexical = None if mode == "dense" else bm25  # what this retrieval searched
         if not pool:
             timings["fuse"] = (time.perf_counter() - t0) * 1000
-            return Retrieval([], qvec, timings, lexical=bm25)
+            return Retrieval([], qvec, timings, lexical=lexical)
         ranks = {"dense": {pid: r for r, (pid, _) in enumerate(dense, 1)},
-                 "lexical": {pid: r for r, (pid, _) in enumerate(lexical, 1)},
+                 "lexical": {pid: r for r, (pid, _) in enumerate(found, 1)},
                  "question": {pid: r for r, (pid, _) in enumerate(asked, 1)}}
         top = pool[0][1]
         candidates = [(pid, s / top, rows[pid][2]) for pid, s in pool]
@@ -213,15 +277,13 @@ class Retriever:
         vectors = {}
         for pid in chosen:
             text, meta, vec = rows[pid]
-            # a document is data: sentences it addresses to a model never leave retrieval
-            text = without_instructions(text)
             if not text:
                 continue
             sim = float(vec @ qvec)
             passages.append(passage_from(pid, text, meta, score=sim, dense=sim))
             vectors[pid] = vec
         timings["fuse"] = (time.perf_counter() - t0) * 1000
-        return Retrieval(passages, qvec, timings, vectors, lexical=bm25,
+        return Retrieval(passages, qvec, timings, vectors, lexical=lexical,
                          channel_ranks={c: {p.id: r[p.id] for p in passages if p.id in r}
                                         for c, r in ranks.items()})
 

@@ -4,6 +4,7 @@ coach/access/cli.py)."""
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from typing import TYPE_CHECKING
 
@@ -61,5 +62,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
               if settings.trusted_user_header else "")
     print(f"Improvement Coach on http://{settings.host}:{settings.port}{signin}, data in "
           f"{db.url} (Ctrl+C to stop)", file=sys.stderr)
+    coach.search("quality improvement")  # the model, the index and BM25 loaded before anyone asks
+    gc.collect()
+    gc.freeze()  # what lives as long as the server stays out of each full garbage collection
     launch(demo, settings, quiet=True, no_auth=args.no_auth)
     return 0
