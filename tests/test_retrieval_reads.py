@@ -192,3 +192,29 @@ def test_the_lexical_index_of_an_earlier_version_is_replaced(make_coach, write_m
 
     assert coach.settings.lexical_path.is_file() and not old.exists()
     assert coach._retriever.retrieve("PDSA cycle", mode="lexical").passages
+
+
+def test_what_retrieval_keeps_in_memory_follows_a_change_made_through_another_replica(
+        make_coach, write_md):
+    a = make_coach()
+    b = make_coach(a.settings)  # a second replica over the same index
+    doc = a.settings.knowledge_dir / "pdsa.md"
+    write_md(doc, "# What is a PDSA cycle?\n\nA PDSA cycle tests one change on a small scale.",
+             title="PDSA cycles")
+    a.ingest()
+    first = b._retriever.retrieve("what's a pdsa cycle")
+    assert "small scale" in first.passages[0].text
+    assert first.channel_ranks["question"][first.passages[0].id] == 1
+    kept = b._retriever._rows
+    assert first.passages[0].id in kept  # the next question about it reads nothing
+    with pytest.raises(ValueError, match="read-only"):  # shared by every question
+        first.vectors[first.passages[0].id][0] = 1.0
+
+    write_md(doc, "# What is a PDSA cycle?\n\nA PDSA cycle tries one change with a few "
+             "patients before the whole ward.", title="PDSA cycles")
+    a.ingest()  # through the other replica
+
+    again = b._retriever.retrieve("what's a pdsa cycle")
+    assert "a few patients" in again.passages[0].text
+    assert again.channel_ranks["question"][again.passages[0].id] == 1
+    assert first.passages[0].id not in b._retriever._rows

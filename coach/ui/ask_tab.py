@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 
 STARTERS: list[str] = list(prompts.read_yaml("starter-questions.yaml")["starters"])
 RELATED_BUTTONS = 3  # follow-up questions offered under the latest answer
+# A growing answer is sent to the page at most this often: a language model's tokens still
+# stream smoothly, while the extractive answer (written whole, streamed line by line) goes as
+# one update instead of one per line, each of which re-sent the whole conversation.
+UPDATE_EVERY_S = 0.1
 # buttons of the guided step dialogue: label -> what pressing it says in the chat
 COACH_BUTTONS = {"Coach me through my step": "coach me through my current step",
                  "Yes, add it": "yes, add it", "Skip": "skip", "Back": "back", "Stop": "stop"}
@@ -103,6 +107,7 @@ def respond(ctx: UIContext, question: str, session: ChatSession | None, user: st
     session = {**session, "conversation": conversation}
     history = [(t["question"], t["text"]) for t in session["turns"]]
     yield messages(session, (clean, "")), session, "", ""
+    shown = time.perf_counter()
     try:
         for item in ctx.coach.stream(clean, history, user=user):  # journey-aware for user
             if isinstance(item, Answer):
@@ -116,7 +121,8 @@ def respond(ctx: UIContext, question: str, session: ChatSession | None, user: st
                                                      turn: logged}}
                     offer_answer(ctx.settings, log_id=logged, user=user, question=clean,
                                  history=history, answer=item)
-            else:
+            elif time.perf_counter() - shown >= UPDATE_EVERY_S:
+                shown = time.perf_counter()
                 yield messages(session, (clean, item)), session, "", ""
     except IndexEmptyError:
         msg = "No guidance is indexed yet: open the Library tab and press “Re-index”."
