@@ -1,11 +1,11 @@
 """Retrieval reads from Chroma only what it keeps (issue #15 point 4: cost at 100k chunks).
 
 The dense search asks for ids and distances with no count first, the fusion pool's rows are
-read in one ``get`` (and kept while the index stays the same), the section questions are
-held in memory and compared exactly, an unfiltered question never scans every chunk's metadata, and an empty
-index is told by the lexical index rather than by counting. Each of those reads scanned the
-whole collection or read rows that were thrown away; the results must be exactly the ones the
-old reads gave, which the reference below recomputes from them.
+read in one ``get`` (and kept while the index stays the same), the section questions are held
+in memory and compared exactly, an unfiltered question never scans every chunk's metadata,
+and an empty index is told by the lexical index rather than by counting. Each of those reads
+scanned the whole collection or read rows that were thrown away; the results must be exactly
+the ones the old reads gave, which the reference below recomputes from them.
 """
 
 from __future__ import annotations
