@@ -157,12 +157,11 @@ class Retriever:
         chunks, matrix = self._question_vectors()
         if not chunks or n <= 0:
             return []
-        norm = float(np.linalg.norm(qvec)) or 1.0
-        sims = matrix @ (qvec / norm)
-        n = min(n, len(chunks))
-        top = np.argpartition(-sims, n - 1)[:n]
+        sims = matrix @ (qvec / (np.linalg.norm(qvec) or 1.0))
         best: dict[str, float] = {}
-        for i in top[np.argsort(-sims[top], kind="stable")]:
+        # a stable sort: a section split into several chunks stores its question once per
+        # chunk, and those ties keep the stored order
+        for i in np.argsort(-sims, kind="stable")[:n]:
             best.setdefault(chunks[i], float(sims[i]))
         return list(best.items())
 
