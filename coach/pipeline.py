@@ -152,9 +152,11 @@ class Coach:
                kinds: tuple[str, ...] | None = None) -> list[Passage]:
         """The passages retrieval finds for ``query`` (none for an empty index), without
         gating or answering (the chat coaches' step guides and searches)."""
-        if self._retriever.is_empty():
+        lexical = self._retriever.lexical()  # one read of the index's fingerprint
+        if len(lexical) == 0:
             return []
-        return self._retriever.retrieve(query, k=k, step=step, kinds=kinds).passages
+        return self._retriever.retrieve(query, k=k, step=step, kinds=kinds,
+                                        lexical=lexical).passages
 
     def verify(self, text: str, passages: Sequence[Passage]) -> Verification:
         """``text`` with every [n] citation checked against ``passages`` (n-1)."""
@@ -298,7 +300,7 @@ class Coach:
             merged = merge_rewrite(question, rewrite, query, history)
             if merged != query:
                 found2, decision2 = self._search(question, merged, step, timings, context,
-                                                 lexical=lexical)
+                                                 None, lexical)
                 if decision2.reason == "clinical" or not decision2.refuse:
                     query, found, decision = merged, found2, decision2
         log.info("ask refused=%s reason=%s best=%.3f coverage=%.2f redacted=%s",
@@ -307,11 +309,10 @@ class Coach:
         return Prepared(question, query, found, decision, asked.redaction, timings, start)
 
     def _search(self, question: str, query: str, step: int | None,
-                timings: dict[str, float], context: str | None = None,
-                vector: Vectors | None = None, lexical: BM25Index | None = None
-                ) -> tuple[Retrieval, GateDecision]:
+                timings: dict[str, float], context: str | None, vector: Vectors | None,
+                lexical: BM25Index) -> tuple[Retrieval, GateDecision]:
+        """Retrieve and gate over ``lexical``, the BM25 index as it is for this question."""
         t0 = time.perf_counter()
-        lexical = lexical if lexical is not None else self._retriever.lexical()
         if self._reranker is None:
             found = self._retriever.retrieve(query, step=step, vector=vector, lexical=lexical)
         else:
@@ -320,8 +321,6 @@ class Coach:
                                              lexical=lexical)
             found.passages = self._reranker.rerank(query, found.passages, self.settings.top_k)
         timings["retrieve"] = timings.get("retrieve", 0.0) + (time.perf_counter() - t0) * 1000
-        if found.lexical is None:  # dense mode searched no BM25 index; the gate needs one
-            found.lexical = lexical
         decision = decide(
             query, found.passages, min_relevance=self.settings.min_relevance,
             idf=lexical.idf, correct=lexical.correct,

@@ -220,7 +220,7 @@ class GuidanceIndex:
 
     def add_questions(self, rows: Sequence[tuple[str, str, np.ndarray]]) -> None:
         """Store (question, chunk id, unit vector) rows, one per question and chunk, for the
-        question channel (``nearest_questions``); the plain sentence rows stay for lookups."""
+        question channel (``questions``); the plain sentence rows stay for lookups."""
         unique = {sentence_id(f"{chunk}\n{key}"): (key, chunk, vec) for key, chunk, vec in rows}
         if unique:
             self.sentence_collection.upsert(

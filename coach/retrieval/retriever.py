@@ -61,8 +61,8 @@ class Retrieval:
     query_vector: np.ndarray
     timings_ms: dict[str, float] = field(default_factory=dict)
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
-    # the BM25 index this retrieval searched (None in dense mode): the gate reuses it, since
-    # each fresh lookup reads the collection's fingerprint
+    # the BM25 index as it was for this retrieval (searched unless in dense mode): the gate
+    # reuses it, since each fresh lookup reads the collection's fingerprint
     lexical: BM25Index | None = None
     # where each passage ranked in each channel before fusion ("dense", "lexical": id -> rank
     # from 1); a channel that did not find a passage has no entry for it
@@ -150,10 +150,10 @@ class Retriever:
                     self._asked = asked
         return asked
 
-    def nearest_questions(self, qvec: np.ndarray, n: int) -> list[tuple[str, float]]:
+    def _nearest_questions(self, qvec: np.ndarray, n: int) -> list[tuple[str, float]]:
         """The chunks whose section questions are nearest ``qvec`` (exactly: every question
-        is compared), as (chunk id, cosine similarity of its closest question), best first;
-        at most ``n`` questions are read."""
+        is compared), for ``retrieve`` once it has the current index, as (chunk id, cosine
+        similarity of its closest question), best first; at most ``n`` questions are read."""
         chunks, matrix = self._question_vectors()
         if not chunks or n <= 0:
             return []
@@ -233,7 +233,7 @@ class Retriever:
         dense = [] if mode == "lexical" else self.index.nearest(qvec, cfg.fetch_k, where)
         asked: list[tuple[str, float]] = []
         if mode != "lexical" and cfg.question_weight > 0:
-            asked = [(pid, sim) for pid, sim in self.nearest_questions(qvec, cfg.fetch_k)
+            asked = [(pid, sim) for pid, sim in self._nearest_questions(qvec, cfg.fetch_k)
                      if sim >= QUESTION_CHANNEL_FLOOR]
             if where:
                 asked = [(pid, s) for pid, s in asked if _admits(self._chunk_meta().get(pid),
@@ -262,10 +262,9 @@ class Retriever:
         # candidate
         rows = self._rows_for([pid for pid, _ in pool])
         pool = [(pid, s) for pid, s in pool if pid in rows]
-        lexical = None if mode == "dense" else bm25  # what this retrieval searched
         if not pool:
             timings["fuse"] = (time.perf_counter() - t0) * 1000
-            return Retrieval([], qvec, timings, lexical=lexical)
+            return Retrieval([], qvec, timings, lexical=bm25)
         ranks = {"dense": {pid: r for r, (pid, _) in enumerate(dense, 1)},
                  "lexical": {pid: r for r, (pid, _) in enumerate(found, 1)},
                  "question": {pid: r for r, (pid, _) in enumerate(asked, 1)}}
@@ -282,7 +281,7 @@ class Retriever:
             passages.append(passage_from(pid, text, meta, score=sim, dense=sim))
             vectors[pid] = vec
         timings["fuse"] = (time.perf_counter() - t0) * 1000
-        return Retrieval(passages, qvec, timings, vectors, lexical=lexical,
+        return Retrieval(passages, qvec, timings, vectors, lexical=bm25,
                          channel_ranks={c: {p.id: r[p.id] for p in passages if p.id in r}
                                         for c, r in ranks.items()})
 
