@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench_retrieval import indexed_knowledge  # noqa: E402
 
-from coach.answering.answered import plain_answer, unanswered  # noqa: E402
+from coach.answering.answered import evidence_of, plain_answer, unanswered  # noqa: E402
 from coach.answering.extractive import (  # noqa: E402
     Candidate,
     candidates,
@@ -226,7 +226,7 @@ def answer(d: CaseData, st: Settings) -> tuple[str, str]:
     lead = leading(matches, d.query, st.sections)
     text, cites = compose(choose(scored, w, d.shape), d.passages, lead=lead,
                           matches=matches, weights=st.sections)
-    if not text or unanswered(d.question, plain_answer(text), [c.text for c in cites],
+    if not text or unanswered(d.question, plain_answer(text), evidence_of(cites),
                               share=d.share):
         return "", ""
     direct, _ = split_more(text)

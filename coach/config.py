@@ -117,7 +117,7 @@ class Settings(BaseSettings):
         description="MMR trade-off: 1 = pure relevance, lower = more diverse passages.",
     )
     min_relevance: float = Field(
-        0.5,
+        0.45,
         ge=-1,
         le=2,
         description=(

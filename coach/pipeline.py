@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from coach import prompts
-from coach.answering.answered import plain_answer, unanswered
+from coach.answering.answered import evidence_of, plain_answer, unanswered
 from coach.answering.citations import CitationChecker, Verification, sources_from_citations
 from coach.answering.condense import condense, refers_back
 from coach.answering.extractive import (
@@ -413,7 +413,7 @@ class Coach:
         assert lexical is not None  # _search sets it, in dense mode too
         supported = _without_sentences(checked.text, checked.unsupported)
         gap = unanswered(prepared.question, plain_answer(supported),
-                         [c.text for c in checked.citations], share=lexical.share)
+                         evidence_of(checked.citations), share=lexical.share)
         if gap:
             log.info("draft answer dropped: %s", gap)
         return bool(gap)

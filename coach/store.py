@@ -322,23 +322,6 @@ class GuidanceIndex:
         matrix = np.vstack(blocks) if blocks else np.zeros((0, self.dimension), np.float32)
         return chunks, matrix
 
-    def nearest_questions(self, vector: Sequence[float] | Vectors, n: int
-                          ) -> list[tuple[str, float]]:
-        """The chunks whose section questions are nearest ``vector``, as (chunk id, cosine
-        similarity of its closest question), best first: at most ``n`` questions are read.
-        An index written before questions were stored this way returns none."""
-        res = self.sentence_collection.query(
-            query_embeddings=np.asarray([vector], dtype=np.float32),
-            n_results=n,
-            where={"asked": True},
-            include=["metadatas", "distances"],
-        )
-        best: dict[str, float] = {}
-        for meta, dist in zip(*(rows[0] for rows in _fields(res, "metadatas", "distances")),
-                              strict=True):
-            best.setdefault(str(meta["chunk"]), 1.0 - float(dist))
-        return list(best.items())
-
 
 def _fields(result: Mapping[str, Any], *keys: str) -> list[Any]:
     """The named fields of a Chroma get/query result (each was asked for by ``include``;

@@ -99,6 +99,27 @@ def test_a_name_in_the_question_must_be_cited():
                       ["Northumbria Healthcare measured staff experience monthly."]) == ""
 
 
+def test_a_name_the_cited_document_carries_counts_as_cited():
+    """ "according to the HF report…": a passage of the Health Foundation's report answers it,
+    though the passage itself never names its publisher; our own guidance does not."""
+    from coach.answering.answered import evidence_of
+    from coach.types import Citation
+
+    question = "according to the HF report what helps org wide improvement succeed"
+    draft = "Leadership, skills and culture help organisation-wide improvement succeed. [1]"
+    text = "Leadership, skills and culture help organisation-wide improvement succeed."
+
+    def cite(title: str, publisher: str) -> Citation:
+        return Citation(1, "r.md", title, "", None, text, 0.9, kind="report",
+                        publisher=publisher)
+
+    report = cite("The improvement journey", "The Health Foundation")
+    ours = cite("Coaching notes", "Improvement Coach (coaching guidance)")
+    assert unanswered(question, draft, [text]) == "nothing cited mentions HF"
+    assert unanswered(question, draft, evidence_of([report])) == ""
+    assert unanswered(question, draft, evidence_of([ours])) == "nothing cited mentions HF"
+
+
 def test_typo_correction_keeps_short_words_and_first_letters():
     bm25 = BM25Index.build([("a", "the chief executive leads improvement on behalf of the half"),
                             ("b", "readiness and maturity assessment")])

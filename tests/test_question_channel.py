@@ -45,7 +45,7 @@ def test_a_question_asked_as_a_sections_other_phrasing_finds_it_first(make_coach
     # the section's other phrasing is the nearest stored question
     assert found.channel_ranks["question"][pdsa.id] == 1
     # the channel ranks sections by their questions, never by a sentence of their text
-    nearest = coach._index.nearest_questions(found.query_vector, 10)
+    nearest = coach._retriever._nearest_questions(found.query_vector, 10)
     assert [pid for pid, _ in nearest][0] == pdsa.id
     assert len(nearest) == len({pid for pid, _ in nearest})  # each chunk once
     headings = {p.id: p.heading for p in found.passages}
@@ -92,12 +92,13 @@ def test_an_index_read_again_gains_the_channel_rows_it_lacks(make_coach, write_m
     coach = _ingest(make_coach, write_md)
     stored = coach._index.sentence_collection
     stored.delete(where={"asked": True})  # as an index built before the channel existed
-    assert coach._index.nearest_questions(coach.encode([ASKED])[0], 5) == []
+    assert coach._index.questions()[0] == []
     write_md(coach.settings.knowledge_dir / "testing.md",
              SECTIONS + "\n## Who owns a PDSA ramp?\n\nThe project lead owns it.\n", **GUIDE)
     coach.ingest()  # the file changed, its chunks did not: no chunk is embedded again
-    nearest = coach._index.nearest_questions(coach.encode([ASKED])[0], 5)
-    assert nearest and nearest[0][0] in {p.id for p in coach.search(ASKED)}
+    found = {p.id for p in coach.search(ASKED)}  # reads the index as it now is
+    nearest = coach._retriever._nearest_questions(coach.encode([ASKED])[0], 5)
+    assert nearest and nearest[0][0] in found
 
 
 def test_a_document_without_question_headings_takes_part_by_its_title(make_coach, write_md):

@@ -20,6 +20,7 @@ from coach.text import (
     tokens,
 )
 from coach.tuning import NAME_MAX_SHARE
+from coach.types import Citation
 
 _QUANTITY = re.compile(
     r"^\s*(?:how\s+many|how\s+much\s+(?:money|funding|budget|did|does|do|was|is)"
@@ -106,6 +107,14 @@ def _gives_figure(question: str, answer: str) -> bool:
     return any(figures(clause, years=years) and noun in clause.lower() for clause in clauses)
 
 
+
+
+def evidence_of(citations: Sequence[Citation]) -> list[str]:
+    """What ``unanswered`` reads of the cited passages: each passage's text after the title and
+    publisher of its document ("according to the HF report…" is answered by a passage of the
+    Health Foundation's report, whether or not that passage names its publisher)."""
+    return [f"{c.title} ({c.publisher}): {c.text}" if c.title or c.publisher else c.text
+            for c in citations]
 
 
 def plain_answer(text: str) -> str:
