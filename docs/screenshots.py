@@ -34,6 +34,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # this tree's coach; the tests' helpers
 
+from browser_helpers import ask, open_tab, settle  # noqa: E402
+
 VIEWPORT = {"width": 1366, "height": 900}
 WAIT = 120_000  # ms: an answer on a busy machine
 RUN_WAIT = 1_800_000  # ms: a run of evals/dev (126 cases) on a busy machine
@@ -61,34 +63,6 @@ SHOW_REPORT_HEAD = """(frame) => {
     const last = rows[Math.min(4, rows.length - 1)].getBoundingClientRect();
     frame.style.height = `${Math.ceil(last.bottom + doc.documentElement.scrollTop) + 2}px`;
 }"""
-
-
-def settled(page: Any) -> None:
-    """Wait until no event is pending (Gradio dims the fields an event updates meanwhile)."""
-    page.wait_for_function("""() => !document.querySelector('.pending') && document
-        .getAnimations().every((a) => a.playState !== 'running'
-                               || a.effect.getTiming().iterations === Infinity)""",
-                           timeout=WAIT)
-
-
-def open_tab(page: Any, name: str) -> None:
-    page.get_by_role("tab", name=name, exact=True).click()
-    page.locator("h2.sr-only", has_text=name).wait_for(state="visible")
-    settled(page)
-
-
-def ask(page: Any, question: str) -> Any:
-    """Ask in the Ask tab; the finished answer's message row."""
-    before = page.locator("#chat .message-row").count()
-    box = page.get_by_label("Your question")
-    box.fill(question)
-    box.press("Enter")
-    page.wait_for_function(
-        "(n) => document.querySelectorAll('#chat .message-row').length >= n + 2", arg=before,
-        timeout=WAIT)
-    page.locator("#ask-announce", has_text="Answer").wait_for(state="attached", timeout=WAIT)
-    settled(page)
-    return page.locator("#chat .message-row").last
 
 
 def shoot(page: Any, path: Path, *, top: str | None = None, bottom: str,
@@ -171,7 +145,7 @@ def coach_tab(browser: Any, url: str, out: Path) -> None:
     journey.wait_for(timeout=WAIT)
     page.locator("#coach-register table").wait_for(state="visible", timeout=WAIT)
     page.locator("#coach-projects", has_text="Fewer falls on Ward 7").wait_for(timeout=WAIT)
-    settled(page)
+    settle(page)
     shoot(page, out / "coach-tab.png", bottom="#coach-register-section")
     page.close()
 
@@ -183,11 +157,11 @@ def evaluate_report(browser: Any, url: str, out: Path) -> None:
     open_tab(page, "Evaluate")
     page.locator("#eval-suite input").click()
     page.get_by_role("option", name="dev/suite.yaml").click()
-    settled(page)
+    settle(page)
     page.get_by_role("button", name="Run suite").click()
     frame = page.frame_locator("iframe[title='Eval report']")
     frame.locator("body").wait_for(timeout=RUN_WAIT)
-    settled(page)
+    settle(page)
     # the report's frame scrolls at 820 px; for the picture it shows the report down to its
     # first few cases, so the verdict, the thresholds, the metrics and latency show whole
     page.locator("#eval-report iframe").evaluate(SHOW_REPORT_HEAD)
@@ -202,16 +176,16 @@ def insights(browser: Any, url: str, out: Path) -> None:
     page.get_by_role("heading", name="Improvement Coach", level=1).wait_for()
     for question, rating in QUESTIONS:
         page.get_by_role("button", name="New conversation").click()
-        settled(page)
+        settle(page)
         ask(page, question)
         if rating:
             page.locator(f"#chat button[aria-label='{rating}']").last.click()
             page.get_by_text("your rating of answer").first.wait_for(timeout=WAIT)
-            settled(page)
+            settle(page)
     open_tab(page, "Insights")
     page.get_by_role("button", name="Refresh").click()
     page.locator("#insights-summary", has_text="question").wait_for(timeout=WAIT)
-    settled(page)
+    settle(page)
     shoot(page, out / "insights.png", bottom="#insights-gaps", margin=8)
     page.close()
 

@@ -7,6 +7,7 @@ the tests are skipped with the reason. Playwright's own browser downloads are ne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 # WCAG 2.0, 2.1 and 2.2, levels A and AA: the rules the audit runs
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 FAILING = ("serious", "critical")
+WAIT = 120_000  # ms: an answer through the real pipeline on a busy machine
 
 
 @contextmanager
@@ -99,3 +101,36 @@ def headings(page: Any) -> list[tuple[int, str]]:
                              && getComputedStyle(h).display !== 'none'
                              && h.getClientRects().length > 0)
               .map((h) => [h.tagName.slice(1), h.textContent.trim()])""")]
+
+
+# -- steps a person takes in the app (the browser tests and docs/screenshots.py) --------------
+def settle(page: Any, timeout: int = WAIT) -> None:
+    """Wait until no event is pending: Gradio dims the fields an event will update to 20%
+    opacity while it runs, and fades them back in when it ends."""
+    page.wait_for_function("""() => !document.querySelector('.pending') && document
+        .getAnimations().every((a) => a.playState !== 'running'
+                               || a.effect.getTiming().iterations === Infinity)""",
+                           timeout=timeout)
+
+
+def open_tab(page: Any, name: str) -> None:
+    """Open a tab by its name and wait until it shows (its hidden heading) and is still."""
+    page.get_by_role("tab", name=name, exact=True).click()
+    page.locator("h2.sr-only", has_text=re.compile(f"^{re.escape(name)}$")).wait_for(
+        state="visible")
+    settle(page)
+
+
+def ask(page: Any, question: str) -> Any:
+    """Ask in the Ask tab and wait for the finished answer (the live region reads it); the
+    answer's message row."""
+    before = page.locator("#chat .message-row").count()
+    box = page.get_by_label("Your question")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('#chat .message-row').length >= n + 2", arg=before,
+        timeout=WAIT)
+    page.locator("#ask-announce", has_text="Answer").wait_for(state="attached", timeout=WAIT)
+    settle(page)
+    return page.locator("#chat .message-row").last

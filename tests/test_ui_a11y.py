@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import accessible_name, audit, chromium, headings
+from browser_helpers import accessible_name, ask, audit, chromium, headings, open_tab, settle
 from conftest import settings_under
 from eval_support import write_suite
 from ui_helpers import free_port, running_app, write_kb
@@ -76,32 +76,6 @@ def page(browser, app):
 
 def tab_names(page: Any) -> list[str]:
     return [t.strip() for t in page.get_by_role("tab").all_inner_texts()]
-
-
-def open_tab(page: Any, name: str) -> None:
-    page.get_by_role("tab", name=name, exact=True).click()
-    page.locator("h2.sr-only", has_text=re.compile(f"^{name}$")).wait_for(state="visible")
-
-
-def ask(page: Any, question: str) -> Any:
-    """Ask in the Ask tab and wait for the finished answer (the live region reads it)."""
-    before = page.locator("#chat .message-row").count()
-    box = page.get_by_label("Your question")
-    box.fill(question)
-    box.press("Enter")
-    page.wait_for_function(
-        "(n) => document.querySelectorAll('#chat .message-row').length >= n + 2", arg=before)
-    page.locator("#ask-announce", has_text="Answer").wait_for(state="attached", timeout=WAIT)
-    return page.locator("#chat .message-row").last
-
-
-def settle(page: Any) -> None:
-    """Wait until no event is pending: Gradio dims the fields an event will update to 20%
-    opacity while it runs, and fades them back in when it ends."""
-    page.wait_for_function("""() => !document.querySelector('.pending') && document
-        .getAnimations().every((a) => a.playState !== 'running'
-                               || a.effect.getTiming().iterations === Infinity)""",
-                           timeout=WAIT)
 
 
 def settled_after(page: Any, action: Any) -> None:

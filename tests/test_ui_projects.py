@@ -18,6 +18,7 @@ from typing import Any
 import gradio as gr
 import openpyxl
 import pytest
+from browser_helpers import settle
 from conftest import settings_under
 from PIL import Image
 from ui_helpers import download_hrefs, downloaded, free_port, linked_paths, running_app
@@ -517,14 +518,6 @@ def open_projects(browser: Any, url: str, **options: Any) -> Any:
 def said(page: Any, text: str) -> None:
     """Wait until the tab's live region says ``text``."""
     page.locator("#projects-notice", has_text=text).wait_for(timeout=WAIT)
-
-
-def settle(page: Any) -> None:
-    """Wait until no event is pending (Gradio dims the fields an event will update)."""
-    page.wait_for_function("""() => !document.querySelector('.pending') && document
-        .getAnimations().every((a) => a.playState !== 'running'
-                               || a.effect.getTiming().iterations === Infinity)""",
-                           timeout=WAIT)
 
 
 def choose(page: Any, label: str, option: str) -> None:
