@@ -70,6 +70,22 @@ def test_gates_on_in_place_and_step_help():
     assert intents.recognise(j, "step 3?", short, 0.6).label == "step_help"
 
 
+@pytest.mark.parametrize(("text", "label"), [
+    ("tips for getting frontline staff on board with our trusts QI vision", "ordinary"),
+    ("how do we get consultants to buy in to our improvement plans?", "ordinary"),
+    ("Who should lead improvement at executive level?", "ordinary"),
+    ("How do we get going?", "start"),
+    ("new QI lead here - what do i do first", "start"),
+    ("Resume where I left off please.", "start"),
+    ("Carry on with my journey.", "start"),
+])
+def test_a_start_request_says_it_wants_to_start(text, label):
+    """Near a "start" exemplar by the shape of its words ("how do we get…"), a question about
+    a topic starts nothing: a start request names starting, resuming or what comes first."""
+    scores = {"start": 0.9, "ordinary": 0.4}
+    assert intents.recognise(journey(), text, scores, 0.6).label == label
+
+
 def test_commands_inside_a_dialogue():
     assert intents.command("Stop.", COMMANDS) == "stop"
     assert intents.command("skip this one", COMMANDS) == "skip"

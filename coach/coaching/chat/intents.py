@@ -194,12 +194,18 @@ def recognise(journey: Journey, text: str, scores: dict[str, float], threshold: 
         label = ORDINARY  # help with no step named is an ordinary question
     elif label != ORDINARY and about_others(text):
         label = ORDINARY  # "what prompts a trust to start…?" asks what trusts do, not us
+    elif label == "start" and not _STARTING.search(message_form(text)):
+        label = ORDINARY  # "tips for getting staff on board with our vision" starts nothing
     if label == ORDINARY:
         return Intent(ORDINARY, scores.get(ORDINARY, 0.0), scores=scores)
     return Intent(label, confidence, tuple(named), tuple(claims), scores)
 
 
 _THIS_STEP = re.compile(r"\b(this|my|our|current|the) step\b")
+# a request to start (or resume) the journey says so: start, begin, get going, kick off,
+# resume, carry on, pick up, continue, what to do first, new in the role
+_STARTING = re.compile(r"\b(?:start\w*|begin\w*|began|get(?:ting)? going|kick\w* off|resum\w*"
+                       r"|carry on|pick up|continu\w*|first|new|just been appointed)\b")
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|me|my|we|we're|we've|us|our|ours|let's)\b")
 _OTHERS = re.compile(r"\b(?:(?:a|an|the|most|many|other|some|any|each|every)\s+"
                      r"(?:nhs\s+)?(?:trust|organisation|organization|provider|hospital)s?"
