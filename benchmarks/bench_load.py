@@ -1,20 +1,27 @@
 """Many people at once against one replica: N concurrent sessions asking through the web app's
-Ask endpoint (`/ask`, the same one the browser uses), each through its own gradio_client
-session, against a `coach serve` started here with the shipped knowledge indexed in a
-private COACH_HOME. The baseline is one session alone, in the same run against the same
-server: each figure is printed beside it with the ratio.
+Ask endpoint (`/ask`, the same one the browser uses), against a `coach serve` started here
+with the shipped knowledge indexed in a private COACH_HOME. The baseline is one session alone,
+in the same run against the same server: each figure is printed beside it with the ratio.
+
+Two kinds of client (``--client``): ``light`` (the default) speaks Gradio's queue protocol
+itself, as a browser does (join the queue, then read the session's event stream), every
+session in one asyncio loop; ``gradio`` gives each session its own gradio_client, a thread
+each. The clients share this machine with the server, and gradio_client's threads used about
+as much CPU per answer as the server itself (109 against 135 ms), so with it the figures
+measure the clients as much as the server; the CPU each side used is printed either way.
 
 Each session holds one conversation of ``--questions`` dev-suite questions (different
 sessions start at different questions), asked one after another as a person would, with no
 pause between them; a question counts as an error when the call fails or the app shows an
 error instead of an answer. Latency is from sending a question to the app's last update
 (the answer with its source cards), as the person waits for it. Never run by the tests.
-    .venv/bin/python benchmarks/bench_load.py [--sessions 50] [--questions 4]
+    .venv/bin/python benchmarks/bench_load.py [--sessions 50] [--questions 4] [--client light]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import subprocess
@@ -95,15 +102,100 @@ def session(url: str, asks: list[str], start: threading.Event | None = None,
         error = None
         try:
             chat, status, _ = client.predict(question, api_name="/ask")
-            if status:
-                error = f"the app showed a message: {status[:120]}"
-            elif len(chat) != 2 * (n + 1) or "source-card" not in text_of(chat[-1]) and \
-                    "does not cover" not in text_of(chat[-1]) and not text_of(chat[-1]):
-                error = "no answer in the conversation"
+            error = _answer_error(chat, status, n)
         except Exception as exc:  # any failure of the call counts, with its kind
             error = f"{type(exc).__name__}: {str(exc)[:120]}"
         out.append((time.perf_counter() - t0, error))
     return out
+
+
+def _answer_error(chat: list[dict[str, Any]], status: str, n: int) -> str | None:
+    """What is wrong with the app's reply to a session's question ``n`` (0-based), or None."""
+    if status:
+        return f"the app showed a message: {status[:120]}"
+    if len(chat) != 2 * (n + 1) or "source-card" not in text_of(chat[-1]) and \
+            "does not cover" not in text_of(chat[-1]) and not text_of(chat[-1]):
+        return "no answer in the conversation"
+    return None
+
+
+class LightClient:
+    """Gradio's queue protocol (sse_v3) spoken directly: POST the question to the queue for a
+    session, then read that session's event stream until the event completes; the app's
+    state for the conversation lives on the server, keyed by the session."""
+
+    def __init__(self, url: str):
+        url = url.rstrip("/")
+        config = json.loads(urllib.request.urlopen(f"{url}/config", timeout=30).read())
+        self.base = url + config.get("api_prefix", "")
+        kinds = {c["id"]: c["type"] for c in config["components"]}
+        ask = next(d for d in config["dependencies"] if d.get("api_name") == "ask")
+        self.fn_index = ask.get("id", config["dependencies"].index(ask))
+        self.states = [kinds[i] == "state" for i in ask["inputs"]]
+        outputs = [i for i in ask["outputs"] if kinds[i] != "state"]
+        self.chat_at = ask["outputs"].index(outputs[0])
+        self.status_at = ask["outputs"].index(outputs[1])
+
+    async def ask(self, http: Any, session: str, question: str, n: int) -> str | None:
+        data = [None if state else question for state in self.states]
+        joined = await http.post(f"{self.base}/queue/join", json={
+            "data": data, "fn_index": self.fn_index, "session_hash": session,
+            "event_data": None, "trigger_id": None})
+        joined.raise_for_status()
+        event = joined.json()["event_id"]
+        async with http.stream("GET", f"{self.base}/queue/data",
+                               params={"session_hash": session}) as stream:
+            async for line in stream.aiter_lines():
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("event_id") != event or message["msg"] != "process_completed":
+                    continue
+                output = message.get("output", {})
+                if not message.get("success", True) or "error" in output:
+                    return f"the call failed: {str(output.get('error'))[:120]}"
+                values = output["data"]
+                return _answer_error(values[self.chat_at], values[self.status_at] or "", n)
+        return "the event stream ended before the answer"
+
+
+async def _light_sessions(url: str, plans: list[list[str]]
+                          ) -> tuple[list[list[tuple[float, str | None]]], float]:
+    import uuid
+
+    import httpx
+
+    client = LightClient(url)
+    limits = httpx.Limits(max_connections=4 * len(plans) + 8,
+                          max_keepalive_connections=2 * len(plans) + 4)
+
+    async def one(http: Any, plan: list[str], go: asyncio.Event
+                  ) -> list[tuple[float, str | None]]:
+        session = str(uuid.uuid4())
+        await go.wait()
+        out: list[tuple[float, str | None]] = []
+        for n, question in enumerate(plan):
+            t0 = time.perf_counter()
+            try:
+                error = await client.ask(http, session, question, n)
+            except Exception as exc:  # any failure of the call counts, with its kind
+                error = f"{type(exc).__name__}: {str(exc)[:120]}"
+            out.append((time.perf_counter() - t0, error))
+        return out
+
+    async with httpx.AsyncClient(timeout=300, limits=limits) as http:
+        go = asyncio.Event()
+        tasks = [asyncio.create_task(one(http, plan, go)) for plan in plans]
+        await asyncio.sleep(0)  # every session waiting before the load arrives together
+        t0 = time.perf_counter()
+        go.set()
+        results = await asyncio.gather(*tasks)
+    return list(results), time.perf_counter() - t0
+
+
+def light_session(url: str, asks: list[str]) -> list[tuple[float, str | None]]:
+    """One person's conversation through the light client."""
+    return asyncio.run(_light_sessions(url, [asks]))[0][0]
 
 
 def summary(results: list[list[tuple[float, str | None]]], wall: float) -> dict[str, Any]:
@@ -118,9 +210,13 @@ def summary(results: list[list[tuple[float, str | None]]], wall: float) -> dict[
             "max_ms": max(times) if times else float("nan")}
 
 
-def run(url: str, pool: list[str], sessions: int, per_session: int) -> dict[str, Any]:
+def run(url: str, pool: list[str], sessions: int, per_session: int, light: bool = True
+        ) -> dict[str, Any]:
     plans = [[pool[(s * per_session + i) % len(pool)] for i in range(per_session)]
              for s in range(sessions)]
+    if light:
+        results, wall = asyncio.run(_light_sessions(url, plans))
+        return summary(results, wall)
     start, ready = threading.Event(), threading.Semaphore(0)
     with ThreadPoolExecutor(sessions) as executor:
         futures = [executor.submit(session, url, plan, start, ready) for plan in plans]
@@ -160,7 +256,12 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=4, help="questions per session")
     parser.add_argument("--alone", type=int, default=12,
                         help="questions the single session asks for the baseline")
+    parser.add_argument("--client", choices=("light", "gradio"), default="light",
+                        help="light: Gradio's queue protocol from one asyncio loop (default); "
+                             "gradio: a gradio_client per session, a thread each")
     args = parser.parse_args()
+    light = args.client == "light"
+    converse = light_session if light else session
     pool = questions()
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         home = Path(tmp)
@@ -170,20 +271,21 @@ def main() -> None:
         settings = Settings(home=home)  # as the server reads them (environment, .env)
         process, url = start_server(home, env)
         try:
-            session(url, pool[-3:])  # warm: the model, the BM25 index, the first requests
+            converse(url, pool[-3:])  # warm: the model, the BM25 index, the first requests
             t0, cpu = time.perf_counter(), (cpu_seconds(process.pid), cpu_seconds())
-            alone = summary([session(url, pool[: args.alone])], 0.0)
+            alone = summary([converse(url, pool[: args.alone])], 0.0)
             alone["wall_s"] = time.perf_counter() - t0
             alone["throughput_qps"] = (alone["questions"] - alone["errors"]) / alone["wall_s"]
             alone.update(cpu_per_answer(alone, process.pid, cpu))
             cpu = (cpu_seconds(process.pid), cpu_seconds())
-            many = run(url, pool, args.sessions, args.questions)
+            many = run(url, pool, args.sessions, args.questions, light)
             many.update(cpu_per_answer(many, process.pid, cpu))
             rss = peak_rss_mb(process.pid)
         finally:
             stop(process)
     limit = settings.concurrency_limit
     print(f"one replica (coach serve, {settings.llm} answers, COACH_CONCURRENCY_LIMIT={limit}, "
+          f"{args.client} client, "
           f"rate limit {getattr(settings, 'rate_limit_per_minute', 'none')}/min), "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     print(f"{'':<26}{'alone':>10}{f'{args.sessions} sessions':>14}{'ratio':>8}")
@@ -201,7 +303,8 @@ def main() -> None:
     print(f"server peak RSS {rss:.0f} MB")
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({"alone": alone, "concurrent": many, "peak_rss_mb": rss,
-                                   "concurrency_limit": limit}, indent=2))
+                                   "concurrency_limit": limit, "client": args.client},
+                                  indent=2))
 
 
 if __name__ == "__main__":

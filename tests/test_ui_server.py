@@ -210,3 +210,21 @@ def test_coach_serve_indexes_an_empty_library_and_answers(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_the_load_benchmarks_light_client_speaks_the_apps_queue_protocol(url):
+    """benchmarks/bench_load.py's default client (Gradio's queue protocol spoken directly)
+    gets the same answers a browser does, one conversation per session, and counts a
+    conversation that goes wrong as an error."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_load
+
+    asked = bench_load.light_session(url, QUESTIONS[:2])
+    assert [error for _, error in asked] == [None, None]
+    both = bench_load.run(url, QUESTIONS, sessions=3, per_session=2)
+    assert (both["questions"], both["errors"]) == (6, 0)
+    # a reply that is not the conversation's next answer is an error
+    assert bench_load._answer_error([{"content": "hi"}] * 2, "", n=1) == \
+        "no answer in the conversation"
+    assert bench_load._answer_error([], "Too many questions", n=0).startswith(
+        "the app showed a message")
