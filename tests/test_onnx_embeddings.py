@@ -132,6 +132,9 @@ def test_the_default_backends_vector_does_not_depend_on_the_texts_beside_it(embe
     assert np.array_equal(remembered[:len(SENTENCES)], alone)
     assert np.array_equal(remembered[-1], alone[0]) and remembered.dtype == np.float32
     assert embedder.encode([]).shape == (0, 384)
+    assert run(embedder, []).shape == (0, 384)
+    # the vector size is read from the model's files once, not for every question
+    assert embedder.__dict__["dimension"] == 384
     # sentence vectors pooled from the same run (ingest): likewise
     spans = [(0, 4), (5, 12)]
     pooled = OnnxEmbeddings.encode_pooled  # the model itself
