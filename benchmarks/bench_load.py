@@ -283,7 +283,7 @@ def main() -> None:
             rss = peak_rss_mb(process.pid)
         finally:
             stop(process)
-    limit = settings.concurrency_limit
+    limit = settings.answer_concurrency
     print(f"one replica (coach serve, {settings.llm} answers, COACH_CONCURRENCY_LIMIT={limit}, "
           f"{args.client} client, "
           f"rate limit {getattr(settings, 'rate_limit_per_minute', 'none')}/min), "

@@ -12,7 +12,6 @@ of two backends are never mixed in one index.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from coach.config import BUNDLED_EMBEDDER
+from coach.config import BUNDLED_EMBEDDER, usable_cpus
 from coach.errors import ConfigError
 from coach.ports import Vectors
 from coach.providers.encoding import (
@@ -99,14 +98,6 @@ def load_tokenizer(source: Path) -> tuple[Tokenizer, bool]:
     tokenizer.enable_truncation(max_length=limit)
     tokenizer.no_padding()  # each text is run alone
     return tokenizer, bool(sbert.get("do_lower_case"))
-
-
-def usable_cpus() -> int:
-    """The CPUs this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 class OnnxEmbeddings(EncodingEmbeddings):

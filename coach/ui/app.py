@@ -142,7 +142,7 @@ def build_ui(coach: Coach, settings: Settings, *, open_access: bool = False,
             declared[key] = max(found, key=ROLES.index)
             fn.api_visibility = "private"
     guard(demo, declared, access)
-    demo.queue(default_concurrency_limit=settings.concurrency_limit)
+    demo.queue(default_concurrency_limit=settings.answer_concurrency)
     # the server routes beside Gradio's (``launch`` adds them): opening a cited source, and
     # downloading a file the app made, each behind a role
     from coach.ui.downloads import file_routes
