@@ -63,6 +63,8 @@ def test_gates_on_in_place_and_step_help():
     asks = {"in_place": 0.9, "ordinary": 0.4}
     assert intents.recognise(j, "How often should we repeat our assessment?",
                              asks, 0.6).label == "ordinary"
+    assert intents.recognise(j, "how much does it cost to run an improvement team",
+                             asks, 0.6).label == "ordinary"  # a question without its "?"
     helps = {"step_help": 0.9, "ordinary": 0.4}
     assert intents.recognise(j, "Can you help me with this?", helps, 0.6).label == "ordinary"
     assert intents.recognise(j, "Can you help me with step 4?", helps, 0.6).steps == (4,)

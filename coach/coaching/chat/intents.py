@@ -188,8 +188,9 @@ def recognise(journey: Journey, text: str, scores: dict[str, float], threshold: 
         label, confidence = "in_place", scores.get("in_place", 0.0)  # "the board backs us"
     elif label != ORDINARY and previous == ORDINARY and is_follow_up(text):
         label = ORDINARY  # a follow-up of an ordinary question keeps its topic
-    elif label == "in_place" and not claims and "?" in text:
-        label = ORDINARY  # "how often should we repeat our assessment?" claims nothing
+    elif label == "in_place" and not claims and ("?" in text or _asks(text)):
+        label = ORDINARY  # "how often should we repeat our assessment?" claims nothing, nor
+        # does "how much does it cost to run an improvement team" typed without its "?"
     elif label == "step_help" and not named and not _THIS_STEP.search(message_form(text)):
         label = ORDINARY  # help with no step named is an ordinary question
     elif label != ORDINARY and about_others(text):
