@@ -1,4 +1,4 @@
-"""A QI project's summary export (coach/workbench/summary.py over coach/workbench/document.py):
+"""A QI project's summary export (coach/workbench/summary.py over coach/text/document.py):
 Markdown with the chart PNG beside it and linked, Word with the chart embedded and described,
 the same content in both (project, aim check, measurement plan, reading and signals, PDSA log
 by ramp with dates, progress scores with meanings), a measure with too few points named as not
@@ -15,7 +15,8 @@ from sqlalchemy.engine import make_url
 from coach.db import Database, migrate
 from coach.db.engine import engine_for
 from coach.errors import BadInputError
-from coach.workbench import document, summary
+from coach.text import document
+from coach.workbench import summary
 from coach.workbench.columns import Point
 from coach.workbench.projects import PDSA, MeasurePlan
 from coach.workbench.store import WorkbenchNotFoundError, WorkbenchStore

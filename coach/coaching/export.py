@@ -1,34 +1,24 @@
 """Action plan export: Markdown and Word (python-docx) from one list of blocks.
 
 ``blocks(plan)`` is pure: it turns a ``Plan`` into headings, paragraphs, lists, tables and the
-chart image; ``to_markdown`` and ``to_docx`` only render those blocks.
+chart image; ``to_markdown`` and ``to_docx`` (coach/text/document.py) render them.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from coach.coaching import assessment, machine
 from coach.coaching.chart import render_chart
 from coach.coaching.render import citation_where
 from coach.coaching.session import Plan
 from coach.coaching.survey import render as sr
+from coach.text.document import Block, to_docx, to_markdown
 
 FORMATS = ("md", "docx")
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: str                 # h1 h2 h3 p ul checks table img
-    text: str = ""
-    items: tuple[Any, ...] = ()
-    header: tuple[str, ...] = ()
-    data: bytes = b""
 
 
 def _assessment_blocks(plan: Plan) -> list[Block]:
@@ -43,7 +33,8 @@ def _assessment_blocks(plan: Plan) -> list[Block]:
                    + (f" (from {latest.source})" if latest.source else "")
                    + f". Overall {latest.overall:.2f} of 3: "
                    f"{latest.band}. {latest.band_description}"),
-        Block("img", "Readiness by enabler", data=render_chart(list(plan.history))),
+        Block("img", "Readiness by enabler", data=render_chart(list(plan.history)),
+              name="chart.png"),
         Block("table", header=("Enabler", "Mean (0-3)", "Band", "Change since first"),
               items=tuple((c.title, f"{c.mean:.2f}", c.band,
                            f"{delta[c.title]:+.2f}" if delta else "-")
@@ -150,79 +141,23 @@ def blocks(plan: Plan) -> list[Block]:
     return out + _source_blocks(plan)
 
 
-# -- renderers -----------------------------------------------------------------------------
-def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def to_markdown(items: list[Block], chart_name: str = "chart.png") -> str:
-    lines: list[str] = []
-    for b in items:
-        if b.kind in ("h1", "h2", "h3"):
-            lines += ["#" * int(b.kind[1]) + " " + b.text, ""]
-        elif b.kind == "p":
-            lines += [b.text, ""]
-        elif b.kind == "ul":
-            lines += [f"- {i}" for i in b.items] + [""]
-        elif b.kind == "checks":
-            lines += [f"- [{'x' if done else ' '}] {text}" for done, text in b.items] + [""]
-        elif b.kind == "table":
-            lines.append("| " + " | ".join(b.header) + " |")
-            lines.append("|" + "---|" * len(b.header))
-            lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in b.items]
-            lines.append("")
-        elif b.kind == "img":
-            lines += [f"![{b.text}]({chart_name})", ""]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def to_docx(items: list[Block]) -> bytes:
-    from docx import Document
-    from docx.shared import Inches
-
-    doc = Document()
-    for b in items:
-        if b.kind in ("h1", "h2", "h3"):
-            doc.add_heading(b.text, level=int(b.kind[1]) - 1)
-        elif b.kind == "p":
-            doc.add_paragraph(b.text)
-        elif b.kind == "ul":
-            for i in b.items:
-                doc.add_paragraph(str(i), style="List Bullet")
-        elif b.kind == "checks":
-            for done, text in b.items:
-                doc.add_paragraph(f"{'☑' if done else '☐'} {text}")
-        elif b.kind == "table":
-            table = doc.add_table(rows=1, cols=len(b.header))
-            table.style = "Table Grid"
-            for cell, text in zip(table.rows[0].cells, b.header, strict=True):
-                cell.text = text
-            for row in b.items:
-                for cell, text in zip(table.add_row().cells, row, strict=True):
-                    cell.text = str(text)
-        elif b.kind == "img":
-            doc.add_picture(io.BytesIO(b.data), width=Inches(6))
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
-
-
 def write(plan: Plan, out_dir: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
     """Write the plan as ``action-plan-<user>-<date>.md`` (+ chart PNG) and/or ``.docx``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", plan.user).strip("-") or "user"
     stem = f"action-plan-{slug}-{plan.generated_at[:10]}"
-    items = blocks(plan)
+    chart_name = f"{stem}-chart.png"
+    items = [replace(b, name=chart_name) if b.kind == "img" else b for b in blocks(plan)]
     written = []
     if "md" in formats:
         for b in items:
             if b.kind == "img":
-                chart = out_dir / f"{stem}-chart.png"
+                chart = out_dir / chart_name
                 chart.write_bytes(b.data)
                 written.append(chart)
         md = out_dir / f"{stem}.md"
-        md.write_text(to_markdown(items, f"{stem}-chart.png"), encoding="utf-8")
+        md.write_text(to_markdown(items), encoding="utf-8")
         written.insert(0, md)
     if "docx" in formats:
         docx_path = out_dir / f"{stem}.docx"

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from coach.coaching.export import Block, to_docx, to_markdown
 from coach.coaching.session import exports_dir
 from coach.conversations.store import Conversation, trimmed
 from coach.text import is_heading, strip_markdown
+from coach.text.document import Block, to_docx, to_markdown
 from coach.types import NOT_COVERED
 
 

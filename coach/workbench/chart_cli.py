@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING
 
 from coach import prompts
 from coach.errors import BadInputError
+from coach.text.document import Block, to_markdown
 from coach.workbench import summary as summaries
 from coach.workbench.chart import Note
 from coach.workbench.columns import Series
-from coach.workbench.document import Block, to_markdown
 from coach.workbench.measure_chart import MeasureChart, chart_points
 from coach.workbench.projects import MeasurePlan, day, number
 from coach.workbench.sheets import SheetChoiceError, read_upload

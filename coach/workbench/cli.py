@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from coach.db import LOCAL_USER as DEFAULT_USER
 from coach.errors import BadInputError, CoachError
+from coach.text.document import to_markdown
 from coach.workbench import summary as summaries
 from coach.workbench.aim import AimCheck, progress_meaning, progress_scale
 from coach.workbench.chart_cli import (
@@ -31,7 +32,6 @@ from coach.workbench.chart_cli import (
     read_file,
     register_chart,
 )
-from coach.workbench.document import to_markdown
 from coach.workbench.measure_chart import chart_measure
 from coach.workbench.projects import PDSA, Measure, Project
 from coach.workbench.spc import MIN_POINTS

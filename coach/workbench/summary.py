@@ -21,9 +21,9 @@ from typing import Any
 from coach import prompts
 from coach.db import utc_now
 from coach.errors import BadInputError
-from coach.workbench.document import Block
-from coach.workbench.document import to_docx as docx_bytes
-from coach.workbench.document import to_markdown as markdown_text
+from coach.text.document import Block
+from coach.text.document import to_docx as docx_bytes
+from coach.text.document import to_markdown as markdown_text
 from coach.workbench.measure_chart import MeasureChart, chart_points, cycle_notes
 from coach.workbench.projects import Cycle, MeasureData, ProjectSummary
 from coach.workbench.reading import number

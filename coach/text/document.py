@@ -1,7 +1,7 @@
-"""A document as a list of blocks (headings, paragraphs, lists, tables, images), rendered as
-Markdown or as Word (python-docx). The project summary (coach/workbench/summary.py) is written
-through it; the journey's action plan has its own (coach/coaching/export.py), kept apart so
-that neither feature imports the other.
+"""A document as a list of blocks (headings, paragraphs, lists, checklists, tables, images),
+rendered as Markdown or as Word (python-docx). The project summary (coach/workbench/summary.py),
+the journey's action plan (coach/coaching/export.py) and a saved conversation
+(coach/conversations/export.py) are all written through it.
 
 Markdown links each image to a PNG file named by the block (the caller writes the files);
 Word embeds it, with the block's text as the picture's description (its text alternative), and
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("h1", "h2", "h3", "p", "ul", "table", "img")
+KINDS = ("h1", "h2", "h3", "p", "ul", "checks", "table", "img")
 IMAGE_WIDTH = 6.0  # inches, in Word
 
 
@@ -23,7 +23,8 @@ IMAGE_WIDTH = 6.0  # inches, in Word
 class Block:
     kind: str  # one of KINDS
     text: str = ""  # a heading or paragraph; an image's text alternative
-    items: tuple[Any, ...] = ()  # list items, or table rows (each a tuple of cells)
+    # list items, (done, text) pairs of a checklist, or table rows (each a tuple of cells)
+    items: tuple[Any, ...] = ()
     header: tuple[str, ...] = ()  # a table's column names
     data: bytes = b""  # an image's PNG
     name: str = ""  # an image's file name beside the Markdown
@@ -48,6 +49,8 @@ def to_markdown(blocks: Iterable[Block], *, images: bool = True) -> str:
             lines += [b.text, ""]
         elif b.kind == "ul":
             lines += [f"- {i}" for i in b.items] + [""]
+        elif b.kind == "checks":
+            lines += [f"- [{'x' if done else ' '}] {text}" for done, text in b.items] + [""]
         elif b.kind == "table":
             lines.append("| " + " | ".join(b.header) + " |")
             lines.append("|" + "---|" * len(b.header))
@@ -71,6 +74,9 @@ def to_docx(blocks: Iterable[Block]) -> bytes:
         elif b.kind == "ul":
             for item in b.items:
                 doc.add_paragraph(str(item), style="List Bullet")
+        elif b.kind == "checks":
+            for done, text in b.items:
+                doc.add_paragraph(f"{'☑' if done else '☐'} {text}")
         elif b.kind == "table":
             _table(doc, b)
         elif b.kind == "img":
