@@ -9,6 +9,7 @@ in the working directory is read too.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -398,8 +399,6 @@ def load_settings(**overrides: object) -> Settings:
 
 def usable_cpus() -> int:
     """The CPUs this process may run on."""
-    import os
-
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux

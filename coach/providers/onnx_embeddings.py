@@ -182,10 +182,8 @@ class OnnxEmbeddings(EncodingEmbeddings):
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        rows: list[Vectors] = [np.zeros(0, np.float32)] * len(texts)
-        for i, tokens, _ in self._token_vectors(texts):
-            rows[i] = self._pool(tokens)
-        return np.stack(rows)
+        # _token_vectors yields every text in order
+        return np.stack([self._pool(tokens) for _, tokens, _ in self._token_vectors(texts)])
 
     def encode_pooled(self, texts: list[str], spans: list[list[tuple[int, int]]]
                       ) -> tuple[Vectors, list[list[Vectors | None]]]:
