@@ -110,10 +110,10 @@ class RouterOnDemand:
                 self._chat, self._built = self._build(), True
             return self._chat
 
-    def intent_text(self, text: str) -> str | None:
+    def intent_text(self, text: str, user: str | None) -> str | None:
         chat = self._router()
-        return chat.intent_text(text) if chat is not None else None
+        return chat.intent_text(text, user) if chat is not None else None
 
-    def reply(self, asked: Asked, user: str | None, vector: Vectors) -> Answer | None:
+    def reply(self, asked: Asked, user: str | None, vector: Vectors | None) -> Answer | None:
         chat = self._router()
         return chat.reply(asked, user, vector) if chat is not None else None

@@ -231,10 +231,12 @@ class Coach:
         asked = ask_question(question, history, self.settings.max_question_chars)
         query = condense(asked.text, list(asked.history))
         route = self._routes if journey and step is None else None
-        vector = None  # without a router, retrieval embeds the query itself
-        forms = route.intent_texts(asked.text) if route is not None else ()
-        if route is not None and any(form is not None for form in forms):
-            vector, intent_vectors = self._embed(query, forms)
+        vector = None  # without an intent form to embed, retrieval embeds the query itself
+        if route is not None:
+            forms = route.intent_texts(asked.text, user)
+            intent_vectors: list[Vectors | None] = [None] * len(forms)
+            if any(form is not None for form in forms):
+                vector, intent_vectors = self._embed(query, forms)
             reply = route.reply(asked, user, intent_vectors)
             if reply is not None:
                 yield reply

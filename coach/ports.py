@@ -70,11 +70,13 @@ class JourneyRouter(Protocol):
     """Replies to chat requests (the journey's, the workbench's); ``None`` hands an ordinary
     question back to the pipeline."""
 
-    def intent_text(self, text: str) -> str | None:
-        """The form of a message that the intent model embeds (the pipeline embeds it in the
-        same model call as the retrieval query); None when this router takes no messages."""
+    def intent_text(self, text: str, user: str | None) -> str | None:
+        """The form of ``user``'s message that the intent model embeds (the pipeline embeds
+        it in the same model call as the retrieval query); None when this router needs no
+        vector for it (it is still asked: a "yes" to its own last question needs none)."""
         ...
 
-    def reply(self, asked: Asked, user: str | None, vector: Vectors) -> Answer | None:
-        """A reply for ``user``, or None; ``vector`` embeds ``intent_text(asked.text)``."""
+    def reply(self, asked: Asked, user: str | None, vector: Vectors | None) -> Answer | None:
+        """A reply for ``user``, or None; ``vector`` embeds ``intent_text(asked.text, user)``
+        (None where that was None)."""
         ...

@@ -24,17 +24,16 @@ class RouterChain:
     def __init__(self, routers: Sequence[JourneyRouter]):
         self.routers = tuple(routers)
 
-    def intent_texts(self, text: str) -> tuple[str | None, ...]:
-        """Each router's intent form of ``text`` (None: that router takes no messages)."""
-        return tuple(router.intent_text(text) for router in self.routers)
+    def intent_texts(self, text: str, user: str | None) -> tuple[str | None, ...]:
+        """Each router's intent form of ``user``'s ``text`` (None: that router needs no
+        vector for it)."""
+        return tuple(router.intent_text(text, user) for router in self.routers)
 
     def reply(self, asked: Asked, user: str | None,
               vectors: Sequence[Vectors | None]) -> Answer | None:
         """The first router's reply, or None; ``vectors[i]`` embeds router i's intent form
-        (None where ``intent_texts`` gave None: that router is not asked)."""
+        (None where ``intent_texts`` gave None: every router is asked all the same)."""
         for router, vector in zip(self.routers, vectors, strict=True):
-            if vector is None:
-                continue
             answer = router.reply(asked, user, vector)
             if answer is not None:
                 return answer

@@ -148,6 +148,30 @@ def test_the_default_backends_vector_does_not_depend_on_the_texts_beside_it(embe
         assert all(np.array_equal(g, a) for g, a in zip(got, alone_spans, strict=True))
 
 
+def test_texts_the_model_reads_as_the_same_tokens_run_once(embedder, monkeypatch):
+    """A question and its routers' intent forms are often the same tokens to an uncased
+    model ("What is a PDSA cycle?", "what is a pdsa cycle?"): the model runs once for them,
+    and each text still gets the vector it would get alone."""
+    session, tokenizer, lower = embedder._load()
+    runs: list[int] = []
+
+    class Counting:  # the real ONNX Runtime session, its runs counted
+        def get_inputs(self):
+            return session.get_inputs()
+
+        def run(self, *args, **kwargs):
+            runs.append(1)
+            return session.run(*args, **kwargs)
+
+    monkeypatch.setattr(embedder, "_loaded", (Counting(), tokenizer, lower))
+    texts = ["What is a PDSA cycle?", "what is a  pdsa cycle?", "WHAT IS A PDSA CYCLE?", "Hi."]
+    vectors = OnnxEmbeddings.encode(embedder, texts)  # the model itself, past the test cache
+    assert len(runs) == 2
+    assert np.array_equal(vectors[0], vectors[1]) and np.array_equal(vectors[0], vectors[2])
+    alone = OnnxEmbeddings.encode(embedder, ["Hi."])
+    assert np.array_equal(vectors[3], alone[0]) and len(runs) == 3
+
+
 @pytest.mark.slow
 def test_sentence_vectors_pooled_from_the_onnx_run_agree_with_torch(home, torch_embedder):
     onnx = make_embedder(onnx_settings(home, "onnx"))

@@ -183,7 +183,22 @@ def test_both_routers_read_one_embedding_call(coach, embedder, store):
     counting = CountingEmbedder(embedder)
     counted = build_coach(coach.settings, embedder=counting)
     counted.ask("what next?", user=LEAD)  # both routers built, their exemplars embedded
+    counted.ask("read my chart", user=LEAD)
     counting.calls.clear()
     message = "log a PDSA: a sepsis prompt at triage, we predict faster screening"
     assert counted.ask(message, user=LEAD).query == "workbench:pdsa-confirm"
     assert len(counting.calls) == 1 and len(counting.calls[0]) == 3  # query and two forms
+    # a question that cannot be a workbench request (no "log a PDSA:", no "my chart", no
+    # measure of the lead's named) embeds no workbench form: the query and the journey's
+    counting.calls.clear()
+    assert not counted.ask("what is a driver diagram in QI?", user=LEAD).query.startswith(
+        "workbench")
+    assert len(counting.calls[0]) == 2
+    # naming one of the lead's measures makes it one again ("falls", below)
+    counting.calls.clear()
+    assert counted.ask("is the falls chart showing improvement?",
+                       user=LEAD).query.startswith("workbench")
+    assert len(counting.calls[0]) == 3
+    counting.calls.clear()  # another user's measures are not theirs to name
+    counted.ask("is the falls chart showing improvement?", user=OTHER)
+    assert len(counting.calls[0]) == 2

@@ -88,6 +88,15 @@ def check_exposure(settings: Settings, *, no_auth: bool = False) -> None:
     )
 
 
+# Gradio's queue keeps a summary of its last events for its monitoring page (which the app
+# does not enable) and, by default, rebuilds it with pandas after every event, over up to
+# 10,000 events: 1 ms an event after 400 events, 6 ms once it holds 10,000 (1% of a busy
+# server's CPU after 400 answers, growing with its uptime).
+# Read by ``demo.queue()``; an operator's own values win.
+GRADIO_QUEUE_ENV = {"GRADIO_ANALYTICS_CACHE_FREQUENCY": "1000000",
+                    "GRADIO_ANALYTICS_MAX_EVENTS": "1000"}
+
+
 def header_html(*, open_access: bool = False) -> str:
     warning = f'<p class="open-access" role="note">{OPEN_ACCESS}</p>' if open_access else ""
     return f'<div id="app-header"><h1>{TITLE}</h1><p>{TAGLINE}</p>{warning}</div>'
@@ -98,6 +107,8 @@ def build_ui(coach: Coach, settings: Settings, *, open_access: bool = False,
     """The whole app as a queued ``gr.Blocks`` (not launched). ``open_access``: served beyond
     this machine without sign-in (--no-auth), which the header says."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    for name, value in GRADIO_QUEUE_ENV.items():
+        os.environ.setdefault(name, value)
     import gradio as gr
 
     from coach.access.roles import ROLES, allows

@@ -16,8 +16,9 @@ The pending cycle is kept in the exchange itself, not in a table or in memory: a
 only when the previous reply (``history[-1][1]``) is the confirmation that the previous
 message (``history[-1][0]``) gets now, so it survives a restart and any replica can take it,
 and a second "yes" saves nothing more. Recognition (``chat_intents``) costs an ordinary
-question one look-up of its vector against the exemplars; the database is read only for a
-message that can be a workbench request. Anything else returns None: an ordinary question.
+question one query for the names of the user's measures: only a message that can be a request
+(a "log a PDSA:" message, "my chart", "our data", or one naming a measure of the user's) is
+embedded and compared with the exemplars. Anything else returns None: an ordinary question.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from coach.db import LOCAL_USER, open_database, utc_now
-from coach.errors import BadInputError
+from coach.errors import BadInputError, UnavailableError
 from coach.pii import redact
 from coach.ports import Vectors
 from coach.types import Answer, Asked, Exchange, Passage
@@ -84,16 +85,24 @@ class WorkbenchChat:
             return self._vectors
 
     # -- the ports.JourneyRouter entry points ------------------------------------------------
-    def intent_text(self, text: str) -> str:
-        return wi.form(text)
+    def intent_text(self, text: str, user: str | None) -> str | None:
+        """The message's form to embed when it can be a request, else None (nothing is
+        embedded for it). ``_request`` takes only a "log a PDSA:" message, one that calls a
+        chart or data the user's own ("read my chart"), or one naming one of the user's
+        measures or its project: anything else needs no vector."""
+        if (wi.log_form(text) is not None or wi.own_data(text)
+                or wi.pick(text, self._names(user or LOCAL_USER))):
+            return wi.form(text)
+        return None
 
-    def reply(self, asked: Asked, user: str | None, vector: Vectors) -> Answer | None:
+    def reply(self, asked: Asked, user: str | None, vector: Vectors | None) -> Answer | None:
         """A workbench reply for ``user``, or None for an ordinary question; ``vector``
-        embeds ``intent_text(asked.text)``."""
+        embeds ``intent_text(asked.text, user)`` (None: the message is no request, but may
+        still answer the coach's last question)."""
         t0 = time.perf_counter()
         user = user or LOCAL_USER
         answer = self._follow_up(asked.text, asked.history, user)
-        if answer is None:
+        if answer is None and vector is not None:
             answer = self._request(asked.text, user, vector)
         if answer is None:
             return None
@@ -141,6 +150,15 @@ class WorkbenchChat:
         return self._reading(user, [fits[i] for i in picked] or fits)
 
     # -- reading a chart ---------------------------------------------------------------------
+    def _names(self, user: str) -> list[tuple[str, str]]:
+        """(measure name, project title) of the user's measures; none while the database
+        cannot be read (an ordinary question is still answered from the guidance)."""
+        try:
+            return self.store().measure_names(user)
+        except UnavailableError as exc:
+            log.warning("workbench chat: the user's measures cannot be read: %s", exc)
+            return []
+
     def _fits(self, user: str) -> list[Fit]:
         """The user's measures with their projects, most recently changed project first."""
         store = self.store()

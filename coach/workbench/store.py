@@ -145,6 +145,17 @@ class WorkbenchStore:
             return [measure_of(r) for r in owned_all(conn, MEASURES, user,
                                                    MEASURES.c.project_id == pid)]
 
+    def measure_names(self, user: str) -> list[tuple[str, str]]:
+        """(measure name, project title) of each of the user's measures, in one query: the
+        chat reads them for every message, to know whether it names one."""
+        user = check_user(user)
+        query = (sa.select(MEASURES.c.name, PROJECTS.c.title)
+                 .join(PROJECTS, PROJECTS.c.id == MEASURES.c.project_id)
+                 .where(MEASURES.c.user_name == user, PROJECTS.c.user_name == user)
+                 .order_by(PROJECTS.c.updated_at.desc(), MEASURES.c.id))
+        with self.db.connect() as conn:
+            return [(str(r.name), str(r.title)) for r in conn.execute(query)]
+
     def measure(self, user: str, measure_id: int) -> Measure:
         with self.db.connect() as conn:
             return measure_of(owned(conn, MEASURES, check_user(user), measure_id, "Measure"))

@@ -48,7 +48,7 @@ class JourneyChat(ChatContext):
             return None
 
     # -- the ports.JourneyRouter entry points --------------------------------------------------
-    def intent_text(self, text: str) -> str:
+    def intent_text(self, text: str, user: str | None = None) -> str:
         return self.recogniser.form(text)
 
     def reply(self, asked: Asked, user: str | None = None,
