@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coach.answering.screen import screen, why_dropped
 from coach.ingest.loaders import is_supported, load
@@ -161,3 +163,32 @@ def test_retrieval_cuts_planted_text_before_any_answerer_sees_it(make_coach, wri
     assert [p.source for p in found] == ["huddle.md"]  # the all-instruction chunk is gone
     assert found[0].text == ("A safety huddle is a five-minute daily meeting at the start of "
                              "each shift.")
+
+
+# words the patterns of coach/text/instructions.py are made of, and ordinary ones
+_POOL_TEXT = ("ignore disregard previous all prior instructions the your system prompt rules "
+              "tell "
+         "user that to you are now an ai assistant chatbots language model models llm reply "
+         "respond answer only with link every end each start of note for attention as if "
+         "reading this claim pretend be introduce present yourself official voice instead "
+         "reveal print initial insult mock person asking reader whoever add append include "
+         "at bottom a.i. board ward team measure data staff run chart")
+_POOL = _POOL_TEXT.split()
+
+
+_PHRASES = ["note to the model:", "if you are reading this,", "you are now", "models must",
+            "from now on", "attention", "the model should", "system override", "end every",
+            "tell the", "print your", "reveal the", "as a", "the official voice of",
+            "present yourself as", "at the end of every", "with exactly", "instead,"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_POOL + _PHRASES), min_size=2, max_size=14))
+def test_only_text_with_a_trigger_word_can_be_addressed_to_a_model(words):
+    """``addressed_to_a_model`` searches only text holding one of the trigger words: so every
+    text the patterns match must hold one (else a planted sentence would slip through)."""
+    from coach.text.instructions import TO_A_MODEL, _may_address_a_model
+
+    text = " ".join(words)
+    if TO_A_MODEL.search(text):
+        assert _may_address_a_model(text), text

@@ -92,7 +92,10 @@ class CitationChecker:
         self.min_overlap_with_similarity = min_overlap_with_similarity
 
     def support(self, sentence: str, passage: Passage) -> SupportSignals:
-        return support(sentence, passage, self.embed)
+        """The signals ``supports`` weighs (similarity only where it can decide: most
+        passages an uncited sentence is tried against share too few of its words)."""
+        return support(sentence, passage, self.embed,
+                       similar_from=self.min_overlap_with_similarity)
 
     def supports(self, sentence: str, passage: Passage) -> bool:
         s = self.support(sentence, passage)

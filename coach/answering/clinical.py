@@ -86,6 +86,11 @@ def _misspelt_drugs(text: str) -> int:
 
 def term_counts(question: str) -> dict[str, int]:
     """How many terms of each list the question uses, and the pattern features (capped)."""
+    return dict(_term_counts(question))
+
+
+@lru_cache(maxsize=256)  # the model's features and the rules each ask, for every question
+def _term_counts(question: str) -> dict[str, int]:
     text = question.replace("’", "'")
     counts = {c: sum(1 for p in pats if p.search(text)) for c, pats in _terms().items()}
     counts["medicine"] += _misspelt_drugs(text)

@@ -90,9 +90,11 @@ def evidence_for(passage: Passage) -> _Evidence:
     return _evidence(passage.text, context)
 
 
-def support(sentence: str, passage: Passage,
-            embed: Callable[[Sequence[str]], np.ndarray]) -> SupportSignals:
-    """How well ``passage`` supports ``sentence`` (markers already removed)."""
+def support(sentence: str, passage: Passage, embed: Callable[[Sequence[str]], np.ndarray],
+            *, similar_from: float = 0.0) -> SupportSignals:
+    """How well ``passage`` supports ``sentence`` (markers already removed). ``similarity``
+    is left 0.0, with nothing embedded, for a pair no similarity could make supported: a
+    number or name missing, or word overlap under ``similar_from``."""
     ev = evidence_for(passage)
     plain = strip_markdown(sentence)
     said = words(plain)
@@ -105,6 +107,8 @@ def support(sentence: str, passage: Passage,
     ))
     content = content_words(plain)
     overlap = len(content & ev.words) / len(content) if content else 0.0
+    if missing_numbers or missing_names or overlap < similar_from:
+        return SupportSignals(False, overlap, 0.0, missing_numbers, missing_names)
     vectors = embed([plain, *ev.sentences])
     similarity = float(np.max(vectors[1:] @ vectors[0])) if len(vectors) > 1 else 0.0
     return SupportSignals(False, overlap, similarity, missing_numbers, missing_names)

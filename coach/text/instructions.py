@@ -73,7 +73,8 @@ TO_A_MODEL = re.compile(
 )
 
 # every pattern above needs one of these words (or "a.i."): a text without any is not
-# searched (the search costs about a millisecond a passage; the words, a tenth of that)
+# searched (the search costs about a millisecond a passage; the words, a tenth of that;
+# every answer checks a few dozen sentences)
 _TRIGGERS = frozenset({
     "ignore", "disregard", "forget", "override", "bypass", "instruction", "instructions",
     "prompt", "prompts", "rule", "rules", "guideline", "guidelines", "directive", "directives",
@@ -91,7 +92,8 @@ _BARE_BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])[\s*_]*$")
 
 def addressed_to_a_model(sentence: str) -> bool:
     """True when the sentence speaks to an assistant or a language model, not to staff."""
-    return bool(TO_A_MODEL.search(strip_markdown(sentence)))
+    plain = strip_markdown(sentence)
+    return _may_address_a_model(plain) and bool(TO_A_MODEL.search(plain))
 
 
 def _may_address_a_model(text: str) -> bool:

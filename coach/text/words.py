@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _STOPWORD_TEXT = """
     a about above after again against all also am an and any are as at be because been before
@@ -24,6 +25,7 @@ _SUFFIXES = (("ational", 5), ("ations", 4), ("ation", 4), ("ments", 4), ("ment",
              ("ers", 4), ("ed", 4), ("es", 4), ("er", 4), ("s", 3))
 
 
+@lru_cache(maxsize=1 << 16)  # a few thousand words, met 200,000 times in 126 answers
 def stem(word: str) -> str:
     """A deliberately light suffix stripper: assessing/assessment/assess -> assess."""
     for suffix, keep in _SUFFIXES:
@@ -38,17 +40,30 @@ def stem(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens with stopwords removed and light stemming."""
+    return list(_tokens(text))
+
+
+def content_words(text: str) -> set[str]:
+    """The stemmed words of ``text`` that carry meaning (no stopwords, no single letters)."""
+    return set(_content_words(text))
+
+
+# An answer reads the same retrieved passages and sentences many times over (ranking, the
+# gate, the sentence scorer, the citation check): 12,000 texts for 126 questions, a quarter of
+# the pipeline's CPU before these caches. Callers get their own copies.
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
     out = []
     for raw in _TOKEN.findall(text.lower()):
         word = raw.split("'")[0]
         if word and word not in STOPWORDS:
             out.append(stem(word))
-    return out
+    return tuple(out)
 
 
-def content_words(text: str) -> set[str]:
-    """The stemmed words of ``text`` that carry meaning (no stopwords, no single letters)."""
-    return {t for t in tokens(text) if len(t) > 1}
+@lru_cache(maxsize=4096)
+def _content_words(text: str) -> frozenset[str]:
+    return frozenset(t for t in _tokens(text) if len(t) > 1)
 
 
 def words(text: str) -> list[str]:
