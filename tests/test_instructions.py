@@ -166,13 +166,13 @@ def test_retrieval_cuts_planted_text_before_any_answerer_sees_it(make_coach, wri
 
 
 # words the patterns of coach/text/instructions.py are made of, and ordinary ones
-_POOL_TEXT = ("ignore disregard previous all prior instructions the your system prompt rules "
-              "tell "
-         "user that to you are now an ai assistant chatbots language model models llm reply "
-         "respond answer only with link every end each start of note for attention as if "
-         "reading this claim pretend be introduce present yourself official voice instead "
-         "reveal print initial insult mock person asking reader whoever add append include "
-         "at bottom a.i. board ward team measure data staff run chart")
+_POOL_TEXT = (
+    "ignore disregard previous all prior instructions the your system prompt rules tell user "
+    "that to you are now an ai assistant chatbots language model models llm reply respond "
+    "answer only with link every end each start of note for attention as if reading this "
+    "claim pretend be introduce present yourself official voice instead reveal print initial "
+    "insult mock person asking reader whoever add append include at bottom a.i. board ward "
+    "team measure data staff run chart")
 _POOL = _POOL_TEXT.split()
 
 
