@@ -241,3 +241,12 @@ def test_coach_db_status_and_upgrade(tmp_path, monkeypatch, capsys):
     assert "COACH_DATABASE_URL" in err and "cannot be reached" in err and "s3cret" not in err
     assert main(["settings"]) == 0
     assert "s3cret" not in capsys.readouterr().out
+
+
+def test_the_sqlite_file_is_written_ahead_without_a_disk_sync_per_commit(tmp_path):
+    """WAL with synchronous=NORMAL (SQLite's recommended pair): a commit survives the app
+    being killed, and no commit waits for the disk (each answer commits twice)."""
+    db = open_database(Settings(home=tmp_path))
+    with db.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
