@@ -7,7 +7,8 @@ hold a chain without importing a feature. ``app.build_coach`` chains the workben
 the journey chat coaches (``coaching.chat.router.JourneyChat``). Every router reads the
 message embedded once: the pipeline embeds the retrieval query and each router's intent form
 (``intent_texts``) in one model call, and ``reply`` hands each router the vector of its own
-form.
+form. A router whose form is None for a message (the workbench's, for a message that cannot be
+its request) gets no vector, but is still asked: a "yes" to its last question needs none.
 """
 
 from __future__ import annotations
