@@ -300,6 +300,20 @@ class GuidanceIndex:
         return [(pid, 1.0 - float(dist)) for pid, dist in zip(ids, distances, strict=True)]
 
 
+    def chunk_vectors(self, batch: int = 5000) -> tuple[list[str], np.ndarray]:
+        """Every chunk's id and vector, in the collection's own order: what the retriever
+        keeps in memory to search a small collection exactly."""
+        ids: list[str] = []
+        blocks: list[np.ndarray] = []
+        for offset in range(0, self.count(), batch):
+            got = self.collection.get(include=["embeddings"], limit=batch, offset=offset)
+            found, vectors = _fields(got, "ids", "embeddings")
+            ids.extend(str(pid) for pid in found)
+            if len(found):
+                blocks.append(np.asarray(vectors, dtype=np.float32))
+        matrix = np.vstack(blocks) if blocks else np.zeros((0, self.dimension), np.float32)
+        return ids, matrix
+
     def questions(self, batch: int = 5000) -> tuple[list[str], np.ndarray]:
         """Every stored section question as (its chunk's id, one row of unit vectors): what
         the retriever keeps in memory for the question channel, since a filtered search of

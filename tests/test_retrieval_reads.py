@@ -18,7 +18,6 @@ import pytest
 
 from coach.errors import IndexEmptyError
 from coach.retrieval.fusion import mmr, rrf
-from coach.retrieval.retriever import _where
 from coach.tuning import QUESTION_CHANNEL_FLOOR
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,15 +35,21 @@ def old_reads(coach, query, *, step=None, kinds=None):
     then a get for the pool's lexical-only members. Fusion and MMR are the product's own."""
     cfg, col = coach._retriever.config, coach._index.collection
     qvec = np.asarray(coach._embedder.embed_query(query), dtype=np.float32)
-    res = col.query(query_embeddings=[qvec], n_results=min(cfg.fetch_k, col.count()),
-                    where=_where(step, kinds), include=FULL)
-    rows = {pid: np.asarray(vec, dtype=np.float32)
-            for pid, vec in zip(res["ids"][0], res["embeddings"][0], strict=True)}
     allowed = None
     if step is not None or kinds:
         metas = col.get(include=["metadatas"])
         allowed = {pid for pid, m in zip(metas["ids"], metas["metadatas"], strict=True)
                    if (step is None or m["step"] == step) and (kinds is None or m["kind"] in kinds)}
+    # the dense channel: every chunk compared with the query (exact, where Chroma's
+    # approximate search could differ from one process to the next)
+    every = col.get(include=["embeddings"])
+    vectors = np.asarray(every["embeddings"], dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    order = np.argsort(-(vectors @ (qvec / np.linalg.norm(qvec))), kind="stable")
+    dense = [every["ids"][i] for i in order
+             if allowed is None or every["ids"][i] in allowed][:cfg.fetch_k]
+    rows = {every["ids"][i]: np.asarray(every["embeddings"][i], dtype=np.float32)
+            for i in range(len(every["ids"])) if every["ids"][i] in set(dense)}
     lexical = coach._retriever.lexical().search(query, cfg.fetch_k, allowed)
     # the question channel: the chunks of the sections whose questions are nearest, each once,
     # by comparing the query with every stored question (exact, where an approximate search
@@ -57,7 +62,7 @@ def old_reads(coach, query, *, step=None, kinds=None):
         asked["metadatas"][i]["chunk"] for i in nearest
         if sims[i] >= QUESTION_CHANNEL_FLOOR
         and (allowed is None or asked["metadatas"][i]["chunk"] in allowed)))
-    fused = rrf([(res["ids"][0], cfg.dense_weight), ([p for p, _ in lexical], cfg.lexical_weight),
+    fused = rrf([(dense, cfg.dense_weight), ([p for p, _ in lexical], cfg.lexical_weight),
                  (by_question, cfg.question_weight)], k=cfg.rrf_k)
     pool = fused[: cfg.top_k * 3]
     missing = [pid for pid, _ in pool if pid not in rows]
@@ -122,6 +127,35 @@ def test_the_dense_search_gives_the_full_querys_ids_and_scores(make_coach, write
                 zip(full["ids"][0], full["documents"][0], full["metadatas"][0], strict=True))
             assert all(np.array_equal(vec, np.asarray(v, dtype=np.float32))
                        for (_, _, _, vec), v in zip(rows, full["embeddings"][0], strict=True))
+
+
+def test_a_small_collection_is_searched_exactly_and_a_large_one_through_chroma(
+        make_coach, write_md, monkeypatch):
+    """Up to EXACT_DENSE_MAX chunks the dense channel compares every chunk in memory (the
+    same passages in every process); beyond it, Chroma's approximate search."""
+    from coach.retrieval import retriever as module
+
+    coach = make_coach()
+    kb = coach.settings.knowledge_dir
+    for n in range(12):
+        write_md(kb / f"doc{n}.md", f"# Topic {n}\n\nTeams test change number {n} on ward "
+                 f"{n} with a PDSA cycle and a run chart.", title=f"Doc {n}", step=1 + n % 6,
+                 kind="method")
+    coach.ingest()
+    r, col = coach._retriever, coach._index.collection
+    qvec = np.asarray(coach._embedder.embed_query("testing a change on a ward"), np.float32)
+    every = col.get(include=["embeddings", "metadatas"])
+    sims = np.asarray(every["embeddings"], dtype=np.float32) @ qvec
+    exact = [every["ids"][i] for i in np.argsort(-sims, kind="stable")]
+    bm25 = r.lexical()
+    got = r._dense(qvec, 5, None, None, None, bm25)
+    assert [pid for pid, _ in got] == exact[:5]
+    assert [s for _, s in got] == pytest.approx(sorted(sims, reverse=True)[:5], abs=1e-5)
+    step2 = {every["ids"][i] for i, m in enumerate(every["metadatas"]) if m["step"] == 2}
+    filtered = r._dense(qvec, 30, {"step": 2}, 2, None, bm25)
+    assert [pid for pid, _ in filtered] == [pid for pid in exact if pid in step2]
+    monkeypatch.setattr(module, "EXACT_DENSE_MAX", 5)  # 12 chunks: Chroma's search
+    assert r._dense(qvec, 5, None, None, None, bm25) == coach._index.nearest(qvec, 5, None)
 
 
 def test_an_unfiltered_question_never_scans_the_chunks_metadata(make_coach, write_md):

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, fused with reciprocal rank fusion, then MMR.
+"""Hybrid retrieval: dense (every chunk compared in memory up to EXACT_DENSE_MAX chunks, else
+Chroma's HNSW search) + BM25 + the section questions, fused with reciprocal rank fusion, then MMR.
 
 The passages it returns are data only: text a document addresses to an assistant or a
 language model is cut out (coach/text/instructions.py), so no answerer, journey reply or
@@ -32,6 +33,12 @@ log = logging.getLogger(__name__)
 # index stays the same: the popular ones are asked about again and again. About 2 kB each.
 ROW_CACHE = 4096
 Row = tuple[str, dict[str, Any], np.ndarray]
+# Up to this many chunks, the dense channel compares every chunk's vector in memory (8 MB at
+# 5,000; about 1 ms a question) instead of asking Chroma: Chroma's HNSW search is approximate,
+# and a collection too small for Chroma to have saved its graph gets a new graph in each
+# process that opens it, so two replicas (or two runs of an eval) could retrieve different
+# passages for one question.
+EXACT_DENSE_MAX = 5_000
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,8 @@ class Retriever:
         self._meta: dict[str, tuple[int, str]] | None = None
         # the section questions' (chunk ids, unit vectors), read once per index generation
         self._asked: tuple[list[str], np.ndarray] | None = None
+        # every chunk's (id, unit vector) for the exact dense search (EXACT_DENSE_MAX)
+        self._chunks: tuple[list[str], np.ndarray] | None = None
         self._rows: OrderedDict[str, Row] = OrderedDict()  # see ROW_CACHE
         self._lock = threading.Lock()
 
@@ -137,6 +146,7 @@ class Retriever:
         """Hold a newly loaded lexical index: the collection changed, so every cache of what
         it held (metadata, section questions, rows) starts again."""
         self._bm25, self._label, self._meta, self._asked = bm25, label, None, None
+        self._chunks = None
         self._rows = OrderedDict()
         return bm25
 
@@ -164,6 +174,37 @@ class Retriever:
         for i in np.argsort(-sims, kind="stable")[:n]:
             best.setdefault(chunks[i], float(sims[i]))
         return list(best.items())
+
+    def _dense(self, qvec: np.ndarray, n: int, where: dict[str, Any] | None,
+               step: int | None, kinds: tuple[str, ...] | None,
+               bm25: BM25Index) -> list[tuple[str, float]]:
+        """The ``n`` chunks nearest ``qvec`` as (id, cosine similarity), best first: exactly,
+        in memory, while the index holds at most EXACT_DENSE_MAX chunks (the same answer in
+        every process); else Chroma's approximate search."""
+        if len(bm25) > EXACT_DENSE_MAX or n <= 0:
+            return self.index.nearest(qvec, n, where) if n > 0 else []
+        chunks, matrix = self._chunk_vectors(bm25)
+        if not chunks:
+            return []
+        sims = matrix @ (qvec / (np.linalg.norm(qvec) or 1.0))
+        order = np.argsort(-sims, kind="stable")  # ties keep the collection's order
+        if where:
+            meta = self._chunk_meta()
+            order = np.asarray([i for i in order if _admits(meta.get(chunks[i]), step, kinds)],
+                               dtype=np.int64)
+        return [(chunks[i], float(sims[i])) for i in order[:n]]
+
+    def _chunk_vectors(self, bm25: BM25Index) -> tuple[list[str], np.ndarray]:
+        """Every chunk's (id, unit vector), read once per index generation."""
+        chunks = self._chunks
+        if chunks is None:
+            ids, matrix = self.index.chunk_vectors()
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+            chunks = (ids, matrix / np.where(norms == 0, 1.0, norms))
+            with self._lock:
+                if self._bm25 is bm25:  # not replaced meanwhile by a newer index
+                    self._chunks = chunks
+        return chunks
 
     def _rows_for(self, ids: Sequence[str]) -> dict[str, Row]:
         """(text without instructions, metadata, vector) of each chunk that exists, from the
@@ -230,7 +271,8 @@ class Retriever:
 
         where = _where(step, kinds)
         t0 = time.perf_counter()
-        dense = [] if mode == "lexical" else self.index.nearest(qvec, cfg.fetch_k, where)
+        dense = [] if mode == "lexical" else self._dense(qvec, cfg.fetch_k, where, step,
+                                                          kinds, bm25)
         asked: list[tuple[str, float]] = []
         if mode != "lexical" and cfg.question_weight > 0:
             asked = [(pid, sim) for pid, sim in self._nearest_questions(qvec, cfg.fetch_k)
