@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import audit, chromium
+from browser_helpers import audit, chromium, settle
 from conftest import settings_under
 from eval_support import write_kb, write_suite
 from ui_helpers import free_port, running_app
@@ -148,6 +148,7 @@ def test_the_loop_in_a_browser_with_the_review_queue_audited(app, tmp_path):
             page.locator(f"#review-{name}").get_by_label(value, exact=True).check()
         page.get_by_label("Must include (one term per line)").fill("short")
         page.locator("#review-queue").first.scroll_into_view_if_needed()
+        settle(page)  # the radios' colour transitions too: axe measured a half-faded label
         failures = audit(page)  # the Evaluate tab, its review queue showing an answer
         assert not failures, "\n".join(failures)
         shot = tmp_path / "review-queue.png"
