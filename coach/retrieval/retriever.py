@@ -167,11 +167,11 @@ class Retriever:
         chunks, matrix = self._question_vectors()
         if not chunks or n <= 0:
             return []
-        sims = matrix @ (qvec / (np.linalg.norm(qvec) or 1.0))
+        # a section split into several chunks stores its question once per chunk, and those
+        # ties keep the stored order
+        sims, order = _by_similarity(matrix, qvec)
         best: dict[str, float] = {}
-        # a stable sort: a section split into several chunks stores its question once per
-        # chunk, and those ties keep the stored order
-        for i in np.argsort(-sims, kind="stable")[:n]:
+        for i in order[:n]:
             best.setdefault(chunks[i], float(sims[i]))
         return list(best.items())
 
@@ -181,13 +181,14 @@ class Retriever:
         """The ``n`` chunks nearest ``qvec`` as (id, cosine similarity), best first: exactly,
         in memory, while the index holds at most EXACT_DENSE_MAX chunks (the same answer in
         every process); else Chroma's approximate search."""
-        if len(bm25) > EXACT_DENSE_MAX or n <= 0:
-            return self.index.nearest(qvec, n, where) if n > 0 else []
+        if n <= 0:
+            return []
+        if len(bm25) > EXACT_DENSE_MAX:
+            return self.index.nearest(qvec, n, where)
         chunks, matrix = self._chunk_vectors(bm25)
         if not chunks:
             return []
-        sims = matrix @ (qvec / (np.linalg.norm(qvec) or 1.0))
-        order = np.argsort(-sims, kind="stable")  # ties keep the collection's order
+        sims, order = _by_similarity(matrix, qvec)  # ties keep the collection's order
         if where:
             meta = self._chunk_meta()
             order = np.asarray([i for i in order if _admits(meta.get(chunks[i]), step, kinds)],
@@ -326,6 +327,13 @@ class Retriever:
         return Retrieval(passages, qvec, timings, vectors, lexical=bm25,
                          channel_ranks={c: {p.id: r[p.id] for p in passages if p.id in r}
                                         for c, r in ranks.items()})
+
+
+def _by_similarity(matrix: np.ndarray, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's cosine similarity to ``qvec`` (rows are unit vectors), and the rows best
+    first by a stable sort: equal scores keep the rows' stored order."""
+    sims = matrix @ (qvec / (np.linalg.norm(qvec) or 1.0))
+    return sims, np.argsort(-sims, kind="stable")
 
 
 def _admits(meta: tuple[int, str] | None, step: int | None,
