@@ -207,7 +207,11 @@ def summary(results: list[list[tuple[float, str | None]]], wall: float) -> dict[
             "throughput_qps": (asked - len(errors)) / wall if wall else 0.0,
             "p50_ms": pct(times, .5) if times else float("nan"),
             "p95_ms": pct(times, .95) if times else float("nan"),
-            "max_ms": max(times) if times else float("nan")}
+            "max_ms": max(times) if times else float("nan"),
+            # each session's n-th question: where in a conversation the slow answers fall
+            "p95_ms_by_turn": [round(pct(ts, .95)) if ts else None for ts in (
+                [rows[n][0] * 1000 for rows in results if len(rows) > n and rows[n][1] is None]
+                for n in range(max(map(len, results), default=0)))]}
 
 
 def run(url: str, pool: list[str], sessions: int, per_session: int, light: bool = True
@@ -300,6 +304,7 @@ def main() -> None:
               else f"{label:<26}{a:>10}{m:>14}{ratio:>8}")
     if many["error_kinds"]:
         print("errors:", "; ".join(many["error_kinds"]))
+    print("latency p95 ms by turn  ", " ".join(f"{x}" for x in many["p95_ms_by_turn"]))
     print(f"server peak RSS {rss:.0f} MB")
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({"alone": alone, "concurrent": many, "peak_rss_mb": rss,

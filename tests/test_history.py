@@ -105,6 +105,20 @@ def test_personal_data_never_reaches_the_database(url):
     assert saved["unsupported"] == [saved["text"]]  # still flags the (redacted) sentence
 
 
+def test_saving_again_does_not_search_the_earlier_turns_for_personal_data_again(url):
+    from coach.conversations import store as stored
+
+    first = turn(f"Is my number 07700 900{time.time_ns() % 1000:03d} kept?", "No. [1]")
+    store(url).save("c2", "alice", [first])
+    before = stored._redacted.cache_info()
+    store(url).save("c2", "alice", [first, RUN])
+    after = stored._redacted.cache_info()
+    # the first turn's question, text, notice and supporting text (and the title) come from
+    # the cache; only the new turn is searched
+    assert after.hits - before.hits >= 5
+    assert "07700" not in json.dumps(store(url).open("c2", "alice").turns)
+
+
 def test_a_long_first_question_is_trimmed_into_the_title(url):
     question = "How do we " + "really " * 30 + "start?"
     store(url).save("c1", "alice", [turn(question, "An answer. [1]", cite(1, "T", "x"))])

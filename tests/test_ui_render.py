@@ -129,3 +129,21 @@ def test_the_announcement_is_the_answer_in_plain_words():
     flagged = render.announcement({**turn, "citations": [], "unsupported": ["x"]}, 1)
     assert flagged.endswith("Check before relying on it: some sentences could not be "
                             "matched to a source passage.</p>")
+
+
+def test_an_earlier_turn_is_rendered_once_however_often_the_chat_shows_it():
+    from coach.ui.ask_tab import messages
+
+    first = {"question": "What is a PDSA cycle?", "text": "A test of change. [1]",
+             "refused": False, "citations": [CITATION], "related": ["What is a run chart?"]}
+    second = {**first, "question": "And a run chart?", "text": "A chart over time. [1]"}
+    session = {"user": "alice", "turns": [first], "rated": {}, "target": None,
+               "conversation": None}
+    shown = messages(session)[1]["content"]
+    before = render._answer_html.cache_info()
+    again = messages({**session, "turns": [first, second]})
+    after = render._answer_html.cache_info()
+    assert again[1]["content"] == shown  # the same HTML as when it was new
+    assert after.hits == before.hits + 1 and after.misses == before.misses + 1
+    changed = render.answer_html({**first, "unsupported": ["A test of change."]})
+    assert changed != shown and "⚠️" in changed  # a different turn is rendered afresh

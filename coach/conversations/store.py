@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,7 +33,10 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+@lru_cache(maxsize=4096)
 def _redacted(text: str) -> str:
+    """``text`` with personal data replaced. Cached: a conversation is saved whole after
+    every answer, so each earlier turn's text would otherwise be searched again each time."""
     return redact(text or "").text
 
 

@@ -111,6 +111,10 @@ def build_ui(coach: Coach, settings: Settings, *, open_access: bool = False,
         os.environ.setdefault(name, value)
     import gradio as gr
 
+    from coach.ui import session_state
+
+    session_state.install()  # a new session's state costs no configuration up front
+
     from coach.access.roles import ROLES, allows
     from coach.ui.guard import guard
 

@@ -8,9 +8,11 @@ Markdown with inline HTML, so an answer is escaped text plus a few tags we write
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
+from functools import lru_cache
 from typing import Any
 
 from coach import prompts
@@ -282,7 +284,17 @@ def related_block(questions: Sequence[str], refused: bool = False) -> str:
 
 def answer_html(turn: ChatTurn) -> str:
     """The whole assistant message for one finished turn: the direct answer, the supporting
-    material collapsed under "More from the guidance", related questions and the sources."""
+    material collapsed under "More from the guidance", related questions and the sources.
+    Cached by the turn's content: the chat shows every earlier turn again after each answer."""
+    return _answer_html(json.dumps(turn, sort_keys=True, default=str))
+
+
+@lru_cache(maxsize=2048)
+def _answer_html(key: str) -> str:
+    return _render_answer(json.loads(key))
+
+
+def _render_answer(turn: ChatTurn) -> str:
     blocks: list[str] = []
     if turn.get("notice"):
         blocks.append(f'<div class="notice" role="note">ℹ️ {escape_text(turn["notice"])}</div>')
