@@ -25,7 +25,7 @@ import numpy as np
 
 from coach.answering.ranking import asks_about_report
 from coach.answering.shape import question_shape
-from coach.text import NUMBER_WORDS, content_words, sentence_spans, tokens
+from coach.text import NUMBER_WORDS, content_words, sentence_spans
 from coach.types import Passage
 
 MAX_ANSWER_SENTENCES = 3  # an answer's first sentences compared with the question
@@ -47,7 +47,7 @@ _TWO_PART = re.compile(
 # weight that sank the section that matched best ("what is a run chart?")
 FEATURES = ("qsim", "heading_sim", "gap", "rank", "words_q", "words_a", "answer_sim",
             "list_fit", "definition_fit", "report_fit", "best_sentence", "answer_sentence",
-            "overlap_q", "pairs_q", "shape_q")
+            "overlap_q")
 # the sentence scorer's candidates, as (passage index, sentence, score): see extractive.py
 Scored = Sequence[tuple[int, str, float]]
 
@@ -120,27 +120,6 @@ def _overlap(words: set[str], questions: Sequence[str]) -> float:
                default=0.0)
 
 
-def _pairs(text: str) -> set[tuple[str, str]]:
-    """Neighbouring content words ("look like", "board support"): phrases, not just words."""
-    t = tokens(text)
-    return set(zip(t, t[1:], strict=False))
-
-
-def _pair_share(pairs: set[tuple[str, str]], questions: Sequence[str]) -> float:
-    """The largest share of the question's word pairs that one of the section's questions
-    holds too."""
-    if not pairs:
-        return 0.0
-    return max((len(pairs & _pairs(q)) / len(pairs) for q in questions), default=0.0)
-
-
-def _same_shape(kind: str, questions: Sequence[str]) -> float:
-    """1 when one of the section's questions asks for the same kind of answer as the
-    question ("how do I get the board to back QI?" and "How do we secure board support?"),
-    not counting questions of no particular kind."""
-    return float(kind != "other" and any(question_shape(q).kind == kind for q in questions))
-
-
 def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage], embed: Embed,
                    weights: SectionWeights | None = None, scored: Scored = ()
                    ) -> list[SectionMatch]:
@@ -195,7 +174,6 @@ def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage],
     floor = top - SCORE_SPAN  # a section with no scored sentence counts as this far behind
     words = content_words(question)
     qwords = _words(question)
-    qpairs = _pairs(question)
     shape = question_shape(question)
     report = asks_about_report(question)
     out = []
@@ -216,8 +194,6 @@ def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage],
             "best_sentence": max(best_sentence.get(key, floor), floor) - top,
             "answer_sentence": max(answer_sentence.get(key, floor), floor) - top,
             "overlap_q": _overlap(qwords, p.questions),
-            "pairs_q": _pair_share(qpairs, p.questions),
-            "shape_q": _same_shape(shape.kind, p.questions),
             "top_sectioned": top_sectioned,  # read by ``leading``, not by the model
         }
         out.append(SectionMatch(i, best[key], p.questions[0], answer,
