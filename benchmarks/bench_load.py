@@ -166,8 +166,12 @@ async def _light_sessions(url: str, plans: list[list[str]]
     import httpx
 
     client = LightClient(url)
+    # an idle connection is dropped after 4 s, before the server's own 5 s (uvicorn's
+    # keep-alive timeout): httpx's default is also 5 s, so a connection idle for about one
+    # answer's wait could be reused just as the server closed it, and the question was lost
+    # (ReadError, "Server disconnected"; browsers retry such a request, httpx does not)
     limits = httpx.Limits(max_connections=4 * len(plans) + 8,
-                          max_keepalive_connections=2 * len(plans) + 4)
+                          max_keepalive_connections=2 * len(plans) + 4, keepalive_expiry=4.0)
 
     async def one(http: Any, plan: list[str], go: asyncio.Event
                   ) -> list[tuple[float, str | None]]:
