@@ -132,7 +132,7 @@ def test_the_announcement_is_the_answer_in_plain_words():
 
 
 def test_an_earlier_turn_is_rendered_once_however_often_the_chat_shows_it():
-    from coach.ui.ask_tab import messages
+    from coach.ui.chat_session import messages
 
     first = {"question": "What is a PDSA cycle?", "text": "A test of change. [1]",
              "refused": False, "citations": [CITATION], "related": ["What is a run chart?"]}

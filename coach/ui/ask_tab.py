@@ -2,33 +2,47 @@
 
 Handlers are plain functions of (ctx, inputs..., user) so tests call them with a real Coach;
 ``build`` wires them to Gradio components. Conversation state lives in a per-session
-``gr.State`` dict (``new_session``), stamped with the user it belongs to and carrying the id
-its turns are saved under after each answer (coach/conversations/): the history panel lists,
-reopens, deletes and exports the user's own saved conversations.
+``gr.State`` dict (chat_session.py), stamped with the user it belongs to and carrying the id
+its turns are saved under after each answer (coach/conversations/): the history panel
+(history_panel.py) lists, reopens, deletes and exports the user's own saved conversations.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, NotRequired, TypedDict
+from typing import Any
 
 import gradio as gr
 
 from coach import prompts
 from coach.access.audit import EXPORT
-from coach.conversations.export import export, remove_exports
-from coach.conversations.store import ConversationStore, conversation_store, new_id
+from coach.conversations.store import conversation_store, new_id
 from coach.errors import CoachError, IndexEmptyError
 from coach.insights.feedback import FeedbackStore, feedback_store
 from coach.insights.store import record_answer
 from coach.review.queue import offer_answer, offer_rating
 from coach.types import Answer, ChatTurn
 from coach.ui import downloads, render
+from coach.ui.chat_session import (
+    ChatSession,
+    Messages,
+    Outputs,
+    messages,
+    new_session,
+    session_for,
+)
 from coach.ui.context import UIContext
+from coach.ui.history_panel import (
+    HistoryOutputs,
+    ask_to_delete,
+    confirm_delete,
+    export_conversation,
+    history_list,
+    open_conversation,
+)
 from coach.ui.render import turn_from
 
 log = logging.getLogger(__name__)
@@ -48,47 +62,6 @@ PLACEHOLDER = (
     "Library, with every sentence cited — open a source card to check it."
 )
 
-
-
-class ChatSession(TypedDict):
-    """One browser session's conversation (a ``gr.State``), stamped with its user."""
-
-    user: str | None
-    turns: list[ChatTurn]
-    rated: dict[str, int]  # turn index (as text) -> feedback row id
-    target: int | None  # the turn the feedback panel is about
-    conversation: str | None  # the id its turns are saved under (given at the first question)
-    logged: NotRequired[dict[str, int]]  # turn index (as text) -> question log row id
-
-
-Messages = list[dict[str, str]]
-Outputs = tuple[Messages, ChatSession, str, str]
-
-
-def new_session(user: str | None = None) -> ChatSession:
-    return {"user": user, "turns": [], "rated": {}, "target": None, "conversation": None,
-            "logged": {}}
-
-
-def session_for(session: ChatSession | None, user: str) -> ChatSession:
-    """The caller's session; a missing one, or one stamped with another user, starts fresh."""
-    if not session or session.get("user") != user:
-        return new_session(user)
-    return session
-
-
-def messages(session: ChatSession, pending: tuple[str, str] | None = None) -> Messages:
-    """Chat messages for the Chatbot: always user, assistant, user, assistant..."""
-    out: list[dict[str, str]] = []
-    for turn in session["turns"]:
-        out.append({"role": "user", "content": render.escape_question(turn["question"])})
-        out.append({"role": "assistant", "content": render.answer_html(turn)})
-    if pending is not None:
-        question, draft = pending
-        out.append({"role": "user", "content": render.escape_question(question)})
-        out.append({"role": "assistant",
-                    "content": render.answer_body(draft) if draft else "*Searching the guidance…*"})
-    return out
 
 
 def respond(ctx: UIContext, question: str, session: ChatSession | None, user: str,
@@ -229,92 +202,6 @@ def send_feedback(ctx: UIContext, store: FeedbackStore, session: ChatSession | N
     if rating == "down":
         review(ctx, session, turn, row, user)
     return session, f"Thanks — feedback on answer {turn + 1} saved.", ""
-
-
-# -- the history panel ---------------------------------------------------------------------
-HistoryOutputs = tuple[Messages, ChatSession, str, str | None, str, str]
-
-
-def history_list(store: ConversationStore, user: str, selected: str | None = None
-                 ) -> dict[str, Any]:
-    """The user's conversations for the list, newest first (``selected`` stays chosen)."""
-    found = store.list_for(user)
-    keep = selected if any(s.id == selected for s in found) else None
-    return gr.update(choices=[(s.label(), s.id) for s in found], value=keep)
-
-
-def _note(message: str) -> str:
-    return f'<p class="notice">{html.escape(message)}</p>'
-
-
-def open_conversation(store: ConversationStore, conversation: str | None,
-                      session: ChatSession | None, user: str) -> HistoryOutputs:
-    """Restore a saved conversation in the chat, citations and all, to read or continue:
-    (chat, session, status, feedback choice, feedback note, history note)."""
-    session = session_for(session, user)
-    if not conversation:
-        return (messages(session), session, "", None, "",
-                render.error_html("Choose a conversation from the list first."))
-    try:
-        found = store.open(conversation, user)
-    except CoachError as exc:
-        return messages(session), session, "", None, "", render.error_html(str(exc))
-    restored: ChatSession = {**new_session(user), "turns": found.turns,
-                             "conversation": found.id}
-    return (messages(restored), restored, "", None, "",
-            _note(f"Opened “{found.title}”: ask a question to continue it."))
-
-
-def ask_to_delete(store: ConversationStore, conversation: str | None, user: str
-                  ) -> tuple[str | None, dict[str, Any], str]:
-    """The first step of deleting: (pending id, confirmation row, history note)."""
-    hidden = gr.update(visible=False)
-    if not conversation:
-        return None, hidden, render.error_html("Choose a conversation from the list first.")
-    try:
-        found = store.open(conversation, user)
-    except CoachError as exc:
-        return None, hidden, render.error_html(str(exc))
-    return (found.id, gr.update(visible=True),
-            _note(f"Delete “{found.title}” for good? Press “Yes, delete it” to confirm."))
-
-
-def confirm_delete(ctx: UIContext, store: ConversationStore, pending: str | None,
-                   session: ChatSession | None, user: str
-                   ) -> tuple[dict[str, Any], None, dict[str, Any], str, Messages, ChatSession]:
-    """Delete the conversation waiting for confirmation (the user's own only), with its
-    exported files: (list, pending, confirmation row, history note, chat, session). The
-    chat is cleared when it showed the deleted conversation."""
-    session = session_for(session, user)
-    hidden = gr.update(visible=False)
-    if not pending:
-        return (history_list(store, user), None, hidden,
-                render.error_html("Nothing to delete: choose a conversation and press Delete."),
-                messages(session), session)
-    try:
-        store.delete(pending, user)
-    except CoachError as exc:
-        return (history_list(store, user), None, hidden, render.error_html(str(exc)),
-                messages(session), session)
-    remove_exports(pending, user, ctx.settings.home)
-    if session.get("conversation") == pending:
-        session = new_session(user)
-    return (history_list(store, user, session.get("conversation")), None, hidden,
-            _note("The conversation was deleted."), messages(session), session)
-
-
-def export_conversation(ctx: UIContext, store: ConversationStore, conversation: str | None,
-                        user: str) -> tuple[dict[str, Any], str]:
-    """The conversation as Markdown and Word files listing each answer's sources."""
-    hidden = downloads.hidden()  # no links left from an earlier export
-    if not conversation:
-        return hidden, render.error_html("Choose a conversation from the list first.")
-    try:
-        paths = export(store.open(conversation, user), ctx.settings.home)
-    except CoachError as exc:
-        return hidden, render.error_html(str(exc))
-    return (downloads.shown(ctx.settings.home, paths),
-            _note("Your conversation is ready to download below (Markdown and Word)."))
 
 
 def announce(session: ChatSession | None, seen: str | None) -> tuple[Any, str | None]:
