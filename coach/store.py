@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -249,19 +249,13 @@ class GuidanceIndex:
         return out
 
     def _iter_meta(self, batch: int = 5000) -> Iterable[tuple[str, dict[str, Any]]]:
-        total = self.count()
-        for offset in range(0, total, batch):
-            got = self.collection.get(include=["metadatas"], limit=batch, offset=offset)
-            yield from zip(*_fields(got, "ids", "metadatas"), strict=True)
+        for page in _pages(self.collection, ("ids", "metadatas"), batch):
+            yield from zip(*page, strict=True)
 
     def all_chunks(self, batch: int = 5000) -> Iterable[tuple[str, str, dict[str, Any]]]:
         """Every (id, text, metadata) in the collection, in batches."""
-        total = self.count()
-        for offset in range(0, total, batch):
-            got = self.collection.get(
-                include=["documents", "metadatas"], limit=batch, offset=offset
-            )
-            yield from zip(*_fields(got, "ids", "documents", "metadatas"), strict=True)
+        for page in _pages(self.collection, ("ids", "documents", "metadatas"), batch):
+            yield from zip(*page, strict=True)
 
     def get(self, ids: Sequence[str]) -> list[tuple[str, str, dict[str, Any], np.ndarray]]:
         if not ids:
@@ -299,20 +293,15 @@ class GuidanceIndex:
         ids, distances = (rows[0] for rows in _fields(res, "ids", "distances"))
         return [(pid, 1.0 - float(dist)) for pid, dist in zip(ids, distances, strict=True)]
 
-
     def chunk_vectors(self, batch: int = 5000) -> tuple[list[str], np.ndarray]:
         """Every chunk's id and vector, in the collection's own order: what the retriever
         keeps in memory to search a small collection exactly."""
         ids: list[str] = []
         blocks: list[np.ndarray] = []
-        for offset in range(0, self.count(), batch):
-            got = self.collection.get(include=["embeddings"], limit=batch, offset=offset)
-            found, vectors = _fields(got, "ids", "embeddings")
+        for found, vectors in _pages(self.collection, ("ids", "embeddings"), batch):
             ids.extend(str(pid) for pid in found)
-            if len(found):
-                blocks.append(np.asarray(vectors, dtype=np.float32))
-        matrix = np.vstack(blocks) if blocks else np.zeros((0, self.dimension), np.float32)
-        return ids, matrix
+            blocks.append(np.asarray(vectors, dtype=np.float32))
+        return ids, self._stacked(blocks)
 
     def questions(self, batch: int = 5000) -> tuple[list[str], np.ndarray]:
         """Every stored section question as (its chunk's id, one row of unit vectors): what
@@ -321,20 +310,32 @@ class GuidanceIndex:
         chunks: list[str] = []
         blocks: list[np.ndarray] = []
         where: Where = {"asked": True}
-        offset = 0
-        while True:
-            got = self.sentence_collection.get(where=where, include=["metadatas", "embeddings"],
-                                               limit=batch, offset=offset)
-            metas, vectors = _fields(got, "metadatas", "embeddings")
-            if len(metas) == 0:
-                break
+        for metas, vectors in _pages(self.sentence_collection, ("metadatas", "embeddings"),
+                                     batch, where):
             chunks.extend(str(meta["chunk"]) for meta in metas)
             blocks.append(np.asarray(vectors, dtype=np.float32))
-            if len(metas) < batch:
-                break
-            offset += batch
-        matrix = np.vstack(blocks) if blocks else np.zeros((0, self.dimension), np.float32)
-        return chunks, matrix
+        return chunks, self._stacked(blocks)
+
+    def _stacked(self, blocks: list[np.ndarray]) -> np.ndarray:
+        """Pages of vectors as one matrix (no rows: an empty one of the model's width)."""
+        return np.vstack(blocks) if blocks else np.zeros((0, self.dimension), np.float32)
+
+
+def _pages(collection: VectorCollection, fields: Sequence[str], batch: int,
+           where: Where | None = None) -> Iterator[list[Any]]:
+    """The named fields of every row of ``collection`` (those matching ``where``), one page of
+    up to ``batch`` rows at a time, in the collection's order; empty pages are not yielded."""
+    include: Any = [f for f in fields if f != "ids"]  # Chroma always returns the ids
+    offset = 0
+    while True:
+        got = collection.get(where=where, include=include, limit=batch, offset=offset)
+        page = _fields(got, *fields)
+        rows = len(got["ids"])
+        if rows:
+            yield page
+        if rows < batch:
+            return
+        offset += batch
 
 
 def _fields(result: Mapping[str, Any], *keys: str) -> list[Any]:
