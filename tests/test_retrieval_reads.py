@@ -148,14 +148,14 @@ def test_a_small_collection_is_searched_exactly_and_a_large_one_through_chroma(
     sims = np.asarray(every["embeddings"], dtype=np.float32) @ qvec
     exact = [every["ids"][i] for i in np.argsort(-sims, kind="stable")]
     bm25 = r.lexical()
-    got = r._dense(qvec, 5, None, None, None, bm25)
+    got = r._dense(qvec, 5, None, None, bm25)
     assert [pid for pid, _ in got] == exact[:5]
     assert [s for _, s in got] == pytest.approx(sorted(sims, reverse=True)[:5], abs=1e-5)
     step2 = {every["ids"][i] for i, m in enumerate(every["metadatas"]) if m["step"] == 2}
-    filtered = r._dense(qvec, 30, {"step": 2}, 2, None, bm25)
+    filtered = r._dense(qvec, 30, {"step": 2}, r._allowed(2, None), bm25)
     assert [pid for pid, _ in filtered] == [pid for pid in exact if pid in step2]
     monkeypatch.setattr(module, "EXACT_DENSE_MAX", 5)  # 12 chunks: Chroma's search
-    assert r._dense(qvec, 5, None, None, None, bm25) == coach._index.nearest(qvec, 5, None)
+    assert r._dense(qvec, 5, None, None, bm25) == coach._index.nearest(qvec, 5, None)
 
 
 def test_an_unfiltered_question_never_scans_the_chunks_metadata(make_coach, write_md):

@@ -176,9 +176,9 @@ class Retriever:
         return list(best.items())
 
     def _dense(self, qvec: np.ndarray, n: int, where: dict[str, Any] | None,
-               step: int | None, kinds: tuple[str, ...] | None,
-               bm25: BM25Index) -> list[tuple[str, float]]:
-        """The ``n`` chunks nearest ``qvec`` as (id, cosine similarity), best first: exactly,
+               allowed: set[str] | None, bm25: BM25Index) -> list[tuple[str, float]]:
+        """The ``n`` chunks nearest ``qvec`` as (id, cosine similarity), best first, among
+        those a filtered search allows (``where`` for Chroma, ``allowed`` in memory): exactly,
         in memory, while the index holds at most EXACT_DENSE_MAX chunks (the same answer in
         every process); else Chroma's approximate search."""
         if n <= 0:
@@ -189,11 +189,14 @@ class Retriever:
         if not chunks:
             return []
         sims, order = _by_similarity(matrix, qvec)  # ties keep the collection's order
-        if where:
-            meta = self._chunk_meta()
-            order = np.asarray([i for i in order if _admits(meta.get(chunks[i]), step, kinds)],
-                               dtype=np.int64)
+        if allowed is not None:
+            order = np.asarray([i for i in order if chunks[i] in allowed], dtype=np.int64)
         return [(chunks[i], float(sims[i])) for i in order[:n]]
+
+    def _allowed(self, step: int | None, kinds: tuple[str, ...] | None) -> set[str]:
+        """The chunks a search filtered to ``step`` and ``kinds`` may return: what the
+        channels searched in memory (exact dense, section questions, BM25) keep."""
+        return {pid for pid, meta in self._chunk_meta().items() if _admits(meta, step, kinds)}
 
     def _chunk_vectors(self, bm25: BM25Index) -> tuple[list[str], np.ndarray]:
         """Every chunk's (id, unit vector), read once per index generation."""
@@ -271,25 +274,19 @@ class Retriever:
         timings["embed"] = (time.perf_counter() - t0) * 1000
 
         where = _where(step, kinds)
+        allowed = None if where is None else self._allowed(step, kinds)
         t0 = time.perf_counter()
-        dense = [] if mode == "lexical" else self._dense(qvec, cfg.fetch_k, where, step,
-                                                          kinds, bm25)
+        dense = [] if mode == "lexical" else self._dense(qvec, cfg.fetch_k, where, allowed,
+                                                          bm25)
         asked: list[tuple[str, float]] = []
         if mode != "lexical" and cfg.question_weight > 0:
             asked = [(pid, sim) for pid, sim in self._nearest_questions(qvec, cfg.fetch_k)
-                     if sim >= QUESTION_CHANNEL_FLOOR]
-            if where:
-                asked = [(pid, s) for pid, s in asked if _admits(self._chunk_meta().get(pid),
-                                                                  step, kinds)]
+                     if sim >= QUESTION_CHANNEL_FLOOR and (allowed is None or pid in allowed)]
         timings["dense"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
         found: list[tuple[str, float]] = []
         if mode != "dense":
-            allowed = None
-            if where:
-                allowed = {pid for pid, meta in self._chunk_meta().items()
-                           if _admits(meta, step, kinds)}
             found = bm25.search(query, cfg.fetch_k, allowed)
         timings["lexical"] = (time.perf_counter() - t0) * 1000
 
