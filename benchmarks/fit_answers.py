@@ -158,7 +158,8 @@ def collect(coach, cases) -> list[CaseData]:
         scored = coach._answerer.scored(turn.query, turn.found.query_vector, turn.passages)
         matches = match_sections(turn.query, turn.found.query_vector, turn.passages,
                                  coach._answerer.cache.vectors,
-                                 scored=[(c.passage, c.text, c.score) for c in scored])
+                                 scored=[(c.passage, c.text, c.score) for c in scored],
+                                 idf=turn.found.lexical.idf if turn.found.lexical else None)
         out.append(CaseData(case, turn.question, question_shape(turn.query), pool, labels,
                             turn.passages, turn.found.lexical.share, False, turn.query,
                             matches))

@@ -340,7 +340,8 @@ class Coach:
             prepared.matches = match_sections(
                 prepared.query, prepared.found.query_vector, prepared.passages,
                 self._answerer.cache.vectors, self._sections,
-                [(c.passage, c.text, c.score) for c in scored])
+                [(c.passage, c.text, c.score) for c in scored],
+                prepared.found.lexical.idf if prepared.found.lexical else None)
         return prepared.matches
 
     def _extract(self, prepared: Prepared) -> tuple[str, dict[int, int]]:

@@ -203,3 +203,25 @@ def test_supporting_material_takes_the_answer_of_another_confident_section_only(
     assert "A spread package holds the change" in more  # confident: the same question
     assert "Psychological safety" not in text  # under the floor: a neighbouring topic
     assert len(citations) == 2
+
+
+def test_rare_words_tell_sibling_sections_apart(measures_coach):
+    """idf_q / idf_a weigh the question's words by how rare they are in the library: "median"
+    (one section) counts for more than "chart" (two), so the run chart section holds more of
+    the question's weight than the SPC one, in its questions and in its answer."""
+    question = "which chart has a median line"
+    prepared = measures_coach.prepare(question)
+    lexical = prepared.found.lexical
+    assert lexical is not None
+    matches = {m.question: m.feats for m in match_sections(
+        prepared.query, prepared.found.query_vector, prepared.passages,
+        measures_coach._answerer.cache.vectors, idf=lexical.idf)}
+    run, spc = matches["What is a run chart?"], matches["What is an SPC chart?"]
+    assert run["idf_a"] > spc["idf_a"] > 0.0
+    assert lexical.idf("median") > lexical.idf("chart")
+    # without an IDF every word weighs the same: the share of content words
+    plain = {m.question: m.feats for m in match_sections(
+        prepared.query, prepared.found.query_vector, prepared.passages,
+        measures_coach._answerer.cache.vectors)}
+    assert plain["What is a run chart?"]["idf_a"] == 1.0  # chart, median, line
+    assert plain["What is an SPC chart?"]["idf_a"] == pytest.approx(1 / 3)  # chart

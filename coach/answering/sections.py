@@ -34,6 +34,7 @@ SCORE_SPAN = 6.0  # sentence scores (logits) more than this behind the best coun
 ALIKE = 0.6  # the share of content words two questions share when they are the same one
 
 Embed = Callable[[Sequence[str]], np.ndarray]
+Idf = Callable[[str], float]
 
 # "what is X and why does it matter", "what's a run chart and how do I read one?": a question
 # in two parts, which may take two sections' answers
@@ -47,7 +48,7 @@ _TWO_PART = re.compile(
 # weight that sank the section that matched best ("what is a run chart?")
 FEATURES = ("qsim", "heading_sim", "gap", "rank", "words_q", "words_a", "answer_sim",
             "list_fit", "definition_fit", "report_fit", "best_sentence", "answer_sentence",
-            "overlap_q")
+            "overlap_q", "idf_q", "idf_a")
 # the sentence scorer's candidates, as (passage index, sentence, score): see extractive.py
 Scored = Sequence[tuple[int, str, float]]
 
@@ -120,13 +121,23 @@ def _overlap(words: set[str], questions: Sequence[str]) -> float:
                default=0.0)
 
 
+def _idf_share(words: set[str], found: set[str], idf: Idf | None) -> float:
+    """The IDF-weighted share of ``words`` among ``found``: the rare words that tell two
+    sections on one topic apart ("options" after a PDSA test, not "PDSA" or "test") weigh
+    most. Without an IDF every word weighs the same."""
+    weigh = idf or (lambda _w: 1.0)
+    total = sum(weigh(w) for w in words)
+    return sum(weigh(w) for w in words & found) / total if total else 0.0
+
+
 def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage], embed: Embed,
-                   weights: SectionWeights | None = None, scored: Scored = ()
-                   ) -> list[SectionMatch]:
+                   weights: SectionWeights | None = None, scored: Scored = (),
+                   idf: Idf | None = None) -> list[SectionMatch]:
     """Every section among ``passages`` headed by a question, with its features and the
     learnt confidence that its answer-first paragraph answers ``question``; most confident
     first. ``scored``: the sentence scorer's candidates, whose scores say how well each
-    section's sentences (and its answer's) answer the question."""
+    section's sentences (and its answer's) answer the question. ``idf``: the lexical index's
+    inverse document frequency of a content word."""
     w = weights or load_section_weights()
     firsts: dict[tuple[str, str], int] = {}
     answers: dict[tuple[str, str], str] = {}
@@ -182,6 +193,7 @@ def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage],
         p = passages[i]
         others = [v for k, v in best.items() if k != key]
         answer = answers.get(key, "")
+        asked_words = content_words(" ".join(p.questions))
         feats = {
             "qsim": best[key], "heading_sim": heading[key],
             "gap": best[key] - (max(others) if others else 0.0),
@@ -194,6 +206,8 @@ def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage],
             "best_sentence": max(best_sentence.get(key, floor), floor) - top,
             "answer_sentence": max(answer_sentence.get(key, floor), floor) - top,
             "overlap_q": _overlap(qwords, p.questions),
+            "idf_q": _idf_share(words, asked_words, idf),
+            "idf_a": _idf_share(words, asked_words | content_words(answer), idf),
             "top_sectioned": top_sectioned,  # read by ``leading``, not by the model
         }
         out.append(SectionMatch(i, best[key], p.questions[0], answer,
