@@ -219,6 +219,10 @@ def test_rare_words_tell_sibling_sections_apart(measures_coach):
     run, spc = matches["What is a run chart?"], matches["What is an SPC chart?"]
     assert run["idf_a"] > spc["idf_a"] > 0.0
     assert lexical.idf("median") > lexical.idf("chart")
+    # idf_gap: how far a section's share leads the best other section's
+    assert run["idf_gap"] == pytest.approx(run["idf_a"] - max(
+        f["idf_a"] for q, f in matches.items() if q != "What is a run chart?"))
+    assert run["idf_gap"] > 0 > spc["idf_gap"]
     # without an IDF every word weighs the same: the share of content words
     plain = {m.question: m.feats for m in match_sections(
         prepared.query, prepared.found.query_vector, prepared.passages,

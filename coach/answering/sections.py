@@ -17,7 +17,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -48,7 +48,7 @@ _TWO_PART = re.compile(
 # weight that sank the section that matched best ("what is a run chart?")
 FEATURES = ("qsim", "heading_sim", "gap", "rank", "words_q", "words_a", "answer_sim",
             "list_fit", "definition_fit", "report_fit", "best_sentence", "answer_sentence",
-            "overlap_q", "idf_q", "idf_a")
+            "overlap_q", "idf_q", "idf_a", "idf_gap")
 # the sentence scorer's candidates, as (passage index, sentence, score): see extractive.py
 Scored = Sequence[tuple[int, str, float]]
 
@@ -210,8 +210,13 @@ def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage],
             "idf_a": _idf_share(words, asked_words | content_words(answer), idf),
             "top_sectioned": top_sectioned,  # read by ``leading``, not by the model
         }
-        out.append(SectionMatch(i, best[key], p.questions[0], answer,
-                                w.confidence(feats) if answer else 0.0, feats))
+        out.append(SectionMatch(i, best[key], p.questions[0], answer, 0.0, feats))
+    # how far each section's rare-word share leads the best other section's (as ``gap`` does
+    # for the question similarity)
+    for m in out:
+        others = [o.feats["idf_a"] for o in out if o is not m]
+        m.feats["idf_gap"] = m.feats["idf_a"] - (max(others) if others else 0.0)
+    out = [replace(m, confidence=w.confidence(m.feats) if m.answer else 0.0) for m in out]
     return sorted(out, key=lambda m: (-m.confidence, -m.score))
 
 
