@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.answering.answered import expects_figure, mentions, unanswered
+from coach.answering.answered import asking_part, expects_figure, mentions, unanswered
 from coach.answering.gate import is_clinical
 from coach.retrieval.lexical import BM25Index
 from coach.text import figures, tokens
@@ -88,6 +88,23 @@ def test_a_number_in_the_question_must_be_in_the_answer():
                                 "ELFT launched its programme in 2014. [1]", ["ELFT"])
     assert unanswered("What does a score of 2.5 mean?",
                       "2.5: changes have been tested, but there is no improvement yet.", []) == ""
+
+
+def test_the_scene_set_before_the_question_need_not_be_answered():
+    """Numbers and names in the sentences that set the scene are not what the answer must
+    mention; those in the sentence that asks still are."""
+    draft = "A QI project on a ward usually starts in seven steps. [1]"
+    scene = ("im a band 6 on a 28 bed elderly care ward and we want to reduce falls at night, "
+             "ive been asked to lead a QI project. where do i even start")
+    assert unanswered(scene, draft, [draft]) == ""
+    assert "28" in unanswered("what happens after 28 days?", draft, [draft])
+    assert "MDC" in unanswered("what does MDC say about buy in?", draft, [draft])
+    assert unanswered("my MDC ward manager says we have no time. any tips for buy in", draft,
+                      [draft]) == ""
+    # the question sentence may come first, with the scene after it
+    assert "2018" in unanswered("What did ELFT do in 2018? We are a small trust.", draft,
+                                ["ELFT"])
+    assert asking_part("Context here. is it ok? More context.") == "is it ok?"
 
 
 def test_a_name_in_the_question_must_be_cited():

@@ -48,6 +48,19 @@ _PROPOSED_SPAN = re.compile(
     r"\b(\d+)\s*(?:-\s*)?(?:days?|weeks?|months?|years?|yrs?|mths?)\b", re.I)
 
 
+# sentence ends as staff type them: "...never done one. where do i even start"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def asking_part(question: str) -> str:
+    """The sentences of ``question`` that ask: those ending in "?", else the last one. Staff
+    set the scene first ("im a band 6 on a 28 bed ward... where do i even start"): the
+    numbers and names of the scene are not what the answer must mention."""
+    parts = [p for p in _SENTENCE_END.split(question.strip()) if p.strip()]
+    asks = [p for p in parts if p.rstrip().endswith("?")]
+    return " ".join(asks or parts[-1:])
+
+
 def expects_figure(question: str) -> bool:
     """A question that asks for a number, amount or date ("How many…", "What year…")."""
     return bool(_QUANTITY.search(question) or _AMOUNT.search(question))
@@ -127,8 +140,9 @@ def unanswered(question: str, answer: str, evidence: Sequence[str],
                share: Callable[[str], float] | None = None) -> str:
     """Why a drafted answer does not address the question, or "" when it does (pure).
 
-    A close passage can still miss the point of the question; three checks catch that
-    before a loosely related answer is passed off as the reply:
+    A close passage can still miss the point of the question; these checks catch that
+    before a loosely related answer is passed off as the reply (numbers and names are read
+    from the sentences that ask, ``asking_part``, not from the scene set before them):
       * a number the question names (a year, a band) that the answer never mentions (not a
         timescale a yes/no question puts forward: "can we do it in 12 months?");
       * a question asking for a figure ("How many…", "What was the budget…") whose answer
@@ -142,15 +156,15 @@ def unanswered(question: str, answer: str, evidence: Sequence[str],
         passage that merely names the subject do not make an answer together.
     ``answer`` is the answer text without markers; ``evidence`` the cited passages' texts.
     """
+    asked = asking_part(question)
     answer_figures = figures(answer, years=True)
-    proposed = set(_PROPOSED_SPAN.findall(question)) if _YES_NO.match(question) else set()
-    for number in figures(question, years=True) - proposed:
+    proposed = set(_PROPOSED_SPAN.findall(asked)) if _YES_NO.match(asked) else set()
+    for number in figures(asked, years=True) - proposed:
         if len(number) >= 2 and number not in answer_figures:
             return f"the answer does not mention {number}"
     if expects_figure(question) and not _gives_figure(question, answer):
         return "the question asks for a figure the guidance does not give"
     cited = " ".join(evidence) + " " + answer
-    asked = question[: question.rfind("?") + 1] or question  # not "…? Call me on …"
     for name in _NAME.findall(asked):
         if name.upper() in _ROLES:
             continue
