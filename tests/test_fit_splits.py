@@ -196,3 +196,48 @@ def test_the_labelled_sets_splits_are_read_as_dev_and_held_out():
         assert dev and held
         assert len(dev) + len(held) == len(all_rows(path, default=default))
         assert not {r.fields["question"] for r in dev} & {r.fields["question"] for r in held}
+
+
+def test_the_shipped_selection_settings_are_the_ones_most_folds_chose(fit_answers):
+    from coach.answering.ranking import Weights
+    from coach.answering.sections import SectionWeights
+
+    def settings(threshold: float, fill: float, margin: float) -> object:
+        return fit_answers.Settings(Weights(weights={}, bias=0.0, margin=margin),
+                                    SectionWeights(threshold=threshold, second=threshold,
+                                                   fill=fill))
+
+    folds = [settings(0.2, 0, 2.0), settings(0.6, 450, 3.0), settings(0.2, 0, 3.0),
+             settings(0.6, 0, 2.0), settings(0.2, 450, 3.0)]
+    final = fit_answers.modal(settings(0.6, 450, 2.0), folds)
+    assert final.sections.threshold == final.sections.second == 0.2  # three folds to two
+    assert final.sections.fill == 0 and final.sentences.margin == 3.0
+    # a tie keeps the value chosen on all cases when it is among the most chosen
+    tied = fit_answers.modal(settings(0.6, 0, 2.0), folds[:4])
+    assert tied.sections.threshold == 0.6 and tied.sentences.margin == 2.0
+
+
+def test_the_section_model_never_weighs_a_similarity_against_a_section(fit_answers):
+    """fit_sections bounds the weights of NON_NEGATIVE features at zero: here a feature
+    that, fitted freely, would take a negative weight (it separates the labels backwards)."""
+    import numpy as np
+
+    from coach.answering.sections import FEATURES, SectionMatch
+
+    rng = np.random.default_rng(0)
+    data = []
+    for _ in range(60):
+        label = bool(rng.integers(0, 2))
+        feats = {f: float(rng.normal()) for f in FEATURES}
+        feats["gap"] = float(label) + 0.3 * float(rng.normal())
+        feats["qsim"] = -float(label) + 0.3 * float(rng.normal())  # backwards
+        answer = "yes" if label else "no"
+        data.append(fit_answers.CaseData(
+            case=type("C", (), {"expect": type("E", (), {"must_include": ["yes"],
+                                                          "key_points": []})()})(),
+            question="q", shape=None, pool=[], labels=np.zeros(0), passages=[], share=None,
+            refused=False, matches=[SectionMatch(0, 0.5, "Q?", answer, 0.0, feats)]))
+    weights, _ = fit_answers.fit_sections(data)
+    assert weights["gap"] > 0
+    assert weights["qsim"] == 0.0  # bounded: it would be negative
+    assert all(weights[f] >= 0 for f in fit_answers.NON_NEGATIVE)

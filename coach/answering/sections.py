@@ -48,7 +48,7 @@ _TWO_PART = re.compile(
 # weight that sank the section that matched best ("what is a run chart?")
 FEATURES = ("qsim", "heading_sim", "gap", "rank", "words_q", "words_a", "answer_sim",
             "list_fit", "definition_fit", "report_fit", "best_sentence", "answer_sentence",
-            "overlap_q", "idf_q", "idf_a", "idf_gap")
+            "overlap_q", "idf_q", "idf_a", "idf_gap", "qrank")
 # the sentence scorer's candidates, as (passage index, sentence, score): see extractive.py
 Scored = Sequence[tuple[int, str, float]]
 
@@ -213,9 +213,12 @@ def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage],
         out.append(SectionMatch(i, best[key], p.questions[0], answer, 0.0, feats))
     # how far each section's rare-word share leads the best other section's (as ``gap`` does
     # for the question similarity)
+    by_qsim = sorted(out, key=lambda m: -m.feats["qsim"])
     for m in out:
         others = [o.feats["idf_a"] for o in out if o is not m]
         m.feats["idf_gap"] = m.feats["idf_a"] - (max(others) if others else 0.0)
+        # the section's place among the retrieved ones by question similarity alone
+        m.feats["qrank"] = 1.0 / (1 + next(i for i, o in enumerate(by_qsim) if o is m))
     out = [replace(m, confidence=w.confidence(m.feats) if m.answer else 0.0) for m in out]
     return sorted(out, key=lambda m: (-m.confidence, -m.score))
 
