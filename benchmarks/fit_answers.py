@@ -65,7 +65,6 @@ from coach.answering.sections import (  # noqa: E402
     SectionMatch,
     SectionWeights,
     leading,
-    match_sections,
 )
 from coach.answering.shape import Shape, question_shape  # noqa: E402
 from coach.evals.cases import load_fit_cases  # noqa: E402
@@ -158,10 +157,7 @@ def collect(coach, cases) -> list[CaseData]:
         # the section features read the sentence scores of the shipped scorer, as the
         # product does (a refit scorer moves them little: they are relative to the best)
         scored = coach._answerer.scored(turn.query, turn.found.query_vector, turn.passages)
-        matches = match_sections(turn.query, turn.found.query_vector, turn.passages,
-                                 coach._answerer.cache.vectors,
-                                 scored=[(c.passage, c.text, c.score) for c in scored],
-                                 idf=turn.found.lexical.idf if turn.found.lexical else None)
+        matches = coach._matches(turn, scored)  # as the product matches them
         out.append(CaseData(case, turn.question, question_shape(turn.query), pool, labels,
                             turn.passages, turn.found.lexical.share, False, turn.query,
                             matches))

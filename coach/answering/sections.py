@@ -17,7 +17,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -130,6 +130,12 @@ def _idf_share(words: set[str], found: set[str], idf: Idf | None) -> float:
     return sum(weigh(w) for w in words & found) / total if total else 0.0
 
 
+def _leads(values: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
+    """How far each section's value leads the best other section's (negative: trails it)."""
+    return {key: v - max((o for k, o in values.items() if k != key), default=0.0)
+            for key, v in values.items()}
+
+
 def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage], embed: Embed,
                    weights: SectionWeights | None = None, scored: Scored = (),
                    idf: Idf | None = None) -> list[SectionMatch]:
@@ -187,16 +193,20 @@ def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage],
     qwords = _words(question)
     shape = question_shape(question)
     report = asks_about_report(question)
+    asked_words = {key: content_words(" ".join(passages[firsts[key]].questions))
+                   for key in keys}
+    idf_a = {key: _idf_share(words, asked_words[key] | content_words(answers.get(key, "")), idf)
+             for key in keys}
+    gap, idf_gap = _leads(best), _leads(idf_a)
+    # each section's place among the retrieved ones by question similarity alone
+    place = {key: n for n, key in enumerate(sorted(keys, key=lambda k: -best[k]))}
     out = []
     for key in keys:
         i = firsts[key]
         p = passages[i]
-        others = [v for k, v in best.items() if k != key]
         answer = answers.get(key, "")
-        asked_words = content_words(" ".join(p.questions))
         feats = {
-            "qsim": best[key], "heading_sim": heading[key],
-            "gap": best[key] - (max(others) if others else 0.0),
+            "qsim": best[key], "heading_sim": heading[key], "gap": gap[key],
             "dense": p.dense_score or 0.0, "rank": 1.0 / (1 + i),
             "words_q": _share(words, " ".join(p.questions)), "words_a": _share(words, answer),
             "answer_sim": answer_sim[key],
@@ -206,20 +216,13 @@ def match_sections(question: str, qvec: np.ndarray, passages: Sequence[Passage],
             "best_sentence": max(best_sentence.get(key, floor), floor) - top,
             "answer_sentence": max(answer_sentence.get(key, floor), floor) - top,
             "overlap_q": _overlap(qwords, p.questions),
-            "idf_q": _idf_share(words, asked_words, idf),
-            "idf_a": _idf_share(words, asked_words | content_words(answer), idf),
+            "idf_q": _idf_share(words, asked_words[key], idf),
+            "idf_a": idf_a[key], "idf_gap": idf_gap[key],
+            "qrank": 1.0 / (1 + place[key]),
             "top_sectioned": top_sectioned,  # read by ``leading``, not by the model
         }
-        out.append(SectionMatch(i, best[key], p.questions[0], answer, 0.0, feats))
-    # how far each section's rare-word share leads the best other section's (as ``gap`` does
-    # for the question similarity)
-    by_qsim = sorted(out, key=lambda m: -m.feats["qsim"])
-    for m in out:
-        others = [o.feats["idf_a"] for o in out if o is not m]
-        m.feats["idf_gap"] = m.feats["idf_a"] - (max(others) if others else 0.0)
-        # the section's place among the retrieved ones by question similarity alone
-        m.feats["qrank"] = 1.0 / (1 + next(i for i, o in enumerate(by_qsim) if o is m))
-    out = [replace(m, confidence=w.confidence(m.feats) if m.answer else 0.0) for m in out]
+        out.append(SectionMatch(i, best[key], p.questions[0], answer,
+                                w.confidence(feats) if answer else 0.0, feats))
     return sorted(out, key=lambda m: (-m.confidence, -m.score))
 
 
